@@ -1,0 +1,106 @@
+"""Delivery: transit by distance zone in business days, carrier lateness, loss and damage,
+then the return (if any) of what was delivered.
+
+Every random outcome of an order's delivery is drawn when the order is created, from the
+``delivery.<site>`` stream, so a change upstream (more pickers, another method) leaves
+each order's transit, lateness and loss unchanged: only the pick-up date moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.calendar import HOURS_PER_DAY, add_business_days
+from sim.records import Recorder
+from sim.scenario.schema import Carrier, Returns
+
+NO_EXCEPTION, LOST, DAMAGED = 0, 1, 2
+
+
+@dataclass
+class DeliveryDraws:
+    """Per-order delivery outcomes, fixed at order creation."""
+
+    transit_days: np.ndarray  # business days after pick-up, lateness included
+    late_by_carrier: np.ndarray
+    exception: np.ndarray  # NO_EXCEPTION / LOST / DAMAGED
+    hour: np.ndarray  # hour of day of the delivery
+
+
+def zone_of(carrier: Carrier, distance_km: np.ndarray) -> np.ndarray:
+    """Transit-zone index per order (beyond the last zone: the last zone)."""
+    bounds = np.array([z.max_km for z in carrier.zones])
+    return np.minimum(np.searchsorted(bounds, distance_km, side="left"), len(bounds) - 1)
+
+
+def draw_delivery(carrier: Carrier, distance_km: np.ndarray, rng: np.random.Generator) -> DeliveryDraws:
+    n = len(distance_km)
+    zone = zone_of(carrier, distance_km)
+    transit = np.zeros(n, dtype=np.int64)
+    for z, spec in enumerate(carrier.zones):
+        mask = zone == z
+        transit[mask] = spec.transit_business_days.sample(rng, int(mask.sum()))
+    late = rng.random(n) < carrier.late_prob
+    transit[late] += np.maximum(carrier.late_extra_business_days.sample(rng, int(late.sum())), 1)
+    u = rng.random(n)
+    exception = np.where(u < carrier.lost_prob, LOST,
+                         np.where(u < carrier.lost_prob + carrier.damaged_prob, DAMAGED, NO_EXCEPTION))
+    hour = np.clip(carrier.delivery_hour.sample(rng, n), 0.0, 23.999)
+    return DeliveryDraws(transit, late, exception.astype(np.int8), hour)
+
+
+@dataclass
+class ReturnDraws:
+    """Per-order return decisions, fixed at order creation."""
+
+    reason: np.ndarray  # -1: kept; else index into ["wrong_item", "damaged", *reasons]
+    delay_h: np.ndarray
+
+
+def draw_returns(cfg: Returns, pick_error: np.ndarray, damaged: np.ndarray,
+                 channel_return_prob: np.ndarray, rng: np.random.Generator) -> ReturnDraws:
+    """Who returns what, and when (after delivery). Precedence: a wrong item, then a
+    damaged parcel, then the channel's ordinary return behaviour."""
+    n = len(pick_error)
+    u = rng.random(n)
+    other = rng.random(n) < channel_return_prob
+    shares = np.array(list(cfg.reasons.values()))
+    other_reason = 2 + rng.choice(len(shares), size=n, p=shares / shares.sum())
+    reason = np.full(n, -1, dtype=np.int16)
+    reason[other] = other_reason[other]
+    reason[damaged & (u < cfg.damaged_return_prob)] = 1
+    reason[pick_error & (u < cfg.wrong_item_return_prob)] = 0
+    delay_h = cfg.return_delay_days.sample(rng, n) * HOURS_PER_DAY
+    return ReturnDraws(reason, delay_h)
+
+
+class Delivery:
+    """Turns a pick-up (a batch of orders and a time) into delivery and return records."""
+
+    def __init__(self, rec: Recorder, draws: DeliveryDraws, returns: ReturnDraws,
+                 start_weekday: str) -> None:
+        self.rec = rec
+        self.draws = draws
+        self.returns = returns
+        self.start_weekday = start_weekday
+
+    def ship(self, orders: np.ndarray, pickup_h: float) -> None:
+        rec, d = self.rec, self.draws
+        rec.shipped_h[orders] = pickup_h
+        day = np.full(len(orders), int(pickup_h // HOURS_PER_DAY))
+        arrive_day = add_business_days(day, d.transit_days[orders], self.start_weekday)
+        delivered = arrive_day * HOURS_PER_DAY + d.hour[orders]
+        # Same-day delivery cannot precede the pick-up.
+        delivered = np.maximum(delivered, pickup_h)
+        exc = d.exception[orders]
+        rec.exception[orders] = exc
+        rec.late_by_carrier[orders] = d.late_by_carrier[orders]
+        delivered[exc == LOST] = np.nan
+        rec.delivered_h[orders] = delivered
+        reason = self.returns.reason[orders]
+        back = (reason >= 0) & (exc != LOST)
+        rec.returned[orders] = back
+        rec.return_reason[orders] = np.where(back, reason, -1)
+        rec.returned_h[orders] = np.where(back, delivered + self.returns.delay_h[orders], np.nan)

@@ -1,0 +1,350 @@
+"""The scenario schema: frozen pydantic models, ``extra="forbid"``, validated once at load.
+
+Field names are a public interface (``--set`` lines and sweep files use them): keep them
+stable. Units are in the names: ``_h`` hours (clock time of day, or hours), ``_s``
+seconds, ``_min`` minutes, ``_days`` days, ``_km`` kilometres.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sim.dists import CountDist, Dist
+from sim.geo import us_states
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ALL_DAYS: list[str] = list(WEEKDAYS)
+BUSINESS_DAYS: list[str] = list(WEEKDAYS[:5])
+
+Probability = float  # documented alias; bounds are set per field with Field(ge=0, le=1)
+
+
+class Model(BaseModel):
+    """Base of every scenario model: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              validate_default=True)
+
+
+class Horizon(Model):
+    """How long to simulate. Arrivals are generated over ``days``; KPIs count orders
+    placed after ``warmup_days``; after ``days`` no order arrives and the run goes on for
+    at most ``drain_days`` so that late orders can finish (none is censored)."""
+
+    days: float = Field(gt=0)
+    warmup_days: float = Field(default=0.0, ge=0)
+    drain_days: float = Field(default=21.0, ge=0)
+    start_weekday: Weekday = "mon"
+
+    @model_validator(mode="after")
+    def _warmup_inside(self) -> Horizon:
+        if self.warmup_days >= self.days:
+            raise ValueError(
+                f"warmup_days: must be < days ({self.days:g}), got {self.warmup_days:g}"
+            )
+        return self
+
+
+class Channel(Model):
+    """One sales channel: its demand, order composition and promise."""
+
+    orders_per_day: float = Field(ge=0)
+    hour_of_day_profile: list[float] | None = None  # 24 weights, hour 0 first
+    day_of_week_profile: list[float] | None = None  # 7 weights, Monday first
+    lines_per_order: CountDist = 1
+    units_per_line: CountDist = 1
+    regions: Literal["population"] | dict[str, float] = "population"
+    min_order_units: int = Field(default=1, ge=1)
+    moq_policy: Literal["reject", "round_up"] = "reject"
+    promised_business_days: int = Field(default=5, ge=0)
+    return_prob: float = Field(default=0.0, ge=0, le=1)
+
+    @field_validator("hour_of_day_profile", "day_of_week_profile")
+    @classmethod
+    def _profile(cls, v: list[float] | None, info) -> list[float] | None:
+        if v is None:
+            return v
+        want = 24 if info.field_name == "hour_of_day_profile" else 7
+        unit = "hour, 0 to 23" if want == 24 else "weekday, Monday first"
+        if len(v) != want:
+            raise ValueError(f"must have exactly {want} weights (one per {unit}), got {len(v)}")
+        if min(v) < 0 or sum(v) <= 0:
+            raise ValueError(f"weights must be >= 0 with a positive sum, got {v}")
+        return v
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, v):
+        if isinstance(v, dict):
+            _check_region_codes(v.keys())
+            if min(v.values(), default=0) < 0 or sum(v.values()) <= 0:
+                raise ValueError("region shares must be >= 0 with a positive sum")
+        return v
+
+
+def _check_region_codes(codes) -> None:
+    known = us_states().codes
+    for code in codes:
+        if code not in known:
+            raise ValueError(f"unknown region {code!r}; allowed: US state codes, e.g. CA, NY, DC")
+
+
+class Demand(Model):
+    channels: dict[str, Channel] = Field(min_length=1)
+
+
+class Payment(Model):
+    """Card authorisation: each attempt takes ``auth_time_s``; it is declined with
+    ``decline_prob``; a decline is soft with ``soft_decline_share`` (retried after
+    ``retry_delay_min``, up to ``max_attempts`` attempts in all, if the customer tries
+    again, which they do with ``retry_prob``) or hard (cancelled)."""
+
+    auth_time_s: Dist = 0
+    decline_prob: float = Field(default=0.0, ge=0, le=1)
+    soft_decline_share: float = Field(default=0.8, ge=0, le=1)
+    retry_prob: float = Field(default=1.0, ge=0, le=1)
+    max_attempts: int = Field(default=3, ge=1)
+    retry_delay_min: Dist = 30
+
+
+class Routing(Model):
+    """``nearest``: the site at the shortest great-circle distance from the customer's
+    region; ``fixed``: ``region_to_site`` (regions it does not name go to the nearest)."""
+
+    policy: Literal["nearest", "fixed"] = "nearest"
+    region_to_site: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("region_to_site")
+    @classmethod
+    def _regions(cls, v: dict[str, str]) -> dict[str, str]:
+        _check_region_codes(v.keys())
+        return v
+
+
+class Location(Model):
+    name: str = ""
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Break(Model):
+    start_h: float = Field(ge=0, le=48)
+    minutes: float = Field(gt=0, le=240)
+
+
+class Shift(Model):
+    """A shift on the listed days, from ``start_h`` to ``end_h`` (hours after midnight;
+    ``end_h`` may pass 24 for a night shift), minus its breaks."""
+
+    start_h: float = Field(ge=0, lt=24)
+    end_h: float = Field(gt=0, le=48)
+    days: list[Weekday] = Field(default_factory=lambda: list(BUSINESS_DAYS), min_length=1)
+    breaks: list[Break] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _times(self) -> Shift:
+        if not self.start_h < self.end_h <= self.start_h + 24:
+            raise ValueError(
+                f"need start_h < end_h <= start_h + 24, got start_h={self.start_h}, "
+                f"end_h={self.end_h}"
+            )
+        for b in self.breaks:
+            if not (self.start_h <= b.start_h and b.start_h + b.minutes / 60 <= self.end_h):
+                raise ValueError(
+                    f"break at {b.start_h} h for {b.minutes} min is outside the shift "
+                    f"{self.start_h}-{self.end_h} h"
+                )
+        return self
+
+
+HeadCount = int | dict[str, int]
+
+
+class Staff(Model):
+    """Head-counts. With no ``shifts`` the staff are on duty around the clock. With
+    shifts, a plain number puts that many people on *every* shift; a mapping gives the
+    number per shift name."""
+
+    shifts: dict[str, Shift] = Field(default_factory=dict)
+    pickers: HeadCount = Field(default=1)
+    packers: HeadCount = Field(default=1)
+
+    @field_validator("pickers", "packers")
+    @classmethod
+    def _non_negative(cls, v: HeadCount) -> HeadCount:
+        counts = v.values() if isinstance(v, dict) else [v]
+        for c in counts:
+            if c < 0:
+                raise ValueError(f"must be >= 0, got {c}")
+        return v
+
+    @model_validator(mode="after")
+    def _shift_names(self) -> Staff:
+        for pool in ("pickers", "packers"):
+            v = getattr(self, pool)
+            if isinstance(v, dict):
+                if not self.shifts:
+                    raise ValueError(f"{pool}: given per shift but no shifts are defined")
+                unknown = sorted(set(v) - set(self.shifts))
+                if unknown:
+                    raise ValueError(
+                        f"{pool}: names unknown shift(s) {unknown}; "
+                        f"defined shifts: {sorted(self.shifts)}"
+                    )
+        return self
+
+    def head_count(self, pool: str) -> dict[str, int]:
+        """People per shift name for ``pool`` (``"pickers"`` or ``"packers"``); the key
+        ``"always"`` means on duty around the clock."""
+        v = getattr(self, pool)
+        if not self.shifts:
+            return {"always": int(v) if not isinstance(v, dict) else sum(v.values())}
+        if isinstance(v, dict):
+            return {name: v.get(name, 0) for name in self.shifts}
+        return {name: v for name in self.shifts}
+
+
+class Picking(Model):
+    """Single-order picking: one picker, one order, one tour. Tour time = setup + travel
+    + the sum over the order's lines of the time per line. Each line is picked wrong
+    with ``error_prob_per_line``."""
+
+    method: Literal["single"] = "single"
+    setup_time_s: Dist = 0
+    travel_time_s: Dist = 0
+    time_per_line_s: Dist = 0
+    error_prob_per_line: float = Field(default=0.0, ge=0, le=1)
+
+
+class Packing(Model):
+    """Pack time = time per order + the sum over the order's units of the time per unit."""
+
+    time_per_order_s: Dist = 0
+    time_per_unit_s: Dist = 0
+
+
+class Shipping(Model):
+    """The packer prints and applies a label (``label_time_s``) and stages the parcel for
+    the site's ``carrier``."""
+
+    carrier: str
+    label_time_s: Dist = 0
+
+
+class Warehouse(Model):
+    location: Location
+    staff: Staff = Field(default_factory=Staff)
+    picking: Picking = Field(default_factory=Picking)
+    packing: Packing = Field(default_factory=Packing)
+    shipping: Shipping
+
+
+class TransitZone(Model):
+    """Parcels to customers up to ``max_km`` away (great circle) take
+    ``transit_business_days`` after pick-up."""
+
+    max_km: float = Field(gt=0)
+    transit_business_days: CountDist
+
+
+class Carrier(Model):
+    """A carrier collecting at fixed times. A parcel labelled up to ``cutoff_min`` before
+    a pick-up leaves with it; later ones wait for the next. Transit is counted in
+    business days (Mon-Fri) and the parcel is delivered at ``delivery_hour`` on the last
+    of them. With ``pickup_times_h: []`` the carrier collects continuously (a parcel
+    leaves the moment it is labelled)."""
+
+    pickup_times_h: list[float] = Field(default_factory=lambda: [17.0])
+    pickup_days: list[Weekday] = Field(default_factory=lambda: list(BUSINESS_DAYS), min_length=1)
+    cutoff_min: float = Field(default=0.0, ge=0)
+    zones: list[TransitZone] = Field(min_length=1)
+    delivery_hour: Dist = 14
+    late_prob: float = Field(default=0.0, ge=0, le=1)
+    late_extra_business_days: CountDist = 1
+    lost_prob: float = Field(default=0.0, ge=0, le=1)
+    damaged_prob: float = Field(default=0.0, ge=0, le=1)
+
+    @field_validator("pickup_times_h")
+    @classmethod
+    def _times(cls, v: list[float]) -> list[float]:
+        if any(not 0 <= t < 24 for t in v):
+            raise ValueError(f"pick-up times must be in [0, 24) hours, got {v}")
+        if list(v) != sorted(set(v)):
+            raise ValueError(f"pick-up times must be strictly increasing, got {v}")
+        return v
+
+    @field_validator("zones")
+    @classmethod
+    def _zones(cls, v: list[TransitZone]) -> list[TransitZone]:
+        bounds = [z.max_km for z in v]
+        if bounds != sorted(set(bounds)):
+            raise ValueError(f"zones must have strictly increasing max_km, got {bounds}")
+        return v
+
+    @model_validator(mode="after")
+    def _exclusive(self) -> Carrier:
+        if self.lost_prob + self.damaged_prob > 1:
+            raise ValueError("lost_prob + damaged_prob must be <= 1")
+        return self
+
+
+class Returns(Model):
+    """A delivered order picked wrong comes back as ``wrong_item`` with
+    ``wrong_item_return_prob``; a damaged one as ``damaged`` with
+    ``damaged_return_prob``; any other delivered order comes back with its channel's
+    ``return_prob``, for a reason drawn from ``reasons`` (shares summing to 1). The
+    whole order is returned, ``return_delay_days`` after delivery."""
+
+    wrong_item_return_prob: float = Field(default=1.0, ge=0, le=1)
+    damaged_return_prob: float = Field(default=1.0, ge=0, le=1)
+    reasons: dict[str, float] = Field(
+        default_factory=lambda: {"changed_mind": 0.65, "not_as_described": 0.13, "other": 0.22}
+    )
+    return_delay_days: Dist = 7
+
+    @field_validator("reasons")
+    @classmethod
+    def _shares(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v:
+            raise ValueError("at least one reason is needed")
+        if any(s < 0 for s in v.values()) or abs(sum(v.values()) - 1) > 1e-6:
+            raise ValueError(f"shares must be >= 0 and sum to 1, got sum {sum(v.values()):g}")
+        return v
+
+
+class Scenario(Model):
+    """A whole fulfilment operation."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: int = Field(default=0, ge=0)
+    horizon: Horizon
+    demand: Demand
+    payment: Payment = Field(default_factory=Payment)
+    routing: Routing = Field(default_factory=Routing)
+    warehouses: dict[str, Warehouse] = Field(min_length=1)
+    carriers: dict[str, Carrier] = Field(min_length=1)
+    returns: Returns = Field(default_factory=Returns)
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        for site, wh in self.warehouses.items():
+            if wh.shipping.carrier not in self.carriers:
+                raise ValueError(
+                    f"warehouses.{site}.shipping.carrier: unknown carrier "
+                    f"{wh.shipping.carrier!r}; defined carriers: {sorted(self.carriers)}"
+                )
+        for region, site in self.routing.region_to_site.items():
+            if site not in self.warehouses:
+                raise ValueError(
+                    f"routing.region_to_site.{region}: unknown site {site!r}; "
+                    f"sites: {sorted(self.warehouses)}"
+                )
+        return self
+
+    @property
+    def sites(self) -> list[str]:
+        return list(self.warehouses)

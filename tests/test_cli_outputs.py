@@ -1,0 +1,127 @@
+"""The output contract of ``fsim run`` (file names, summary.json keys, KPI names,
+orders.parquet columns) and ``fsim validate``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+import sim
+from sim.cli import main
+from sim.scenario import validate_data
+
+from .conftest import SCENARIOS, TINY
+
+REQUIRED_KPIS = [
+    "orders_placed", "orders_cancelled", "orders_shipped", "orders_delivered",
+    "throughput_orders_per_day", "lead_time_hours_mean", "lead_time_hours_p50",
+    "lead_time_hours_p90", "lead_time_hours_p95", "lead_time_hours_p99",
+    "picking_accuracy_pct", "return_rate_pct", "on_time_delivery_pct", "payment_failure_pct",
+    "utilization_pickers_west", "utilization_packers_west",
+    "utilization_pickers_east", "utilization_packers_east",
+]
+REQUIRED_ORDER_COLUMNS = [
+    "replication", "order_id", "channel", "region", "site", "units", "placed_h", "paid_h",
+    "picked_h", "packed_h", "shipped_h", "delivered_h", "lead_time_h", "status", "pick_error",
+]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("run")
+    scenario = root / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(TINY, sort_keys=False))
+    out = root / "out"
+    code = main(["run", str(scenario), "--replications", "3", "--seed", "9", "--out", str(out),
+                 "--quiet", "--set", "warehouses.west.staff.pickers=3"])
+    assert code == 0
+    return out
+
+
+def test_files(run_dir):
+    for name in ["summary.json", "orders.parquet", "kpis.csv", "timeseries.parquet",
+                 "scenario.resolved.yaml", "lead_time_by_site.png", "lead_time_by_channel.png",
+                 "picking_accuracy_by_day.png", "staff_pools.png"]:
+        path = run_dir / name
+        assert path.exists() and path.stat().st_size > 0, name
+    assert (run_dir / "staff_pools.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(run_dir.glob("*.tmp"))
+
+
+def test_summary_json(run_dir):
+    summary = json.loads((run_dir / "summary.json").read_text())
+    for key in ["scenario", "seed", "replications", "sim_version", "scenario_sha256",
+                "horizon_days", "warmup_days", "kpis"]:
+        assert key in summary
+    assert summary["scenario"] == "tiny" and summary["seed"] == 9 and summary["replications"] == 3
+    assert len(summary["scenario_sha256"]) == 64
+    for name in REQUIRED_KPIS:
+        entry = summary["kpis"][name]
+        assert set(entry) == {"mean", "ci95_low", "ci95_high", "per_replication"}
+        assert len(entry["per_replication"]) == 3
+        assert entry["ci95_low"] <= entry["mean"] <= entry["ci95_high"]
+
+
+def test_kpis_csv_matches_summary(run_dir):
+    kpis = pd.read_csv(run_dir / "kpis.csv")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert list(kpis["replication"]) == [0, 1, 2]
+    for name in REQUIRED_KPIS:
+        assert kpis[name].tolist() == pytest.approx(summary["kpis"][name]["per_replication"])
+
+
+def test_orders_parquet(run_dir):
+    orders = pd.read_parquet(run_dir / "orders.parquet")
+    for col in REQUIRED_ORDER_COLUMNS:
+        assert col in orders.columns, col
+    assert sorted(orders["replication"].unique()) == [0, 1, 2]
+    ok = orders["delivered_h"].notna()
+    assert (orders.loc[ok, "lead_time_h"] == orders.loc[ok, "delivered_h"] - orders.loc[ok, "placed_h"]).all()
+
+
+def test_resolved_scenario_round_trips(run_dir):
+    resolved = yaml.safe_load((run_dir / "scenario.resolved.yaml").read_text())
+    scenario = validate_data(resolved)
+    assert scenario.warehouses["west"].staff.pickers == 3  # the --set was applied
+
+
+def test_kpis_agree_with_a_recount_from_orders(run_dir):
+    """Recompute two KPIs straight from orders.parquet with the documented definitions."""
+    orders = pd.read_parquet(run_dir / "orders.parquet")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    o = orders[(orders["replication"] == 0) & (orders["placed_h"] >= 24) & (orders["placed_h"] < 96)]
+    d = o[o["status"] == "delivered"]
+    accuracy = 100 * (len(d) - (d["return_reason"] == "wrong_item").sum()) / len(d)
+    assert summary["kpis"]["picking_accuracy_pct"]["per_replication"][0] == pytest.approx(accuracy)
+    rate = 100 * d.loc[d["returned"], "units"].sum() / d["units"].sum()
+    assert summary["kpis"]["return_rate_pct"]["per_replication"][0] == pytest.approx(rate)
+
+
+def test_validate_prints_resolved_yaml(capsys):
+    assert main(["validate", str(SCENARIOS / "peak.yaml")]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["name"] == "peak"
+    assert printed["demand"]["channels"]["web"]["orders_per_day"] == 3900
+    # Inherited from the baseline it extends:
+    assert printed["warehouses"]["west"]["location"]["name"] == "Ontario, CA"
+
+
+def test_shipped_scenarios_are_valid():
+    for path in sorted(SCENARIOS.rglob("*.yaml")):
+        sim.load_scenario(path)
+
+
+def test_python_dash_m_sim(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "sim", "validate", str(SCENARIOS / "validation" / "mmc.yaml")],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\n")
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(bad)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "horizon: is required" in proc.stderr and "Traceback" not in proc.stderr

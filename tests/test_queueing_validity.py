@@ -1,0 +1,86 @@
+"""Model validity: picking reduced to M/M/c must match Erlang C, and the recorded queue
+must obey Little's law."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from sim.queueing import erlang_c, mmc_utilisation, mmc_wait_in_queue
+from sim.stats import mean_ci95, window_h
+
+from .conftest import SCENARIOS
+
+
+def test_erlang_c_reference_values():
+    """The check values of shared/domain-data.md."""
+    assert mmc_wait_in_queue(0.8, 1, 1) == pytest.approx(4.0)
+    assert mmc_wait_in_queue(4, 1, 5) == pytest.approx(0.554, abs=5e-4)
+    assert mmc_wait_in_queue(9, 1, 10) == pytest.approx(0.6687, abs=5e-5)
+    assert erlang_c(1, 0.5) == pytest.approx(0.5)  # M/M/1: P(wait) = rho
+
+
+@pytest.fixture(scope="module")
+def mmc_result():
+    scenario = sim.load_scenario(SCENARIOS / "validation" / "mmc.yaml")
+    return scenario, sim.run(scenario, replications=10, workers=2)
+
+
+def _mmc_parameters(scenario):
+    channel = scenario.demand.channels["web"]
+    site = scenario.warehouses["only"]
+    lam = channel.orders_per_day / 24.0  # orders per hour
+    mu = 3600.0 / site.picking.travel_time_s.mean  # picks per hour
+    c = site.staff.pickers
+    return lam, mu, c
+
+
+@pytest.mark.slow
+def test_mmc_wait_in_queue_matches_erlang_c(mmc_result):
+    scenario, result = mmc_result
+    lam, mu, c = _mmc_parameters(scenario)
+    theory = mmc_wait_in_queue(lam, mu, c)
+    per_rep = result.kpis["pick_wait_hours_mean"].to_numpy()
+    mean, low, high = mean_ci95(per_rep)
+    assert low <= theory <= high, f"Wq theory {theory:.5f} h outside CI [{low:.5f}, {high:.5f}]"
+    # The interval must be tight enough to mean something: within 15% of the value.
+    assert high - low < 0.3 * theory
+
+
+@pytest.mark.slow
+def test_mmc_utilisation_matches_rho(mmc_result):
+    scenario, result = mmc_result
+    lam, mu, c = _mmc_parameters(scenario)
+    per_rep = result.kpis["utilization_pickers_only"].to_numpy()
+    _, low, high = mean_ci95(per_rep)
+    assert low <= mmc_utilisation(lam, mu, c) <= high
+
+
+@pytest.mark.slow
+def test_littles_law_on_the_pick_queue(mmc_result):
+    """Time-average queue length (from the time series, a grid sampling of the queue)
+    equals the observed arrival rate times the mean wait (from per-order records)."""
+    scenario, result = mmc_result
+    lo, hi = window_h(scenario)
+    ts = result.timeseries
+    ts = ts[(ts["pool"] == "pickers") & (ts["t_h"] >= lo) & (ts["t_h"] < hi)]
+    orders = result.orders
+    for rep in range(result.summary["replications"]):
+        mine = orders[orders["replication"] == rep]
+        inside = mine[(mine["paid_h"] >= lo) & (mine["paid_h"] < hi)]
+        arrival_rate = len(inside) / (hi - lo)
+        wait = (inside["pick_start_h"] - inside["paid_h"]).mean()
+        lq = ts.loc[ts["replication"] == rep, "queue_length"].mean()
+        assert lq == pytest.approx(arrival_rate * wait, rel=0.05)
+
+
+@pytest.mark.slow
+def test_mmc_arrivals_are_poisson_at_the_configured_rate(mmc_result):
+    scenario, result = mmc_result
+    lam, _, _ = _mmc_parameters(scenario)
+    placed = np.sort(result.orders.loc[result.orders["replication"] == 0, "placed_h"].to_numpy())
+    gaps = np.diff(placed)
+    assert gaps.mean() == pytest.approx(1 / lam, rel=0.03)
+    # Exponential gaps: coefficient of variation 1.
+    assert gaps.std() / gaps.mean() == pytest.approx(1.0, abs=0.03)

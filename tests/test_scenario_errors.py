@@ -1,0 +1,117 @@
+"""A bad scenario gives one clear message per mistake: file:line, dotted path, the bad
+value and what is allowed; exit code 2 and no traceback."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import yaml
+
+from sim.cli import main
+from sim.scenario import ScenarioError, load_scenario
+
+from .conftest import TINY
+
+
+def _write(tmp_path, body: str, name: str = "bad.yaml"):
+    """A scenario that extends the tiny one (written next to it) with ``body``."""
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(TINY, sort_keys=False))
+    path = tmp_path / name
+    path.write_text("extends: tiny.yaml\n" + textwrap.dedent(body))
+    return path
+
+
+CASES = [
+    # (scenario body after 'extends', line in the body, dotted path, words the message
+    # must contain)
+    ("warehouses:\n  west:\n    staff:\n      pickers: -3\n", 4,
+     "warehouses.west.staff.pickers", ["must be >= 0", "-3"]),
+    ("warehouses:\n  west:\n    staff:\n      pikcers: 3\n", 4,
+     "warehouses.west.staff.pikcers", ["unknown key", "did you mean 'pickers'"]),
+    ("horizon:\n  days: 10\n  warmup_days: 12\n", 3,
+     "horizon.warmup_days", ["must be < days (10)", "got 12"]),
+    ("payment:\n  decline_prob: 1.5\n", 2, "payment.decline_prob", ["must be <= 1", "1.5"]),
+    ("payment:\n  auth_time_s: {dist: gamma, mean: 3}\n", 2, "payment.auth_time_s",
+     ["'dist' must be one of", "'exponential'", "'gamma'"]),
+    ("payment:\n  auth_time_s: {dist: exponential, mean: -2}\n", 2, "payment.auth_time_s.mean",
+     ["must be > 0", "-2"]),
+    ("demand:\n  channels:\n    web:\n      hour_of_day_profile: [1, 2, 3]\n", 4,
+     "demand.channels.web.hour_of_day_profile", ["exactly 24 weights", "got 3"]),
+    ("demand:\n  channels:\n    web:\n      regions: {CA: 1, ZZ: 1}\n", 4,
+     "demand.channels.web.regions", ["unknown region 'ZZ'"]),
+    ("demand:\n  channels:\n    web:\n      moq_policy: ignore\n", 4,
+     "demand.channels.web.moq_policy", ["must be one of", "'reject'", "'round_up'", "'ignore'"]),
+    ("warehouses:\n  east:\n    shipping:\n      carrier: fedex\n", 4,
+     "warehouses.east.shipping.carrier", ["unknown carrier 'fedex'", "ground"]),
+    ("carriers:\n  ground:\n    pickup_times_h: [18, 12]\n", 3,
+     "carriers.ground.pickup_times_h", ["strictly increasing"]),
+    ("returns:\n  reasons: {changed_mind: 0.5, other: 0.3}\n", 2,
+     "returns.reasons", ["sum to 1", "0.8"]),
+    ("warehouses:\n  west:\n    staff:\n      pickers: {day: 2, night: 1}\n", 4,
+     "warehouses.west.staff.pickers", ["unknown shift", "night"]),
+    ("warehouses:\n  west:\n    staff:\n      shifts:\n        day: {start_h: 14, end_h: 6}\n", 5,
+     "warehouses.west.staff.shifts.day", ["start_h < end_h"]),
+    ("demand:\n  channels:\n    web:\n      lines_per_order: {dist: poisson, mean: 1, shift: 2}\n", 4,
+     "demand.channels.web.lines_per_order", ["mean must be >= shift"]),
+]
+
+
+@pytest.mark.parametrize(("body", "line", "path", "words"), CASES, ids=[c[2] for c in CASES])
+def test_bad_scenario_message(tmp_path, capsys, body, line, path, words):
+    scenario = _write(tmp_path, body)
+    code = main(["validate", str(scenario)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err
+    expected_where = f"{scenario}:{line + 1} "  # +1: the 'extends' line comes first
+    matching = [ln for ln in err.splitlines() if f"{path}:" in ln]
+    assert matching, f"no line names {path!r}:\n{err}"
+    message = matching[0]
+    assert expected_where in message, message
+    for word in words:
+        assert word in message, f"{word!r} missing from: {message}"
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = _write(tmp_path, "payment:\n  decline_prob: 2\nwarehouses:\n  west:\n    staff:\n      packers: -1\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert len(err.value.problems) == 2
+
+
+def test_not_yaml(tmp_path, capsys):
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\nhorizon: {days: 3\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:" in err and "not valid YAML" in err
+
+
+def test_missing_file_and_missing_parent(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert "no such scenario file" in capsys.readouterr().err
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: parent.yaml\nname: c\n")
+    assert main(["validate", str(child)]) == 2
+    assert "extends: no such file 'parent.yaml'" in capsys.readouterr().err
+
+
+def test_set_override_is_type_checked(tmp_path, capsys):
+    path = _write(tmp_path, "")
+    code = main(["validate", str(path), "--set", "warehouses.west.staff.pickers=lots"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--set warehouses.west.staff.pickers: must be a whole number, got 'lots'" in err
+    assert main(["validate", str(path), "--set", "horizon.dayz=3"]) == 2
+    assert "did you mean 'days'" in capsys.readouterr().err
+    assert main(["validate", str(path), "--set", "no-equals-sign"]) == 2
+
+
+def test_bad_command_line_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "x.yaml", "--replications", "0"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == 2
