@@ -11,11 +11,13 @@ import sys
 import traceback
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from sim import __version__
+from sim.outputs import OutputDirError
 from sim.scenario import ScenarioError, load_scenario, parse_set_option, scenario_to_yaml
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
@@ -23,6 +25,8 @@ EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 # The KPIs shown on the terminal after a run (all of them are in summary.json).
 HEADLINE_KPIS = (
     "orders_placed",
+    "orders_delivered",
+    "orders_in_progress",
     "throughput_orders_per_day",
     "lead_time_hours_mean",
     "lead_time_hours_p50",
@@ -78,17 +82,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, default=None, help="base seed (default: the scenario's seed)")
     run.add_argument("--workers", "-w", type=_positive_int, default=1, help="parallel processes (default 1)")
     run.add_argument("--out", "-o", default=None, help="output folder (default results/<scenario>/<timestamp>/)")
+    run.add_argument("--overwrite", action="store_true", help="replace the results already in --out")
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
 
     val = sub.add_parser("validate", help="check a scenario and print it fully resolved")
     scenario_args(val)
+
+    cmp_ = sub.add_parser("compare", help="compare the KPIs of finished runs side by side")
+    cmp_.add_argument("runs", nargs="+", help="run folders written by fsim run")
+    cmp_.add_argument("--kpi", action="append", default=None, metavar="NAME",
+                      help="KPI to show (repeatable; default: lead time, on-time, accuracy, picking)")
+    cmp_.add_argument("--plot", default=None, metavar="PNG",
+                      help="also write ECDFs of lead time and of time in the warehouse to this PNG")
+    cmp_.add_argument("--csv", default=None, metavar="CSV", help="also write the table as tidy CSV")
     return parser
 
 
 def _load(args: argparse.Namespace):
     overrides = dict(parse_set_option(text) for text in args.overrides)
-    return load_scenario(args.scenario, overrides or None)
+    return load_scenario(args.scenario, overrides or None, override_label="--set")
 
 
 def _kpi_table(summary: dict) -> Table:
@@ -101,8 +114,11 @@ def _kpi_table(summary: dict) -> Table:
         k = summary["kpis"].get(name)
         if k is None:
             continue
-        fmt = (lambda v: "-" if v is None else f"{v:,.3f}") if name.startswith("util") else (
-            lambda v: "-" if v is None else f"{v:,.2f}")
+        digits = 3 if name.startswith("util") else 0 if name.startswith("orders_") else 2
+
+        def fmt(v, digits=digits):
+            return "-" if v is None else f"{v:,.{digits}f}"
+
         ci = "-" if k["ci95_low"] is None else f"{fmt(k['ci95_low'])} .. {fmt(k['ci95_high'])}"
         table.add_row(name, fmt(k["mean"]), ci)
     return table
@@ -110,10 +126,11 @@ def _kpi_table(summary: dict) -> Table:
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     from sim.experiment import run
-    from sim.outputs import default_out_dir, write_results
+    from sim.outputs import default_out_dir, prepare_out_dir, write_results
 
     scenario = _load(args)
-    out = Path(args.out) if args.out else default_out_dir(scenario.name)
+    # Check the output folder before simulating, so a bad --out costs nothing.
+    out = prepare_out_dir(args.out, args.overwrite) if args.out else default_out_dir(scenario.name)
     if args.quiet:
         result = run(scenario, args.replications, args.seed, args.workers)
     else:
@@ -129,6 +146,13 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     if not args.quiet:
         console.print(_kpi_table(result.summary))
         console.print(f"wrote {len(files)} files to [bold]{out}[/bold]")
+    unfinished = result.summary["kpis"]["orders_in_progress"]["mean"] or 0
+    if unfinished > 0:
+        placed = result.summary["kpis"]["orders_placed"]["mean"]
+        sys.stderr.write(
+            f"warning: {unfinished:,.0f} of {placed:,.0f} orders placed after warm-up "
+            "(mean per replication) were not shipped by the end of the run; lead-time and "
+            "on-time KPIs cover delivered orders only (more staff, or a longer drain_days?)\n")
     return EXIT_OK
 
 
@@ -139,14 +163,48 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def cmd_compare(args: argparse.Namespace, console: Console) -> int:
+    from sim.compare import DEFAULT_KPIS, comparison_table, lead_time_groups
+
+    table = comparison_table(args.runs, tuple(args.kpi) if args.kpi else DEFAULT_KPIS)
+    out = Table(title="KPI means (95% CI)")
+    out.add_column("KPI", no_wrap=True)
+    runs = list(dict.fromkeys(table["run"]))
+    for run in runs:
+        out.add_column(run, justify="right")
+    for kpi, rows in table.groupby("kpi", sort=False):
+        cells = []
+        for run in runs:
+            r = rows[rows["run"] == run]
+            if r.empty or r["mean"].isna().all():
+                cells.append("-")
+                continue
+            m, lo, hi = r.iloc[0][["mean", "ci95_low", "ci95_high"]]
+            cells.append(f"{m:,.2f}" + ("" if pd.isna(lo) else f" [{lo:,.2f}, {hi:,.2f}]"))
+        out.add_row(kpi, *cells)
+    Console(width=max(Console().width, 40 + 28 * len(runs))).print(out)
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    if args.plot:
+        from sim.report import comparison_figure
+
+        comparison_figure(*lead_time_groups(args.runs), Path(args.plot))
+        console.print(f"wrote {args.plot}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(stderr=True)
     try:
-        return {"run": cmd_run, "validate": cmd_validate}[args.command](args, console)
+        commands = {"run": cmd_run, "validate": cmd_validate, "compare": cmd_compare}
+        return commands[args.command](args, console)
     except ScenarioError as exc:
         for line in exc.problems:
             sys.stderr.write(f"error: {line}\n")
+        return EXIT_BAD_INPUT
+    except OutputDirError as exc:
+        sys.stderr.write(f"error: {exc}\n")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

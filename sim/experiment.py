@@ -35,6 +35,7 @@ class ReplicationOutput:
     orders: pd.DataFrame
     kpis: dict[str, float]
     timeseries: pd.DataFrame
+    tours: pd.DataFrame
     pid: int  # the process that ran it (shows whether a run really went parallel)
 
 
@@ -44,6 +45,7 @@ class Result:
 
     ``orders``: one row per order and replication (see README, orders.parquet);
     ``kpis``: one row per replication; ``timeseries``: staff pools over time;
+    ``tours``: one row per picking tour;
     ``summary``: the dict written to ``summary.json``.
     """
 
@@ -51,6 +53,7 @@ class Result:
     orders: pd.DataFrame
     kpis: pd.DataFrame
     timeseries: pd.DataFrame
+    tours: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: dict = field(default_factory=dict)
     worker_pids: list[int] = field(default_factory=list)  # per replication
 
@@ -64,6 +67,7 @@ def run_one(scenario: Scenario, replication: int, seed: int,
         orders=result.orders,
         kpis={"replication": replication, **replication_kpis(result, scenario)},
         timeseries=pool_timeseries(result),
+        tours=result.tours,
         pid=os.getpid(),
     )
 
@@ -116,10 +120,13 @@ def _mp_context() -> multiprocessing.context.BaseContext:
 def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> Result:
     """Assemble replications (in any order) into a :class:`Result`."""
     outputs = sorted(outputs, key=lambda o: o.replication)
-    orders = pd.concat([o.orders for o in outputs], ignore_index=True)
+    # One replication needs no concatenation (a copy of the biggest table).
+    orders = outputs[0].orders if len(outputs) == 1 else pd.concat(
+        [o.orders for o in outputs], ignore_index=True)
     kpis = pd.DataFrame([o.kpis for o in outputs])
     kpis["replication"] = kpis["replication"].astype(int)
     timeseries = pd.concat([o.timeseries for o in outputs], ignore_index=True)
+    tours = pd.concat([o.tours for o in outputs], ignore_index=True)
     summary = {
         "scenario": scenario.name,
         "seed": seed,
@@ -131,4 +138,4 @@ def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
         "kpis": summarise_kpis(kpis),
     }
     return Result(scenario=scenario, orders=orders, kpis=kpis, timeseries=timeseries,
-                  summary=summary, worker_pids=[o.pid for o in outputs])
+                  tours=tours, summary=summary, worker_pids=[o.pid for o in outputs])

@@ -28,11 +28,61 @@ TIME_COLUMNS = (
 )
 
 
+class TourLog:
+    """One row per picking tour, in preallocated numpy columns (a tour has at least one
+    line, so the number of order lines bounds the number of tours; the columns grow if
+    ever needed)."""
+
+    COLUMNS = ("site", "zone", "worker", "start_h", "end_h", "orders", "lines", "distance_m")
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.n = 0
+        self._alloc(max(capacity, 1))
+
+    def _alloc(self, capacity: int) -> None:
+        old = {c: getattr(self, c, None) for c in self.COLUMNS}
+        for c in self.COLUMNS:
+            dtype = float if c.endswith(("_h", "_m")) else np.int32
+            new = np.zeros(capacity, dtype=dtype)
+            if old[c] is not None:
+                new[: self.n] = old[c][: self.n]
+            setattr(self, c, new)
+        self.capacity = capacity
+
+    def __len__(self) -> int:
+        return self.n
+
+    def add(self, site: int, zone: int, worker: int, start_h: float, end_h: float,
+            orders: int, lines: int, distance_m: float) -> int:
+        """Record a tour; return its id."""
+        i = self.n
+        if i == self.capacity:
+            self._alloc(2 * self.capacity)
+        self.site[i] = site
+        self.zone[i] = zone
+        self.worker[i] = worker
+        self.start_h[i] = start_h
+        self.end_h[i] = end_h
+        self.orders[i] = orders
+        self.lines[i] = lines
+        self.distance_m[i] = distance_m
+        self.n = i + 1
+        return i
+
+    def frame(self, sites: list[str], replication: int) -> pd.DataFrame:
+        n = self.n
+        df = pd.DataFrame({c: getattr(self, c)[:n] for c in self.COLUMNS})
+        df.insert(0, "tour_id", np.arange(n, dtype=np.int64))
+        df.insert(0, "replication", np.int32(replication))
+        df["site"] = pd.Categorical.from_codes(df["site"].to_numpy(), sites)
+        return df
+
+
 class Recorder:
     """Per-order arrays of one replication. Attributes set at order creation
     (channel, region, site, lines, units...) and timestamps filled in by the stages."""
 
-    def __init__(self, n_orders: int) -> None:
+    def __init__(self, n_orders: int, n_lines: int = 0) -> None:
         self.n = n_orders
         for col in TIME_COLUMNS:
             setattr(self, col, np.full(n_orders, np.nan))
@@ -43,6 +93,12 @@ class Recorder:
         self.return_reason = np.full(n_orders, -1, dtype=np.int16)
         self.picker = np.full(n_orders, -1, dtype=np.int32)
         self.packer = np.full(n_orders, -1, dtype=np.int32)
+        self.released_h = np.full(n_orders, np.nan)  # entered the pick queue
+        self.tour_id = np.full(n_orders, -1, dtype=np.int64)  # (first) picking tour
+        self.wave_id = np.full(n_orders, -1, dtype=np.int32)
+        self.batch_size = np.zeros(n_orders, dtype=np.int16)  # orders on its tour
+        self.pick_travel_m = np.full(n_orders, np.nan)  # its share of tour metres
+        self.tours = TourLog(capacity=max(n_lines, n_orders))
 
     def frame(self, attrs: dict[str, np.ndarray | pd.Categorical], replication: int,
               return_reasons: list[str]) -> pd.DataFrame:
@@ -54,10 +110,9 @@ class Recorder:
         status[self.exception == 1] = STATUSES.index("lost")
         status[~np.isnan(self.delivered_h)] = STATUSES.index("delivered")
         exception = pd.Categorical.from_codes(self.exception, ["", "lost", "damaged"])
-        reasons = ["wrong_item", "damaged", *return_reasons]
-        return_reason = pd.Categorical.from_codes(
-            self.return_reason.astype(np.int64), reasons, validate=False
-        ) if n else pd.Categorical([], categories=reasons)
+        # Code 0 is "" (not returned), like cancel_reason and exception.
+        reasons = ["", "wrong_item", "damaged", *return_reasons]
+        return_reason = pd.Categorical.from_codes(self.return_reason.astype(np.int64) + 1, reasons)
         df = pd.DataFrame(
             {
                 "replication": np.full(n, replication, dtype=np.int32),
@@ -65,7 +120,8 @@ class Recorder:
                 **attrs,
                 **{col: getattr(self, col) for col in TIME_COLUMNS},
                 "due_h": self.due_h,
-            }
+            },
+            copy=False,  # the recorder's arrays become the frame's: no second copy
         )
         df["lead_time_h"] = df["delivered_h"] - df["placed_h"]
         df["status"] = pd.Categorical.from_codes(status, STATUSES)
@@ -80,4 +136,9 @@ class Recorder:
         df["return_reason"] = return_reason
         df["picker"] = self.picker
         df["packer"] = self.packer
+        df["released_h"] = self.released_h
+        df["tour_id"] = self.tour_id
+        df["wave_id"] = self.wave_id
+        df["batch_size"] = self.batch_size
+        df["pick_travel_m"] = self.pick_travel_m
         return df

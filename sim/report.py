@@ -4,6 +4,9 @@
   lead time (hours), delivered orders placed after warm-up, all replications pooled.
 - ``picking_accuracy_by_day.png``: picking accuracy (%) per day of placement, one thin
   line per replication and the mean across replications.
+- ``lead_time_by_method.png``: lead-time ECDF per picking method.
+- ``pick_routes_<site>.png``: a sample tour on the site's layout under each routing
+  policy (sites with a layout only).
 - ``staff_pools.png``: per staff pool, utilisation (busy / on duty) and queue length
   over time, hourly means across replications.
 """
@@ -26,10 +29,17 @@ from sim.stats import window_h  # noqa: E402
 DPI = 110
 
 
+# The only order columns the figures read: filtering these, not the whole table, keeps
+# the figures' memory small on million-order runs.
+_FIGURE_COLUMNS = ["replication", "placed_h", "status", "lead_time_h", "site", "channel",
+                   "pick_method", "return_reason"]
+
+
 def _measured(result: Result) -> pd.DataFrame:
     lo, hi = window_h(result.scenario)
     df = result.orders
-    return df[(df["placed_h"] >= lo) & (df["placed_h"] < hi)]
+    placed = df["placed_h"].to_numpy()
+    return df.loc[(placed >= lo) & (placed < hi), _FIGURE_COLUMNS]
 
 
 def _lead_time_figure(delivered: pd.DataFrame, by: str, path: Path) -> Path:
@@ -44,12 +54,14 @@ def _lead_time_figure(delivered: pd.DataFrame, by: str, path: Path) -> Path:
                      label=f"{name} (n={len(x):,})")
         xs = np.sort(x)
         ax_ecdf.step(xs, np.arange(1, len(xs) + 1) / len(xs), where="post", label=str(name))
-    ax_hist.set(xlabel="lead time, placed to delivered (hours)", ylabel="density",
+    ax_hist.set(xlabel="lead time, placed to delivered (hours)", ylabel="share of orders per hour",
                 title=f"Lead-time distribution by {by}")
     ax_ecdf.set(xlabel="lead time (hours)", ylabel="share of orders delivered within",
                 title=f"Lead-time ECDF by {by}", xlim=(0, top), ylim=(0, 1))
     for q in (0.5, 0.9, 0.95):
         ax_ecdf.axhline(q, color="grey", linewidth=0.5, linestyle=":")
+        ax_ecdf.text(0, q, f"p{int(q * 100)} ", fontsize=7, color="grey", ha="right", va="center",
+                     transform=ax_ecdf.get_yaxis_transform())
     ax_hist.legend(fontsize=8)
     ax_ecdf.legend(fontsize=8, loc="lower right")
     ax_ecdf.grid(alpha=0.3)
@@ -60,17 +72,22 @@ def _lead_time_figure(delivered: pd.DataFrame, by: str, path: Path) -> Path:
 
 
 def _accuracy_figure(measured: pd.DataFrame, path: Path) -> Path:
-    delivered = measured[measured["status"] == "delivered"].copy()
-    delivered["day"] = (delivered["placed_h"] // HOURS_PER_DAY).astype(int)
-    delivered["wrong"] = delivered["return_reason"] == "wrong_item"
-    daily = delivered.groupby(["replication", "day"])["wrong"].agg(["sum", "count"])
+    delivered = measured.loc[measured["status"] == "delivered", ["replication", "placed_h"]]
+    daily = pd.DataFrame({
+        "replication": delivered["replication"].to_numpy(),
+        "day": (delivered["placed_h"].to_numpy() // HOURS_PER_DAY).astype(int),
+        "wrong": (measured.loc[delivered.index, "return_reason"] == "wrong_item").to_numpy(),
+    }).groupby(["replication", "day"])["wrong"].agg(["sum", "count"])
     daily["accuracy_pct"] = 100 * (1 - daily["sum"] / daily["count"])
     table = daily["accuracy_pct"].unstack("replication")
     fig, ax = plt.subplots(figsize=(9, 4))
     for rep in table.columns:
         ax.plot(table.index, table[rep], color="tab:blue", alpha=0.25, linewidth=0.8)
     ax.plot(table.index, table.mean(axis=1), color="tab:blue", linewidth=2,
-            label=f"mean of {table.shape[1]} replication(s)")
+            label=f"daily, mean of {table.shape[1]} replication(s)")
+    overall = 100 * (1 - daily["sum"].sum() / daily["count"].sum())
+    ax.axhline(overall, color="black", linestyle="--", linewidth=1,
+               label=f"whole window: {overall:.2f}%")
     ax.set(xlabel="day the order was placed", ylabel="picking accuracy (%)",
            title="Picking accuracy by day (orders delivered; wrong-item returns count against)")
     ax.grid(alpha=0.3)
@@ -81,26 +98,112 @@ def _accuracy_figure(measured: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def _pools_figure(ts: pd.DataFrame, end_h: float, path: Path) -> Path:
+def _pools_figure(ts: pd.DataFrame, scenario, path: Path) -> Path:
+    """Per pool: utilisation while on duty and queue length, as daily means (line) with
+    the hourly values behind (light); warm-up shaded."""
     pools = list(ts.groupby(["site", "pool"], sort=False).groups)
-    fig, axes = plt.subplots(len(pools), 2, figsize=(12, 2.2 * len(pools) + 0.6),
+    fig, axes = plt.subplots(len(pools), 2, figsize=(12, 2.3 * len(pools) + 1.0),
                              squeeze=False, sharex=True)
+    warmup = scenario.horizon.warmup_days
+    end_day = scenario.horizon.days + scenario.horizon.drain_days
+    reps = ts["replication"].nunique()
     for row, (site, pool) in enumerate(pools):
-        sel = ts[(ts["site"] == site) & (ts["pool"] == pool) & (ts["t_h"] <= end_h)]
-        # Hourly means (across the hour's grid points and the replications) keep a
-        # month readable.
+        sel = ts[(ts["site"] == site) & (ts["pool"] == pool)]
         hour = np.floor(sel["t_h"].to_numpy())
-        mean = sel.groupby(hour)[["utilization", "queue_length", "on_duty"]].mean()
-        days = mean.index / HOURS_PER_DAY
+        hourly = sel.groupby(hour)[["utilization", "queue_length"]].mean()
+        day = np.floor(sel["t_h"].to_numpy() / HOURS_PER_DAY)
+        daily = sel.groupby(day)[["utilization", "queue_length"]].mean()
         ax_u, ax_q = axes[row]
-        ax_u.plot(days, mean["utilization"], linewidth=0.7)
-        ax_u.set(ylabel="utilisation", ylim=(0, 1.05), title=f"{site} {pool}: busy / on duty")
-        ax_q.plot(days, mean["queue_length"], linewidth=0.7, color="tab:red")
-        ax_q.set(ylabel="orders waiting", title=f"{site} {pool}: queue length")
-        for ax in (ax_u, ax_q):
+        for ax, col, colour, label in ((ax_u, "utilization", "tab:blue", "utilisation while on duty"),
+                                       (ax_q, "queue_length", "tab:red", "orders waiting")):
+            ax.plot(hourly.index / HOURS_PER_DAY, hourly[col], color=colour, alpha=0.25, linewidth=0.6,
+                    label="hourly mean")
+            ax.plot(daily.index + 0.5, daily[col], color=colour, linewidth=1.8, label="daily mean")
+            ax.axvspan(0, warmup, color="0.9", zorder=0, label="warm-up (not in KPIs)")
+            ax.axvline(scenario.horizon.days, color="0.5", linestyle="--", linewidth=0.8)
+            ax.set(ylabel=label, title=f"{site} {pool}", xlim=(0, end_day))
             ax.grid(alpha=0.3)
+        ax_u.set_ylim(0, 1.1)
+    axes[0][0].legend(fontsize=7, loc="lower right")
     for ax in axes[-1]:
-        ax.set_xlabel("day")
+        ax.set_xlabel("day (dashed: last arrival; after it the run drains)")
+    fig.suptitle(f"{scenario.name}: staff pools over time"
+                 + (f" (mean of {reps} replications)" if reps > 1 else ""))
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def _ecdf_axes(ax, groups: list[tuple[str, np.ndarray]], title: str,
+               xlabel: str = "lead time, placed to delivered (hours)") -> None:
+    top = max((np.percentile(x, 99.5) for _, x in groups if len(x)), default=1.0)
+    for name, x in groups:
+        if len(x):
+            xs = np.sort(x)
+            ax.step(xs, np.arange(1, len(xs) + 1) / len(xs), where="post", label=f"{name} (n={len(x):,})")
+    ax.set(xlabel=xlabel, ylabel="share of orders within", title=title, xlim=(0, top), ylim=(0, 1))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+
+
+def lead_time_ecdf_figure(groups: list[tuple[str, np.ndarray]], title: str, path: Path) -> Path:
+    """One ECDF per named group of lead times (hours)."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    _ecdf_axes(ax, groups, title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def comparison_figure(lead: list[tuple[str, np.ndarray]], warehouse: list[tuple[str, np.ndarray]],
+                      path: Path) -> Path:
+    """Runs side by side: ECDFs of order lead time and of time in the warehouse."""
+    fig, (ax_l, ax_w) = plt.subplots(1, 2, figsize=(12, 4.5))
+    _ecdf_axes(ax_l, lead, "Order lead time")
+    _ecdf_axes(ax_w, warehouse, "Time in the warehouse", "paid to packed (hours)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def _routes_figure(result: Result, site: str, path: Path) -> Path | None:
+    """A sample tour of 10 lines on the site's layout, routed by every policy."""
+    from sim.model.demand import sku_popularity
+    from sim.model.picking.layout import assign_storage
+    from sim.model.picking.routes import POLICIES, path_length, route_path
+    from sim.model.picking.work import build_layout
+
+    cfg = result.scenario.warehouses[site].picking.layout
+    if cfg is None:
+        return None
+    layout = build_layout(cfg)
+    rng = np.random.default_rng(result.scenario.seed)
+    popularity = sku_popularity(result.scenario)
+    sku_aisle, sku_y = assign_storage(layout, len(popularity), popularity, cfg.storage, rng,
+                                      tuple(cfg.class_shares))
+    skus = rng.choice(len(popularity), size=10, p=popularity)
+    aisle, y = sku_aisle[skus], sku_y[skus]
+    fig, axes = plt.subplots(1, len(POLICIES), figsize=(3.2 * len(POLICIES), 4.2), sharey=True)
+    width = (layout.n_aisles - 1) * layout.aisle_spacing_m
+    half = layout.cross_aisle_width_m / 2
+    for ax, policy in zip(axes, POLICIES, strict=True):
+        for i in range(layout.n_aisles):
+            x = i * layout.aisle_spacing_m
+            ax.plot([x, x], [0, layout.aisle_length_m], color="0.85", linewidth=3, zorder=0)
+        pts = route_path(layout, aisle, y, policy)
+        ax.plot(pts[:, 0], pts[:, 1], color="tab:blue", linewidth=1.2)
+        ax.scatter(aisle * layout.aisle_spacing_m, y, color="tab:red", s=18, zorder=3, label="pick")
+        ax.scatter([layout.depot_x], [-half], marker="s", color="black", s=30, zorder=3, label="depot")
+        marker = " (chosen)" if policy == cfg.routing else ""
+        ax.set(title=f"{policy}{marker}\n{path_length(pts):.0f} m", xlim=(-2, width + 2),
+               xlabel="x (m)")
+    axes[0].set_ylabel("y along aisle (m)")
+    axes[0].legend(fontsize=7, loc="upper right")
+    fig.suptitle(f"{site}: one sample 10-line tour under each routing policy "
+                 f"({layout.n_aisles} aisles x {layout.aisle_length_m:g} m, {cfg.storage} storage)")
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -115,8 +218,14 @@ def write_figures(result: Result, out: Path) -> list[Path]:
         _lead_time_figure(delivered, "site", out / "lead_time_by_site.png"),
         _lead_time_figure(delivered, "channel", out / "lead_time_by_channel.png"),
         _accuracy_figure(measured, out / "picking_accuracy_by_day.png"),
+        lead_time_ecdf_figure(
+            [(str(m), g["lead_time_h"].to_numpy()) for m, g in delivered.groupby("pick_method", observed=True)],
+            "Lead-time ECDF by picking method", out / "lead_time_by_method.png"),
     ]
+    for site in result.scenario.sites:
+        routes = _routes_figure(result, site, out / f"pick_routes_{site}.png")
+        if routes is not None:
+            paths.append(routes)
     if len(result.timeseries):
-        end_h = result.scenario.horizon.days * HOURS_PER_DAY
-        paths.append(_pools_figure(result.timeseries, end_h, out / "staff_pools.png"))
+        paths.append(_pools_figure(result.timeseries, result.scenario, out / "staff_pools.png"))
     return paths

@@ -22,7 +22,7 @@ TIMESERIES_STEP_H = 0.25
 
 # Each pool: (role, column when work enters its queue, start of service, end of service).
 POOL_COLUMNS = {
-    "pickers": ("paid_h", "pick_start_h", "picked_h"),
+    "pickers": ("released_h", "pick_start_h", "picked_h"),
     "packers": ("picked_h", "pack_start_h", "labelled_h"),
 }
 
@@ -42,52 +42,126 @@ def _busy_hours(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> flo
     return float((np.clip(end[ok], lo, hi) - np.clip(start[ok], lo, hi)).sum())
 
 
+def _col(df: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as a numpy array without copying the table (nullable booleans: NA is
+    False)."""
+    s = df[name]
+    if str(s.dtype) == "boolean":
+        return s.to_numpy(dtype=bool, na_value=False)
+    return s.to_numpy()
+
+
+def _is(df: pd.DataFrame, name: str, value: str) -> np.ndarray:
+    """Rows whose categorical column ``name`` equals ``value`` (a boolean mask)."""
+    s = df[name]
+    cats = list(s.cat.categories)
+    if value not in cats:
+        return np.zeros(len(s), dtype=bool)
+    return s.cat.codes.to_numpy() == cats.index(value)
+
+
+def _mean(x: np.ndarray) -> float:
+    x = x[~np.isnan(x)]
+    return float(x.mean()) if len(x) else math.nan
+
+
 def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
-    """The KPIs of one replication (names and definitions: README, "KPIs")."""
+    """The KPIs of one replication (names and definitions: README, "KPIs").
+
+    Works on column arrays and row masks: a million-order table is never copied."""
     df = result.orders
     lo, hi = window_h(scenario)
-    placed = df[(df["placed_h"] >= lo) & (df["placed_h"] < hi)]
-    delivered = placed[placed["status"] == "delivered"]
-    lead = delivered["lead_time_h"].to_numpy()
+    placed_h = _col(df, "placed_h")
+    placed = (placed_h >= lo) & (placed_h < hi)
+    delivered = placed & _is(df, "status", "delivered")
+    shipped_h = _col(df, "shipped_h")
+    units = _col(df, "units")
+    lead = _col(df, "lead_time_h")[delivered]
     q = np.percentile(lead, [50, 90, 95, 99]) if len(lead) else [math.nan] * 4
-    shipped_in_window = df["shipped_h"].between(lo, hi, inclusive="left").sum()
-    went_to_payment = (placed["cancel_reason"] != "below_moq").sum()
-    wrong_item = (delivered["return_reason"] == "wrong_item").sum()
-    units_sold = delivered["units"].sum()
+    n_delivered = int(delivered.sum())
+    wrong_item = int((delivered & _is(df, "return_reason", "wrong_item")).sum())
+    went_to_payment = int((placed & ~_is(df, "cancel_reason", "below_moq")).sum())
+    paid_h, picked_h = _col(df, "paid_h"), _col(df, "picked_h")
     k: dict[str, float] = {
-        "orders_placed": len(placed),
-        "orders_cancelled": int((placed["status"] == "cancelled").sum()),
-        "orders_shipped": int(placed["shipped_h"].notna().sum()),
-        "orders_delivered": len(delivered),
-        "orders_lost": int((placed["status"] == "lost").sum()),
-        "orders_in_progress": int((placed["status"] == "in_progress").sum()),
-        "throughput_orders_per_day": shipped_in_window / ((hi - lo) / HOURS_PER_DAY),
+        "orders_placed": int(placed.sum()),
+        "orders_cancelled": int((placed & _is(df, "status", "cancelled")).sum()),
+        "orders_shipped": int((placed & ~np.isnan(shipped_h)).sum()),
+        "orders_delivered": n_delivered,
+        "orders_lost": int((placed & _is(df, "status", "lost")).sum()),
+        "orders_in_progress": int((placed & _is(df, "status", "in_progress")).sum()),
+        "throughput_orders_per_day": int(((shipped_h >= lo) & (shipped_h < hi)).sum())
+        / ((hi - lo) / HOURS_PER_DAY),
         "lead_time_hours_mean": float(lead.mean()) if len(lead) else math.nan,
         "lead_time_hours_p50": float(q[0]),
         "lead_time_hours_p90": float(q[1]),
         "lead_time_hours_p95": float(q[2]),
         "lead_time_hours_p99": float(q[3]),
-        "picking_accuracy_pct": _pct(len(delivered) - wrong_item, len(delivered)),
-        "return_rate_pct": _pct(delivered.loc[delivered["returned"], "units"].sum(), units_sold),
-        "on_time_delivery_pct": _pct(delivered["on_time"].sum(), len(delivered)),
+        "picking_accuracy_pct": _pct(n_delivered - wrong_item, n_delivered),
+        "return_rate_pct": _pct(units[delivered & _col(df, "returned")].sum(), units[delivered].sum()),
+        "on_time_delivery_pct": _pct(int((delivered & _col(df, "on_time")).sum()), n_delivered),
         "payment_failure_pct": _pct(
-            (placed["cancel_reason"] == "payment_declined").sum(), went_to_payment
-        ),
-        "pick_wait_hours_mean": _mean_or_nan(placed["pick_start_h"] - placed["paid_h"]),
-        "pack_wait_hours_mean": _mean_or_nan(placed["pack_start_h"] - placed["picked_h"]),
+            int((placed & _is(df, "cancel_reason", "payment_declined")).sum()), went_to_payment),
+        "pick_wait_hours_mean": _mean((_col(df, "pick_start_h") - paid_h)[placed]),
+        "pack_wait_hours_mean": _mean((_col(df, "pack_start_h") - picked_h)[placed]),
     }
-    for pool in result.pools:
-        _, start_col, end_col = POOL_COLUMNS[pool.role]
-        at_site = df[df["site"] == pool.site]
-        busy = _busy_hours(at_site[start_col].to_numpy(), at_site[end_col].to_numpy(), lo, hi)
-        staffed = sum(overlap_hours(d, lo, hi) for d in pool.duty)
-        k[f"utilization_{pool.role}_{pool.site}"] = busy / staffed if staffed else math.nan
+    picked = placed & ~np.isnan(picked_h)
+    shipped = placed & ~np.isnan(shipped_h)
+    k.update(_picking_kpis(df, picked, shipped, ""))
+    tours = result.tours
+    t_start, t_end = _col(tours, "start_h"), _col(tours, "end_h")
+    t_lines, t_orders = _col(tours, "lines"), _col(tours, "orders")
+    t_ended = (t_end >= lo) & (t_end < hi)
+    released_h = _col(df, "released_h")
+    pools = _pools_by_site_role(result)
+    for site, roles in pools.items():
+        at_site = _is(df, "site", site)
+        for role, duty in roles.items():
+            staffed = sum(overlap_hours(d, lo, hi) for d in duty)
+            if role == "pickers":
+                mine = _is(tours, "site", site)
+                busy = _busy_hours(t_start[mine], t_end[mine], lo, hi)
+                ended = mine & t_ended
+                lines = t_lines[ended].sum()
+                worked = (t_end[ended] - t_start[ended]).sum()
+                k[f"picks_per_picker_hour_{site}"] = lines / staffed if staffed else math.nan
+                k[f"picks_per_busy_picker_hour_{site}"] = lines / worked if worked else math.nan
+                k[f"orders_per_tour_{site}"] = float(t_orders[ended].mean()) if ended.any() else math.nan
+            else:
+                _, start_col, end_col = POOL_COLUMNS[role]
+                busy = _busy_hours(_col(df, start_col)[at_site], _col(df, end_col)[at_site], lo, hi)
+            k[f"utilization_{role}_{site}"] = busy / staffed if staffed else math.nan
+        k.update(_picking_kpis(df, picked & at_site, shipped & at_site, f"_{site}"))
+        k[f"release_wait_hours_mean_{site}"] = _mean((released_h - paid_h)[placed & at_site])
+    staffed = sum(overlap_hours(d, lo, hi) for roles in pools.values() for d in roles.get("pickers", []))
+    lines = t_lines[t_ended].sum()
+    worked = (t_end[t_ended] - t_start[t_ended]).sum()
+    k["picks_per_picker_hour"] = lines / staffed if staffed else math.nan
+    k["picks_per_busy_picker_hour"] = lines / worked if worked else math.nan
     return {name: float(v) for name, v in k.items()}
 
 
-def _mean_or_nan(s: pd.Series) -> float:
-    s = s.dropna()
-    return float(s.mean()) if len(s) else math.nan
+def _picking_kpis(df: pd.DataFrame, picked: np.ndarray, shipped: np.ndarray,
+                  suffix: str) -> dict[str, float]:
+    """Travel and error KPIs of the picked / shipped orders (row masks)."""
+    travel = _col(df, "pick_travel_m")[picked]
+    lines = _col(df, "lines")[picked].sum()
+    n_picked, n_shipped = int(picked.sum()), int(shipped.sum())
+    return {
+        f"pick_travel_m_per_order{suffix}": _mean(travel),
+        f"pick_travel_m_per_line{suffix}": float(np.nansum(travel) / lines) if lines else math.nan,
+        f"pick_errors_found_per_1000_orders{suffix}":
+            1000 * _col(df, "pick_errors_found")[picked].sum() / n_picked if n_picked else math.nan,
+        f"pick_errors_shipped_per_1000_orders{suffix}":
+            1000 * _col(df, "pick_error")[shipped].sum() / n_shipped if n_shipped else math.nan,
+    }
+
+
+def _pools_by_site_role(result: RunResult) -> dict[str, dict[str, list]]:
+    """Duty calendars of every worker, grouped by site and role (zones merged)."""
+    out: dict[str, dict[str, list]] = {}
+    for pool in result.pools:
+        out.setdefault(pool.site, {}).setdefault(pool.role, []).extend(pool.duty)
+    return out
 
 
 def _count_le(sorted_times: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -100,27 +174,33 @@ def pool_timeseries(result: RunResult, step_h: float = TIMESERIES_STEP_H) -> pd.
     df = result.orders
     t = np.arange(0.0, result.end_h + step_h / 2, step_h)
     frames = []
-    for pool in result.pools:
-        enter_col, start_col, end_col = POOL_COLUMNS[pool.role]
-        at_site = df[df["site"] == pool.site]
+    tours = result.tours
 
-        def times(col: str, at_site=at_site) -> np.ndarray:
-            x = at_site[col].to_numpy()
-            return np.sort(x[~np.isnan(x)])
+    def times(x: np.ndarray) -> np.ndarray:
+        return np.sort(x[~np.isnan(x)])
 
-        entered, started, ended = (times(c) for c in (enter_col, start_col, end_col))
-        busy = _count_le(started, t) - _count_le(ended, t)
-        on_duty = on_duty_count(pool.duty, t)
-        frames.append(pd.DataFrame({
-            "replication": result.replication,
-            "site": pool.site,
-            "pool": pool.role,
-            "t_h": t,
-            "queue_length": _count_le(entered, t) - _count_le(started, t),
-            "busy": busy,
-            "on_duty": on_duty,
-            "utilization": np.where(on_duty > 0, busy / np.maximum(on_duty, 1), np.nan),
-        }))
+    for site, pools in _pools_by_site_role(result).items():
+        at_site = _is(df, "site", site)
+        for role, duty in pools.items():
+            enter_col, start_col, end_col = POOL_COLUMNS[role]
+            entered, started = (times(_col(df, c)[at_site]) for c in (enter_col, start_col))
+            if role == "pickers":
+                mine = _is(tours, "site", site)
+                busy = (_count_le(times(_col(tours, "start_h")[mine]), t)
+                        - _count_le(times(_col(tours, "end_h")[mine]), t))
+            else:
+                busy = _count_le(started, t) - _count_le(times(_col(df, end_col)[at_site]), t)
+            on_duty = on_duty_count(duty, t)
+            frames.append(pd.DataFrame({
+                "replication": result.replication,
+                "site": site,
+                "pool": role,
+                "t_h": t,
+                "queue_length": _count_le(entered, t) - _count_le(started, t),
+                "busy": busy,
+                "on_duty": on_duty,
+                "utilization": np.where(on_duty > 0, busy / np.maximum(on_duty, 1), np.nan),
+            }))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

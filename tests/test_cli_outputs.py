@@ -44,9 +44,9 @@ def run_dir(tmp_path_factory):
 
 
 def test_files(run_dir):
-    for name in ["summary.json", "orders.parquet", "kpis.csv", "timeseries.parquet",
+    for name in ["summary.json", "orders.parquet", "kpis.csv", "timeseries.parquet", "tours.parquet",
                  "scenario.resolved.yaml", "lead_time_by_site.png", "lead_time_by_channel.png",
-                 "picking_accuracy_by_day.png", "staff_pools.png"]:
+                 "picking_accuracy_by_day.png", "staff_pools.png", "lead_time_by_method.png"]:
         path = run_dir / name
         assert path.exists() and path.stat().st_size > 0, name
     assert (run_dir / "staff_pools.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -125,3 +125,22 @@ def test_python_dash_m_sim(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "sim", "run", str(bad)], capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert "horizon: is required" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_compare_runs(run_dir, tmp_path, capsys):
+    plot, table = tmp_path / "cmp.png", tmp_path / "cmp.csv"
+    code = main(["compare", str(run_dir), str(run_dir), "--plot", str(plot), "--csv", str(table)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "lead_time_hours_mean" in out and "tiny (out)" in out
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    tidy = pd.read_csv(table)
+    assert list(tidy.columns) == ["run", "kpi", "mean", "ci95_low", "ci95_high"]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    row = tidy[tidy["kpi"] == "lead_time_hours_mean"].iloc[0]
+    assert row["mean"] == pytest.approx(summary["kpis"]["lead_time_hours_mean"]["mean"])
+
+
+def test_compare_rejects_a_folder_that_is_not_a_run(tmp_path, capsys):
+    assert main(["compare", str(tmp_path)]) == 2
+    assert "not a run folder" in capsys.readouterr().err

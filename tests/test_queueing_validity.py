@@ -14,7 +14,8 @@ from .conftest import SCENARIOS
 
 
 def test_erlang_c_reference_values():
-    """The check values of shared/domain-data.md."""
+    """Textbook check values (Erlang C; e.g. Gross & Harris, Fundamentals of Queueing
+    Theory): M/M/1 at rho 0.8 waits 4 service times on average."""
     assert mmc_wait_in_queue(0.8, 1, 1) == pytest.approx(4.0)
     assert mmc_wait_in_queue(4, 1, 5) == pytest.approx(0.554, abs=5e-4)
     assert mmc_wait_in_queue(9, 1, 10) == pytest.approx(0.6687, abs=5e-5)

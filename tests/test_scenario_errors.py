@@ -115,3 +115,76 @@ def test_bad_command_line_exits_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["frobnicate"])
     assert exc.value.code == 2
+
+
+def _errors(capsys, argv) -> list[str]:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return [ln for ln in err.splitlines() if ln.startswith("error:")]
+
+
+def test_one_message_per_mistake(tmp_path, capsys):
+    # A typo of a required key: "unknown key ...; did you mean" without "is required".
+    lines = _errors(capsys, ["validate", str(_write(tmp_path, "demand:\n  chanels: {}\n"))])
+    assert len(lines) == 1 and "did you mean 'channels'" in lines[0]
+    # A mapping of head-counts with one bad count: only the count is blamed.
+    lines = _errors(capsys, ["validate", str(_write(
+        tmp_path, "warehouses:\n  west:\n    staff:\n      pickers: {day: 2.5}\n"))])
+    assert len(lines) == 1 and "warehouses.west.staff.pickers.day: must be a whole number, got 2.5" in lines[0]
+    # A misspelt distribution parameter.
+    lines = _errors(capsys, ["validate", str(_write(
+        tmp_path, "payment:\n  auth_time_s: {dist: lognormal, mean: 3, stdev: 1}\n"))])
+    assert len(lines) == 1 and "did you mean 'sd'" in lines[0]
+
+
+def test_messages_come_in_file_order(tmp_path, capsys):
+    body = "payment:\n  decline_prob: 2\nhorizon:\n  days: -1\n"
+    lines = _errors(capsys, ["validate", str(_write(tmp_path, body))])
+    numbers = [int(ln.split(":")[2].split()[0]) for ln in lines]
+    assert numbers == sorted(numbers) and len(numbers) == 2
+
+
+def test_duplicate_key_is_an_error(tmp_path, capsys):
+    body = "warehouses:\n  west:\n    staff:\n      pickers: 2\n      pickers: 9\n"
+    lines = _errors(capsys, ["validate", str(_write(tmp_path, body))])
+    assert "warehouses.west.staff.pickers: duplicate key (first given at line 5)" in lines[0]
+
+
+def test_empty_binary_and_circular_files(tmp_path, capsys):
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# nothing here\n")
+    assert "the scenario is empty" in _errors(capsys, ["validate", str(empty)])[0]
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"name: \xff\xfe\x00x\n")
+    assert "not a text (UTF-8) file" in _errors(capsys, ["validate", str(binary)])[0]
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\nname: a\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\nname: b\n")
+    assert "goes round in a circle" in _errors(capsys, ["validate", str(tmp_path / "a.yaml")])[0]
+
+
+def test_infinite_or_huge_horizon_is_rejected(tmp_path, capsys):
+    assert "must be a finite number" in _errors(capsys, ["validate", str(_write(tmp_path, "horizon: {days: .inf}\n"))])[0]
+    assert "must be <= 3660" in _errors(capsys, ["validate", str(_write(tmp_path, "horizon: {days: 1e9}\n"))])[0]
+
+
+def test_errors_under_an_override_blame_the_override(tmp_path, capsys):
+    path = _write(tmp_path, "")
+    lines = _errors(capsys, ["validate", str(path), "--set", "horizon.days.x=3"])
+    assert lines == ["error: --set horizon.days.x horizon.days: must be a number, got {'x': 3}"]
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path, {"horizon.dayz": 3})
+    assert err.value.problems[0].startswith("override horizon.dayz: unknown key")
+
+
+def test_bad_out_folder_is_refused_before_running(tmp_path, capsys):
+    scenario = _write(tmp_path, "")
+    a_file = tmp_path / "afile"
+    a_file.write_text("x")
+    lines = _errors(capsys, ["run", str(scenario), "--out", str(a_file), "-q"])
+    assert "is a file, not a folder" in lines[0]
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--out", str(out), "-q", "--no-figures"]) == 0
+    lines = _errors(capsys, ["run", str(scenario), "--out", str(out), "-q", "--no-figures"])
+    assert "already holds a run" in lines[0]
+    assert main(["run", str(scenario), "--out", str(out), "-q", "--no-figures", "--overwrite"]) == 0

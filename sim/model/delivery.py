@@ -90,7 +90,9 @@ class Delivery:
         rec, d = self.rec, self.draws
         rec.shipped_h[orders] = pickup_h
         day = np.full(len(orders), int(pickup_h // HOURS_PER_DAY))
-        arrive_day = add_business_days(day, d.transit_days[orders], self.start_weekday)
+        transit = d.transit_days[orders]
+        # Zero transit days is a same-day courier: it delivers even at a weekend.
+        arrive_day = np.where(transit == 0, day, add_business_days(day, transit, self.start_weekday))
         delivered = arrive_day * HOURS_PER_DAY + d.hour[orders]
         # Same-day delivery cannot precede the pick-up.
         delivered = np.maximum(delivered, pickup_h)

@@ -30,6 +30,8 @@ class Orders:
     lines: np.ndarray
     units: np.ndarray
     below_moq: np.ndarray  # bool: rejected for the channel's minimum order quantity
+    line_start: np.ndarray  # order i's lines are line_sku[line_start[i]:line_start[i + 1]]
+    line_sku: np.ndarray  # SKU id of each order line (0 = most popular)
 
     def __len__(self) -> int:
         return len(self.placed_h)
@@ -63,6 +65,13 @@ def region_weights(channel: Channel) -> np.ndarray:
     return w / w.sum()
 
 
+def sku_popularity(scenario: Scenario) -> np.ndarray:
+    """Demand share of each SKU (Zipf with the catalogue's exponent)."""
+    cat = scenario.catalogue
+    w = np.arange(1, cat.skus + 1, dtype=float) ** (-cat.zipf_exponent)
+    return w / w.sum()
+
+
 def _channel_orders(channel: Channel, scenario: Scenario, rng: np.random.Generator):
     hz = scenario.horizon
     rate = hourly_rate(channel, hz.days, hz.start_weekday)
@@ -87,18 +96,33 @@ def _channel_orders(channel: Channel, scenario: Scenario, rng: np.random.Generat
 def generate_orders(scenario: Scenario, streams: Streams) -> Orders:
     """All orders placed over the horizon, every channel merged and sorted by time."""
     parts = []
+    popularity = sku_popularity(scenario)
     for idx, (name, channel) in enumerate(scenario.demand.channels.items()):
         placed, region, lines, units, below = _channel_orders(
             channel, scenario, streams.get(f"demand.{name}")
         )
-        parts.append((placed, np.full(len(placed), idx, dtype=np.int16), region, lines, units, below))
-    placed, channel, region, lines, units, below = (np.concatenate(c) for c in zip(*parts, strict=True))
+        # SKUs from a stream of their own, so the catalogue never shifts arrivals.
+        skus = streams.get(f"demand.{name}.skus").choice(
+            len(popularity), size=int(lines.sum()), p=popularity
+        )
+        parts.append((placed, np.full(len(placed), idx, dtype=np.int16), region, lines, units,
+                      below, skus))
+    placed, channel, region, lines, units, below, _ = (
+        np.concatenate(c) for c in zip(*parts, strict=True))
     order = np.argsort(placed, kind="stable")
+    # Re-order the line table with the orders: each channel's lines are contiguous.
+    all_skus = np.concatenate([p[6] for p in parts])
+    starts = np.concatenate(([0], np.cumsum(lines)[:-1])).astype(np.int64)
+    lines_sorted = lines[order].astype(np.int32)
+    line_start = np.concatenate(([0], np.cumsum(lines_sorted))).astype(np.int64)
+    take = np.repeat(starts[order] - line_start[:-1], lines_sorted) + np.arange(line_start[-1])
     return Orders(
         placed_h=placed[order],
         channel=channel[order],
         region=region[order].astype(np.int16),
-        lines=lines[order].astype(np.int32),
+        lines=lines_sorted,
         units=units[order].astype(np.int32),
         below_moq=below[order],
+        line_start=line_start,
+        line_sku=all_skus[take].astype(np.int32),
     )

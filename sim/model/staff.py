@@ -27,6 +27,7 @@ class Pool:
 
     site: str
     role: str  # "pickers" | "packers"
+    zone: int = -1  # picking zone (-1: the whole site)
     duty: list[list[tuple[float, float]]] = field(default_factory=list)  # per worker
 
     @property
@@ -34,10 +35,13 @@ class Pool:
         return len(self.duty)
 
 
-def build_pool(site: str, role: str, staff: Staff, start_weekday: str, until_h: float) -> Pool:
-    """One duty calendar per worker from the head-counts per shift."""
-    pool = Pool(site=site, role=role)
-    for shift_name, count in staff.head_count(role).items():
+def build_pool(site: str, role: str, staff: Staff, start_weekday: str, until_h: float,
+               per_shift: dict[str, int] | None = None, zone: int = -1) -> Pool:
+    """One duty calendar per worker from the head-counts per shift (the pool's own
+    ``per_shift`` counts if given, else the site's count for ``role``)."""
+    pool = Pool(site=site, role=role, zone=zone)
+    counts = staff.head_count(role) if per_shift is None else per_shift
+    for shift_name, count in counts.items():
         if shift_name == "always":
             intervals = [(0.0, math.inf)]
         else:

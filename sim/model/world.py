@@ -25,15 +25,17 @@ import simpy
 from sim.calendar import HOURS_PER_DAY, add_business_days, pickup_times
 from sim.geo import us_states
 from sim.model import demand, payment, routing
-from sim.model.delivery import Delivery, draw_delivery, draw_returns
+from sim.model.delivery import Delivery, DeliveryDraws, draw_delivery, draw_returns
 from sim.model.packing import PackStation, sample_label_times_h, sample_pack_times_h
-from sim.model.picking.methods import METHODS, sample_pick_errors, sample_tour_times_h
+from sim.model.picking.methods import PickContext, build_method, method_sorts
+from sim.model.picking.work import PickArrays, PickWork, build_pick_work
 from sim.model.queues import WorkQueue
 from sim.model.shipping import Dock
 from sim.model.staff import Pool, build_pool, start_pool
 from sim.records import CANCEL_REASONS, Recorder
 from sim.rng import Streams
-from sim.scenario.schema import Scenario
+from sim.scenario.picking import Picking
+from sim.scenario.schema import Scenario, Warehouse
 
 Progress = Callable[[float], None]  # called with the fraction of simulated time done
 
@@ -48,16 +50,45 @@ class RunResult:
     orders: pd.DataFrame
     pools: list[Pool] = field(default_factory=list)
     end_h: float = 0.0
+    tours: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per picking tour
 
 
-def _release(env: simpy.Environment, order_ids: list[int], paid_h: list[float],
-             site: list[int], queues: list[WorkQueue]) -> Generator:
-    """Feed paid orders (sorted by paid time) to their site's pick queue at the moment
-    payment clears."""
-    for o, t, s in zip(order_ids, paid_h, site, strict=True):
-        if t > env.now:
-            yield env.timeout(t - env.now)
-        queues[s].put(o)
+def _release(env: simpy.Environment, order_ids: np.ndarray, paid_h: np.ndarray,
+             site: np.ndarray, enqueue: list[Callable[[int], None]]) -> Generator:
+    """Feed paid orders (sorted by paid time) to their site's picking at the moment
+    payment clears. Works through the arrays in chunks: Python lists of a million
+    orders would cost more memory than the rest of the run."""
+    chunk = 65536
+    for lo in range(0, len(order_ids), chunk):
+        hi = lo + chunk
+        for o, t, s in zip(order_ids[lo:hi].tolist(), paid_h[lo:hi].tolist(),
+                           site[lo:hi].tolist(), strict=True):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            enqueue[s](o)
+
+
+def _zone_head_count(wh: Warehouse, zone: int) -> dict[str, int]:
+    """People per shift in one picking zone: as configured, or the site's pickers
+    shared out evenly (the first zones get the remainder)."""
+    cfg = wh.picking.zone
+    if cfg.pickers_per_zone is not None:
+        return wh.staff.per_shift(cfg.pickers_per_zone[zone])
+    return {shift: count // cfg.zones + (1 if zone < count % cfg.zones else 0)
+            for shift, count in wh.staff.head_count("pickers").items()}
+
+
+def _pack_station_extra_h(cfg: Picking, work: PickWork, idx: np.ndarray,
+                          rng: np.random.Generator) -> np.ndarray:
+    """Work the picking method leaves for the pack station: sorting a batch picked
+    with ``sort: after_pick``, consolidating a zone-picked order."""
+    extra = np.zeros(len(idx))
+    if method_sorts(cfg) and cfg.batch.sort == "after_pick":
+        extra += work.order_sort_time_h[idx]
+    zoned = cfg.method == "zone" or (cfg.method == "wave" and cfg.wave.within == "zone")
+    if zoned and cfg.zone.mode == "parallel":
+        extra += cfg.zone.consolidation_time_s.sample(rng, len(idx)) / 3600.0
+    return extra
 
 
 def _due_h(scenario: Scenario, orders: demand.Orders) -> np.ndarray:
@@ -78,7 +109,7 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
 
     orders = demand.generate_orders(scenario, streams)
     n = len(orders)
-    rec = Recorder(n)
+    rec = Recorder(n, int(orders.line_start[-1]))
     rec.placed_h[:] = orders.placed_h
     rec.due_h[:] = _due_h(scenario, orders)
 
@@ -94,53 +125,65 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
 
     env = simpy.Environment()
     sites = scenario.sites
-    tour_h, pack_h, label_h = np.zeros(n), np.zeros(n), np.zeros(n)
-    pick_error = np.zeros(n, dtype=bool)
+    popularity = demand.sku_popularity(scenario)
+    pack_h, label_h = np.zeros(n), np.zeros(n)
     transit = np.zeros(n, dtype=np.int64)
     late, hour = np.zeros(n, dtype=bool), np.zeros(n)
     exception = np.zeros(n, dtype=np.int8)
+    works, site_orders = [], []
+    pick_arrays = PickArrays.empty(n, int(orders.line_start[-1]))
     for s, name in enumerate(sites):
         wh = scenario.warehouses[name]
         idx = np.flatnonzero(site == s)
-        rng_pick = streams.get(f"picking.{name}")
-        tour_h[idx] = sample_tour_times_h(wh.picking, orders.lines[idx], rng_pick)
-        pick_error[idx] = sample_pick_errors(wh.picking, orders.lines[idx], rng_pick)
+        site_orders.append(idx)
+        work = build_pick_work(wh.picking, idx, orders.line_start, orders.line_sku, orders.units,
+                               scenario.catalogue.skus, popularity, streams.get(f"picking.{name}"),
+                               method_sorts(wh.picking), pick_arrays)
+        works.append(work)
         rng_pack = streams.get(f"packing.{name}")
-        pack_h[idx] = sample_pack_times_h(wh.packing, orders.units[idx], rng_pack)
+        pack_h[idx] = (sample_pack_times_h(wh.packing, orders.units[idx], rng_pack)
+                       + work.pack_extra_h[idx] + _pack_station_extra_h(wh.picking, work, idx, rng_pack))
         label_h[idx] = sample_label_times_h(wh.shipping, len(idx), rng_pack)
         d = draw_delivery(scenario.carriers[wh.shipping.carrier], distance_km[idx],
                           streams.get(f"delivery.{name}"))
         transit[idx], late[idx], exception[idx], hour[idx] = (
             d.transit_days, d.late_by_carrier, d.exception, d.hour)
+    errors_made, errors_found = pick_arrays.errors_made, pick_arrays.errors_found
+    pick_error = errors_made > errors_found  # an error no scan caught ships
     return_prob = np.array([c.return_prob for c in scenario.demand.channels.values()])
     returns = draw_returns(scenario.returns, pick_error, exception == 2,
                            return_prob[orders.channel], streams.get("returns"))
-    delivery = Delivery(rec, type(d)(transit, late, exception, hour), returns, hz.start_weekday)
+    delivery = Delivery(rec, DeliveryDraws(transit, late, exception, hour), returns, hz.start_weekday)
 
-    pick_queues, pools = [], []
-    for name in sites:
+    methods, pools = [], []
+    for s, name in enumerate(sites):
         wh = scenario.warehouses[name]
         carrier = scenario.carriers[wh.shipping.carrier]
         pickups = pickup_times(carrier.pickup_times_h, carrier.pickup_days, hz.start_weekday, end_h)
         dock = Dock(env, rec, pickups, carrier.cutoff_min / 60.0, delivery.ship)
-        pack_queue, pick_queue = WorkQueue(env), WorkQueue(env)
+        pack_queue = WorkQueue(env)
         station = PackStation(env, rec, pack_h, label_h, dock)
-        method = METHODS[wh.picking.method](env, rec, tour_h, pack_queue)
-        pickers = build_pool(name, "pickers", wh.staff, hz.start_weekday, end_h)
+        ctx = PickContext(env, rec, s, works[s], pack_queue)
+        method = build_method(ctx, site_orders[s], pickups, carrier.cutoff_min / 60.0, end_h)
+        for st in method.stations():
+            per_shift = _zone_head_count(wh, st.zone) if st.zone >= 0 else None
+            pickers = build_pool(name, "pickers", wh.staff, hz.start_weekday, end_h, per_shift, st.zone)
+            start_pool(env, pickers, st.queue, st.serve)
+            pools.append(pickers)
         packers = build_pool(name, "packers", wh.staff, hz.start_weekday, end_h)
-        start_pool(env, pickers, pick_queue, method.serve)
         start_pool(env, packers, pack_queue, station.serve)
-        pick_queues.append(pick_queue)
-        pools += [pickers, packers]
+        methods.append(method)
+        pools.append(packers)
 
     paid_ids = np.flatnonzero(paid)
     paid_ids = paid_ids[np.argsort(rec.paid_h[paid_ids], kind="stable")]
-    env.process(_release(env, paid_ids.tolist(), rec.paid_h[paid_ids].tolist(),
-                         site[paid_ids].tolist(), pick_queues))
+    env.process(_release(env, paid_ids, rec.paid_h[paid_ids], site[paid_ids],
+                         [m.enqueue for m in methods]))
 
     _run(env, end_h, progress)
 
     channels = list(scenario.demand.channels)
+    pick_methods = [scenario.warehouses[name].picking.method for name in sites]
     attrs = {
         "channel": pd.Categorical.from_codes(orders.channel.astype(np.int64), channels),
         "region": pd.Categorical.from_codes(orders.region.astype(np.int64), us_states().codes),
@@ -149,11 +192,16 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         "lines": orders.lines,
         "units": orders.units,
         "payment_attempts": attempts.astype(np.int16),
+        "pick_method": pd.Categorical(np.array(pick_methods)[site.astype(np.int64)],
+                                      categories=sorted(set(pick_methods))),
+        "pick_errors_made": errors_made,
+        "pick_errors_found": errors_found,
         "pick_error": pick_error,
         "cancel_reason_code": cancel,
     }
     frame = rec.frame(attrs, replication, list(scenario.returns.reasons))
-    return RunResult(replication=replication, seed=seed, orders=frame, pools=pools, end_h=end_h)
+    return RunResult(replication=replication, seed=seed, orders=frame, pools=pools, end_h=end_h,
+                     tours=rec.tours.frame(sites, replication))
 
 
 def _run(env: simpy.Environment, end_h: float, progress: Progress | None) -> None:

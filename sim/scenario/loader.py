@@ -34,18 +34,27 @@ class ScenarioError(ValueError):
 # --- YAML with line numbers ---------------------------------------------------------
 
 
-def _line_map(node: yaml.Node, prefix: str, where: str, out: dict[str, str]) -> None:
-    """Record ``file:line`` for every dotted path under ``node``."""
+def _line_map(node: yaml.Node, prefix: str, where: str, out: dict[str, str],
+              problems: list[str]) -> None:
+    """Record ``file:line`` for every dotted path under ``node``; note duplicate keys
+    (YAML would silently keep the last one)."""
     out[prefix] = f"{where}:{node.start_mark.line + 1}"
     if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, _ in node.value:
+            key, line = str(key_node.value), key_node.start_mark.line + 1
+            if key in seen:
+                path = f"{prefix}.{key}" if prefix else key
+                problems.append(f"{where}:{line} {path}: duplicate key (first given at line {seen[key]})")
+            seen.setdefault(key, line)
         for key_node, value_node in node.value:
             path = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
             out[path] = f"{where}:{key_node.start_mark.line + 1}"
-            _line_map(value_node, path, where, out)
+            _line_map(value_node, path, where, out, problems)
             out[path] = f"{where}:{key_node.start_mark.line + 1}"
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _line_map(item, f"{prefix}.{i}" if prefix else str(i), where, out)
+            _line_map(item, f"{prefix}.{i}" if prefix else str(i), where, out, problems)
 
 
 def _read_yaml(path: Path) -> tuple[dict, dict[str, str]]:
@@ -53,6 +62,8 @@ def _read_yaml(path: Path) -> tuple[dict, dict[str, str]]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError([f"{path}: no such scenario file"]) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError([f"{path}: not a text (UTF-8) file: byte {exc.start} cannot be decoded"]) from None
     except OSError as exc:
         raise ScenarioError([f"{path}: cannot read: {exc.strerror}"]) from None
     try:
@@ -60,16 +71,20 @@ def _read_yaml(path: Path) -> tuple[dict, dict[str, str]]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
+        last_line = max(1, len(text.splitlines()))
+        line = f":{min(mark.line + 1, last_line)}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError([f"{path}{line}: not valid YAML: {problem}"]) from None
-    if data is None:
-        data = {}
+    if not data:
+        raise ScenarioError([f"{path}:1: the scenario is empty; expected keys such as name, "
+                             "horizon, demand, warehouses and carriers (or extends: parent.yaml)"])
     if not isinstance(data, dict):
         raise ScenarioError([f"{path}:1: a scenario must be a mapping of keys, got {type(data).__name__}"])
     lines: dict[str, str] = {}
-    if node is not None:
-        _line_map(node, "", str(path), lines)
+    problems: list[str] = []
+    _line_map(node, "", str(path), lines, problems)
+    if problems:
+        raise ScenarioError(problems)
     return data, lines
 
 
@@ -86,9 +101,12 @@ def _deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _read_with_extends(path: Path, depth: int = 0) -> tuple[dict, dict[str, str]]:
-    if depth > MAX_EXTENDS_DEPTH:
-        raise ScenarioError([f"{path}: 'extends' chain deeper than {MAX_EXTENDS_DEPTH} (a cycle?)"])
+def _read_with_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, dict[str, str]]:
+    if path.resolve() in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, path.resolve()))
+        raise ScenarioError([f"{path}: 'extends' goes round in a circle: {cycle}"])
+    if len(chain) > MAX_EXTENDS_DEPTH:
+        raise ScenarioError([f"{path}: 'extends' chain deeper than {MAX_EXTENDS_DEPTH}"])
     data, lines = _read_yaml(path)
     parent = data.pop("extends", None)
     if parent is None:
@@ -98,7 +116,7 @@ def _read_with_extends(path: Path, depth: int = 0) -> tuple[dict, dict[str, str]
     parent_path = (path.parent / parent).resolve()
     if not parent_path.exists():
         raise ScenarioError([f"{lines.get('extends', path)} extends: no such file {parent!r} (looked in {path.parent})"])
-    base, base_lines = _read_with_extends(parent_path, depth + 1)
+    base, base_lines = _read_with_extends(parent_path, (*chain, path.resolve()))
     return _deep_merge(base, data), {**base_lines, **lines}
 
 
@@ -121,8 +139,14 @@ def parse_set_option(text: str) -> tuple[str, Any]:
     return path, value
 
 
-def apply_overrides(data: dict, overrides: dict[str, Any], lines: dict[str, str]) -> dict:
-    """Set each dotted path in a copy of ``data`` (creating mappings as needed)."""
+OVERRIDES_KEY = "\0overrides"  # where in a line map the overridden paths are listed
+
+
+def apply_overrides(data: dict, overrides: dict[str, Any], lines: dict[str, str],
+                    label: str = "override") -> dict:
+    """Set each dotted path in a copy of ``data`` (creating mappings as needed).
+    Errors at or around an overridden path are reported as coming from ``label``
+    (the CLI says ``--set``) rather than from the file."""
     out = copy.deepcopy(data)
     for path, value in overrides.items():
         keys = path.split(".")
@@ -131,17 +155,18 @@ def apply_overrides(data: dict, overrides: dict[str, Any], lines: dict[str, str]
             last = i == len(keys) - 1
             if isinstance(node, list):
                 if not key.isdigit() or int(key) >= len(node):
-                    raise ScenarioError([f"--set {path}: {'.'.join(keys[:i]) or 'top level'} is a list of {len(node)}; {key!r} is not an index in it"])
+                    raise ScenarioError([f"{label} {path}: {'.'.join(keys[:i]) or 'top level'} is a list of {len(node)}; {key!r} is not an index in it"])
                 key = int(key)
             elif not isinstance(node, dict):
-                raise ScenarioError([f"--set {path}: {'.'.join(keys[:i])} is a value, not a mapping"])
+                raise ScenarioError([f"{label} {path}: {'.'.join(keys[:i])} is a value, not a mapping"])
             if last:
                 node[key] = copy.deepcopy(value)
             else:
                 if isinstance(node, dict) and not isinstance(node.get(key), (dict, list)):
                     node[key] = {}
                 node = node[key]
-        lines[path] = "--set"
+        lines[path] = label
+        lines.setdefault(OVERRIDES_KEY, []).append((path, label))
     return out
 
 
@@ -157,6 +182,7 @@ _MESSAGES = {
     "int_type": "must be a whole number",
     "float_parsing": "must be a number",
     "float_type": "must be a number",
+    "finite_number": "must be a finite number",
     "bool_parsing": "must be true or false",
     "string_type": "must be text",
     "dict_type": "must be a mapping (key: value lines)",
@@ -267,16 +293,27 @@ def _describe_error(err: dict, data: dict) -> tuple[list[str], str]:
     if kind == "extra_forbidden":
         parent = _model_at(Scenario, path[:-1], data)
         allowed = sorted(f.alias or name for name, f in parent.model_fields.items()) if parent else []
-        close = difflib.get_close_matches(path[-1], allowed, n=1, cutoff=0.6)
+        node = _node_at(data, path[:-1])
+        # A required key that is missing is the likeliest meaning of an unknown one.
+        absent = [k for k in allowed if isinstance(node, dict) and k not in node
+                  and parent.model_fields.get(k, None) is not None
+                  and parent.model_fields[k].is_required()]
+        close = (difflib.get_close_matches(path[-1], absent, n=1, cutoff=0.3)
+                 or difflib.get_close_matches(path[-1], allowed, n=1, cutoff=0.6))
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return path, f"unknown key{hint} (allowed: {', '.join(allowed)})"
     if kind == "missing":
         return path, "is required"
     if kind == "literal_error":
-        return path, f"must be one of {ctx.get('expected')}, got {got!r}"
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        expected = ctx.get("expected_tags", "")
-        return path, f"'dist' must be one of {expected}, got {ctx.get('tag', got)!r}"
+        return path, f"must be one of {ctx.get('expected')}, got {_short(got)}"
+    if kind == "union_tag_invalid":
+        return path, f"'dist' must be one of {ctx.get('expected_tags', '')}, got {ctx.get('tag')!r}"
+    if kind == "union_tag_not_found":
+        return path, ("a distribution needs a 'dist' key (constant, exponential, uniform, "
+                      "triangular, normal, lognormal, empirical; for counts also geometric, "
+                      f"poisson), or a plain number; got {_short(got)}")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return path, f"must be a mapping of keys (key: value lines), got {_short(got)}"
     if kind == "value_error":
         # A cross-field check may start its message with the field it is about
         # ("warmup_days: must be < days"), relative to the model that raised it.
@@ -290,38 +327,75 @@ def _describe_error(err: dict, data: dict) -> tuple[list[str], str]:
         return path, msg
     template = _MESSAGES.get(kind)
     msg = template.format(**ctx) if template else err["msg"][0].lower() + err["msg"][1:]
-    if kind != "missing":
-        msg += f", got {got!r}"
-    return path, msg
+    return path, f"{msg}, got {_short(got)}"
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_TYPE_ERRORS = {"int_type", "int_parsing", "int_from_float", "float_type", "float_parsing",
+                "dict_type", "model_type", "model_attributes_type", "list_type", "string_type",
+                "bool_parsing", "literal_error"}
+
+
+def _where(path: list[str], lines: dict[str, str]) -> str:
+    """``file:line`` (or the override's label) of the closest known ancestor of path."""
+    dotted = ".".join(path)
+    for over, label in lines.get(OVERRIDES_KEY, []):
+        if dotted == over or dotted.startswith(over + ".") or over.startswith(dotted + "."):
+            return f"{label} {over}" if dotted != over else label
+    for i in range(len(path), -1, -1):
+        where = lines.get(".".join(path[:i]))
+        if where:
+            return where
+    return ""
+
+
+def _line_key(problem: tuple[str, list[str], str]) -> tuple:
+    where = problem[0]
+    m = re.match(r"^(.*):(\d+)$", where)
+    return (0, m.group(1), int(m.group(2))) if m else (1, where, 0)
 
 
 def format_validation_error(exc: ValidationError, data: dict, lines: dict[str, str]) -> ScenarioError:
-    problems = []
-    seen = set()
-    for err in exc.errors():
-        path, msg = _describe_error(err, data)
-        dotted = ".".join(path)
+    """One line per mistake, in file order: ``file:line dotted.path: message``."""
+    described = [(err, *_describe_error(err, data)) for err in exc.errors()]
+    paths = [".".join(path) for _, path, _ in described]
+    missing = {p for (err, _, _), p in zip(described, paths, strict=True) if err["type"] == "missing"}
+    problems, seen = [], set()
+    for (err, path, msg), dotted in zip(described, paths, strict=True):
         if dotted in seen:
             continue  # a union reports each member's failure: the first one says enough
+        # A type mismatch reported next to a deeper error under the same key is the other
+        # member of a union (e.g. "a number" beside "a mapping of whole numbers"): the
+        # deeper one says what is really wrong.
+        if err["type"] in _TYPE_ERRORS and any(p.startswith(dotted + ".") for p in paths):
+            continue
+        # "x is required" next to "unknown key y; did you mean 'x'?" is one typo.
+        if err["type"] == "missing" and any(
+            f"did you mean '{path[-1]}'" in m and ".".join(pp[:-1]) == ".".join(path[:-1])
+            for (_, pp, m) in described
+        ):
+            continue
         seen.add(dotted)
-        where = None
-        for i in range(len(path), -1, -1):
-            where = lines.get(".".join(path[:i]))
-            if where:
-                break
-        prefix = f"{where} " if where else ""
-        problems.append(f"{prefix}{dotted or '(top level)'}: {msg}")
-    return ScenarioError(problems)
+        problems.append((_where(path, lines), path, msg))
+    del missing
+    problems.sort(key=_line_key)
+    return ScenarioError([f"{where + ' ' if where else ''}{'.'.join(path) or '(top level)'}: {msg}"
+                          for where, path, msg in problems])
 
 
 # --- entry points ---------------------------------------------------------------
 
 
-def load_raw(path: str | Path, overrides: dict[str, Any] | None = None) -> tuple[dict, dict[str, str]]:
+def load_raw(path: str | Path, overrides: dict[str, Any] | None = None,
+             override_label: str = "override") -> tuple[dict, dict[str, str]]:
     """The merged raw mapping (``extends`` resolved, overrides applied) and its line map."""
     data, lines = _read_with_extends(Path(path))
     if overrides:
-        data = apply_overrides(data, overrides, lines)
+        data = apply_overrides(data, overrides, lines, override_label)
     return data, lines
 
 
@@ -333,14 +407,16 @@ def validate_data(data: dict, lines: dict[str, str] | None = None) -> Scenario:
         raise format_validation_error(exc, data, lines or {}) from None
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
+                  override_label: str = "override") -> Scenario:
     """Read, merge, override and validate a scenario file.
 
     ``overrides`` maps dotted paths to values, e.g.
-    ``{"warehouses.west.staff.pickers": 14}``; they are type-checked like the file.
+    ``{"warehouses.west.staff.pickers": 14}``; they are type-checked like the file, and
+    their errors are attributed to ``override_label`` (the CLI passes ``"--set"``).
     Raises :class:`ScenarioError` with a user-facing message.
     """
-    data, lines = load_raw(path, overrides)
+    data, lines = load_raw(path, overrides, override_label)
     return validate_data(data, lines)
 
 

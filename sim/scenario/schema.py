@@ -9,34 +9,26 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.dists import CountDist, Dist
 from sim.geo import us_states
+from sim.scenario.base import HeadCount, Model, check_head_count
+from sim.scenario.picking import Picking
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_DAYS: list[str] = list(WEEKDAYS)
 BUSINESS_DAYS: list[str] = list(WEEKDAYS[:5])
 
-Probability = float  # documented alias; bounds are set per field with Field(ge=0, le=1)
-
-
-class Model(BaseModel):
-    """Base of every scenario model: immutable, unknown keys rejected."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
-                              validate_default=True)
-
-
 class Horizon(Model):
     """How long to simulate. Arrivals are generated over ``days``; KPIs count orders
     placed after ``warmup_days``; after ``days`` no order arrives and the run goes on for
     at most ``drain_days`` so that late orders can finish (none is censored)."""
 
-    days: float = Field(gt=0)
+    days: float = Field(gt=0, le=3660)
     warmup_days: float = Field(default=0.0, ge=0)
-    drain_days: float = Field(default=21.0, ge=0)
+    drain_days: float = Field(default=21.0, ge=0, le=366)
     start_weekday: Weekday = "mon"
 
     @model_validator(mode="after")
@@ -160,9 +152,6 @@ class Shift(Model):
         return self
 
 
-HeadCount = int | dict[str, int]
-
-
 class Staff(Model):
     """Head-counts. With no ``shifts`` the staff are on duty around the clock. With
     shifts, a plain number puts that many people on *every* shift; a mapping gives the
@@ -175,11 +164,7 @@ class Staff(Model):
     @field_validator("pickers", "packers")
     @classmethod
     def _non_negative(cls, v: HeadCount) -> HeadCount:
-        counts = v.values() if isinstance(v, dict) else [v]
-        for c in counts:
-            if c < 0:
-                raise ValueError(f"must be >= 0, got {c}")
-        return v
+        return check_head_count(v)
 
     @model_validator(mode="after")
     def _shift_names(self) -> Staff:
@@ -199,24 +184,15 @@ class Staff(Model):
     def head_count(self, pool: str) -> dict[str, int]:
         """People per shift name for ``pool`` (``"pickers"`` or ``"packers"``); the key
         ``"always"`` means on duty around the clock."""
-        v = getattr(self, pool)
+        return self.per_shift(getattr(self, pool))
+
+    def per_shift(self, value: HeadCount) -> dict[str, int]:
+        """A head-count as people per shift name (``"always"``: no shifts defined)."""
         if not self.shifts:
-            return {"always": int(v) if not isinstance(v, dict) else sum(v.values())}
-        if isinstance(v, dict):
-            return {name: v.get(name, 0) for name in self.shifts}
-        return {name: v for name in self.shifts}
-
-
-class Picking(Model):
-    """Single-order picking: one picker, one order, one tour. Tour time = setup + travel
-    + the sum over the order's lines of the time per line. Each line is picked wrong
-    with ``error_prob_per_line``."""
-
-    method: Literal["single"] = "single"
-    setup_time_s: Dist = 0
-    travel_time_s: Dist = 0
-    time_per_line_s: Dist = 0
-    error_prob_per_line: float = Field(default=0.0, ge=0, le=1)
+            return {"always": value if not isinstance(value, dict) else sum(value.values())}
+        if isinstance(value, dict):
+            return {name: value.get(name, 0) for name in self.shifts}
+        return {name: value for name in self.shifts}
 
 
 class Packing(Model):
@@ -315,6 +291,14 @@ class Returns(Model):
         return v
 
 
+class Catalogue(Model):
+    """The SKUs sold. Each order line is one SKU, drawn by popularity: SKU ``i`` (0 the
+    most popular) with weight ``(i + 1) ** -zipf_exponent`` (0: all equally popular)."""
+
+    skus: int = Field(default=1000, ge=1)
+    zipf_exponent: float = Field(default=1.0, ge=0)
+
+
 class Scenario(Model):
     """A whole fulfilment operation."""
 
@@ -328,6 +312,7 @@ class Scenario(Model):
     warehouses: dict[str, Warehouse] = Field(min_length=1)
     carriers: dict[str, Carrier] = Field(min_length=1)
     returns: Returns = Field(default_factory=Returns)
+    catalogue: Catalogue = Field(default_factory=Catalogue)
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -337,6 +322,30 @@ class Scenario(Model):
                     f"warehouses.{site}.shipping.carrier: unknown carrier "
                     f"{wh.shipping.carrier!r}; defined carriers: {sorted(self.carriers)}"
                 )
+            layout = wh.picking.layout
+            if layout is not None and layout.capacity < self.catalogue.skus:
+                raise ValueError(
+                    f"warehouses.{site}.picking.layout: holds {layout.capacity:,} SKU locations "
+                    f"({layout.aisles} aisles x 2 sides x {layout.locations_per_side}) but "
+                    f"catalogue.skus is {self.catalogue.skus:,}; add aisles or locations_per_side"
+                )
+            zone = wh.picking.zone
+            if zone is not None and zone.pickers_per_zone is None:
+                most = max(wh.staff.head_count("pickers").values(), default=0)
+                if most < zone.zones:
+                    raise ValueError(
+                        f"warehouses.{site}.picking.zone.zones: {zone.zones} zones but at most "
+                        f"{most} picker(s) on a shift, so some zone would never be picked; "
+                        "use fewer zones, more pickers, or pickers_per_zone"
+                    )
+            if zone is not None and zone.pickers_per_zone is not None:
+                for i, count in enumerate(zone.pickers_per_zone):
+                    unknown = sorted(set(count) - set(wh.staff.shifts)) if isinstance(count, dict) else []
+                    if unknown:
+                        raise ValueError(
+                            f"warehouses.{site}.picking.zone.pickers_per_zone.{i}: names unknown "
+                            f"shift(s) {unknown}; defined shifts: {sorted(wh.staff.shifts)}"
+                        )
         for region, site in self.routing.region_to_site.items():
             if site not in self.warehouses:
                 raise ValueError(

@@ -1,0 +1,68 @@
+"""Side by side: the KPIs of several finished runs (folders written by ``fsim run``) and
+their lead-time ECDFs on one plot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from sim.scenario.loader import ScenarioError
+
+DEFAULT_KPIS = (
+    "lead_time_hours_mean",
+    "lead_time_hours_p95",
+    "on_time_delivery_pct",
+    "picking_accuracy_pct",
+    "pick_wait_hours_mean",
+    "pick_travel_m_per_order",
+    "picks_per_busy_picker_hour",
+    "pick_errors_shipped_per_1000_orders",
+    "throughput_orders_per_day",
+)
+
+
+def load_run(folder: str | Path) -> tuple[dict, Path]:
+    """The summary of a run folder (raises ScenarioError, exit 2, if it is not one)."""
+    path = Path(folder) / "summary.json"
+    if not path.exists():
+        raise ScenarioError([f"{folder}: not a run folder (no summary.json); give folders written by fsim run"])
+    return json.loads(path.read_text(encoding="utf-8")), Path(folder)
+
+
+def comparison_table(folders: list[str | Path], kpis: tuple[str, ...] = DEFAULT_KPIS) -> pd.DataFrame:
+    """One row per KPI, one column per run: 'mean [low, high]' as numbers in a tidy
+    frame with columns run, kpi, mean, ci95_low, ci95_high."""
+    rows = []
+    summaries = [load_run(folder) for folder in folders]
+    names = [summary["scenario"] for summary, _ in summaries]
+    for summary, path in summaries:
+        label = summary["scenario"]
+        if names.count(label) > 1:
+            label = f"{label} ({path.name})"
+        for kpi in kpis:
+            entry = summary["kpis"].get(kpi)
+            if entry is None:
+                continue
+            rows.append({"run": label, "kpi": kpi,
+                         "mean": entry["mean"], "ci95_low": entry["ci95_low"],
+                         "ci95_high": entry["ci95_high"]})
+    return pd.DataFrame(rows)
+
+
+def lead_time_groups(folders: list[str | Path]) -> tuple[list, list]:
+    """Per run, of the orders placed after warm-up: lead times of delivered orders and
+    times in the warehouse (paid to packed), in hours."""
+    lead, warehouse = [], []
+    for folder in folders:
+        summary, path = load_run(folder)
+        orders = pd.read_parquet(path / "orders.parquet",
+                                 columns=["placed_h", "paid_h", "packed_h", "status", "lead_time_h"])
+        lo, hi = summary["warmup_days"] * 24, summary["horizon_days"] * 24
+        inside = orders["placed_h"].between(lo, hi, inclusive="left")
+        delivered = inside & (orders["status"] == "delivered")
+        lead.append((summary["scenario"], orders.loc[delivered, "lead_time_h"].to_numpy()))
+        packed = orders[inside & orders["packed_h"].notna()]
+        warehouse.append((summary["scenario"], (packed["packed_h"] - packed["paid_h"]).to_numpy()))
+    return lead, warehouse

@@ -1,0 +1,177 @@
+"""Picking methods on a layout: line conservation, batching, zones, waves, errors and
+scanning, and the direction of their effects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from sim.model.world import run_replication
+from sim.scenario import ScenarioError, validate_data
+
+from .conftest import tiny_data
+
+LAYOUT = {"aisles": 10, "aisle_length_m": 20, "aisle_spacing_m": 3, "locations_per_side": 60,
+          "routing": "s_shape", "storage": "random"}
+
+
+def scenario(method: str = "single", **picking) -> sim.Scenario:
+    """The tiny scenario with both sites on the same layout and method."""
+    data = tiny_data({"demand.channels.web.orders_per_day": 400, "catalogue.skus": 1000})
+    for site in ("west", "east"):
+        p = data["warehouses"][site]["picking"]
+        p.pop("travel_time_s", None)
+        p.update({"method": method, "layout": dict(LAYOUT), "time_per_line_s": 10, **picking})
+    data["warehouses"]["west"]["staff"]["pickers"] = 3
+    return validate_data(data)
+
+
+METHODS = {
+    "single": {},
+    "batch": {"batch": {"max_orders": 6, "max_wait_min": 20}},
+    "batch_proximity": {"method": "batch", "batch": {"max_orders": 6, "rule": "proximity"}},
+    "zone": {"zone": {"zones": 2}},
+    "zone_pass": {"method": "zone", "zone": {"zones": 2, "mode": "pick_and_pass"}},
+    "wave": {"wave": {"every_min": 90, "within": "batch"}, "batch": {"max_orders": 5}},
+    "wave_zone": {"method": "wave", "wave": {"times_h": [8, 12, 16], "within": "zone",
+                                            "wait_for_previous": True, "timeout_min": 60},
+                  "zone": {"zones": 2}},
+}
+
+
+def run(name: str, seed: int = 1):
+    spec = dict(METHODS[name])
+    method = spec.pop("method", name)
+    return run_replication(scenario(method, **spec), 0, seed)
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_every_line_of_every_released_order_is_picked_once(name):
+    result = run(name)
+    orders, tours = result.orders, result.tours
+    released = orders[orders["released_h"].notna()]
+    assert released["picked_h"].notna().all()  # the drain lets every order finish
+    # Lines on tours == lines of picked orders: nothing picked twice, nothing skipped.
+    assert tours["lines"].sum() == released["lines"].sum()
+    assert (tours["end_h"] >= tours["start_h"]).all()
+    assert (released["pick_start_h"] >= released["released_h"]).all()
+    assert (released["picked_h"] >= released["pick_start_h"]).all()
+    assert set(released["tour_id"]) <= set(tours["tour_id"])
+
+
+def test_batch_sizes_and_release_rule():
+    result = run("batch")
+    tours = result.tours
+    assert tours["orders"].max() == 6 and tours["orders"].min() >= 1
+    orders = result.orders.dropna(subset=["picked_h"])
+    # A batch leaves short only if its oldest order had waited max_wait_min (20 min).
+    for tid, group in orders.groupby("tour_id"):
+        if len(group) < 6:
+            waited_h = group["pick_start_h"].iloc[0] - group["released_h"].min()
+            assert waited_h >= 20 / 60 - 1e-9, (tid, waited_h)
+
+
+def test_batching_reduces_travel_per_order_as_batch_size_grows():
+    travel = []
+    for size in (1, 2, 4, 8):
+        s = scenario("batch", batch={"max_orders": size, "max_wait_min": 60})
+        result = sim.run(s, replications=2, seed=3)
+        travel.append(result.kpis["pick_travel_m_per_order"].mean())
+    assert all(a > b for a, b in zip(travel, travel[1:], strict=False)), travel
+
+
+def test_class_based_storage_reduces_travel_for_skewed_demand():
+    def travel(storage: str) -> float:
+        s = scenario("single", layout={**LAYOUT, "storage": storage})
+        return sim.run(s, replications=2, seed=4).kpis["pick_travel_m_per_order"].mean()
+
+    assert travel("class_based") < 0.9 * travel("random")
+
+
+def test_zone_pickers_walk_their_own_share_of_the_area():
+    """With Z zones each zone tour stays within aisles/Z aisles: its longest possible
+    S-shape tour is bounded by the zone's width, and the tours of zone z only cover
+    that zone's lines."""
+    result = run("zone")
+    tours = result.tours
+    assert set(tours["zone"]) == {0, 1}
+    zone_width_m = (LAYOUT["aisles"] // 2 - 1) * LAYOUT["aisle_spacing_m"]
+    # S-shape bound: across and back along the zone + every aisle of the zone end to end.
+    bound = 2 * zone_width_m + (LAYOUT["aisles"] // 2) * (LAYOUT["aisle_length_m"] + 2)
+    assert tours["distance_m"].max() <= bound + 1e-9
+    # Each zone gets about half the lines (random storage).
+    share = tours.groupby("zone")["lines"].sum() / tours["lines"].sum()
+    assert share.between(0.4, 0.6).all()
+
+
+def test_waves_release_together_and_wait_for_the_previous_wave():
+    """Waves at 8, 12 and 16 h; a wave waits for every earlier order to be picked, but
+    at most 60 minutes past its slot."""
+    result = run("wave_zone")
+    orders = result.orders.dropna(subset=["released_h"])
+    assert (orders["wave_id"] >= 0).all()
+    releases = orders.groupby("wave_id")["released_h"].agg(["min", "max"])
+    assert (releases["min"] == releases["max"]).all()  # a wave is released at once
+    finished = orders.groupby("wave_id")["picked_h"].max()
+    slots = [8.0, 12.0, 16.0]
+    done_before = -np.inf  # when every order of the earlier waves was picked
+    for wave in releases.index:
+        slot_h = (wave // 3) * 24 + slots[wave % 3]
+        expected = slot_h if done_before <= slot_h else min(done_before, slot_h + 1.0)
+        assert releases.loc[wave, "min"] == pytest.approx(expected), wave
+        done_before = max(done_before, finished[wave])
+    # Orders wait in the holding area for their wave.
+    assert (orders["released_h"] - orders["paid_h"]).min() >= -1e-9
+    assert (orders["released_h"] - orders["paid_h"]).mean() > 0.5
+
+
+def test_scanning_catches_errors():
+    base = {"error_prob_per_line": 0.05}
+    no_scan = run_replication(scenario("single", **base), 0, 2).orders
+    scan = run_replication(scenario("single", **base, verification={"at_pick": True, "detection_prob": 1.0}), 0, 2).orders
+    assert no_scan["pick_error"].sum() > 20
+    assert no_scan["pick_errors_found"].sum() == 0
+    assert not scan["pick_error"].any()
+    assert (scan["pick_errors_found"] == scan["pick_errors_made"]).all()
+    # Catching errors costs re-pick time.
+    assert scan["picked_h"].sub(scan["pick_start_h"]).mean() > no_scan["picked_h"].sub(no_scan["pick_start_h"]).mean()
+    half = run_replication(scenario("single", **base, verification={"at_pack": True, "detection_prob": 0.5}), 0, 2).orders
+    assert 0 < half["pick_error"].sum() < no_scan["pick_error"].sum()
+    assert (half["pick_errors_found"] <= half["pick_errors_made"]).all()
+
+
+def test_sorting_adds_errors_in_batch_picking():
+    clean = run_replication(scenario("batch", batch={"max_orders": 4}), 0, 5).orders
+    sloppy = run_replication(scenario("batch", batch={"max_orders": 4, "sort_error_prob_per_unit": 0.05}), 0, 5).orders
+    assert sloppy["pick_errors_made"].sum() > clean["pick_errors_made"].sum()
+
+
+@pytest.mark.parametrize(("picking", "catalogue", "words"), [
+    ({"layout": {**LAYOUT, "locations_per_side": 10}}, 1000, ["holds 200 SKU locations", "catalogue.skus is 1,000"]),
+    ({"method": "zone", "zone": {"zones": 3}}, 100, ["3 zones do not divide", "10 aisles"]),
+    ({"method": "batch", "batch": {"max_orders": 0}}, 100, ["max_orders", "must be >= 1"]),
+    ({"method": "wave", "wave": {"times_h": [14, 9]}}, 100, ["strictly increasing"]),
+    ({"method": "wave", "wave": {"times_h": [9], "every_min": 30}}, 100, ["exactly one wave schedule"]),
+    ({"method": "batch"}, 100, ["needs a 'batch' section"]),
+    ({"layout": {**LAYOUT, "routing": "zigzag"}}, 100, ["must be one of", "'largest_gap'", "'zigzag'"]),
+])
+def test_bad_picking_input(picking, catalogue, words):
+    data = tiny_data({"catalogue.skus": catalogue})
+    p = data["warehouses"]["east"]["picking"]
+    p.setdefault("layout", dict(LAYOUT))
+    p.update(picking)
+    with pytest.raises(ScenarioError) as err:
+        validate_data(data)
+    message = str(err.value)
+    assert "warehouses.east.picking" in message
+    for word in words:
+        assert word in message, message
+
+
+def test_zone_without_enough_pickers_is_rejected():
+    data = tiny_data()
+    data["warehouses"]["east"]["staff"]["pickers"] = 1
+    data["warehouses"]["east"]["picking"].update({"method": "zone", "layout": dict(LAYOUT), "zone": {"zones": 2}})
+    with pytest.raises(ScenarioError, match="some zone would never be picked"):
+        validate_data(data)
