@@ -97,6 +97,7 @@ class Recorder:
         self.tour_id = np.full(n_orders, -1, dtype=np.int64)  # (first) picking tour
         self.wave_id = np.full(n_orders, -1, dtype=np.int32)
         self.batch_size = np.zeros(n_orders, dtype=np.int16)  # orders on its tour
+        self.zones_touched = np.zeros(n_orders, dtype=np.int8)  # zone picking only
         self.pick_travel_m = np.full(n_orders, np.nan)  # its share of tour metres
         self.tours = TourLog(capacity=max(n_lines, n_orders))
 
@@ -140,5 +141,6 @@ class Recorder:
         df["tour_id"] = self.tour_id
         df["wave_id"] = self.wave_id
         df["batch_size"] = self.batch_size
+        df["zones_touched"] = self.zones_touched
         df["pick_travel_m"] = self.pick_travel_m
         return df

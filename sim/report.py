@@ -5,6 +5,8 @@
 - ``picking_accuracy_by_day.png``: picking accuracy (%) per day of placement, one thin
   line per replication and the mean across replications.
 - ``lead_time_by_method.png``: lead-time ECDF per picking method.
+- ``picking_distributions.png``: per site, histograms of metres per tour, orders per
+  tour and the wait in the pick queue.
 - ``pick_routes_<site>.png``: a sample tour on the site's layout under each routing
   policy (sites with a layout only).
 - ``staff_pools.png``: per staff pool, utilisation (busy / on duty) and queue length
@@ -210,6 +212,37 @@ def _routes_figure(result: Result, site: str, path: Path) -> Path | None:
     return path
 
 
+def _picking_figure(result: Result, path: Path) -> Path | None:
+    """Per site: distributions of tour length, orders per tour and wait for release."""
+    tours, orders = result.tours, result.orders
+    lo, hi = window_h(result.scenario)
+    if not len(tours):
+        return None
+    sites = [s for s in result.scenario.sites if (tours["site"] == s).any()]
+    fig, axes = plt.subplots(len(sites), 3, figsize=(13, 2.8 * len(sites) + 0.6), squeeze=False)
+    for row, site in enumerate(sites):
+        method = result.scenario.warehouses[site].picking.method
+        t = tours[(tours["site"] == site) & (tours["end_h"] >= lo) & (tours["end_h"] < hi)]
+        ax_d, ax_b, ax_w = axes[row]
+        ax_d.hist(t["distance_m"], bins=40, color="tab:blue")
+        ax_d.set(xlabel="metres walked per tour", ylabel="tours", title=f"{site} ({method}): tour length")
+        counts = t["orders"].value_counts().sort_index()
+        ax_b.bar(counts.index, counts.to_numpy(), color="tab:green")
+        ax_b.set(xlabel="orders on the tour", ylabel="tours", title=f"{site}: orders per tour")
+        placed = orders["placed_h"].to_numpy()
+        mine = (orders["site"] == site).to_numpy() & (placed >= lo) & (placed < hi)
+        wait = (orders["pick_start_h"] - orders["released_h"]).to_numpy()[mine]
+        wait = wait[~np.isnan(wait)]
+        ax_w.hist(wait, bins=40, color="tab:orange")
+        ax_w.set(xlabel="hours from release to pick start", ylabel="orders",
+                 title=f"{site}: wait in the pick queue")
+    fig.suptitle(f"{result.scenario.name}: picking (tours ending and orders placed after warm-up)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
 def write_figures(result: Result, out: Path) -> list[Path]:
     """Write every figure into ``out``; return their paths."""
     measured = _measured(result)
@@ -222,6 +255,9 @@ def write_figures(result: Result, out: Path) -> list[Path]:
             [(str(m), g["lead_time_h"].to_numpy()) for m, g in delivered.groupby("pick_method", observed=True)],
             "Lead-time ECDF by picking method", out / "lead_time_by_method.png"),
     ]
+    picking = _picking_figure(result, out / "picking_distributions.png")
+    if picking is not None:
+        paths.append(picking)
     for site in result.scenario.sites:
         routes = _routes_figure(result, site, out / f"pick_routes_{site}.png")
         if routes is not None:

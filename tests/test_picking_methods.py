@@ -175,3 +175,27 @@ def test_zone_without_enough_pickers_is_rejected():
     data["warehouses"]["east"]["picking"].update({"method": "zone", "layout": dict(LAYOUT), "zone": {"zones": 2}})
     with pytest.raises(ScenarioError, match="some zone would never be picked"):
         validate_data(data)
+
+
+def test_tote_capacity_limits_batches_and_big_orders_go_alone():
+    s = scenario("batch", batch={"capacity": "totes", "max_totes": 4, "units_per_tote": 5,
+                                 "max_wait_min": 10})
+    result = run_replication(s, 0, 6)
+    orders = result.orders.dropna(subset=["picked_h"])
+    totes = -(-orders["units"] // 5)
+    per_tour = totes.groupby(orders["tour_id"]).agg(["sum", "count"])
+    # A cart never holds more than 4 totes, except an order that alone needs more.
+    assert ((per_tour["sum"] <= 4) | (per_tour["count"] == 1)).all()
+    big = orders[totes > 4]
+    assert len(big) > 0 and (big["batch_size"] == 1).all()
+
+
+def test_a_wave_fills_carts_before_pickers_leave():
+    """Within waves, carts leave full but for the remainder: at most one short cart per
+    wave and site (pickers waiting for the wave must not leave with its first order
+    alone)."""
+    result = run("wave")
+    orders = result.orders.dropna(subset=["picked_h"])
+    for _, site in orders.groupby("site", observed=True):
+        tours = site.groupby("tour_id")["batch_size"].first()
+        assert (tours < 5).sum() <= site["wave_id"].nunique()

@@ -53,41 +53,59 @@ class WorkQueue:
 
 
 class BatchQueue:
-    """Orders waiting to be batched. A picker gets a batch (a list of order ids) when
-    ``max_orders`` are waiting, or when the oldest has waited ``max_wait_h`` (then
-    whatever is there, up to ``max_orders``). ``choose`` picks the batch from the
-    waiting orders (first come first served, or by proximity to the oldest).
+    """Orders waiting to be batched. Each order takes ``size[order]`` of a cart's
+    ``capacity`` (1 per order, or its number of totes). A picker gets a batch (a list of
+    order ids) when the waiting orders fill a cart, or when the oldest has waited
+    ``max_wait_h`` (then whatever is there, up to a cart). ``choose`` picks the batch
+    from the waiting orders (first come first served, or by proximity to the oldest).
 
     Same protocol as :class:`WorkQueue`: ``put``, ``pop`` (None if no batch is ready),
     ``wait(deadline_h)`` (an event firing with a batch, or None at the deadline).
     """
 
-    def __init__(self, env: simpy.Environment, max_orders: int, max_wait_h: float,
-                 queued_h, choose) -> None:
+    def __init__(self, env: simpy.Environment, capacity: int, max_wait_h: float,
+                 queued_h, choose, size=None) -> None:
         self.env = env
-        self.max_orders = max_orders
+        self.capacity = capacity
+        self.size = size  # per-order share of the cart (None: 1 each)
         self.max_wait_h = max_wait_h
         self.queued_h = queued_h  # per-order time it entered this queue (array)
         self.choose = choose  # (items deque, max_orders) -> list, removing them
         self.items: deque[int] = deque()
         self._waiters: deque[simpy.Event] = deque()
         self._armed_for = math.inf  # time of the pending release timer, if any
+        self._load = 0  # cart units the waiting orders would take
 
     def __len__(self) -> int:
         return len(self.items)
 
     def _ready(self) -> bool:
-        if len(self.items) >= self.max_orders:
+        if self._load >= self.capacity:
             return True
         return bool(self.items) and (
             self.env.now - self.queued_h[self.items[0]] >= self.max_wait_h - 1e-12)
 
+    def _size(self, item: int) -> int:
+        return 1 if self.size is None else int(self.size[item])
+
     def put(self, item: int) -> None:
-        self.items.append(item)
+        self.put_many([item])
+
+    def put_many(self, items: list[int]) -> None:
+        """Add several orders at once (a wave): carts are filled only after all are in,
+        so an idle picker does not leave with the first order of a wave alone."""
+        for item in items:
+            self.items.append(item)
+            self._load += self._size(item)
         self._serve()
 
+    def _take(self) -> list[int]:
+        batch = self.choose(self.items, self.capacity)
+        self._load -= sum(self._size(o) for o in batch)
+        return batch
+
     def pop(self) -> list[int] | None:
-        return self.choose(self.items, self.max_orders) if self._ready() else None
+        return self._take() if self._ready() else None
 
     def wait(self, deadline_h: float = math.inf) -> simpy.Event:
         ev = self.env.event()
@@ -105,7 +123,7 @@ class BatchQueue:
 
     def _serve(self) -> None:
         while self._waiters and self._ready():
-            self._waiters.popleft().succeed(self.choose(self.items, self.max_orders))
+            self._waiters.popleft().succeed(self._take())
         self._arm()
 
     def _arm(self) -> None:

@@ -163,7 +163,7 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         dock = Dock(env, rec, pickups, carrier.cutoff_min / 60.0, delivery.ship)
         pack_queue = WorkQueue(env)
         station = PackStation(env, rec, pack_h, label_h, dock)
-        ctx = PickContext(env, rec, s, works[s], pack_queue)
+        ctx = PickContext(env, rec, s, works[s], pack_queue, orders.units)
         method = build_method(ctx, site_orders[s], pickups, carrier.cutoff_min / 60.0, end_h)
         for st in method.stations():
             per_shift = _zone_head_count(wh, st.zone) if st.zone >= 0 else None

@@ -44,9 +44,14 @@ class LayoutConfig(Model):
 
 
 class BatchConfig(Model):
-    """Batch picking: a picker takes up to ``max_orders`` orders on one tour."""
+    """Batch picking: a picker takes up to ``max_orders`` orders on one tour, or (with
+    ``capacity: totes``) as many orders as fit in ``max_totes`` totes of
+    ``units_per_tote`` units (an order takes ceil(units / units_per_tote) totes)."""
 
-    max_orders: int = Field(ge=1)
+    max_orders: int = Field(default=8, ge=1)
+    capacity: Literal["orders", "totes"] = "orders"
+    max_totes: int = Field(default=8, ge=1)
+    units_per_tote: int = Field(default=10, ge=1)
     rule: Literal["fcfs", "proximity"] = "fcfs"
     # Release: a batch starts when full, or when its oldest order has waited this long.
     max_wait_min: float = Field(default=15.0, ge=0)

@@ -44,6 +44,7 @@ class PickContext:
     site: int
     work: PickWork
     pack_queue: WorkQueue
+    units: np.ndarray  # per order
     on_picked: list[Callable[[int], None]] = field(default_factory=list)
 
     def done(self, order: int, start_h: float, worker: int, tour: int, batch: int,
@@ -104,8 +105,43 @@ class SingleOrderPicking:
             callback(order)
 
 
-def _fcfs(items: deque, k: int) -> list[int]:
-    return [items.popleft() for _ in range(min(k, len(items)))]
+class _Cart:
+    """Which waiting orders go on one cart: first come first served, or the oldest plus
+    its nearest neighbours, while they fit (always at least the oldest)."""
+
+    def __init__(self, size: np.ndarray | None, work: PickWork, window: int) -> None:
+        self.size, self.work, self.window = size, work, window
+
+    def _fits(self, order: int, used: int, capacity: int) -> bool:
+        return used + (1 if self.size is None else int(self.size[order])) <= capacity
+
+    def _s(self, order: int) -> int:
+        return 1 if self.size is None else int(self.size[order])
+
+    def fcfs(self, items: deque, capacity: int) -> list[int]:
+        batch = [items.popleft()]
+        used = self._s(batch[0])
+        while items and self._fits(items[0], used, capacity):
+            used += self._s(items[0])
+            batch.append(items.popleft())
+        return batch
+
+    def nearest(self, items: deque, capacity: int) -> list[int]:
+        seed = items.popleft()
+        batch, used = [seed], self._s(seed)
+        if not items or used >= capacity:
+            return batch
+        w = self.work
+        window = np.fromiter(islice(items, self.window), dtype=np.int64)
+        d = np.hypot(w.centroid_x[window] - w.centroid_x[seed], w.centroid_y[window] - w.centroid_y[seed])
+        for o in window[np.argsort(d, kind="stable")].tolist():
+            if self._fits(o, used, capacity):
+                used += self._s(o)
+                batch.append(o)
+                items.remove(o)
+                if used >= capacity:
+                    break
+        return batch
 
 
 class BatchPicking:
@@ -120,25 +156,23 @@ class BatchPicking:
                  release_immediately: bool = False) -> None:
         cfg = ctx.work.cfg.batch
         self.ctx, self.cfg = ctx, cfg
-        choose = _fcfs if cfg.rule == "fcfs" or ctx.work.layout is None else self._nearest
+        if cfg.capacity == "totes":
+            units = np.asarray(ctx.units)
+            size, capacity = np.maximum(1, -(-units // cfg.units_per_tote)), cfg.max_totes
+        else:
+            size, capacity = None, cfg.max_orders
+        cart = _Cart(size, ctx.work, cfg.proximity_window)
+        choose = cart.fcfs if cfg.rule == "fcfs" or ctx.work.layout is None else cart.nearest
         max_wait_h = 0.0 if release_immediately else cfg.max_wait_min / 60.0
-        self.queue = BatchQueue(ctx.env, cfg.max_orders, max_wait_h, ctx.rec.released_h, choose)
-
-    def _nearest(self, items: deque, k: int) -> list[int]:
-        seed = items.popleft()
-        if k == 1 or not items:
-            return [seed]
-        w = self.ctx.work
-        window = np.fromiter(islice(items, self.cfg.proximity_window), dtype=np.int64)
-        d = np.hypot(w.centroid_x[window] - w.centroid_x[seed], w.centroid_y[window] - w.centroid_y[seed])
-        chosen = window[np.argsort(d, kind="stable")[: k - 1]].tolist()
-        for o in chosen:
-            items.remove(o)
-        return [seed, *chosen]
+        self.queue = BatchQueue(ctx.env, capacity, max_wait_h, ctx.rec.released_h, choose, size)
 
     def enqueue(self, order: int) -> None:
         self.ctx.rec.released_h[order] = self.ctx.env.now
         self.queue.put(order)
+
+    def enqueue_many(self, orders: list[int]) -> None:
+        self.ctx.rec.released_h[orders] = self.ctx.env.now
+        self.queue.put_many(orders)
 
     def stations(self) -> list[Station]:
         return [Station(-1, self.queue, self.serve)]
@@ -187,6 +221,7 @@ class ZonePicking:
     def enqueue(self, order: int) -> None:
         self.ctx.rec.released_h[order] = self.ctx.env.now
         zones = self.zones_of[order]
+        self.ctx.rec.zones_touched[order] = len(zones)
         if self.cfg.mode == "parallel":
             self.parts_left[order] = len(zones)
             for z in zones:
@@ -281,9 +316,12 @@ class WavePicking:
             if self.outstanding == 0 or self.all_picked.triggered:
                 self.all_picked = env.event()
             self.outstanding += len(released)
-            for o in released:
-                self.ctx.rec.wave_id[o] = wave
-                self.inner.enqueue(o)
+            self.ctx.rec.wave_id[released] = wave
+            if hasattr(self.inner, "enqueue_many"):
+                self.inner.enqueue_many(released)
+            else:
+                for o in released:
+                    self.inner.enqueue(o)
 
 
 def wave_release_times(cfg: Picking, pickups_h: np.ndarray, cutoff_h: float, end_h: float) -> np.ndarray:
