@@ -173,7 +173,7 @@ def comparison_figure(lead: list[tuple[str, np.ndarray]], warehouse: list[tuple[
 
 def _routes_figure(result: Result, site: str, path: Path) -> Path | None:
     """A sample tour of 10 lines on the site's layout, routed by every policy."""
-    from sim.model.demand import sku_popularity
+    from sim.model.catalogue import popularity as sku_popularity
     from sim.model.picking.layout import assign_storage
     from sim.model.picking.routes import POLICIES, path_length, route_path
     from sim.model.picking.work import build_layout
@@ -183,7 +183,7 @@ def _routes_figure(result: Result, site: str, path: Path) -> Path | None:
         return None
     layout = build_layout(cfg)
     rng = np.random.default_rng(result.scenario.seed)
-    popularity = sku_popularity(result.scenario)
+    popularity = sku_popularity(result.scenario.catalogue)
     sku_aisle, sku_y = assign_storage(layout, len(popularity), popularity, cfg.storage, rng,
                                       tuple(cfg.class_shares))
     skus = rng.choice(len(popularity), size=10, p=popularity)

@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.calendar import HOURS_PER_DAY, weekday_of
 from sim.geo import us_states
+from sim.model.catalogue import popularity as sku_popularity
 from sim.rng import Streams
 from sim.scenario.schema import Channel, Scenario
 
@@ -32,6 +33,7 @@ class Orders:
     below_moq: np.ndarray  # bool: rejected for the channel's minimum order quantity
     line_start: np.ndarray  # order i's lines are line_sku[line_start[i]:line_start[i + 1]]
     line_sku: np.ndarray  # SKU id of each order line (0 = most popular)
+    line_units: np.ndarray  # units on each order line
 
     def __len__(self) -> int:
         return len(self.placed_h)
@@ -65,13 +67,6 @@ def region_weights(channel: Channel) -> np.ndarray:
     return w / w.sum()
 
 
-def sku_popularity(scenario: Scenario) -> np.ndarray:
-    """Demand share of each SKU (Zipf with the catalogue's exponent)."""
-    cat = scenario.catalogue
-    w = np.arange(1, cat.skus + 1, dtype=float) ** (-cat.zipf_exponent)
-    return w / w.sum()
-
-
 def _channel_orders(channel: Channel, scenario: Scenario, rng: np.random.Generator):
     hz = scenario.horizon
     rate = hourly_rate(channel, hz.days, hz.start_weekday)
@@ -87,18 +82,20 @@ def _channel_orders(channel: Channel, scenario: Scenario, rng: np.random.Generat
     starts = np.concatenate(([0], np.cumsum(lines)[:-1])) if n else np.zeros(0, dtype=np.int64)
     units = np.add.reduceat(units_per_line, starts) if n else np.zeros(0, dtype=np.int64)
     below = units < channel.min_order_units
-    if channel.moq_policy == "round_up":
+    if channel.moq_policy == "round_up" and below.any():
+        # The shortfall goes on the order's first line.
+        units_per_line[starts[below]] += channel.min_order_units - units[below]
         units = np.where(below, channel.min_order_units, units)
         below = np.zeros(n, dtype=bool)
-    return placed, region, lines, units, below
+    return placed, region, lines, units, below, units_per_line
 
 
 def generate_orders(scenario: Scenario, streams: Streams) -> Orders:
     """All orders placed over the horizon, every channel merged and sorted by time."""
     parts = []
-    popularity = sku_popularity(scenario)
+    popularity = sku_popularity(scenario.catalogue)
     for idx, (name, channel) in enumerate(scenario.demand.channels.items()):
-        placed, region, lines, units, below = _channel_orders(
+        placed, region, lines, units, below, line_units = _channel_orders(
             channel, scenario, streams.get(f"demand.{name}")
         )
         # SKUs from a stream of their own, so the catalogue never shifts arrivals.
@@ -106,12 +103,13 @@ def generate_orders(scenario: Scenario, streams: Streams) -> Orders:
             len(popularity), size=int(lines.sum()), p=popularity
         )
         parts.append((placed, np.full(len(placed), idx, dtype=np.int16), region, lines, units,
-                      below, skus))
-    placed, channel, region, lines, units, below, _ = (
+                      below, skus, line_units))
+    placed, channel, region, lines, units, below, _, _ = (
         np.concatenate(c) for c in zip(*parts, strict=True))
     order = np.argsort(placed, kind="stable")
     # Re-order the line table with the orders: each channel's lines are contiguous.
     all_skus = np.concatenate([p[6] for p in parts])
+    all_units = np.concatenate([p[7] for p in parts])
     starts = np.concatenate(([0], np.cumsum(lines)[:-1])).astype(np.int64)
     lines_sorted = lines[order].astype(np.int32)
     line_start = np.concatenate(([0], np.cumsum(lines_sorted))).astype(np.int64)
@@ -125,4 +123,5 @@ def generate_orders(scenario: Scenario, streams: Streams) -> Orders:
         below_moq=below[order],
         line_start=line_start,
         line_sku=all_skus[take].astype(np.int32),
+        line_units=all_units[take].astype(np.int32),
     )

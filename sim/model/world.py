@@ -25,6 +25,7 @@ import simpy
 from sim.calendar import HOURS_PER_DAY, add_business_days, pickup_times
 from sim.geo import us_states
 from sim.model import demand, payment, routing
+from sim.model.catalogue import popularity as sku_popularity
 from sim.model.delivery import Delivery, DeliveryDraws, draw_delivery, draw_returns
 from sim.model.packing import PackStation, sample_label_times_h, sample_pack_times_h
 from sim.model.picking.methods import PickContext, build_method, method_sorts
@@ -125,7 +126,7 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
 
     env = simpy.Environment()
     sites = scenario.sites
-    popularity = demand.sku_popularity(scenario)
+    popularity = sku_popularity(scenario.catalogue)
     pack_h, label_h = np.zeros(n), np.zeros(n)
     transit = np.zeros(n, dtype=np.int64)
     late, hour = np.zeros(n, dtype=bool), np.zeros(n)

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from sim.dists import CountDist, Dist
 from sim.geo import us_states
 from sim.scenario.base import HeadCount, Model, check_head_count
+from sim.scenario.packaging import DamageModel, PackagingConfig, RateTable
 from sim.scenario.picking import Picking
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -53,6 +54,19 @@ class Channel(Model):
     moq_policy: Literal["reject", "round_up"] = "reject"
     promised_business_days: int = Field(default=5, ge=0)
     return_prob: float = Field(default=0.0, ge=0, le=1)
+    # Higher goes first in the pick (single and zone picking) and pack queues.
+    priority: int = Field(default=0, ge=0, le=9)
+    # The carrier service its orders ship with (default: the site's carrier), and the
+    # share of orders that pay for ``expedited_service``.
+    service: str | None = None
+    expedited_share: float = Field(default=0.0, ge=0, le=1)
+    expedited_service: str | None = None
+
+    @model_validator(mode="after")
+    def _expedited(self) -> Channel:
+        if self.expedited_share > 0 and self.expedited_service is None:
+            raise ValueError("expedited_service: needed when expedited_share > 0 (a carrier name)")
+        return self
 
     @field_validator("hour_of_day_profile", "day_of_week_profile")
     @classmethod
@@ -196,18 +210,36 @@ class Staff(Model):
 
 
 class Packing(Model):
-    """Pack time = time per order + the sum over the order's units of the time per unit."""
+    """Pack time = time per order + the sum over the order's units of the time per unit
+    (+ dunnage for fragile units). With ``packaging`` the packer chooses a box; without
+    it boxes, packaging cost and billable weight are not modelled."""
 
     time_per_order_s: Dist = 0
     time_per_unit_s: Dist = 0
+    packaging: PackagingConfig | None = None
+
+
+class BulkLabels(Model):
+    """Labels printed in bulk: a print job runs when ``every_orders`` parcels wait for a
+    label or the oldest has waited ``every_min`` minutes; a packer runs it
+    (``print_time_s`` + ``time_per_label_s`` per label) between orders."""
+
+    every_orders: int = Field(default=50, ge=1)
+    every_min: float = Field(default=30.0, gt=0)
+    print_time_s: Dist = 60
+    time_per_label_s: Dist = 3
 
 
 class Shipping(Model):
-    """The packer prints and applies a label (``label_time_s``) and stages the parcel for
-    the site's ``carrier``."""
+    """Labels: one by one by the packer (``label_time_s``), or ``bulk``. Parcels ship
+    with their channel's service if the site offers it (``services``), else with the
+    site's default ``carrier``."""
 
     carrier: str
+    services: list[str] = Field(default_factory=list)
     label_time_s: Dist = 0
+    labels: Literal["single", "bulk"] = "single"
+    bulk: BulkLabels = Field(default_factory=BulkLabels)
 
 
 class Warehouse(Model):
@@ -242,6 +274,13 @@ class Carrier(Model):
     late_extra_business_days: CountDist = 1
     lost_prob: float = Field(default=0.0, ge=0, le=1)
     damaged_prob: float = Field(default=0.0, ge=0, le=1)
+    # With ``damage``, damage depends on the parcel's fragile units and their
+    # protection and replaces ``damaged_prob``.
+    damage: DamageModel | None = None
+    address_problem_prob: float = Field(default=0.0, ge=0, le=1)
+    address_delay_business_days: CountDist = 2
+    tracking_delay_min: Dist = 0  # from a scan to the customer's notification
+    rates: RateTable | None = None  # shipping cost by zone and billable weight
 
     @field_validator("pickup_times_h")
     @classmethod
@@ -263,7 +302,11 @@ class Carrier(Model):
     @model_validator(mode="after")
     def _exclusive(self) -> Carrier:
         if self.lost_prob + self.damaged_prob > 1:
-            raise ValueError("lost_prob + damaged_prob must be <= 1")
+            raise ValueError("damaged_prob: lost_prob + damaged_prob must be <= 1")
+        if self.rates is not None and self.rates.zones != len(self.zones):
+            raise ValueError(
+                f"rates: needs one price row per transit zone ({len(self.zones)}), "
+                f"got {self.rates.zones}")
         return self
 
 
@@ -293,10 +336,36 @@ class Returns(Model):
 
 class Catalogue(Model):
     """The SKUs sold. Each order line is one SKU, drawn by popularity: SKU ``i`` (0 the
-    most popular) with weight ``(i + 1) ** -zipf_exponent`` (0: all equally popular)."""
+    most popular) with weight ``(i + 1) ** -zipf_exponent`` (0: all equally popular).
+    Each SKU's weight, dimensions, cost and product category are drawn once per
+    replication from the distributions here; ``abc_shares`` split the SKUs by
+    popularity rank into classes A, B, C... for reporting."""
 
     skus: int = Field(default=1000, ge=1)
     zipf_exponent: float = Field(default=1.0, ge=0)
+    abc_shares: list[float] = Field(default_factory=lambda: [0.2, 0.3, 0.5], min_length=1, max_length=26)
+    categories: dict[str, float] = Field(default_factory=lambda: {"general": 1.0}, min_length=1)
+    unit_weight_kg: Dist = Field(default_factory=lambda: {"dist": "lognormal", "mean": 0.6, "sd": 0.5, "low": 0.02})
+    unit_length_cm: Dist = Field(default_factory=lambda: {"dist": "uniform", "low": 10, "high": 35})
+    unit_width_cm: Dist = Field(default_factory=lambda: {"dist": "uniform", "low": 8, "high": 25})
+    unit_height_cm: Dist = Field(default_factory=lambda: {"dist": "uniform", "low": 2, "high": 12})
+    fragile_share: float = Field(default=0.0, ge=0, le=1)
+    unit_cost: Dist = 10
+    price_markup: float = Field(default=2.0, ge=1)
+
+    @field_validator("abc_shares")
+    @classmethod
+    def _abc(cls, v: list[float]) -> list[float]:
+        if any(x < 0 for x in v) or abs(sum(v) - 1) > 1e-6:
+            raise ValueError(f"shares must be >= 0 and sum to 1, got {v}")
+        return v
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(x < 0 for x in v.values()) or abs(sum(v.values()) - 1) > 1e-6:
+            raise ValueError(f"shares of SKUs must be >= 0 and sum to 1, got sum {sum(v.values()):g}")
+        return v
 
 
 class Scenario(Model):
@@ -317,11 +386,13 @@ class Scenario(Model):
     @model_validator(mode="after")
     def _references(self) -> Scenario:
         for site, wh in self.warehouses.items():
-            if wh.shipping.carrier not in self.carriers:
-                raise ValueError(
-                    f"warehouses.{site}.shipping.carrier: unknown carrier "
-                    f"{wh.shipping.carrier!r}; defined carriers: {sorted(self.carriers)}"
-                )
+            for i, name in enumerate([wh.shipping.carrier, *wh.shipping.services]):
+                if name not in self.carriers:
+                    where = "carrier" if i == 0 else f"services.{i - 1}"
+                    raise ValueError(
+                        f"warehouses.{site}.shipping.{where}: unknown carrier "
+                        f"{name!r}; defined carriers: {sorted(self.carriers)}"
+                    )
             layout = wh.picking.layout
             if layout is not None and layout.capacity < self.catalogue.skus:
                 raise ValueError(
@@ -346,6 +417,13 @@ class Scenario(Model):
                             f"warehouses.{site}.picking.zone.pickers_per_zone.{i}: names unknown "
                             f"shift(s) {unknown}; defined shifts: {sorted(wh.staff.shifts)}"
                         )
+        for name, ch in self.demand.channels.items():
+            for field in ("service", "expedited_service"):
+                value = getattr(ch, field)
+                if value is not None and value not in self.carriers:
+                    raise ValueError(
+                        f"demand.channels.{name}.{field}: unknown carrier {value!r}; "
+                        f"defined carriers: {sorted(self.carriers)}")
         for region, site in self.routing.region_to_site.items():
             if site not in self.warehouses:
                 raise ValueError(

@@ -1,0 +1,460 @@
+"""Stock keeping: one site's stock of every SKU, re-stocked from a supplier.
+
+A :class:`Stock` holds integer units per SKU (numpy arrays indexed by SKU id) at one
+site. Orders take units (:meth:`Stock.take`); an order that cannot be filled waits on a
+first-come-first-served backorder queue (:meth:`Stock.backorder`) until supplier
+receipts or inspected returns (:meth:`Stock.receive_return`) make it whole. After every
+movement that lowers the *inventory position* (on hand + on order - owed to backorders)
+the touched SKUs are reviewed (continuous review) and a supplier order is placed when
+the position is at or below the reorder point: ``sS`` orders up to S, ``RQ`` orders as
+many batches of Q as lift the position above R. A supplier order arrives after a lead
+time drawn per order (days; 0 = at once, synchronously).
+
+Backorders are served strictly in arrival order: the oldest waiting order takes
+everything it needs before any later one, and one that still cannot be filled blocks
+those behind it, even those it shares no SKU with (no overtaking, so waiting times are
+first-come-first-served). New demand only gets stock beyond what waiting backorders are
+owed (:meth:`Stock.free`), so it never overtakes a backorder either.
+
+Units are pieces of one SKU; times are hours on the simulation clock (``env.now``).
+The record kept for outputs is per-SKU totals (received, shipped, returned), the total
+on hand at each change, stock-out time per SKU, supplier orders, and backorder waits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import simpy
+
+from sim.calendar import HOURS_PER_DAY
+from sim.dists import (
+    Constant,
+    Empirical,
+    Exponential,
+    Lognormal,
+    Normal,
+    Triangular,
+    Uniform,
+)
+from sim.scenario.inventory import InventoryConfig
+
+OnFilled = Callable[[int], None]  # (order id) -> None, called when a backorder is filled
+
+
+# --- reorder-point formula -------------------------------------------------------------
+
+
+def reorder_point(mean_daily, sd_daily, lead_days: float, z: float,
+                  sd_lead_days: float = 0.0) -> np.ndarray:
+    """Reorder point (units, not rounded) = expected demand over the lead time plus
+    safety stock:
+
+        ROP = d·L + z·√(L·σ_d² + d²·σ_L²)
+
+    with d, σ_d the mean and sd of daily demand (units/day), L the mean supplier lead
+    time and σ_L its sd (days), z the safety factor (1.65 ≈ 95% cycle service level for
+    normal lead-time demand). With a fixed lead time (σ_L = 0) this is the textbook
+    ROP = d·L + z·σ_d·√L (Silver, Pyke & Peterson, *Inventory and Production
+    Management in Supply Chains*, 4th ed., ch. 6; the σ_L term assumes independent
+    daily demands and lead time).
+    """
+    d = np.asarray(mean_daily, dtype=float)
+    sd = np.asarray(sd_daily, dtype=float)
+    return d * lead_days + z * np.sqrt(lead_days * sd**2 + d**2 * sd_lead_days**2)
+
+
+def compound_poisson_daily(lines_per_day, units_mean: float,
+                           units_sd: float) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, sd) of a SKU's daily demand in units when its order lines arrive as a
+    Poisson stream of ``lines_per_day`` each asking for a random number of units with
+    the given mean and sd: mean = r·E[U], variance = r·E[U²] (compound Poisson)."""
+    r = np.asarray(lines_per_day, dtype=float)
+    return r * units_mean, np.sqrt(r * (units_sd**2 + units_mean**2))
+
+
+def dist_sd(d) -> float:
+    """The standard deviation of a distribution from :mod:`sim.dists` (for the normal
+    and lognormal, the sd before truncation)."""
+    if isinstance(d, Constant):
+        return 0.0
+    if isinstance(d, Exponential):
+        return d.mean
+    if isinstance(d, Uniform):
+        return (d.high - d.low) / math.sqrt(12)
+    if isinstance(d, Triangular):
+        a, c, b = d.low, d.mode, d.high
+        return math.sqrt((a * a + b * b + c * c - a * b - a * c - b * c) / 18)
+    if isinstance(d, (Normal, Lognormal)):
+        return d.sd
+    if isinstance(d, Empirical):
+        v = np.asarray(d.values, dtype=float)
+        p = d._p()
+        m = np.average(v, weights=p)
+        return float(np.sqrt(np.average((v - m) ** 2, weights=p)))
+    raise TypeError(f"no sd for {d!r}")  # pragma: no cover
+
+
+# --- stock -----------------------------------------------------------------------------
+
+
+@dataclass
+class Backorder:
+    """An order waiting for stock: its SKUs (unique) and the units it still needs."""
+
+    order_id: int
+    skus: np.ndarray
+    qty: np.ndarray
+    queued_h: float
+    on_filled: OnFilled = field(repr=False)
+
+
+def _per_sku(skus, qty) -> tuple[np.ndarray, np.ndarray]:
+    """Unique SKUs and the total units asked for each (order lines may repeat a SKU)."""
+    skus = np.asarray(skus, dtype=np.int64)
+    qty = np.asarray(qty, dtype=np.int64)
+    if skus.shape != qty.shape:
+        raise ValueError(f"skus and qty differ in shape: {skus.shape} vs {qty.shape}")
+    if (qty < 0).any():
+        raise ValueError(f"quantities must be >= 0, got {qty}")
+    u, inv = np.unique(skus, return_inverse=True)
+    tot = np.zeros(len(u), dtype=np.int64)
+    np.add.at(tot, inv, qty)
+    return u, tot
+
+
+class Stock:
+    """One site's stock of every SKU.
+
+    ``on_hand``: start units per SKU. Policy arrays (scalars are broadcast): ``sS`` needs
+    ``reorder_point`` (s) < ``order_up_to`` (S); ``RQ`` needs ``order_quantity`` (Q) >= 1.
+    ``lead_time_days``: supplier lead time, a :mod:`sim.dists` distribution in days,
+    sampled with ``rng`` per supplier order.
+
+    State (units, per SKU): ``on_hand`` (physically at the site, including units held
+    back for backorders), ``on_order`` (ordered from the supplier, not yet received),
+    ``owed`` (still needed by waiting backorders). Records: ``beginning``, ``received``,
+    ``shipped``, ``returned`` (per SKU), ``level_h``/``level_units`` (total on hand after
+    each change), ``supplier_orders`` ((placed h, sku, units, due h)), ``filled`` and
+    ``cancelled`` ((order id, queued h, filled/cancelled h)).
+    """
+
+    def __init__(self, env: simpy.Environment, rng: np.random.Generator, on_hand,
+                 *, policy: Literal["sS", "RQ"], reorder_point, lead_time_days,
+                 order_up_to=None, order_quantity=None, name: str = "") -> None:
+        self.env = env
+        self.rng = rng
+        self.name = name
+        self.on_hand = np.array(on_hand, dtype=np.int64).reshape(-1)
+        n = self.n_skus = len(self.on_hand)
+        if (self.on_hand < 0).any():
+            raise ValueError(f"on_hand must be >= 0, got {self.on_hand.min()} for SKU "
+                             f"{int(np.argmin(self.on_hand))}")
+        self.policy = policy
+        self.s = np.broadcast_to(np.asarray(reorder_point, dtype=np.int64), (n,)).copy()
+        if policy == "sS":
+            if order_up_to is None:
+                raise ValueError("policy 'sS' needs order_up_to")
+            self.S = np.broadcast_to(np.asarray(order_up_to, dtype=np.int64), (n,)).copy()
+            bad = np.flatnonzero(self.s >= self.S)
+            if len(bad):
+                i = bad[0]
+                raise ValueError(f"reorder_point must be < order_up_to, got {self.s[i]} >= "
+                                 f"{self.S[i]} for SKU {i}")
+        elif policy == "RQ":
+            if order_quantity is None:
+                raise ValueError("policy 'RQ' needs order_quantity")
+            self.Q = np.broadcast_to(np.asarray(order_quantity, dtype=np.int64), (n,)).copy()
+            if (self.Q < 1).any():
+                raise ValueError(f"order_quantity must be >= 1, got {self.Q.min()}")
+        else:
+            raise ValueError(f"policy must be 'sS' or 'RQ', got {policy!r}")
+        self.lead_time_days = lead_time_days
+
+        self.on_order = np.zeros(n, dtype=np.int64)
+        self.owed = np.zeros(n, dtype=np.int64)
+        self.beginning = self.on_hand.copy()
+        self.received = np.zeros(n, dtype=np.int64)
+        self.shipped = np.zeros(n, dtype=np.int64)
+        self.returned = np.zeros(n, dtype=np.int64)
+        self._total = int(self.on_hand.sum())
+        self.level_h: list[float] = [env.now]
+        self.level_units: list[int] = [self._total]
+        self._out_since = np.where(self.on_hand == 0, env.now, np.nan)
+        self._stockout_h = np.zeros(n)
+        self.stockouts = (self.on_hand == 0).astype(np.int64)  # times each SKU ran out
+        self.supplier_orders: list[tuple[float, int, int, float]] = []
+        self.queue: OrderedDict[int, Backorder] = OrderedDict()
+        self.filled: list[tuple[int, float, float]] = []
+        self.cancelled: list[tuple[int, float, float]] = []
+        self._callbacks: list[tuple[OnFilled, int]] = []
+        self._depth = 0
+        self._enter()
+        try:
+            self._review(np.arange(n))
+        finally:
+            self._leave()
+
+    # --- queries -----------------------------------------------------------------------
+
+    def free(self, skus=None) -> np.ndarray:
+        """Units new demand may take now: on hand beyond what backorders are owed."""
+        f = np.maximum(self.on_hand - self.owed, 0)
+        return f if skus is None else f[np.asarray(skus, dtype=np.int64)]
+
+    @property
+    def position(self) -> np.ndarray:
+        """Inventory position per SKU: on hand + on order - owed to backorders."""
+        return self.on_hand + self.on_order - self.owed
+
+    def can_fill(self, skus, qty) -> bool:
+        """Whether every line (SKU ids, units; a SKU may repeat) can be taken now."""
+        u, tot = _per_sku(skus, qty)
+        return bool((tot <= self.free(u)).all())
+
+    def available(self, skus, qty) -> np.ndarray:
+        """Units that can be taken now for each line, lines served in the given order
+        (two lines of one SKU share its free stock)."""
+        skus = np.asarray(skus, dtype=np.int64)
+        qty = np.asarray(qty, dtype=np.int64)
+        u = np.unique(skus)
+        left = dict(zip(u.tolist(), self.free(u).tolist(), strict=True))
+        out = np.zeros(len(skus), dtype=np.int64)
+        for i, (k, q) in enumerate(zip(skus.tolist(), qty.tolist(), strict=True)):
+            out[i] = min(q, left[k])
+            left[k] -= out[i]
+        return out
+
+    # --- movements ---------------------------------------------------------------------
+
+    def take(self, skus, qty) -> None:
+        """Ship the lines from stock. Taking more than :meth:`free` is a bug in the
+        caller (check :meth:`can_fill` first): it raises ValueError."""
+        u, tot = _per_sku(skus, qty)
+        short = tot > self.free(u)
+        if short.any():
+            i = np.flatnonzero(short)[0]
+            raise ValueError(f"stock {self.name!r}: take {tot[i]} of SKU {u[i]} but only "
+                             f"{self.free(u[i:i + 1])[0]} free (on hand {self.on_hand[u[i]]}, "
+                             f"owed to backorders {self.owed[u[i]]})")
+        self._enter()
+        try:
+            self._move(u, -tot)
+            self.shipped[u] += tot
+            self._review(u)
+        finally:
+            self._leave()
+
+    def take_available(self, skus, qty) -> np.ndarray:
+        """Ship what is free now of each line (for ``ship_available``); returns the units
+        taken per line. Backorder the rest with :meth:`backorder`."""
+        got = self.available(skus, qty)
+        self.take(skus, got)
+        return got
+
+    def backorder(self, order_id: int, skus, qty, on_filled: OnFilled) -> None:
+        """Queue an order whose lines (``qty`` units still needed) wait for stock; when
+        it is its turn and all of it is on hand, the units are shipped and
+        ``on_filled(order_id)`` is called (at once, from inside this call, if the stock
+        is there already and nobody is ahead). Its units count as owed, which lowers
+        the inventory position and may trigger a supplier order."""
+        if order_id in self.queue:
+            raise ValueError(f"order {order_id} is already backordered at {self.name!r}")
+        u, tot = _per_sku(skus, qty)
+        keep = tot > 0
+        u, tot = u[keep], tot[keep]
+        self._enter()
+        try:
+            self.queue[order_id] = Backorder(order_id, u, tot, self.env.now, on_filled)
+            self.owed[u] += tot
+            self._review(u)
+            self._serve()
+        finally:
+            self._leave()
+
+    def cancel_backorder(self, order_id: int) -> Backorder | None:
+        """Take a waiting order off the queue (``cancel_after``). Returns it (with the
+        units it was still owed, now released to the orders behind it and to new
+        demand), or None if it is not waiting (already filled or cancelled)."""
+        bo = self.queue.pop(order_id, None)
+        if bo is None:
+            return None
+        self._enter()
+        try:
+            self.owed[bo.skus] -= bo.qty
+            self.cancelled.append((order_id, bo.queued_h, self.env.now))
+            self._serve()
+        finally:
+            self._leave()
+        return bo
+
+    def receive_return(self, skus, qty) -> None:
+        """Returned units that passed inspection go back on the shelf."""
+        u, tot = _per_sku(skus, qty)
+        self._enter()
+        try:
+            self._move(u, tot)
+            self.returned[u] += tot
+            self._serve()
+        finally:
+            self._leave()
+
+    # --- outputs -----------------------------------------------------------------------
+
+    def stockout_hours(self) -> np.ndarray:
+        """Hours each SKU has had nothing on hand, up to now (open spells included)."""
+        open_h = np.where(np.isnan(self._out_since), 0.0, self.env.now - self._out_since)
+        return self._stockout_h + open_h
+
+    def stockout_days_by_class(self, classes: np.ndarray) -> np.ndarray:
+        """SKU-days out of stock per class (``classes``: class index per SKU, e.g. the
+        catalogue's ABC class ``SkuTable.abc`` from :mod:`sim.model.catalogue`)."""
+        return np.bincount(classes, weights=self.stockout_hours() / HOURS_PER_DAY)
+
+    def backorder_waits_h(self) -> np.ndarray:
+        """Hours each filled backorder waited, in order of filling."""
+        return np.array([f - q for _, q, f in self.filled], dtype=float)
+
+    def level_series(self) -> tuple[np.ndarray, np.ndarray]:
+        """(time h, total units on hand from then on): a step function."""
+        return np.asarray(self.level_h), np.asarray(self.level_units, dtype=np.int64)
+
+    def statement(self, unit_cost) -> dict[str, float]:
+        """Finished-goods inventory statement: beginning + receipts + returned - shipped
+        = ending, in units (exact) and at cost (``unit_cost``: per unit, one number or
+        one per SKU; the value identity holds to rounding). ``on_order`` (bought, not
+        yet received) is reported but is not part of ending stock."""
+        cost = np.broadcast_to(np.asarray(unit_cost, dtype=float), (self.n_skus,))
+        rows = {"beginning": self.beginning, "receipts": self.received,
+                "returned": self.returned, "shipped": self.shipped,
+                "ending": self.on_hand, "on_order": self.on_order}
+        out: dict[str, float] = {}
+        for key, arr in rows.items():
+            out[f"{key}_units"] = int(arr.sum())
+            out[f"{key}_value"] = float(cost @ arr)
+        return out
+
+    # --- internals ---------------------------------------------------------------------
+
+    def _enter(self) -> None:
+        self._depth += 1
+
+    def _leave(self) -> None:
+        """Leaving the outermost call: run the callbacks of filled backorders, now that
+        the stock's state is settled (a callback may call back into this stock)."""
+        self._depth -= 1
+        if self._depth == 0:
+            while self._callbacks:
+                cb, order_id = self._callbacks.pop(0)
+                cb(order_id)
+
+    def _move(self, u: np.ndarray, delta: np.ndarray) -> None:
+        """Change on hand (u unique), keeping the level series and stock-out spells."""
+        self.on_hand[u] += delta
+        if (self.on_hand[u] < 0).any():  # pragma: no cover - guarded by the callers
+            raise AssertionError(f"stock {self.name!r} went negative")
+        now = self.env.now
+        self._total += int(delta.sum())
+        if self.level_h[-1] == now:
+            self.level_units[-1] = self._total
+        else:
+            self.level_h.append(now)
+            self.level_units.append(self._total)
+        zero = self.on_hand[u] == 0
+        was_out = ~np.isnan(self._out_since[u])
+        new_out = u[zero & ~was_out]
+        self._out_since[new_out] = now
+        self.stockouts[new_out] += 1
+        back = u[~zero & was_out]
+        spell = now - self._out_since[back]
+        self._stockout_h[back] += spell
+        self.stockouts[back[spell == 0]] -= 1  # out and back at one instant: no stock-out
+        self._out_since[back] = np.nan
+
+    def _review(self, u: np.ndarray) -> None:
+        """Place supplier orders for the SKUs in ``u`` whose position is <= the reorder
+        point."""
+        pos = self.position[u]
+        trig = pos <= self.s[u]
+        if not trig.any():
+            return
+        k, pos = u[trig], pos[trig]
+        if self.policy == "sS":
+            qty = self.S[k] - pos
+        else:
+            q = self.Q[k]
+            qty = ((self.s[k] - pos) // q + 1) * q
+        self.on_order[k] += qty
+        lead_h = self.lead_time_days.sample(self.rng, len(k)) * HOURS_PER_DAY
+        now = self.env.now
+        for sku, units, d in zip(k.tolist(), qty.tolist(), lead_h.tolist(), strict=True):
+            self.supplier_orders.append((now, sku, units, now + d))
+            if d <= 0:
+                self._receive(sku, units)
+            else:
+                ev = self.env.timeout(d)
+                ev.callbacks.append(lambda _e, sku=sku, units=units: self._arrive(sku, units))
+
+    def _arrive(self, sku: int, units: int) -> None:
+        self._enter()
+        try:
+            self._receive(sku, units)
+        finally:
+            self._leave()
+
+    def _receive(self, sku: int, units: int) -> None:
+        u = np.array([sku])
+        self.on_order[u] -= units
+        self.received[u] += units
+        self._move(u, np.array([units], dtype=np.int64))
+        self._serve()
+
+    def _serve(self) -> None:
+        """Fill waiting backorders, oldest first, while the oldest can be filled whole.
+        Filling moves units from on hand and owed alike, so positions do not change."""
+        while self.queue:
+            bo = next(iter(self.queue.values()))
+            if (self.on_hand[bo.skus] < bo.qty).any():
+                return
+            del self.queue[bo.order_id]
+            self.owed[bo.skus] -= bo.qty
+            self._move(bo.skus, -bo.qty)
+            self.shipped[bo.skus] += bo.qty
+            self.filled.append((bo.order_id, bo.queued_h, self.env.now))
+            self._callbacks.append((bo.on_filled, bo.order_id))
+
+
+def stock_from_config(env: simpy.Environment, rng: np.random.Generator, cfg: InventoryConfig,
+                      mean_daily, sd_daily, name: str = "") -> Stock:
+    """A site's :class:`Stock` from the scenario: start stock from ``initial_units`` or
+    ``initial_days_of_cover`` × ``mean_daily`` (rounded up), and reorder points given or
+    ``auto`` (:func:`reorder_point` with the supplier lead time's mean and sd, rounded
+    up). ``mean_daily``/``sd_daily``: this site's daily demand per SKU (units), e.g.
+    from :func:`compound_poisson_daily`."""
+    mean_daily = np.asarray(mean_daily, dtype=float)
+    n = len(mean_daily)
+    if cfg.initial_units is not None:
+        start = np.full(n, cfg.initial_units, dtype=np.int64)
+    else:
+        start = np.ceil(cfg.initial_days_of_cover * mean_daily - 1e-9).astype(np.int64)
+    rep = cfg.replenishment
+    lead = rep.supplier_lead_time_days
+    if rep.reorder_point == "auto":
+        s = np.ceil(reorder_point(mean_daily, sd_daily, lead.mean, rep.service_z,
+                                  dist_sd(lead)) - 1e-9).astype(np.int64)
+        if rep.policy == "sS" and (s >= rep.order_up_to).any():
+            i = int(np.argmax(s))
+            raise ValueError(
+                f"inventory.replenishment.order_up_to: must be above every automatic "
+                f"reorder point; SKU {i} at site {name!r} gets {s[i]} from its demand, "
+                f"got order_up_to {rep.order_up_to}")
+    else:
+        s = rep.reorder_point
+    return Stock(env, rng, start, policy=rep.policy, reorder_point=s,
+                 order_up_to=rep.order_up_to, order_quantity=rep.order_quantity,
+                 lead_time_days=lead, name=name)

@@ -1,0 +1,111 @@
+"""Scenario schema for stock keeping: start stock, replenishment and backorders.
+
+Quantities in units (pieces of one SKU), times as named (``_days``). Stock is kept per
+SKU per site; the same policy applies to every SKU at every site, with the reorder point
+either given or computed per SKU and site from its demand (``"auto"``, the reorder-point
+formula in :func:`sim.model.inventory.reorder_point`). See :mod:`sim.model.inventory`
+for what the model does with these.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from sim.dists import Dist
+from sim.scenario.base import Model
+
+
+class Replenishment(Model):
+    """How each site re-stocks each SKU from its supplier, under continuous review.
+
+    The *inventory position* of a SKU is on hand + on order from the supplier - units
+    owed to backorders. When it falls to the reorder point or below:
+
+    - ``sS``: order up to ``order_up_to`` (S), i.e. S - position units;
+    - ``RQ``: order ``order_quantity`` (Q), as many Q as it takes to lift the position
+      above ``reorder_point`` (R).
+
+    A supplier order arrives ``supplier_lead_time_days`` after it is placed (sampled per
+    order; 0 means at once). ``reorder_point: auto`` sets the reorder point of each SKU
+    at each site to d·L + z·σ·√L (its mean daily demand d and daily sd σ, the mean lead
+    time L in days, z = ``service_z``), rounded up.
+    """
+
+    policy: Literal["sS", "RQ"]
+    reorder_point: int | Literal["auto"] = Field(
+        description="s (sS) or R (RQ), units; 'auto': the reorder-point formula")
+    order_up_to: int | None = Field(default=None, ge=1, description="S, units (sS only)")
+    order_quantity: int | None = Field(default=None, ge=1, description="Q, units (RQ only)")
+    review: Literal["continuous"] = "continuous"
+    supplier_lead_time_days: Dist
+    service_z: float = Field(
+        default=1.65, ge=0, description="safety factor for 'auto' (1.65: 95% cycle service)")
+
+    @field_validator("reorder_point")
+    @classmethod
+    def _non_negative(cls, v: int | str) -> int | str:
+        if v != "auto" and v < 0:
+            raise ValueError(f"must be >= 0 (units) or 'auto', got {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _policy_fields(self) -> Replenishment:
+        if self.policy == "sS":
+            if self.order_up_to is None:
+                raise ValueError("order_up_to: is required for policy 'sS' (the level S "
+                                 "to order up to, units)")
+            if self.order_quantity is not None:
+                raise ValueError("order_quantity: is only used by policy 'RQ'; policy 'sS' "
+                                 "orders up to order_up_to")
+            if self.reorder_point != "auto" and self.reorder_point >= self.order_up_to:
+                raise ValueError(
+                    f"reorder_point: must be < order_up_to ({self.order_up_to}), "
+                    f"got {self.reorder_point}")
+        else:
+            if self.order_quantity is None:
+                raise ValueError("order_quantity: is required for policy 'RQ' (the batch Q "
+                                 "ordered each time, units)")
+            if self.order_up_to is not None:
+                raise ValueError("order_up_to: is only used by policy 'sS'; policy 'RQ' "
+                                 "orders multiples of order_quantity")
+        return self
+
+
+class InventoryConfig(Model):
+    """Stock keeping at every site.
+
+    Start stock per SKU per site: ``initial_days_of_cover`` times that SKU's expected
+    daily demand at that site, rounded up, or ``initial_units`` of every SKU (give one).
+
+    Routing (done by the model): the nearest site that has every line in stock; if none
+    has, ``fallback``: ``other_site`` ships from another site that has it all,
+    ``split`` splits the order across sites by line, ``backorder`` waits at the nearest.
+    A backordered order (``backorder``): ``wait`` for all its lines; ``ship_available``
+    ships what is in stock now and the rest when it arrives; ``cancel_after`` waits at
+    most ``cancel_after_days`` and is then cancelled.
+    """
+
+    initial_days_of_cover: float | None = Field(default=None, ge=0)
+    initial_units: int | None = Field(default=None, ge=0)
+    replenishment: Replenishment
+    fallback: Literal["other_site", "split", "backorder"] = "backorder"
+    backorder: Literal["wait", "ship_available", "cancel_after"] = "wait"
+    cancel_after_days: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_start_and_cancel(self) -> InventoryConfig:
+        given = [k for k in ("initial_days_of_cover", "initial_units")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of initial_days_of_cover (days of expected demand) or "
+                f"initial_units (units of every SKU); got {given or 'neither'}")
+        if self.backorder == "cancel_after" and self.cancel_after_days is None:
+            raise ValueError("cancel_after_days: is required for backorder 'cancel_after' "
+                             "(days a backorder waits before it is cancelled, > 0)")
+        if self.backorder != "cancel_after" and self.cancel_after_days is not None:
+            raise ValueError(f"cancel_after_days: is only used by backorder 'cancel_after', "
+                             f"got backorder {self.backorder!r}")
+        return self

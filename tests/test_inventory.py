@@ -1,0 +1,383 @@
+"""Stock keeping: the reorder-point formula, the (s, S) and (R, Q) policies, backorders
+served first come first served, unit conservation and the inventory statement, and
+clear schema errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import simpy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from sim.dists import Constant, Empirical, Exponential, Triangular, Uniform
+from sim.model.inventory import (
+    Stock,
+    compound_poisson_daily,
+    dist_sd,
+    reorder_point,
+    stock_from_config,
+)
+from sim.scenario.inventory import InventoryConfig, Replenishment
+
+NEVER = Constant(value=1e6)  # a supplier that never delivers within a test
+
+
+def _stock(on_hand, *, policy="sS", s=0, S=10, Q=None, lead=NEVER, env=None, seed=0):
+    env = env or simpy.Environment()
+    return Stock(env, np.random.default_rng(seed), on_hand, policy=policy, reorder_point=s,
+                 order_up_to=S if policy == "sS" else None,
+                 order_quantity=Q if policy == "RQ" else None, lead_time_days=lead)
+
+
+def _conserved(st_: Stock) -> bool:
+    return bool((st_.beginning + st_.received + st_.returned
+                 == st_.shipped + st_.on_hand).all())
+
+
+# --- formula -----------------------------------------------------------------------------
+
+
+def test_reorder_point_by_hand():
+    # d = 20 units/day, sd 5, L = 4 days, z = 1.65: 20*4 + 1.65*5*sqrt(4) = 80 + 16.5.
+    assert reorder_point(20, 5, 4, 1.65) == pytest.approx(96.5)
+    # Lead time sd 1 day: 80 + 1.65*sqrt(4*25 + 400*1) = 80 + 1.65*sqrt(500).
+    assert reorder_point(20, 5, 4, 1.65, 1.0) == pytest.approx(80 + 1.65 * 22.360680)
+    # Vectorised over SKUs; no demand, no reorder point.
+    np.testing.assert_allclose(reorder_point([0, 2, 20], [0, 1, 5], 4, 1.65),
+                               [0, 8 + 3.3, 96.5])
+
+
+def test_daily_demand_and_lead_time_sd_by_hand():
+    mean, sd = compound_poisson_daily([10.0], 2.0, 1.0)  # 10 lines/day of 2 +- 1 units
+    assert mean[0] == pytest.approx(20) and sd[0] == pytest.approx(math.sqrt(50))
+    assert dist_sd(Constant(value=3)) == 0
+    assert dist_sd(Exponential(dist="exponential", mean=4)) == 4
+    assert dist_sd(Uniform(dist="uniform", low=0, high=12)) == pytest.approx(math.sqrt(12))
+    assert dist_sd(Empirical(dist="empirical", values=[1, 3])) == pytest.approx(1)
+    tri = Triangular(dist="triangular", low=0, mode=0, high=3)  # var = 9/18
+    assert dist_sd(tri) == pytest.approx(math.sqrt(0.5))
+
+
+# --- random operation streams (hypothesis) -----------------------------------------------
+
+
+@st.composite
+def runs(draw):
+    n = draw(st.integers(1, 4))
+    policy = draw(st.sampled_from(["sS", "RQ"]))
+    s = draw(st.integers(0, 8))
+    S = s + draw(st.integers(1, 10))
+    Q = draw(st.integers(1, 8))
+    start = draw(st.lists(st.integers(0, 15), min_size=n, max_size=n))
+    lead = draw(st.sampled_from([Constant(value=0), Constant(value=0.3),
+                                 Exponential(dist="exponential", mean=0.5)]))
+    mode = draw(st.sampled_from(["wait", "ship_available"]))
+    line = st.tuples(st.integers(0, n - 1), st.integers(1, 7))
+    ops = draw(st.lists(st.tuples(st.floats(0, 12), st.sampled_from(["order"] * 4 + ["return", "cancel"]),
+                                  st.lists(line, min_size=1, max_size=3)), max_size=40))
+    seed = draw(st.integers(0, 2**32 - 1))
+    return n, policy, s, S, Q, start, lead, mode, ops, seed
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(runs())
+def test_random_streams_keep_every_invariant(run):
+    n, policy, s, S, Q, start, lead, mode, ops, seed = run
+    env = simpy.Environment()
+    stock = _stock(start, policy=policy, s=s, S=S, Q=Q, lead=lead, env=env, seed=seed)
+    queued: list[int] = []  # backordered order ids, in arrival order
+    taken = np.zeros(n, dtype=np.int64)  # units shipped at once (not via backorders)
+    bo_units: dict[int, np.ndarray] = {}
+    called: list[int] = []
+
+    def check():
+        assert (stock.on_hand >= 0).all() and (stock.on_order >= 0).all()
+        assert (stock.owed >= 0).all()
+        assert _conserved(stock)
+        owed = np.zeros(n, dtype=np.int64)
+        for bo in stock.queue.values():
+            owed[bo.skus] += bo.qty
+        assert (owed == stock.owed).all()
+        if stock.queue:  # the oldest waiting order really cannot be filled
+            head = next(iter(stock.queue.values()))
+            assert (stock.on_hand[head.skus] < head.qty).any()
+        # Continuous review keeps every position above the reorder point.
+        assert (stock.position > stock.s).all()
+
+    def driver():
+        for oid, (gap, kind, lines) in enumerate(ops):
+            yield env.timeout(gap)
+            skus = np.array([k for k, _ in lines])
+            qty = np.array([q for _, q in lines])
+            if kind == "return":
+                stock.receive_return(skus, qty)
+            elif kind == "cancel":
+                if queued:
+                    stock.cancel_backorder(queued[oid % len(queued)])
+            elif stock.can_fill(skus, qty):
+                # New demand never overtakes a waiting backorder: it only gets units
+                # beyond what the backorders are owed.
+                need = np.zeros(n, dtype=np.int64)
+                np.add.at(need, skus, qty)
+                assert (need <= np.maximum(stock.on_hand - stock.owed, 0)).all()
+                stock.take(skus, qty)
+                np.add.at(taken, skus, qty)
+            else:
+                if mode == "ship_available":
+                    got = stock.take_available(skus, qty)
+                    np.add.at(taken, skus, got)
+                    qty = qty - got
+                need = np.zeros(n, dtype=np.int64)
+                np.add.at(need, skus, qty)
+                bo_units[oid] = need
+                queued.append(oid)
+                stock.backorder(oid, skus, qty, called.append)
+            check()
+
+    env.process(driver())
+    env.run()  # until every supplier order has arrived
+    check()
+    assert (stock.on_order == 0).all()
+    assert stock.received.sum() == sum(o[2] for o in stock.supplier_orders)
+    filled = [oid for oid, _, _ in stock.filled]
+    assert called == filled
+    assert filled == sorted(filled), "backorders must be filled in order of arrival"
+    cancelled = {oid for oid, _, _ in stock.cancelled}
+    assert set(filled) | cancelled == set(queued) and not set(filled) & cancelled
+    assert not stock.queue  # with everything received, nobody is left waiting
+    shipped = taken + sum((bo_units[o] for o in filled), np.zeros(n, dtype=np.int64))
+    assert (shipped == stock.shipped).all()
+    assert (stock.backorder_waits_h() >= 0).all()
+    if policy == "RQ":
+        assert all(units % Q == 0 for _, _, units, _ in stock.supplier_orders)
+    st_ = stock.statement(np.arange(1, n + 1) * 2.5)
+    assert (st_["beginning_units"] + st_["receipts_units"] + st_["returned_units"]
+            - st_["shipped_units"] == st_["ending_units"])
+    assert (st_["beginning_value"] + st_["receipts_value"] + st_["returned_value"]
+            - st_["shipped_value"] == pytest.approx(st_["ending_value"]))
+    t, level = stock.level_series()
+    assert (np.diff(t) > 0).all() and level[-1] == stock.on_hand.sum() and (level >= 0).all()
+
+
+# --- policies ----------------------------------------------------------------------------
+
+
+@settings(max_examples=100, deadline=None)
+@given(s=st.integers(0, 20), extra=st.integers(1, 20), start=st.integers(0, 50),
+       data=st.data())
+def test_sS_zero_lead_time_never_stocks_out_on_demands_up_to_s_plus_1(s, extra, start, data):
+    """With continuous review and zero lead time the position is restored to S the
+    moment it reaches s, so on hand is always > s: any demand of at most s + 1 units
+    is filled at once, and no SKU is ever out of stock."""
+    S = s + extra
+    stock = _stock([start], s=s, S=S, lead=Constant(value=0))
+    for d in data.draw(st.lists(st.integers(1, s + 1), max_size=60)):
+        assert stock.can_fill([0], [d])
+        stock.take([0], [d])
+        assert s < stock.on_hand[0] <= max(S, start)
+    assert stock.stockouts[0] == 0 and stock.stockout_hours()[0] == 0
+
+
+def test_sS_bound_s_plus_1_is_tight_not_S():
+    # A demand <= S can still find the shelf short: 10 -> 5 (above s, no order) -> 8?
+    stock = _stock([10], s=2, S=10, lead=Constant(value=0))
+    stock.take([0], [5])
+    assert stock.on_hand[0] == 5 and not stock.can_fill([0], [8])
+    # A demand that takes the position to s or below is reordered up to S at once.
+    stock.take([0], [3])
+    assert stock.on_hand[0] == 10 and stock.supplier_orders[-1][2] == 8
+
+
+def test_RQ_orders_enough_multiples_of_Q():
+    env = simpy.Environment()
+    stock = _stock([6], policy="RQ", s=5, Q=4, lead=Constant(value=1), env=env)
+    stock.take([0], [6])  # position 0 <= R=5: two batches of 4 lift it to 8 > 5
+    assert [o[2] for o in stock.supplier_orders] == [8]
+    assert stock.on_order[0] == 8 and stock.position[0] == 8
+    env.run()
+    assert env.now == pytest.approx(24) and stock.on_hand[0] == 8 and stock.on_order[0] == 0
+
+
+def test_initial_stock_below_reorder_point_orders_at_once():
+    stock = _stock([0, 7], s=3, S=9, lead=Constant(value=2))
+    assert stock.on_order.tolist() == [9, 0]
+    assert stock.stockouts.tolist() == [1, 0]
+
+
+def test_stockout_time_and_level_series():
+    env = simpy.Environment()
+    stock = _stock([2], s=0, S=5, lead=Constant(value=1), env=env)
+    env.run(until=3)
+    stock.take([0], [2])  # out at t=3 h, 5 units due at 27 h
+    env.run(until=10)
+    assert stock.stockout_hours()[0] == pytest.approx(7)  # open spell counted
+    env.run()
+    assert stock.stockout_hours()[0] == pytest.approx(24) and stock.stockouts[0] == 1
+    assert stock.stockout_days_by_class(np.array([1])).tolist() == [0, 1]
+    t, level = stock.level_series()
+    assert t.tolist() == [0, 3, 27] and level.tolist() == [2, 0, 5]
+
+
+def test_take_more_than_free_is_a_bug():
+    stock = _stock([3])
+    with pytest.raises(ValueError, match="only 3 free"):
+        stock.take([0, 0], [2, 2])  # two lines of one SKU add up
+    assert stock.available([0, 0], [2, 2]).tolist() == [2, 1]
+    assert not stock.can_fill([0, 0], [2, 2]) and stock.can_fill([0], [3])
+
+
+# --- backorders --------------------------------------------------------------------------
+
+
+def test_backorders_served_in_order_of_arrival_head_blocks():
+    stock = _stock([0, 0], S=10)  # supplier never delivers: only returns restock
+    done: list[int] = []
+    stock.backorder(1, [0, 1], [2, 1], done.append)
+    stock.backorder(2, [1], [1], done.append)
+    stock.backorder(3, [0], [1], done.append)
+    stock.receive_return([0], [3])
+    # Order 3 could be filled from the 3 units of SKU 0, but order 1 is ahead of it.
+    assert done == [] and stock.on_hand[0] == 3
+    assert not stock.can_fill([0], [1])  # new demand does not overtake either
+    stock.receive_return([1], [1])
+    assert done == [1] and stock.on_hand.tolist() == [1, 0]
+    stock.receive_return([1], [1])
+    assert done == [1, 2, 3] and stock.on_hand.tolist() == [0, 0]
+    assert [f[0] for f in stock.filled] == [1, 2, 3]
+    assert _conserved(stock) and stock.owed.tolist() == [0, 0]
+
+
+def test_backorder_filled_by_supplier_receipt_with_wait_time():
+    env = simpy.Environment()
+    stock = _stock([0], s=0, S=4, lead=Constant(value=0.5), env=env)  # 4 due at 12 h
+    done: list[tuple[int, float]] = []
+    env.run(until=2)
+    # Owing 6 takes the position to 4 - 6 = -2: the policy orders 6 more (up to S=4).
+    stock.backorder(7, [0], [6], lambda oid: done.append((oid, env.now)))
+    assert stock.on_order[0] == 10 and stock.position[0] == 4
+    env.run()
+    assert done == [(7, 14.0)]  # the second order (placed at 2 h) completes it
+    assert stock.backorder_waits_h().tolist() == [12.0] and stock.on_hand[0] == 4
+
+
+def test_cancel_backorder_releases_what_it_was_owed():
+    stock = _stock([0], S=10)
+    done: list[int] = []
+    stock.backorder(1, [0], [5], done.append)
+    stock.backorder(2, [0], [1], done.append)
+    stock.receive_return([0], [3])
+    assert done == []
+    bo = stock.cancel_backorder(1)
+    assert bo is not None and bo.qty.tolist() == [5]
+    assert done == [2] and stock.free([0]).tolist() == [2]
+    assert stock.cancel_backorder(1) is None and stock.cancel_backorder(2) is None
+    assert [c[0] for c in stock.cancelled] == [1] and _conserved(stock)
+
+
+def test_ship_available_then_backorder_rest():
+    stock = _stock([2, 5], S=10)
+    got = stock.take_available([0, 1], [4, 1])
+    assert got.tolist() == [2, 1] and stock.on_hand.tolist() == [0, 4]
+    done: list[int] = []
+    stock.backorder(9, [0, 1], [2, 0], done.append)
+    stock.receive_return([0], [2])
+    assert done == [9] and stock.shipped.tolist() == [4, 1]
+
+
+def test_callback_may_call_back_into_the_stock():
+    stock = _stock([0], s=0, S=10, lead=Constant(value=0))
+    calls: list[int] = []
+
+    def on_filled(oid):
+        calls.append(oid)
+        if stock.can_fill([0], [1]):
+            stock.take([0], [1])
+
+    stock.backorder(1, [0], [3], on_filled)
+    assert calls == [1] and _conserved(stock) and (stock.on_hand >= 0).all()
+
+
+def test_statement_by_hand():
+    stock = _stock([10, 4], s=1, S=10, lead=Constant(value=0))
+    stock.take([0], [9])  # SKU 0: 10 -> 1 <= s, reorder 9 at once -> 10
+    stock.receive_return([1], [2])
+    st_ = stock.statement([2.0, 5.0])
+    assert st_["beginning_units"] == 14 and st_["receipts_units"] == 9
+    assert st_["returned_units"] == 2 and st_["shipped_units"] == 9
+    assert st_["ending_units"] == 16
+    assert st_["beginning_value"] == 40 and st_["receipts_value"] == 18
+    assert st_["returned_value"] == 10 and st_["shipped_value"] == 18
+    assert st_["ending_value"] == 50
+
+
+def test_stock_rejects_bad_arrays():
+    with pytest.raises(ValueError, match="on_hand must be >= 0"):
+        _stock([3, -1])
+    with pytest.raises(ValueError, match="reorder_point must be < order_up_to"):
+        _stock([3], s=5, S=5)
+    with pytest.raises(ValueError, match="order_quantity must be >= 1"):
+        _stock([3], policy="RQ", Q=0)
+
+
+# --- from the scenario -------------------------------------------------------------------
+
+
+def _config(**over):
+    rep = {"policy": "sS", "reorder_point": "auto", "order_up_to": 500,
+           "supplier_lead_time_days": 4}
+    rep.update(over.pop("replenishment", {}))
+    return InventoryConfig(**{"initial_days_of_cover": 10, "replenishment": rep, **over})
+
+
+def test_stock_from_config_cover_and_auto_reorder_point():
+    mean, sd = np.array([20.0, 0.25, 0.0]), np.array([5.0, 0.5, 0.0])
+    stock = stock_from_config(simpy.Environment(), np.random.default_rng(1), _config(),
+                              mean, sd)
+    assert stock.beginning.tolist() == [200, 3, 0]  # 10 days of cover, rounded up
+    assert stock.s.tolist() == [97, 3, 0]  # ceil(96.5), ceil(1 + 1.65*0.5*2)
+    cfg = _config(initial_units=7, initial_days_of_cover=None,
+                  replenishment={"policy": "RQ", "reorder_point": 3, "order_up_to": None,
+                                 "order_quantity": 12})
+    stock = stock_from_config(simpy.Environment(), np.random.default_rng(1), cfg, mean, sd)
+    assert stock.beginning.tolist() == [7, 7, 7] and stock.s.tolist() == [3, 3, 3]
+    with pytest.raises(ValueError, match="order_up_to: must be above every automatic"):
+        stock_from_config(simpy.Environment(), np.random.default_rng(1),
+                          _config(replenishment={"order_up_to": 50}), mean, sd)
+
+
+@pytest.mark.parametrize(("over", "field", "words"), [
+    ({"replenishment": {"reorder_point": 60, "order_up_to": 50}}, "reorder_point",
+     ["must be < order_up_to (50)", "got 60"]),
+    ({"replenishment": {"reorder_point": -5}}, "reorder_point", ["must be >= 0", "-5"]),
+    ({"replenishment": {"order_up_to": None}}, "order_up_to", ["required for policy 'sS'"]),
+    ({"replenishment": {"policy": "RQ", "order_up_to": None}}, "order_quantity",
+     ["required for policy 'RQ'"]),
+    ({"replenishment": {"policy": "RQ", "order_quantity": 0, "order_up_to": None}},
+     "order_quantity", ["greater than or equal to 1"]),
+    ({"initial_days_of_cover": -1}, "initial_days_of_cover", ["greater than or equal to 0"]),
+    ({"initial_units": -3, "initial_days_of_cover": None}, "initial_units",
+     ["greater than or equal to 0"]),
+    ({"initial_units": 3}, "initial_units", ["exactly one of"]),
+    ({"backorder": "cancel_after"}, "cancel_after_days", ["required for backorder"]),
+    ({"cancel_after_days": 2}, "cancel_after_days", ["only used by backorder"]),
+    ({"fallback": "drop"}, "fallback", ["'other_site'", "'split'", "'backorder'"]),
+])
+def test_schema_errors_name_the_field(over, field, words):
+    with pytest.raises(ValidationError) as exc:
+        _config(**over)
+    text = str(exc.value)
+    assert field in text
+    for w in words:
+        assert w in text
+
+
+def test_schema_accepts_both_policies():
+    rq = Replenishment(policy="RQ", reorder_point=10, order_quantity=50,
+                       supplier_lead_time_days={"dist": "uniform", "low": 2, "high": 6})
+    assert rq.order_up_to is None and rq.service_z == 1.65
+    cfg = _config(backorder="cancel_after", cancel_after_days=3, fallback="split")
+    assert cfg.cancel_after_days == 3 and cfg.replenishment.reorder_point == "auto"
