@@ -146,6 +146,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     if not args.quiet:
         console.print(_kpi_table(result.summary))
         console.print(f"wrote {len(files)} files to [bold]{out}[/bold]")
+    for line in result.summary["warnings"]:
+        sys.stderr.write(f"warning: {line}\n")
     unfinished = result.summary["kpis"]["orders_in_progress"]["mean"] or 0
     if unfinished > 0:
         placed = result.summary["kpis"]["orders_placed"]["mean"]

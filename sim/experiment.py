@@ -36,6 +36,8 @@ class ReplicationOutput:
     kpis: dict[str, float]
     timeseries: pd.DataFrame
     tours: pd.DataFrame
+    label_jobs: pd.DataFrame
+    warnings: list[str]
     pid: int  # the process that ran it (shows whether a run really went parallel)
 
 
@@ -45,7 +47,7 @@ class Result:
 
     ``orders``: one row per order and replication (see README, orders.parquet);
     ``kpis``: one row per replication; ``timeseries``: staff pools over time;
-    ``tours``: one row per picking tour;
+    ``tours``: one row per picking tour; ``label_jobs``: one row per bulk label print;
     ``summary``: the dict written to ``summary.json``.
     """
 
@@ -54,6 +56,7 @@ class Result:
     kpis: pd.DataFrame
     timeseries: pd.DataFrame
     tours: pd.DataFrame = field(default_factory=pd.DataFrame)
+    label_jobs: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: dict = field(default_factory=dict)
     worker_pids: list[int] = field(default_factory=list)  # per replication
 
@@ -68,6 +71,8 @@ def run_one(scenario: Scenario, replication: int, seed: int,
         kpis={"replication": replication, **replication_kpis(result, scenario)},
         timeseries=pool_timeseries(result),
         tours=result.tours,
+        label_jobs=result.label_jobs,
+        warnings=result.warnings,
         pid=os.getpid(),
     )
 
@@ -127,6 +132,7 @@ def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
     kpis["replication"] = kpis["replication"].astype(int)
     timeseries = pd.concat([o.timeseries for o in outputs], ignore_index=True)
     tours = pd.concat([o.tours for o in outputs], ignore_index=True)
+    label_jobs = pd.concat([o.label_jobs for o in outputs], ignore_index=True)
     summary = {
         "scenario": scenario.name,
         "seed": seed,
@@ -136,6 +142,8 @@ def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
         "horizon_days": scenario.horizon.days,
         "warmup_days": scenario.horizon.warmup_days,
         "kpis": summarise_kpis(kpis),
+        "warnings": list(dict.fromkeys(w for o in outputs for w in o.warnings)),
     }
     return Result(scenario=scenario, orders=orders, kpis=kpis, timeseries=timeseries,
-                  tours=tours, summary=summary, worker_pids=[o.pid for o in outputs])
+                  tours=tours, label_jobs=label_jobs, summary=summary,
+                  worker_pids=[o.pid for o in outputs])

@@ -1,5 +1,6 @@
 """Writing a run folder: ``summary.json``, ``orders.parquet``, ``kpis.csv``,
-``timeseries.parquet``, ``tours.parquet``, ``scenario.resolved.yaml`` and the figures.
+``timeseries.parquet``, ``tours.parquet``, ``label_jobs.parquet``,
+``scenario.resolved.yaml`` and the figures.
 
 Files are written to a temporary name and renamed, so a crash never leaves a half-written
 file that looks complete.
@@ -21,6 +22,7 @@ RESULT_FILES = (
     "orders.parquet",
     "timeseries.parquet",
     "tours.parquet",
+    "label_jobs.parquet",
     "scenario.resolved.yaml",
 )
 
@@ -88,6 +90,7 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True) -> 
     _atomic(out / "orders.parquet", lambda p: result.orders.to_parquet(p, index=False))
     _atomic(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
     _atomic(out / "tours.parquet", lambda p: result.tours.to_parquet(p, index=False))
+    _atomic(out / "label_jobs.parquet", lambda p: result.label_jobs.to_parquet(p, index=False))
     _atomic(out / "kpis.csv", lambda p: result.kpis.to_csv(p, index=False))
     _atomic(out / "summary.json",
             lambda p: p.write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8"))

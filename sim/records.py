@@ -98,6 +98,11 @@ class Recorder:
         self.wave_id = np.full(n_orders, -1, dtype=np.int32)
         self.batch_size = np.zeros(n_orders, dtype=np.int16)  # orders on its tour
         self.zones_touched = np.zeros(n_orders, dtype=np.int8)  # zone picking only
+        self.packer_done_h = np.full(n_orders, np.nan)  # packer free again (labels aside)
+        # When the customer hears of it (tracking): label created, picked up, delivered.
+        self.notify_label_h = np.full(n_orders, np.nan)
+        self.notify_pickup_h = np.full(n_orders, np.nan)
+        self.notify_delivered_h = np.full(n_orders, np.nan)
         self.pick_travel_m = np.full(n_orders, np.nan)  # its share of tour metres
         self.tours = TourLog(capacity=max(n_lines, n_orders))
 
@@ -110,37 +115,30 @@ class Recorder:
         status[cancel > 0] = STATUSES.index("cancelled")
         status[self.exception == 1] = STATUSES.index("lost")
         status[~np.isnan(self.delivered_h)] = STATUSES.index("delivered")
-        exception = pd.Categorical.from_codes(self.exception, ["", "lost", "damaged"])
+        exception = pd.Categorical.from_codes(self.exception, ["", "lost", "damaged", "address_problem"])
         # Code 0 is "" (not returned), like cancel_reason and exception.
         reasons = ["", "wrong_item", "damaged", *return_reasons]
         return_reason = pd.Categorical.from_codes(self.return_reason.astype(np.int64) + 1, reasons)
-        df = pd.DataFrame(
-            {
-                "replication": np.full(n, replication, dtype=np.int32),
-                "order_id": np.arange(n, dtype=np.int64),
-                **attrs,
-                **{col: getattr(self, col) for col in TIME_COLUMNS},
-                "due_h": self.due_h,
-            },
-            copy=False,  # the recorder's arrays become the frame's: no second copy
-        )
-        df["lead_time_h"] = df["delivered_h"] - df["placed_h"]
-        df["status"] = pd.Categorical.from_codes(status, STATUSES)
-        df["cancel_reason"] = pd.Categorical.from_codes(cancel.astype(np.int8), CANCEL_REASONS)
-        df["exception"] = exception
-        df["on_time"] = pd.array(
-            np.where(np.isnan(self.delivered_h), pd.NA, self.delivered_h <= self.due_h),
-            dtype="boolean",
-        )
-        df["late_by_carrier"] = self.late_by_carrier
-        df["returned"] = self.returned
-        df["return_reason"] = return_reason
-        df["picker"] = self.picker
-        df["packer"] = self.packer
-        df["released_h"] = self.released_h
-        df["tour_id"] = self.tour_id
-        df["wave_id"] = self.wave_id
-        df["batch_size"] = self.batch_size
-        df["zones_touched"] = self.zones_touched
-        df["pick_travel_m"] = self.pick_travel_m
-        return df
+        delivered = ~np.isnan(self.delivered_h)
+        columns = {
+            "replication": np.full(n, replication, dtype=np.int32),
+            "order_id": np.arange(n, dtype=np.int64),
+            **attrs,
+            **{col: getattr(self, col) for col in TIME_COLUMNS},
+            "due_h": self.due_h,
+            "lead_time_h": self.delivered_h - self.placed_h,
+            "status": pd.Categorical.from_codes(status, STATUSES),
+            "cancel_reason": pd.Categorical.from_codes(cancel.astype(np.int8), CANCEL_REASONS),
+            "exception": exception,
+            "on_time": pd.arrays.BooleanArray(delivered & (self.delivered_h <= self.due_h), ~delivered),
+            "late_by_carrier": self.late_by_carrier,
+            "returned": self.returned,
+            "return_reason": return_reason,
+        }
+        columns.update({name: getattr(self, name) for name in (
+            "picker", "packer", "released_h", "tour_id", "wave_id", "batch_size", "zones_touched",
+            "packer_done_h", "notify_label_h", "notify_pickup_h", "notify_delivered_h",
+            "pick_travel_m")})
+        # One construction, no column added afterwards (each would copy), and the
+        # recorder's arrays become the frame's without a second copy.
+        return pd.DataFrame(columns, copy=False)

@@ -33,20 +33,36 @@ DPI = 110
 
 # The only order columns the figures read: filtering these, not the whole table, keeps
 # the figures' memory small on million-order runs.
-_FIGURE_COLUMNS = ["replication", "placed_h", "status", "lead_time_h", "site", "channel",
-                   "pick_method", "return_reason"]
+ECDF_POINTS = 2000  # an ECDF drawn through this many quantiles looks the same as all
 
 
-def _measured(result: Result) -> pd.DataFrame:
+def _measured_delivered(result: Result) -> np.ndarray:
+    """Row mask: delivered orders placed in the measurement window."""
     lo, hi = window_h(result.scenario)
     df = result.orders
     placed = df["placed_h"].to_numpy()
-    return df.loc[(placed >= lo) & (placed < hi), _FIGURE_COLUMNS]
+    return (placed >= lo) & (placed < hi) & (df["status"] == "delivered").to_numpy()
 
 
-def _lead_time_figure(delivered: pd.DataFrame, by: str, path: Path) -> Path:
+def _lead_times_by(result: Result, by: str) -> list[tuple[str, np.ndarray]]:
+    """Lead times (hours) of the measured delivered orders, per value of column ``by``
+    (computed on column arrays: no copy of the order table)."""
+    df = result.orders
+    mask = _measured_delivered(result)
+    lead = df["lead_time_h"].to_numpy()
+    col = df[by]
+    codes = col.cat.codes.to_numpy()
+    return [(str(name), lead[mask & (codes == i)]) for i, name in enumerate(col.cat.categories)
+            if (mask & (codes == i)).any()]
+
+
+def _ecdf_points(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    p = np.linspace(0, 1, min(len(x), ECDF_POINTS))
+    return np.quantile(x, p), p
+
+
+def _lead_time_figure(groups: list[tuple[str, np.ndarray]], by: str, path: Path) -> Path:
     fig, (ax_hist, ax_ecdf) = plt.subplots(1, 2, figsize=(11, 4))
-    groups = [(name, g["lead_time_h"].to_numpy()) for name, g in delivered.groupby(by, observed=True)]
     top = max((np.percentile(x, 99.5) for _, x in groups if len(x)), default=1.0)
     bins = np.linspace(0, top, 60)
     for name, x in groups:
@@ -54,8 +70,7 @@ def _lead_time_figure(delivered: pd.DataFrame, by: str, path: Path) -> Path:
             continue
         ax_hist.hist(x, bins=bins, density=True, histtype="step", linewidth=1.5,
                      label=f"{name} (n={len(x):,})")
-        xs = np.sort(x)
-        ax_ecdf.step(xs, np.arange(1, len(xs) + 1) / len(xs), where="post", label=str(name))
+        ax_ecdf.plot(*_ecdf_points(x), label=str(name))
     ax_hist.set(xlabel="lead time, placed to delivered (hours)", ylabel="share of orders per hour",
                 title=f"Lead-time distribution by {by}")
     ax_ecdf.set(xlabel="lead time (hours)", ylabel="share of orders delivered within",
@@ -73,12 +88,13 @@ def _lead_time_figure(delivered: pd.DataFrame, by: str, path: Path) -> Path:
     return path
 
 
-def _accuracy_figure(measured: pd.DataFrame, path: Path) -> Path:
-    delivered = measured.loc[measured["status"] == "delivered", ["replication", "placed_h"]]
+def _accuracy_figure(result: Result, path: Path) -> Path:
+    df = result.orders
+    mask = _measured_delivered(result)
     daily = pd.DataFrame({
-        "replication": delivered["replication"].to_numpy(),
-        "day": (delivered["placed_h"].to_numpy() // HOURS_PER_DAY).astype(int),
-        "wrong": (measured.loc[delivered.index, "return_reason"] == "wrong_item").to_numpy(),
+        "replication": df["replication"].to_numpy()[mask],
+        "day": (df["placed_h"].to_numpy()[mask] // HOURS_PER_DAY).astype(int),
+        "wrong": (df["return_reason"] == "wrong_item").to_numpy()[mask],
     }).groupby(["replication", "day"])["wrong"].agg(["sum", "count"])
     daily["accuracy_pct"] = 100 * (1 - daily["sum"] / daily["count"])
     table = daily["accuracy_pct"].unstack("replication")
@@ -142,8 +158,7 @@ def _ecdf_axes(ax, groups: list[tuple[str, np.ndarray]], title: str,
     top = max((np.percentile(x, 99.5) for _, x in groups if len(x)), default=1.0)
     for name, x in groups:
         if len(x):
-            xs = np.sort(x)
-            ax.step(xs, np.arange(1, len(xs) + 1) / len(xs), where="post", label=f"{name} (n={len(x):,})")
+            ax.plot(*_ecdf_points(x), label=f"{name} (n={len(x):,})")
     ax.set(xlabel=xlabel, ylabel="share of orders within", title=title, xlim=(0, top), ylim=(0, 1))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="lower right")
@@ -192,12 +207,18 @@ def _routes_figure(result: Result, site: str, path: Path) -> Path | None:
     width = (layout.n_aisles - 1) * layout.aisle_spacing_m
     half = layout.cross_aisle_width_m / 2
     for ax, policy in zip(axes, POLICIES, strict=True):
+        block_y = [(0.0, layout.aisle_length_m)] if not layout.middle_cross_aisle else [
+            (0.0, layout.aisle_length_m / 2),
+            (layout.aisle_length_m / 2 + layout.cross_aisle_width_m,
+             layout.aisle_length_m + layout.cross_aisle_width_m)]
         for i in range(layout.n_aisles):
             x = i * layout.aisle_spacing_m
-            ax.plot([x, x], [0, layout.aisle_length_m], color="0.85", linewidth=3, zorder=0)
+            for y0, y1 in block_y:
+                ax.plot([x, x], [y0, y1], color="0.85", linewidth=3, zorder=0)
         pts = route_path(layout, aisle, y, policy)
         ax.plot(pts[:, 0], pts[:, 1], color="tab:blue", linewidth=1.2)
-        ax.scatter(aisle * layout.aisle_spacing_m, y, color="tab:red", s=18, zorder=3, label="pick")
+        ax.scatter(aisle * layout.aisle_spacing_m, layout.pick_y_m(y), color="tab:red", s=18,
+                   zorder=3, label="pick")
         ax.scatter([layout.depot_x], [-half], marker="s", color="black", s=30, zorder=3, label="depot")
         marker = " (chosen)" if policy == cfg.routing else ""
         ax.set(title=f"{policy}{marker}\n{path_length(pts):.0f} m", xlim=(-2, width + 2),
@@ -245,15 +266,13 @@ def _picking_figure(result: Result, path: Path) -> Path | None:
 
 def write_figures(result: Result, out: Path) -> list[Path]:
     """Write every figure into ``out``; return their paths."""
-    measured = _measured(result)
-    delivered = measured[measured["status"] == "delivered"]
     paths = [
-        _lead_time_figure(delivered, "site", out / "lead_time_by_site.png"),
-        _lead_time_figure(delivered, "channel", out / "lead_time_by_channel.png"),
-        _accuracy_figure(measured, out / "picking_accuracy_by_day.png"),
-        lead_time_ecdf_figure(
-            [(str(m), g["lead_time_h"].to_numpy()) for m, g in delivered.groupby("pick_method", observed=True)],
-            "Lead-time ECDF by picking method", out / "lead_time_by_method.png"),
+        _lead_time_figure(_lead_times_by(result, "site"), "site", out / "lead_time_by_site.png"),
+        _lead_time_figure(_lead_times_by(result, "channel"), "channel",
+                          out / "lead_time_by_channel.png"),
+        _accuracy_figure(result, out / "picking_accuracy_by_day.png"),
+        lead_time_ecdf_figure(_lead_times_by(result, "pick_method"),
+                              "Lead-time ECDF by picking method", out / "lead_time_by_method.png"),
     ]
     picking = _picking_figure(result, out / "picking_distributions.png")
     if picking is not None:

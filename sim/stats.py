@@ -23,7 +23,7 @@ TIMESERIES_STEP_H = 0.25
 # Each pool: (role, column when work enters its queue, start of service, end of service).
 POOL_COLUMNS = {
     "pickers": ("released_h", "pick_start_h", "picked_h"),
-    "packers": ("picked_h", "pack_start_h", "labelled_h"),
+    "packers": ("picked_h", "pack_start_h", "packer_done_h"),
 }
 
 
@@ -107,6 +107,7 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
     picked = placed & ~np.isnan(picked_h)
     shipped = placed & ~np.isnan(shipped_h)
     k.update(_picking_kpis(df, picked, shipped, ""))
+    k.update(_parcel_kpis(result, placed, shipped, lo, hi))
     tours = result.tours
     t_start, t_end = _col(tours, "start_h"), _col(tours, "end_h")
     t_lines, t_orders = _col(tours, "lines"), _col(tours, "orders")
@@ -129,6 +130,10 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
             else:
                 _, start_col, end_col = POOL_COLUMNS[role]
                 busy = _busy_hours(_col(df, start_col)[at_site], _col(df, end_col)[at_site], lo, hi)
+                jobs = result.label_jobs
+                if len(jobs):
+                    mine = (jobs["site"] == site).to_numpy()
+                    busy += _busy_hours(jobs["start_h"].to_numpy()[mine], jobs["end_h"].to_numpy()[mine], lo, hi)
             k[f"utilization_{role}_{site}"] = busy / staffed if staffed else math.nan
         k.update(_picking_kpis(df, picked & at_site, shipped & at_site, f"_{site}"))
         k[f"release_wait_hours_mean_{site}"] = _mean((released_h - paid_h)[placed & at_site])
@@ -154,6 +159,37 @@ def _picking_kpis(df: pd.DataFrame, picked: np.ndarray, shipped: np.ndarray,
         f"pick_errors_shipped_per_1000_orders{suffix}":
             1000 * _col(df, "pick_error")[shipped].sum() / n_shipped if n_shipped else math.nan,
     }
+
+
+def _parcel_kpis(result: RunResult, placed: np.ndarray, shipped: np.ndarray,
+                 lo: float, hi: float) -> dict[str, float]:
+    """Packing, label, cost and delivery-exception KPIs (orders placed in the window;
+    label labour: work done inside the window per order labelled inside it)."""
+    df = result.orders
+    n_shipped = int(shipped.sum())
+    labelled_h, packed_h = _col(df, "labelled_h"), _col(df, "packed_h")
+    labelled_inside = (labelled_h >= lo) & (labelled_h < hi)
+    # One by one, a label is the end of the packer's job; in bulk, the print jobs.
+    one_by_one = labelled_inside & (_col(df, "packer_done_h") == labelled_h)
+    label_h = float(np.nansum((labelled_h - packed_h)[one_by_one]))
+    jobs = result.label_jobs
+    if len(jobs):
+        starts = jobs["start_h"].to_numpy()
+        inside = (starts >= lo) & (starts < hi)
+        label_h += float((jobs["end_h"].to_numpy() - starts)[inside].sum())
+    n_labelled = int(labelled_inside.sum())
+    out = {
+        "packaging_cost_per_order": _mean(_col(df, "packaging_cost")[shipped]),
+        "shipping_cost_per_order": _mean(_col(df, "shipping_cost")[shipped]),
+        "box_fill_pct_mean": 100 * _mean(_col(df, "box_fill")[shipped]),
+        "no_box_per_1000_orders":
+            1000 * _col(df, "no_box")[shipped].sum() / n_shipped if n_shipped else math.nan,
+        "label_wait_hours_mean": _mean((labelled_h - packed_h)[placed]),
+        "label_labour_hours_per_1000_orders": 1000 * label_h / n_labelled if n_labelled else math.nan,
+    }
+    for name in ("lost", "damaged", "address_problem"):
+        out[f"{name}_pct"] = _pct(int((shipped & _is(df, "exception", name)).sum()), n_shipped)
+    return out
 
 
 def _pools_by_site_role(result: RunResult) -> dict[str, dict[str, list]]:

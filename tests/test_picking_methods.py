@@ -32,6 +32,8 @@ METHODS = {
     "batch": {"batch": {"max_orders": 6, "max_wait_min": 20}},
     "batch_proximity": {"method": "batch", "batch": {"max_orders": 6, "rule": "proximity"}},
     "zone": {"zone": {"zones": 2}},
+    "single_two_blocks": {"method": "single",
+                          "layout": {**LAYOUT, "middle_cross_aisle": True, "routing": "optimal"}},
     "zone_pass": {"method": "zone", "zone": {"zones": 2, "mode": "pick_and_pass"}},
     "wave": {"wave": {"every_min": 90, "within": "batch"}, "batch": {"max_orders": 5}},
     "wave_zone": {"method": "wave", "wave": {"times_h": [8, 12, 16], "within": "zone",

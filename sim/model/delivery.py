@@ -16,17 +16,29 @@ from sim.calendar import HOURS_PER_DAY, add_business_days
 from sim.records import Recorder
 from sim.scenario.schema import Carrier, Returns
 
-NO_EXCEPTION, LOST, DAMAGED = 0, 1, 2
+NO_EXCEPTION, LOST, DAMAGED, ADDRESS_PROBLEM = 0, 1, 2, 3
+EXCEPTIONS = ("", "lost", "damaged", "address_problem")
 
 
 @dataclass
 class DeliveryDraws:
     """Per-order delivery outcomes, fixed at order creation."""
 
-    transit_days: np.ndarray  # business days after pick-up, lateness included
+    transit_days: np.ndarray  # business days after pick-up, lateness and address fixes included
     late_by_carrier: np.ndarray
-    exception: np.ndarray  # NO_EXCEPTION / LOST / DAMAGED
+    exception: np.ndarray  # NO_EXCEPTION / LOST / DAMAGED / ADDRESS_PROBLEM
     hour: np.ndarray  # hour of day of the delivery
+    notify_delay_h: np.ndarray  # (orders, 3): label created, picked up, delivered
+
+    @classmethod
+    def empty(cls, n: int) -> DeliveryDraws:
+        return cls(np.zeros(n, dtype=np.int16), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int8),
+                   np.zeros(n), np.zeros((n, 3), dtype=np.float32))
+
+    def fill(self, idx: np.ndarray, other: DeliveryDraws) -> None:
+        """Copy ``other`` (drawn for the orders ``idx``) into place."""
+        for name in ("transit_days", "late_by_carrier", "exception", "hour", "notify_delay_h"):
+            getattr(self, name)[idx] = getattr(other, name)
 
 
 def zone_of(carrier: Carrier, distance_km: np.ndarray) -> np.ndarray:
@@ -35,7 +47,11 @@ def zone_of(carrier: Carrier, distance_km: np.ndarray) -> np.ndarray:
     return np.minimum(np.searchsorted(bounds, distance_km, side="left"), len(bounds) - 1)
 
 
-def draw_delivery(carrier: Carrier, distance_km: np.ndarray, rng: np.random.Generator) -> DeliveryDraws:
+def draw_delivery(carrier: Carrier, distance_km: np.ndarray, rng: np.random.Generator,
+                  damage_prob: np.ndarray | None = None) -> DeliveryDraws:
+    """Transit, lateness, exceptions, delivery hour and notification lags of parcels
+    going ``distance_km``. ``damage_prob`` (per parcel, from its fragility and
+    protection) replaces the carrier's flat ``damaged_prob`` when given."""
     n = len(distance_km)
     zone = zone_of(carrier, distance_km)
     transit = np.zeros(n, dtype=np.int64)
@@ -45,10 +61,16 @@ def draw_delivery(carrier: Carrier, distance_km: np.ndarray, rng: np.random.Gene
     late = rng.random(n) < carrier.late_prob
     transit[late] += np.maximum(carrier.late_extra_business_days.sample(rng, int(late.sum())), 1)
     u = rng.random(n)
+    damaged = carrier.damaged_prob if damage_prob is None else damage_prob
     exception = np.where(u < carrier.lost_prob, LOST,
-                         np.where(u < carrier.lost_prob + carrier.damaged_prob, DAMAGED, NO_EXCEPTION))
+                         np.where(u < carrier.lost_prob + damaged, DAMAGED, NO_EXCEPTION))
+    # A wrong or incomplete address: the parcel is delivered, but days later.
+    address = (rng.random(n) < carrier.address_problem_prob) & (exception == NO_EXCEPTION)
+    exception[address] = ADDRESS_PROBLEM
+    transit[address] += carrier.address_delay_business_days.sample(rng, int(address.sum()))
     hour = np.clip(carrier.delivery_hour.sample(rng, n), 0.0, 23.999)
-    return DeliveryDraws(transit, late, exception.astype(np.int8), hour)
+    notify = carrier.tracking_delay_min.sample(rng, 3 * n).reshape(n, 3) / 60.0
+    return DeliveryDraws(transit, late, exception.astype(np.int8), hour, notify)
 
 
 @dataclass
@@ -106,3 +128,7 @@ class Delivery:
         rec.returned[orders] = back
         rec.return_reason[orders] = np.where(back, reason, -1)
         rec.returned_h[orders] = np.where(back, delivered + self.returns.delay_h[orders], np.nan)
+        lag = d.notify_delay_h[orders]
+        rec.notify_label_h[orders] = rec.labelled_h[orders] + lag[:, 0]
+        rec.notify_pickup_h[orders] = pickup_h + lag[:, 1]
+        rec.notify_delivered_h[orders] = delivered + lag[:, 2]

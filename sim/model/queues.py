@@ -9,6 +9,7 @@ follow exactly from the per-order timestamps (see :mod:`sim.stats`).
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import deque
 
@@ -50,6 +51,43 @@ class WorkQueue:
         if not ev.triggered:
             self._waiters.remove(ev)
             ev.succeed(None)
+
+
+class PriorityWorkQueue(WorkQueue):
+    """Like :class:`WorkQueue`, but the waiting item with the highest ``priority[item]``
+    goes first (first come first served among equals). ``priority`` may be any
+    indexable (a numpy array per order); items it does not cover (ids < 0 or beyond
+    its length, e.g. label print jobs) get ``default``."""
+
+    def __init__(self, env: simpy.Environment, priority, default: int = 0) -> None:
+        super().__init__(env)
+        self.priority = priority
+        self.default = default
+        self._heap: list[tuple[int, int, int]] = []
+        self._seq = 0
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def _prio(self, item: int) -> int:
+        return int(self.priority[item]) if 0 <= item < len(self.priority) else self.default
+
+    def put(self, item: int) -> None:
+        if self._waiters:
+            self._waiters.popleft().succeed(item)
+        else:
+            self._seq += 1
+            heapq.heappush(self._heap, (-self._prio(item), self._seq, item))
+
+    def pop(self) -> int | None:
+        return heapq.heappop(self._heap)[2] if self._heap else None
+
+
+def make_queue(env: simpy.Environment, priority) -> WorkQueue:
+    """A priority queue if priorities differ, else the cheaper FIFO one."""
+    if priority is not None and len(priority) and int(priority.min()) != int(priority.max()):
+        return PriorityWorkQueue(env, priority)
+    return WorkQueue(env)
 
 
 class BatchQueue:

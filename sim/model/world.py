@@ -24,13 +24,14 @@ import simpy
 
 from sim.calendar import HOURS_PER_DAY, add_business_days, pickup_times
 from sim.geo import us_states
-from sim.model import demand, payment, routing
-from sim.model.catalogue import popularity as sku_popularity
-from sim.model.delivery import Delivery, DeliveryDraws, draw_delivery, draw_returns
-from sim.model.packing import PackStation, sample_label_times_h, sample_pack_times_h
+from sim.model import demand, packaging, payment, routing
+from sim.model.catalogue import draw_catalogue
+from sim.model.delivery import DAMAGED, Delivery, draw_returns
+from sim.model.packing import BulkLabeller, PackStation, sample_label_times_h, sample_pack_times_h
+from sim.model.parcel import build_parcels
 from sim.model.picking.methods import PickContext, build_method, method_sorts
 from sim.model.picking.work import PickArrays, PickWork, build_pick_work
-from sim.model.queues import WorkQueue
+from sim.model.queues import make_queue
 from sim.model.shipping import Dock
 from sim.model.staff import Pool, build_pool, start_pool
 from sim.records import CANCEL_REASONS, Recorder
@@ -52,6 +53,8 @@ class RunResult:
     pools: list[Pool] = field(default_factory=list)
     end_h: float = 0.0
     tours: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per picking tour
+    label_jobs: pd.DataFrame = field(default_factory=pd.DataFrame)  # bulk label prints
+    warnings: list[str] = field(default_factory=list)  # for the user, e.g. SKUs fitting no box
 
 
 def _release(env: simpy.Environment, order_ids: np.ndarray, paid_h: np.ndarray,
@@ -126,11 +129,11 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
 
     env = simpy.Environment()
     sites = scenario.sites
-    popularity = sku_popularity(scenario.catalogue)
+    skus = draw_catalogue(scenario.catalogue, streams)
+    parcels = build_parcels(scenario, orders, site, distance_km, skus, streams)
+    warnings = _unfit_warnings(scenario, skus)
+    priority = np.array([c.priority for c in scenario.demand.channels.values()])[orders.channel]
     pack_h, label_h = np.zeros(n), np.zeros(n)
-    transit = np.zeros(n, dtype=np.int64)
-    late, hour = np.zeros(n, dtype=bool), np.zeros(n)
-    exception = np.zeros(n, dtype=np.int8)
     works, site_orders = [], []
     pick_arrays = PickArrays.empty(n, int(orders.line_start[-1]))
     for s, name in enumerate(sites):
@@ -138,34 +141,45 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         idx = np.flatnonzero(site == s)
         site_orders.append(idx)
         work = build_pick_work(wh.picking, idx, orders.line_start, orders.line_sku, orders.units,
-                               scenario.catalogue.skus, popularity, streams.get(f"picking.{name}"),
+                               scenario.catalogue.skus, skus.popularity, streams.get(f"picking.{name}"),
                                method_sorts(wh.picking), pick_arrays)
         works.append(work)
         rng_pack = streams.get(f"packing.{name}")
         pack_h[idx] = (sample_pack_times_h(wh.packing, orders.units[idx], rng_pack)
-                       + work.pack_extra_h[idx] + _pack_station_extra_h(wh.picking, work, idx, rng_pack))
+                       + work.pack_extra_h[idx] + _pack_station_extra_h(wh.picking, work, idx, rng_pack)
+                       + parcels.dunnage_h[idx])
         label_h[idx] = sample_label_times_h(wh.shipping, len(idx), rng_pack)
-        d = draw_delivery(scenario.carriers[wh.shipping.carrier], distance_km[idx],
-                          streams.get(f"delivery.{name}"))
-        transit[idx], late[idx], exception[idx], hour[idx] = (
-            d.transit_days, d.late_by_carrier, d.exception, d.hour)
     errors_made, errors_found = pick_arrays.errors_made, pick_arrays.errors_found
     pick_error = errors_made > errors_found  # an error no scan caught ships
+    exception = parcels.delivery.exception
     return_prob = np.array([c.return_prob for c in scenario.demand.channels.values()])
-    returns = draw_returns(scenario.returns, pick_error, exception == 2,
+    returns = draw_returns(scenario.returns, pick_error, exception == DAMAGED,
                            return_prob[orders.channel], streams.get("returns"))
-    delivery = Delivery(rec, DeliveryDraws(transit, late, exception, hour), returns, hz.start_weekday)
+    delivery = Delivery(rec, parcels.delivery, returns, hz.start_weekday)
 
-    methods, pools = [], []
+    methods, pools, labellers = [], [], []
+    carrier_names = list(scenario.carriers)
     for s, name in enumerate(sites):
         wh = scenario.warehouses[name]
-        carrier = scenario.carriers[wh.shipping.carrier]
-        pickups = pickup_times(carrier.pickup_times_h, carrier.pickup_days, hz.start_weekday, end_h)
-        dock = Dock(env, rec, pickups, carrier.cutoff_min / 60.0, delivery.ship)
-        pack_queue = WorkQueue(env)
-        station = PackStation(env, rec, pack_h, label_h, dock)
-        ctx = PickContext(env, rec, s, works[s], pack_queue, orders.units)
-        method = build_method(ctx, site_orders[s], pickups, carrier.cutoff_min / 60.0, end_h)
+        docks = {}
+        for c in sorted({carrier_names.index(x) for x in [wh.shipping.carrier, *wh.shipping.services]}):
+            carrier = scenario.carriers[carrier_names[c]]
+            pickups = pickup_times(carrier.pickup_times_h, carrier.pickup_days, hz.start_weekday, end_h)
+            docks[c] = Dock(env, rec, pickups, carrier.cutoff_min / 60.0, delivery.ship)
+        pack_queue = make_queue(env, priority)
+        labeller = None
+        if wh.shipping.labels == "bulk":
+            labeller = BulkLabeller(env, rec, wh.shipping.bulk, pack_queue, streams.get(f"labels.{name}"))
+        station = PackStation(env, rec, pack_h, label_h, docks, parcels.service, labeller)
+        if labeller is not None:
+            labeller.station = station
+        labellers.append(labeller)
+        default = scenario.carriers[wh.shipping.carrier]
+        ctx = PickContext(env, rec, s, works[s], pack_queue, orders.units, priority)
+        method = build_method(ctx, site_orders[s],
+                              pickup_times(default.pickup_times_h, default.pickup_days,
+                                           hz.start_weekday, end_h),
+                              default.cutoff_min / 60.0, end_h)
         for st in method.stations():
             per_shift = _zone_head_count(wh, st.zone) if st.zone >= 0 else None
             pickers = build_pool(name, "pickers", wh.staff, hz.start_weekday, end_h, per_shift, st.zone)
@@ -189,12 +203,21 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         "channel": pd.Categorical.from_codes(orders.channel.astype(np.int64), channels),
         "region": pd.Categorical.from_codes(orders.region.astype(np.int64), us_states().codes),
         "site": pd.Categorical.from_codes(site.astype(np.int64), sites),
-        "distance_km": distance_km,
+        "distance_km": distance_km.astype(np.float32),
         "lines": orders.lines,
         "units": orders.units,
         "payment_attempts": attempts.astype(np.int16),
         "pick_method": pd.Categorical(np.array(pick_methods)[site.astype(np.int64)],
                                       categories=sorted(set(pick_methods))),
+        "service": pd.Categorical.from_codes(parcels.service.astype(np.int64), carrier_names),
+        "box": _box_names(scenario, site, parcels.box),
+        "no_box": parcels.no_box,
+        "box_fill": parcels.fill,
+        "weight_kg": parcels.weight_kg,
+        "fragile_units": parcels.fragile_units,
+        "billable_kg": parcels.billable_kg,
+        "packaging_cost": parcels.packaging_cost,
+        "shipping_cost": parcels.shipping_cost,
         "pick_errors_made": errors_made,
         "pick_errors_found": errors_found,
         "pick_error": pick_error,
@@ -202,7 +225,47 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     }
     frame = rec.frame(attrs, replication, list(scenario.returns.reasons))
     return RunResult(replication=replication, seed=seed, orders=frame, pools=pools, end_h=end_h,
-                     tours=rec.tours.frame(sites, replication))
+                     tours=rec.tours.frame(sites, replication),
+                     label_jobs=_label_jobs(labellers, sites, replication), warnings=warnings)
+
+
+def _unfit_warnings(scenario: Scenario, skus, shown: int = 3) -> list[str]:
+    """SKUs whose single unit fits no box of a site's catalogue (their orders become
+    packing exceptions, ``no_box``): one line for the first few, then a count."""
+    out = []
+    for name in scenario.sites:
+        cfg = scenario.warehouses[name].packing.packaging
+        if cfg is None:
+            continue
+        unfit = packaging.unfit_skus(cfg, skus.volume_cm3, skus.weight_kg, skus.longest_cm, skus.fragile)
+        out += [packaging.format_unfit_warning(cfg, f"SKU-{sku}", reason, name)
+                for sku, reason in unfit[:shown]]
+        if len(unfit) > shown:
+            out.append(f"... and {len(unfit) - shown} more SKUs that fit no box at site {name!r}")
+    return out
+
+
+def _box_names(scenario: Scenario, site: np.ndarray, box: np.ndarray) -> pd.Categorical:
+    """The chosen box's name per order ("" where no box is modelled or fits)."""
+    names = [""]
+    code = np.zeros(len(box), dtype=np.int64)
+    for s, name in enumerate(scenario.sites):
+        cfg = scenario.warehouses[name].packing.packaging
+        if cfg is None:
+            continue
+        for b, spec in enumerate(cfg.boxes):
+            if spec.name not in names:
+                names.append(spec.name)
+            code[(site == s) & (box == b)] = names.index(spec.name)
+    return pd.Categorical.from_codes(code, names)
+
+
+def _label_jobs(labellers: list, sites: list[str], replication: int) -> pd.DataFrame:
+    """One row per bulk label print job: site, start_h, end_h, labels, packer."""
+    rows = [(sites[s], *job) for s, lab in enumerate(labellers) if lab is not None for job in lab.log]
+    df = pd.DataFrame(rows, columns=["site", "start_h", "end_h", "labels", "packer"])
+    df.insert(0, "replication", replication)
+    return df
 
 
 def _run(env: simpy.Environment, end_h: float, progress: Progress | None) -> None:

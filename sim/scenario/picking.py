@@ -17,13 +17,16 @@ RoutingPolicy = Literal["s_shape", "return", "midpoint", "largest_gap", "optimal
 
 
 class LayoutConfig(Model):
-    """A rectangular single-block picking area: parallel aisles between a front and a
-    back cross aisle, the depot (where tours start and end) at the front."""
+    """A rectangular picking area: parallel aisles between a front and a back cross
+    aisle (and optionally a middle one), the depot (where tours start and end) at the
+    front."""
 
     aisles: int = Field(ge=1)
     aisle_length_m: float = Field(gt=0)
     aisle_spacing_m: float = Field(gt=0, description="centre-to-centre distance of adjacent aisles")
     cross_aisle_width_m: float = Field(default=2.0, ge=0)
+    # A cross aisle across the middle splits every aisle into two blocks (a shortcut).
+    middle_cross_aisle: bool = False
     locations_per_side: int = Field(ge=1, description="storage slots per aisle side (both sides pick)")
     depot: Literal["front_left", "front_middle"] = "front_left"
     walk_speed_m_s: float = Field(default=1.0, gt=0)

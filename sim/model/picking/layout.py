@@ -1,4 +1,4 @@
-"""Rectangular single-block picking area and storage assignment (numpy only).
+"""Rectangular one- or two-block picking area and storage assignment (numpy only).
 
 Geometry (all lengths in metres)
 --------------------------------
@@ -22,6 +22,29 @@ Geometry (all lengths in metres)
   slot ``k`` of a side sits at ``y = (k + 0.5) * aisle_length_m /
   locations_per_side``. Both sides of an aisle are picked from its centreline,
   so the side does not change walking distance.
+
+Optional middle cross aisle (two blocks)
+----------------------------------------
+With ``middle_cross_aisle=True`` a third cross aisle, of the same width
+``c = cross_aisle_width_m``, cuts every aisle in the middle of its pickable
+length ``L = aisle_length_m``:
+
+* ``y`` keeps its meaning (position along the *pickable* length,
+  ``0 <= y <= L``), so slots and callers are unchanged. Picks with
+  ``y <= L / 2`` are in the *front block* (block 0) and picks with
+  ``y > L / 2`` in the *back block* (block 1); a slot exactly at ``L / 2``
+  (the middle slot when ``locations_per_side`` is odd) belongs to the front
+  block.
+* On the floor, the back block is shifted back by ``c``: a pick's drawn
+  position (:meth:`Layout.pick_y_m`) is ``y`` in the front block and
+  ``y + c`` in the back block. Cross-aisle centrelines are at
+  ``-c/2`` (front), ``L/2 + c/2`` (middle) and ``L + 3c/2`` (back)
+  (:attr:`Layout.cross_aisle_y_m`).
+* Walking an aisle end to end (front to back cross-aisle centreline) thus
+  costs ``L + 2c`` (:attr:`Layout.traversal_length_m`); crossing the middle
+  cross aisle costs ``c``; each block is ``L/2 + c`` long between its two
+  cross-aisle centrelines (:attr:`Layout.block_length_m`).
+* The depot stays on the front cross-aisle centreline.
 """
 
 from __future__ import annotations
@@ -36,7 +59,7 @@ STORAGE_POLICIES = ("random", "class_based")
 
 @dataclass(frozen=True, kw_only=True)
 class Layout:
-    """A rectangular single-block picking area (keyword-only construction).
+    """A rectangular picking area, one block or two (keyword-only construction).
 
     Attributes:
         n_aisles: number of parallel picking aisles (>= 1).
@@ -48,6 +71,8 @@ class Layout:
         cross_aisle_width_m: width of the front and back cross aisles, metres;
             entering or leaving an aisle from a cross aisle costs half of it.
         depot: ``"front_left"`` or ``"front_middle"``.
+        middle_cross_aisle: add a middle cross aisle (two blocks, see the
+            module docstring); default ``False`` (one block).
     """
 
     n_aisles: int
@@ -57,6 +82,7 @@ class Layout:
     walk_speed_m_s: float
     cross_aisle_width_m: float = 0.0
     depot: str = "front_left"
+    middle_cross_aisle: bool = False
 
     def __post_init__(self) -> None:
         for name in ("n_aisles", "locations_per_side"):
@@ -74,6 +100,9 @@ class Layout:
             )
         if self.depot not in DEPOTS:
             raise ValueError(f"depot must be one of {DEPOTS}, got {self.depot!r}")
+        if not isinstance(self.middle_cross_aisle, bool | np.bool_):
+            raise ValueError(f"middle_cross_aisle must be a bool, got {self.middle_cross_aisle!r}")
+        object.__setattr__(self, "middle_cross_aisle", bool(self.middle_cross_aisle))
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -94,9 +123,31 @@ class Layout:
         return -self.cross_aisle_width_m / 2.0
 
     @property
+    def n_blocks(self) -> int:
+        """Number of blocks: 2 with a middle cross aisle, else 1."""
+        return 2 if self.middle_cross_aisle else 1
+
+    @property
     def traversal_length_m(self) -> float:
-        """Walking distance of one aisle from cross aisle to cross aisle, metres."""
-        return self.aisle_length_m + self.cross_aisle_width_m
+        """Walking distance of one whole aisle, front to back cross-aisle centreline, metres.
+
+        ``aisle_length_m + cross_aisle_width_m`` for one block;
+        ``aisle_length_m + 2 * cross_aisle_width_m`` with a middle cross aisle.
+        """
+        return self.aisle_length_m + self.n_blocks * self.cross_aisle_width_m
+
+    @property
+    def block_length_m(self) -> float:
+        """Walking distance through one block, between adjacent cross-aisle centrelines."""
+        return self.traversal_length_m / self.n_blocks
+
+    @property
+    def cross_aisle_y_m(self) -> tuple[float, ...]:
+        """y of the cross-aisle centrelines (front first), in the drawing frame, metres."""
+        half = self.cross_aisle_width_m / 2.0
+        if self.middle_cross_aisle:
+            return (-half, self.aisle_length_m / 2.0 + half, self.aisle_length_m + 3.0 * half)
+        return (-half, self.aisle_length_m + half)
 
     @property
     def width_m(self) -> float:
@@ -111,6 +162,28 @@ class Layout:
     def slot_y(self, k):
         """y position(s) of slot index ``k`` on an aisle side, metres."""
         return (np.asarray(k) + 0.5) * (self.aisle_length_m / self.locations_per_side)
+
+    def block_of(self, y):
+        """Block index (0 front, 1 back) of pick position(s) ``y``.
+
+        Always 0 without a middle cross aisle; with one, ``y <= L/2`` is the
+        front block (a slot exactly at ``L/2`` is in the front block).
+        """
+        y = np.asarray(y, dtype=float)
+        if not self.middle_cross_aisle:
+            return np.zeros(y.shape, dtype=np.int64)
+        return (y > self.aisle_length_m / 2.0).astype(np.int64)
+
+    def pick_y_m(self, y):
+        """Drawing-frame y of pick position(s) ``y`` (the front cross-aisle centreline is at ``-c/2``).
+
+        ``y`` itself for one block; with a middle cross aisle, back-block picks
+        are shifted back by its width: ``y + c`` for ``y > L/2``.
+        """
+        y = np.asarray(y, dtype=float)
+        if not self.middle_cross_aisle:
+            return y
+        return y + self.cross_aisle_width_m * self.block_of(y)
 
     def slot_coordinates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All slots as ``(aisle, side, y)`` arrays of length :attr:`capacity`.
@@ -130,8 +203,17 @@ class Layout:
         """One-way walking distance from the depot to ``(aisle, y)``, metres.
 
         Along the front cross aisle to the aisle, then into it:
-        ``|x_aisle - depot_x| + cross_aisle_width_m / 2 + y``.
+        ``|x_aisle - depot_x| + cross_aisle_width_m / 2 + y``. With a middle
+        cross aisle a back-block pick also crosses it: ``+ cross_aisle_width_m``
+        (no detour is shorter: every walk needs at least the horizontal and
+        the vertical offset), i.e. ``|dx| + c/2 + pick_y_m(y)``.
         """
+        if self.middle_cross_aisle:
+            return (
+                np.abs(self.aisle_x(aisle) - self.depot_x)
+                + self.cross_aisle_width_m / 2.0
+                + self.pick_y_m(y)
+            )
         return (
             np.abs(self.aisle_x(aisle) - self.depot_x)
             + self.cross_aisle_width_m / 2.0

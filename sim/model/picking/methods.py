@@ -20,7 +20,7 @@ import simpy
 
 from sim.calendar import HOURS_PER_DAY
 from sim.model.picking.work import SECONDS_PER_HOUR, PickWork, build_layout
-from sim.model.queues import BatchQueue, WorkQueue
+from sim.model.queues import BatchQueue, WorkQueue, make_queue
 from sim.records import Recorder
 from sim.scenario.picking import Picking
 
@@ -45,6 +45,7 @@ class PickContext:
     work: PickWork
     pack_queue: WorkQueue
     units: np.ndarray  # per order
+    priority: np.ndarray | None = None  # per order: higher is picked first
     on_picked: list[Callable[[int], None]] = field(default_factory=list)
 
     def done(self, order: int, start_h: float, worker: int, tour: int, batch: int,
@@ -71,7 +72,7 @@ class SingleOrderPicking:
 
     def __init__(self, ctx: PickContext, orders_of_site: np.ndarray) -> None:
         self.ctx = ctx
-        self.queue = WorkQueue(ctx.env)
+        self.queue = make_queue(ctx.env, ctx.priority)
         n = len(ctx.rec.placed_h)
         self.tour_h = np.zeros(n)
         self.dist_m = np.zeros(n)
@@ -207,7 +208,9 @@ class ZonePicking:
         self.n_zones = cfg.zones
         self.aisles_per_zone = work.cfg.layout.aisles // cfg.zones
         self.zone_layout = build_layout(work.cfg.layout, n_aisles=self.aisles_per_zone)
-        self.queues = [WorkQueue(ctx.env) for _ in range(self.n_zones)]
+        # Zone queue items are order * zones + zone: priority looked up by order.
+        zone_priority = None if ctx.priority is None else np.repeat(ctx.priority, cfg.zones)
+        self.queues = [make_queue(ctx.env, zone_priority) for _ in range(self.n_zones)]
         self.parts_left: dict[int, int] = {}
         self.zones_of: dict[int, list[int]] = {}
         ls = work.line_start

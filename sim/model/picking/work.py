@@ -29,6 +29,7 @@ def build_layout(cfg: LayoutConfig, n_aisles: int | None = None) -> Layout:
         walk_speed_m_s=cfg.walk_speed_m_s,
         cross_aisle_width_m=cfg.cross_aisle_width_m,
         depot=cfg.depot,
+        middle_cross_aisle=cfg.middle_cross_aisle,
     )
 
 
