@@ -38,6 +38,8 @@ class ReplicationOutput:
     tours: pd.DataFrame
     label_jobs: pd.DataFrame
     warnings: list[str]
+    inventory: pd.DataFrame
+    stock_levels: pd.DataFrame
     pid: int  # the process that ran it (shows whether a run really went parallel)
 
 
@@ -48,6 +50,7 @@ class Result:
     ``orders``: one row per order and replication (see README, orders.parquet);
     ``kpis``: one row per replication; ``timeseries``: staff pools over time;
     ``tours``: one row per picking tour; ``label_jobs``: one row per bulk label print;
+    ``inventory``: the inventory statement per site; ``stock_levels``: units on hand;
     ``summary``: the dict written to ``summary.json``.
     """
 
@@ -57,6 +60,8 @@ class Result:
     timeseries: pd.DataFrame
     tours: pd.DataFrame = field(default_factory=pd.DataFrame)
     label_jobs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    inventory: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stock_levels: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: dict = field(default_factory=dict)
     worker_pids: list[int] = field(default_factory=list)  # per replication
 
@@ -73,6 +78,8 @@ def run_one(scenario: Scenario, replication: int, seed: int,
         tours=result.tours,
         label_jobs=result.label_jobs,
         warnings=result.warnings,
+        inventory=result.inventory,
+        stock_levels=result.stock_levels,
         pid=os.getpid(),
     )
 
@@ -133,6 +140,8 @@ def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
     timeseries = pd.concat([o.timeseries for o in outputs], ignore_index=True)
     tours = pd.concat([o.tours for o in outputs], ignore_index=True)
     label_jobs = pd.concat([o.label_jobs for o in outputs], ignore_index=True)
+    inventory = pd.concat([o.inventory for o in outputs], ignore_index=True)
+    stock_levels = pd.concat([o.stock_levels for o in outputs], ignore_index=True)
     summary = {
         "scenario": scenario.name,
         "seed": seed,
@@ -145,5 +154,6 @@ def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
         "warnings": list(dict.fromkeys(w for o in outputs for w in o.warnings)),
     }
     return Result(scenario=scenario, orders=orders, kpis=kpis, timeseries=timeseries,
-                  tours=tours, label_jobs=label_jobs, summary=summary,
+                  tours=tours, label_jobs=label_jobs, inventory=inventory,
+                  stock_levels=stock_levels, summary=summary,
                   worker_pids=[o.pid for o in outputs])

@@ -25,6 +25,11 @@ RESULT_FILES = (
     "label_jobs.parquet",
     "scenario.resolved.yaml",
 )
+# Written only when the scenario models stock (``inventory``).
+INVENTORY_FILES = (
+    "inventory_statement.csv",
+    "stock_levels.parquet",
+)
 
 
 class OutputDirError(ValueError):
@@ -59,7 +64,8 @@ def prepare_out_dir(path: str | Path, overwrite: bool = False) -> Path:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputDirError(f"--out {out}: cannot create the folder: {exc.strerror}") from None
-    previous = [p for p in out.iterdir() if p.name in RESULT_FILES or p.suffix == ".png"]
+    previous = [p for p in out.iterdir()
+                if p.name in RESULT_FILES + INVENTORY_FILES or p.suffix == ".png"]
     if previous and not overwrite:
         raise OutputDirError(
             f"--out {out}: already holds a run ({len(previous)} result files); choose another "
@@ -95,6 +101,10 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True) -> 
     _atomic(out / "summary.json",
             lambda p: p.write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8"))
     written = [out / name for name in RESULT_FILES]
+    if len(result.inventory):
+        _atomic(out / "inventory_statement.csv", lambda p: result.inventory.to_csv(p, index=False))
+        _atomic(out / "stock_levels.parquet", lambda p: result.stock_levels.to_parquet(p, index=False))
+        written += [out / name for name in INVENTORY_FILES]
     if figures:
         from sim.report import write_figures  # matplotlib only when figures are wanted
 

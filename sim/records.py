@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-STATUSES = ("delivered", "lost", "cancelled", "in_progress")
-CANCEL_REASONS = ("", "payment_declined", "below_moq")
+STATUSES = ("delivered", "lost", "cancelled", "backordered", "in_progress")
+CANCEL_REASONS = ("", "payment_declined", "below_moq", "backorder_timeout")
 
 # Timestamps every order carries, in the order the steps happen.
 TIME_COLUMNS = (
@@ -103,6 +103,10 @@ class Recorder:
         self.notify_label_h = np.full(n_orders, np.nan)
         self.notify_pickup_h = np.full(n_orders, np.nan)
         self.notify_delivered_h = np.full(n_orders, np.nan)
+        self.cancel_code = np.zeros(n_orders, dtype=np.int8)  # index into CANCEL_REASONS
+        self.backordered_h = np.full(n_orders, np.nan)  # waited for stock from ...
+        self.backorder_filled_h = np.full(n_orders, np.nan)  # ... until
+        self.restocked_h = np.full(n_orders, np.nan)  # its returned units back in stock
         self.pick_travel_m = np.full(n_orders, np.nan)  # its share of tour metres
         self.tours = TourLog(capacity=max(n_lines, n_orders))
 
@@ -111,7 +115,9 @@ class Recorder:
         """The tidy per-order table of this replication (see README, orders.parquet)."""
         n = self.n
         status = np.full(n, STATUSES.index("in_progress"), dtype=np.int8)
-        cancel = attrs.pop("cancel_reason_code")
+        cancel = self.cancel_code
+        waiting = ~np.isnan(self.backordered_h) & np.isnan(self.backorder_filled_h)
+        status[waiting] = STATUSES.index("backordered")
         status[cancel > 0] = STATUSES.index("cancelled")
         status[self.exception == 1] = STATUSES.index("lost")
         status[~np.isnan(self.delivered_h)] = STATUSES.index("delivered")
@@ -138,7 +144,7 @@ class Recorder:
         columns.update({name: getattr(self, name) for name in (
             "picker", "packer", "released_h", "tour_id", "wave_id", "batch_size", "zones_touched",
             "packer_done_h", "notify_label_h", "notify_pickup_h", "notify_delivered_h",
-            "pick_travel_m")})
+            "pick_travel_m", "backordered_h", "backorder_filled_h", "restocked_h")})
         # One construction, no column added afterwards (each would copy), and the
         # recorder's arrays become the frame's without a second copy.
         return pd.DataFrame(columns, copy=False)

@@ -9,6 +9,7 @@
   tour and the wait in the pick queue.
 - ``pick_routes_<site>.png``: a sample tour on the site's layout under each routing
   policy (sites with a layout only).
+- ``stock_levels.png``: units on hand per site over time (with ``inventory``).
 - ``staff_pools.png``: per staff pool, utilisation (busy / on duty) and queue length
   over time, hourly means across replications.
 """
@@ -283,4 +284,23 @@ def write_figures(result: Result, out: Path) -> list[Path]:
             paths.append(routes)
     if len(result.timeseries):
         paths.append(_pools_figure(result.timeseries, result.scenario, out / "staff_pools.png"))
+    if len(result.stock_levels):
+        paths.append(_stock_figure(result, out / "stock_levels.png"))
     return paths
+
+
+def _stock_figure(result: Result, path: Path) -> Path:
+    """Units on hand per site over time (replication 0), warm-up shaded."""
+    levels = result.stock_levels[result.stock_levels["replication"] == 0]
+    fig, ax = plt.subplots(figsize=(10, 4))
+    for site, g in levels.groupby("site", sort=False):
+        ax.step(g["t_h"] / HOURS_PER_DAY, g["units_on_hand"], where="post", label=str(site), linewidth=1)
+    ax.axvspan(0, result.scenario.horizon.warmup_days, color="0.9", zorder=0, label="warm-up")
+    ax.set(xlabel="day", ylabel="units on hand (all SKUs)",
+           title=f"{result.scenario.name}: finished-goods stock per site (replication 0)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path

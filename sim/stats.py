@@ -108,6 +108,10 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
     shipped = placed & ~np.isnan(shipped_h)
     k.update(_picking_kpis(df, picked, shipped, ""))
     k.update(_parcel_kpis(result, placed, shipped, lo, hi))
+    k["orders_backordered"] = int((placed & _is(df, "status", "backordered")).sum())
+    if len(result.inventory):
+        k.update(_stock_kpis(df, placed))
+        k.update(result.extra_kpis)
     tours = result.tours
     t_start, t_end = _col(tours, "start_h"), _col(tours, "end_h")
     t_lines, t_orders = _col(tours, "lines"), _col(tours, "orders")
@@ -190,6 +194,22 @@ def _parcel_kpis(result: RunResult, placed: np.ndarray, shipped: np.ndarray,
     for name in ("lost", "damaged", "address_problem"):
         out[f"{name}_pct"] = _pct(int((shipped & _is(df, "exception", name)).sum()), n_shipped)
     return out
+
+
+def _stock_kpis(df: pd.DataFrame, placed: np.ndarray) -> dict[str, float]:
+    """Fill rate and backorders, over the orders placed in the window that reached
+    stock allocation (paid)."""
+    allocated = placed & ~np.isnan(_col(df, "paid_h"))
+    backordered = allocated & ~np.isnan(_col(df, "backordered_h"))
+    n = int(allocated.sum())
+    wait = (_col(df, "backorder_filled_h") - _col(df, "backordered_h"))[backordered]
+    wait = wait[~np.isnan(wait)]
+    return {
+        "fill_rate_pct": _pct(n - int(backordered.sum()), n),
+        "backorder_rate_pct": _pct(int(backordered.sum()), n),
+        "backorder_wait_hours_mean": float(wait.mean()) if len(wait) else math.nan,
+        "backorder_wait_hours_p90": float(np.percentile(wait, 90)) if len(wait) else math.nan,
+    }
 
 
 def _pools_by_site_role(result: RunResult) -> dict[str, dict[str, list]]:

@@ -79,6 +79,8 @@ class ReturnDraws:
 
     reason: np.ndarray  # -1: kept; else index into ["wrong_item", "damaged", *reasons]
     delay_h: np.ndarray
+    restock: np.ndarray  # passes inspection (never for damaged goods)
+    inspection_h: np.ndarray
 
 
 def draw_returns(cfg: Returns, pick_error: np.ndarray, damaged: np.ndarray,
@@ -95,18 +97,21 @@ def draw_returns(cfg: Returns, pick_error: np.ndarray, damaged: np.ndarray,
     reason[damaged & (u < cfg.damaged_return_prob)] = 1
     reason[pick_error & (u < cfg.wrong_item_return_prob)] = 0
     delay_h = cfg.return_delay_days.sample(rng, n) * HOURS_PER_DAY
-    return ReturnDraws(reason, delay_h)
+    restock = (rng.random(n) < cfg.restock_prob) & (reason != 1)
+    inspection_h = cfg.inspection_time_days.sample(rng, n) * HOURS_PER_DAY
+    return ReturnDraws(reason, delay_h, restock, inspection_h)
 
 
 class Delivery:
     """Turns a pick-up (a batch of orders and a time) into delivery and return records."""
 
     def __init__(self, rec: Recorder, draws: DeliveryDraws, returns: ReturnDraws,
-                 start_weekday: str) -> None:
+                 start_weekday: str, restock=None) -> None:
         self.rec = rec
         self.draws = draws
         self.returns = returns
         self.start_weekday = start_weekday
+        self.restock = restock  # (orders, at_h) -> None: returned units back in stock
 
     def ship(self, orders: np.ndarray, pickup_h: float) -> None:
         rec, d = self.rec, self.draws
@@ -128,6 +133,9 @@ class Delivery:
         rec.returned[orders] = back
         rec.return_reason[orders] = np.where(back, reason, -1)
         rec.returned_h[orders] = np.where(back, delivered + self.returns.delay_h[orders], np.nan)
+        if self.restock is not None:
+            again = back & self.returns.restock[orders]
+            self.restock(orders[again], rec.returned_h[orders[again]] + self.returns.inspection_h[orders[again]])
         lag = d.notify_delay_h[orders]
         rec.notify_label_h[orders] = rec.labelled_h[orders] + lag[:, 0]
         rec.notify_pickup_h[orders] = pickup_h + lag[:, 1]

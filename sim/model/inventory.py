@@ -10,11 +10,12 @@ the position is at or below the reorder point: ``sS`` orders up to S, ``RQ`` ord
 many batches of Q as lift the position above R. A supplier order arrives after a lead
 time drawn per order (days; 0 = at once, synchronously).
 
-Backorders are served strictly in arrival order: the oldest waiting order takes
-everything it needs before any later one, and one that still cannot be filled blocks
-those behind it, even those it shares no SKU with (no overtaking, so waiting times are
-first-come-first-served). New demand only gets stock beyond what waiting backorders are
-owed (:meth:`Stock.free`), so it never overtakes a backorder either.
+Backorders are served in arrival order, SKU by SKU: scanning the queue oldest first,
+each waiting order claims the units it needs, and an order is filled as soon as every
+line is covered by units that no earlier waiting order has claimed. So nobody overtakes
+an earlier order on a SKU they share, but an order waiting for one SKU does not hold up
+later orders for other SKUs. New demand only gets stock beyond what waiting backorders
+are owed (:meth:`Stock.free`), so it never overtakes a backorder either.
 
 Units are pieces of one SKU; times are hours on the simulation clock (``env.now``).
 The record kept for outputs is per-SKU totals (received, shipped, returned), the total
@@ -122,6 +123,8 @@ def _per_sku(skus, qty) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"skus and qty differ in shape: {skus.shape} vs {qty.shape}")
     if (qty < 0).any():
         raise ValueError(f"quantities must be >= 0, got {qty}")
+    if len(skus) <= 1 or len(set(skus.tolist())) == len(skus):
+        return skus, qty  # already one line per SKU (the usual case): skip the sort
     u, inv = np.unique(skus, return_inverse=True)
     tot = np.zeros(len(u), dtype=np.int64)
     np.add.at(tot, inv, qty)
@@ -273,7 +276,10 @@ class Stock:
             self.queue[order_id] = Backorder(order_id, u, tot, self.env.now, on_filled)
             self.owed[u] += tot
             self._review(u)
-            self._serve()
+            # Only the newcomer can have become fillable (it is last in line, so every
+            # other waiting order's claim stands): no need to scan the whole queue.
+            if order_id in self.queue and (self.on_hand[u] - (self.owed[u] - tot) >= tot).all():
+                self._fill(self.queue[order_id])
         finally:
             self._leave()
 
@@ -288,7 +294,7 @@ class Stock:
         try:
             self.owed[bo.skus] -= bo.qty
             self.cancelled.append((order_id, bo.queued_h, self.env.now))
-            self._serve()
+            self._serve(bo.skus)
         finally:
             self._leave()
         return bo
@@ -300,7 +306,7 @@ class Stock:
         try:
             self._move(u, tot)
             self.returned[u] += tot
-            self._serve()
+            self._serve(u)
         finally:
             self._leave()
 
@@ -412,21 +418,36 @@ class Stock:
         self.on_order[u] -= units
         self.received[u] += units
         self._move(u, np.array([units], dtype=np.int64))
-        self._serve()
+        self._serve(u)
 
-    def _serve(self) -> None:
-        """Fill waiting backorders, oldest first, while the oldest can be filled whole.
+    def _serve(self, freed: np.ndarray) -> None:
+        """Fill waiting backorders in arrival order, SKU by SKU (see the module
+        docstring), after units of the SKUs ``freed`` came in or were released.
         Filling moves units from on hand and owed alike, so positions do not change."""
-        while self.queue:
-            bo = next(iter(self.queue.values()))
-            if (self.on_hand[bo.skus] < bo.qty).any():
-                return
-            del self.queue[bo.order_id]
-            self.owed[bo.skus] -= bo.qty
-            self._move(bo.skus, -bo.qty)
-            self.shipped[bo.skus] += bo.qty
-            self.filled.append((bo.order_id, bo.queued_h, self.env.now))
-            self._callbacks.append((bo.on_filled, bo.order_id))
+        # Units of a SKU no waiting order needs cannot fill anybody: skip the scan
+        # (most supplier receipts).
+        if not self.queue or not self.owed[freed].any():
+            return
+        claimed: dict[int, int] = {}  # units claimed by earlier, unfilled orders
+        on_hand = self.on_hand
+        for oid in list(self.queue):
+            bo = self.queue[oid]
+            # Plain Python over an order's few lines beats numpy on tiny arrays here.
+            lines = list(zip(bo.skus.tolist(), bo.qty.tolist(), strict=True))
+            if all(on_hand[k] - claimed.get(k, 0) >= q for k, q in lines):
+                self._fill(bo)
+            else:
+                for k, q in lines:
+                    claimed[k] = claimed.get(k, 0) + q
+
+    def _fill(self, bo: Backorder) -> None:
+        """Ship a waiting order whole and queue its callback."""
+        del self.queue[bo.order_id]
+        self.owed[bo.skus] -= bo.qty
+        self._move(bo.skus, -bo.qty)
+        self.shipped[bo.skus] += bo.qty
+        self.filled.append((bo.order_id, bo.queued_h, self.env.now))
+        self._callbacks.append((bo.on_filled, bo.order_id))
 
 
 def stock_from_config(env: simpy.Environment, rng: np.random.Generator, cfg: InventoryConfig,
@@ -455,6 +476,9 @@ def stock_from_config(env: simpy.Environment, rng: np.random.Generator, cfg: Inv
                 f"got order_up_to {rep.order_up_to}")
     else:
         s = rep.reorder_point
+    q = rep.order_quantity
+    if rep.policy == "RQ" and rep.order_quantity_days is not None:
+        q = np.maximum(1, np.ceil(rep.order_quantity_days * mean_daily - 1e-9)).astype(np.int64)
     return Stock(env, rng, start, policy=rep.policy, reorder_point=s,
-                 order_up_to=rep.order_up_to, order_quantity=rep.order_quantity,
+                 order_up_to=rep.order_up_to, order_quantity=q,
                  lead_time_days=lead, name=name)

@@ -25,8 +25,10 @@ import simpy
 from sim.calendar import HOURS_PER_DAY, add_business_days, pickup_times
 from sim.geo import us_states
 from sim.model import demand, packaging, payment, routing
+from sim.model.allocation import Allocator
 from sim.model.catalogue import draw_catalogue
 from sim.model.delivery import DAMAGED, Delivery, draw_returns
+from sim.model.inventory import stock_from_config
 from sim.model.packing import BulkLabeller, PackStation, sample_label_times_h, sample_pack_times_h
 from sim.model.parcel import build_parcels
 from sim.model.picking.methods import PickContext, build_method, method_sorts
@@ -36,6 +38,7 @@ from sim.model.shipping import Dock
 from sim.model.staff import Pool, build_pool, start_pool
 from sim.records import CANCEL_REASONS, Recorder
 from sim.rng import Streams
+from sim.scenario.loader import ScenarioError
 from sim.scenario.picking import Picking
 from sim.scenario.schema import Scenario, Warehouse
 
@@ -55,6 +58,9 @@ class RunResult:
     tours: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per picking tour
     label_jobs: pd.DataFrame = field(default_factory=pd.DataFrame)  # bulk label prints
     warnings: list[str] = field(default_factory=list)  # for the user, e.g. SKUs fitting no box
+    inventory: pd.DataFrame = field(default_factory=pd.DataFrame)  # statement per site
+    stock_levels: pd.DataFrame = field(default_factory=pd.DataFrame)  # units on hand over time
+    extra_kpis: dict[str, float] = field(default_factory=dict)  # computed in the run
 
 
 def _release(env: simpy.Environment, order_ids: np.ndarray, paid_h: np.ndarray,
@@ -118,7 +124,7 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     rec.due_h[:] = _due_h(scenario, orders)
 
     pay = payment.authorise(scenario.payment, n, streams.get("payment"))
-    cancel = np.zeros(n, dtype=np.int8)
+    cancel = rec.cancel_code
     cancel[pay.failed] = CANCEL_REASONS.index("payment_declined")
     cancel[orders.below_moq] = CANCEL_REASONS.index("below_moq")
     paid = cancel == 0
@@ -152,10 +158,10 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     errors_made, errors_found = pick_arrays.errors_made, pick_arrays.errors_found
     pick_error = errors_made > errors_found  # an error no scan caught ships
     exception = parcels.delivery.exception
-    return_prob = np.array([c.return_prob for c in scenario.demand.channels.values()])
     returns = draw_returns(scenario.returns, pick_error, exception == DAMAGED,
-                           return_prob[orders.channel], streams.get("returns"))
+                           _return_prob(scenario, orders, skus), streams.get("returns"))
     delivery = Delivery(rec, parcels.delivery, returns, hz.start_weekday)
+    stocks = _build_stocks(scenario, env, site, skus, streams)
 
     methods, pools, labellers = [], [], []
     carrier_names = list(scenario.carriers)
@@ -190,10 +196,18 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         methods.append(method)
         pools.append(packers)
 
+    enqueue = [m.enqueue for m in methods]
+    release = enqueue
+    if stocks:
+        allocator = Allocator(env, rec, scenario.inventory, stocks, site, orders.line_start,
+                              orders.line_sku, orders.line_units, enqueue)
+        release = [allocator.release] * len(sites)
+        delivery.restock = allocator.restock
+        window = [h * HOURS_PER_DAY for h in (hz.warmup_days, hz.days)]
+        stockout_marks = _mark_stockouts(env, stocks, window)
     paid_ids = np.flatnonzero(paid)
     paid_ids = paid_ids[np.argsort(rec.paid_h[paid_ids], kind="stable")]
-    env.process(_release(env, paid_ids, rec.paid_h[paid_ids], site[paid_ids],
-                         [m.enqueue for m in methods]))
+    env.process(_release(env, paid_ids, rec.paid_h[paid_ids], site[paid_ids], release))
 
     _run(env, end_h, progress)
 
@@ -221,12 +235,95 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         "pick_errors_made": errors_made,
         "pick_errors_found": errors_found,
         "pick_error": pick_error,
-        "cancel_reason_code": cancel,
     }
     frame = rec.frame(attrs, replication, list(scenario.returns.reasons))
-    return RunResult(replication=replication, seed=seed, orders=frame, pools=pools, end_h=end_h,
-                     tours=rec.tours.frame(sites, replication),
-                     label_jobs=_label_jobs(labellers, sites, replication), warnings=warnings)
+    result = RunResult(replication=replication, seed=seed, orders=frame, pools=pools, end_h=end_h,
+                       tours=rec.tours.frame(sites, replication),
+                       label_jobs=_label_jobs(labellers, sites, replication), warnings=warnings)
+    if stocks:
+        _inventory_outputs(result, scenario, stocks, skus, stockout_marks)
+    return result
+
+
+def _return_prob(scenario: Scenario, orders: demand.Orders, skus) -> np.ndarray:
+    """Each order's chance of an ordinary return: its channel's ``return_prob`` times the
+    units-weighted mean of its categories' ``returns.category_multiplier``."""
+    base = np.array([c.return_prob for c in scenario.demand.channels.values()])[orders.channel]
+    multipliers = scenario.returns.category_multiplier
+    if not multipliers or not len(orders):
+        return base
+    m = np.array([multipliers.get(c, 1.0) for c in scenario.catalogue.categories])
+    per_line = m[skus.category[orders.line_sku]] * orders.line_units
+    mean = np.add.reduceat(per_line, orders.line_start[:-1]) / orders.units
+    return np.clip(base * mean, 0.0, 1.0)
+
+
+def _build_stocks(scenario: Scenario, env: simpy.Environment, site: np.ndarray, skus,
+                  streams: Streams) -> list:
+    """One :class:`Stock` per site (none without ``inventory``), sized from each site's
+    expected daily demand per SKU."""
+    cfg = scenario.inventory
+    if cfg is None:
+        return []
+    mean, sd = _expected_daily_units(scenario, skus.popularity)
+    out = []
+    for s, name in enumerate(scenario.sites):
+        try:
+            out.append(stock_from_config(env, streams.get(f"inventory.{name}"), cfg, mean[s], sd[s], name))
+        except ValueError as exc:
+            raise ScenarioError([str(exc)]) from None
+    return out
+
+
+def _expected_daily_units(scenario: Scenario, popularity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sd of daily units demanded per (site, SKU): compound Poisson over the
+    channels' lines (units per line moments estimated from 20,000 draws)."""
+    per_region = routing.site_per_region(scenario)
+    n_sites = len(scenario.sites)
+    mean = np.zeros((n_sites, len(popularity)))
+    second = np.zeros_like(mean)
+    rng = np.random.default_rng(0)  # for the moments only: not part of the run's draws
+    for ch in scenario.demand.channels.values():
+        share = np.bincount(per_region, weights=demand.region_weights(ch), minlength=n_sites)
+        units = ch.units_per_line.sample(rng, 20_000).astype(float)
+        lines_per_day = ch.orders_per_day * ch.lines_per_order.mean * share
+        mean += np.outer(lines_per_day * units.mean(), popularity)
+        second += np.outer(lines_per_day * (units**2).mean(), popularity)
+    return mean, np.sqrt(second)
+
+
+def _mark_stockouts(env: simpy.Environment, stocks: list, window_h: list[float]) -> dict:
+    """Snapshot every site's cumulative stock-out hours at the window's start and end."""
+    marks: dict = {}
+    for t in window_h:
+        timer = env.timeout(t)
+        timer.callbacks.append(lambda _e, t=t: marks.__setitem__(t, [st.stockout_hours() for st in stocks]))
+    return marks
+
+
+def _inventory_outputs(result: RunResult, scenario: Scenario, stocks: list, skus, marks: dict) -> None:
+    """Statement, stock levels and stock-out days per ABC class into the result."""
+    from sim.model.catalogue import abc_labels
+
+    rows, levels = [], []
+    lo, hi = (h * HOURS_PER_DAY for h in (scenario.horizon.warmup_days, scenario.horizon.days))
+    classes = abc_labels(scenario.catalogue)
+    n_class = np.bincount(skus.abc, minlength=len(classes))
+    for s, (name, stock) in enumerate(zip(scenario.sites, stocks, strict=True)):
+        rows.append({"replication": result.replication, "site": name, **stock.statement(skus.unit_cost)})
+        t, units = stock.level_series()
+        levels.append(pd.DataFrame({"replication": result.replication, "site": name,
+                                    "t_h": t, "units_on_hand": units}))
+        # Stock-out hours inside the window (a mark the run did not reach is "now").
+        at_end = marks.get(hi) or [st.stockout_hours() for st in stocks]
+        at_start = marks.get(lo) or [np.zeros(len(skus.abc))] * len(stocks)
+        out_h = at_end[s] - at_start[s]
+        days = np.bincount(skus.abc, weights=out_h / HOURS_PER_DAY, minlength=len(classes))
+        for c, label in enumerate(classes):
+            key = f"stockout_days_per_sku_{label}"
+            result.extra_kpis[key] = result.extra_kpis.get(key, 0.0) + days[c] / max(n_class[c], 1) / len(stocks)
+    result.inventory = pd.DataFrame(rows)
+    result.stock_levels = pd.concat(levels, ignore_index=True)
 
 
 def _unfit_warnings(scenario: Scenario, skus, shown: int = 3) -> list[str]:

@@ -38,6 +38,9 @@ class Replenishment(Model):
         description="s (sS) or R (RQ), units; 'auto': the reorder-point formula")
     order_up_to: int | None = Field(default=None, ge=1, description="S, units (sS only)")
     order_quantity: int | None = Field(default=None, ge=1, description="Q, units (RQ only)")
+    # Q per SKU and site as days of its expected demand (rounded up, at least 1): with
+    # a skewed catalogue one Q cannot suit both the best seller and the long tail.
+    order_quantity_days: float | None = Field(default=None, gt=0, description="Q, days of demand (RQ)")
     review: Literal["continuous"] = "continuous"
     supplier_lead_time_days: Dist
     service_z: float = Field(
@@ -56,7 +59,7 @@ class Replenishment(Model):
             if self.order_up_to is None:
                 raise ValueError("order_up_to: is required for policy 'sS' (the level S "
                                  "to order up to, units)")
-            if self.order_quantity is not None:
+            if self.order_quantity is not None or self.order_quantity_days is not None:
                 raise ValueError("order_quantity: is only used by policy 'RQ'; policy 'sS' "
                                  "orders up to order_up_to")
             if self.reorder_point != "auto" and self.reorder_point >= self.order_up_to:
@@ -64,9 +67,10 @@ class Replenishment(Model):
                     f"reorder_point: must be < order_up_to ({self.order_up_to}), "
                     f"got {self.reorder_point}")
         else:
-            if self.order_quantity is None:
-                raise ValueError("order_quantity: is required for policy 'RQ' (the batch Q "
-                                 "ordered each time, units)")
+            if (self.order_quantity is None) == (self.order_quantity_days is None):
+                raise ValueError("order_quantity: policy 'RQ' needs exactly one of "
+                                 "order_quantity (units) or order_quantity_days (days of "
+                                 "each SKU's demand)")
             if self.order_up_to is not None:
                 raise ValueError("order_up_to: is only used by policy 'sS'; policy 'RQ' "
                                  "orders multiples of order_quantity")
@@ -79,19 +83,19 @@ class InventoryConfig(Model):
     Start stock per SKU per site: ``initial_days_of_cover`` times that SKU's expected
     daily demand at that site, rounded up, or ``initial_units`` of every SKU (give one).
 
-    Routing (done by the model): the nearest site that has every line in stock; if none
-    has, ``fallback``: ``other_site`` ships from another site that has it all,
-    ``split`` splits the order across sites by line, ``backorder`` waits at the nearest.
-    A backordered order (``backorder``): ``wait`` for all its lines; ``ship_available``
-    ships what is in stock now and the rest when it arrives; ``cancel_after`` waits at
-    most ``cancel_after_days`` and is then cancelled.
+    An order is served from its site's stock when every line is on hand; otherwise
+    (``fallback: backorder``) it waits at that site, first come first served, for the
+    supplier: ``wait`` for all its lines, or ``cancel_after`` at most
+    ``cancel_after_days`` (then it is cancelled). Shipping from the other coast,
+    splitting an order across sites, and shipping what is available first are not
+    modelled yet.
     """
 
     initial_days_of_cover: float | None = Field(default=None, ge=0)
     initial_units: int | None = Field(default=None, ge=0)
     replenishment: Replenishment
-    fallback: Literal["other_site", "split", "backorder"] = "backorder"
-    backorder: Literal["wait", "ship_available", "cancel_after"] = "wait"
+    fallback: Literal["backorder"] = "backorder"
+    backorder: Literal["wait", "cancel_after"] = "wait"
     cancel_after_days: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")

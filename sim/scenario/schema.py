@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from sim.dists import CountDist, Dist
 from sim.geo import us_states
 from sim.scenario.base import HeadCount, Model, check_head_count
+from sim.scenario.inventory import InventoryConfig
 from sim.scenario.packaging import DamageModel, PackagingConfig, RateTable
 from sim.scenario.picking import Picking
 
@@ -323,6 +324,20 @@ class Returns(Model):
         default_factory=lambda: {"changed_mind": 0.65, "not_as_described": 0.13, "other": 0.22}
     )
     return_delay_days: Dist = 7
+    # With inventory: returns are inspected on arrival and put back in stock with
+    # ``restock_prob`` (damaged goods are scrapped).
+    inspection_time_days: Dist = 1
+    restock_prob: float = Field(default=0.85, ge=0, le=1)
+    # Per product category (catalogue.categories): multiplies the channel's return_prob
+    # for the order's units of that category (default 1).
+    category_multiplier: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("category_multiplier")
+    @classmethod
+    def _multipliers(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(m < 0 for m in v.values()):
+            raise ValueError(f"multipliers must be >= 0, got {v}")
+        return v
 
     @field_validator("reasons")
     @classmethod
@@ -382,6 +397,7 @@ class Scenario(Model):
     carriers: dict[str, Carrier] = Field(min_length=1)
     returns: Returns = Field(default_factory=Returns)
     catalogue: Catalogue = Field(default_factory=Catalogue)
+    inventory: InventoryConfig | None = None  # None: stock never runs out
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -417,6 +433,11 @@ class Scenario(Model):
                             f"warehouses.{site}.picking.zone.pickers_per_zone.{i}: names unknown "
                             f"shift(s) {unknown}; defined shifts: {sorted(wh.staff.shifts)}"
                         )
+        unknown = sorted(set(self.returns.category_multiplier) - set(self.catalogue.categories))
+        if unknown:
+            raise ValueError(
+                f"returns.category_multiplier: unknown categor{'ies' if len(unknown) > 1 else 'y'} "
+                f"{unknown}; catalogue.categories: {sorted(self.catalogue.categories)}")
         for name, ch in self.demand.channels.items():
             for field in ("service", "expedited_service"):
                 value = getattr(ch, field)

@@ -1,0 +1,145 @@
+"""Stock inside the model: orders take their units from their site's stock or wait on
+backorder (first come first served), replenishment restores it, returned units go back
+on the shelf, and the inventory statement balances."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.model.world import run_replication
+from sim.scenario import validate_data
+
+from .conftest import tiny_data
+
+
+def inventory(**over) -> dict:
+    cfg = {"initial_units": 6,
+           "replenishment": {"policy": "RQ", "reorder_point": 2, "order_quantity": 6,
+                             "supplier_lead_time_days": 3}}
+    cfg.update(over)
+    return cfg
+
+
+def scenario(skus: int = 60, **over):
+    d = tiny_data({"catalogue.skus": skus, "horizon.days": 8, "horizon.drain_days": 20})
+    d["inventory"] = inventory(**over)
+    return validate_data(d)
+
+
+def lines_units(orders: pd.DataFrame) -> int:
+    return int(orders["units"].sum())
+
+
+def test_scarce_stock_makes_backorders_served_in_order():
+    # One SKU: every backorder at a site wants it, so arrival order must hold overall.
+    r = run_replication(scenario(skus=1, initial_units=20, replenishment={
+        "policy": "RQ", "reorder_point": 10, "order_quantity": 40, "supplier_lead_time_days": 2}), 0, 1)
+    o = r.orders
+    waited = o[o["backordered_h"].notna()]
+    assert len(waited) > 20
+    filled = waited[waited["backorder_filled_h"].notna()]
+    # Picked only once the stock came in.
+    assert (filled["pick_start_h"].dropna() >= filled.loc[filled["pick_start_h"].notna(), "backorder_filled_h"]).all()
+    # First come, first served at each site: filling order = arrival order.
+    for _, g in filled.groupby("site", observed=True):
+        g = g.sort_values("backordered_h", kind="stable")
+        assert (np.diff(g["backorder_filled_h"].to_numpy()) >= -1e-9).all()
+    # Orders that never needed to wait went straight to picking.
+    straight = o[o["paid_h"].notna() & o["backordered_h"].isna()]
+    assert (straight["released_h"] == straight["paid_h"]).all()
+
+
+def test_inventory_statement_balances_and_matches_orders():
+    r = run_replication(scenario(), 0, 2)
+    o, st = r.orders, r.inventory
+    for _, row in st.iterrows():
+        assert row["beginning_units"] + row["receipts_units"] + row["returned_units"] - row["shipped_units"] == row["ending_units"]
+        assert row["ending_units"] >= 0
+        value = row["beginning_value"] + row["receipts_value"] + row["returned_value"] - row["shipped_value"]
+        assert value == pytest.approx(row["ending_value"])
+    # Units taken from stock = the units of every order released to picking.
+    released = o[o["released_h"].notna()]
+    assert st["shipped_units"].sum() == lines_units(released)
+    # Returned units back on the shelf = the units of orders restocked.
+    assert st["returned_units"].sum() == lines_units(o[o["restocked_h"].notna()])
+    assert (r.stock_levels["units_on_hand"] >= 0).all()
+
+
+def test_ample_stock_fills_every_order_at_once():
+    s = scenario(initial_units=10_000)
+    result = sim.run(s, seed=3)
+    k = result.summary["kpis"]
+    assert k["fill_rate_pct"]["mean"] == 100 and k["backorder_rate_pct"]["mean"] == 0
+    # And the flow is the one without stock keeping (common random numbers).
+    free = sim.run(validate_data({**tiny_data({"catalogue.skus": 60, "horizon.days": 8,
+                                               "horizon.drain_days": 20})}), seed=3)
+    pd.testing.assert_series_equal(result.orders["picked_h"], free.orders["picked_h"])
+
+
+def test_zero_lead_time_reorder_point_above_any_order_never_backorders():
+    """RQ with zero supplier lead time: a reorder point at least the largest order's
+    units for one SKU keeps every order fillable."""
+    s = scenario(initial_units=0, replenishment={"policy": "RQ", "reorder_point": 400,
+                                                 "order_quantity": 50, "supplier_lead_time_days": 0})
+    r = run_replication(s, 0, 4)
+    assert r.orders["backordered_h"].isna().all()
+
+
+def test_backorders_are_cancelled_after_n_days():
+    s = scenario(backorder="cancel_after", cancel_after_days=1,
+                 replenishment={"policy": "RQ", "reorder_point": 2, "order_quantity": 6,
+                                "supplier_lead_time_days": 5})
+    o = run_replication(s, 0, 5).orders
+    cancelled = o[o["cancel_reason"] == "backorder_timeout"]
+    assert len(cancelled) > 0
+    assert (cancelled["status"] == "cancelled").all()
+    assert cancelled["picked_h"].isna().all()
+    assert (cancelled["backorder_filled_h"].isna()).all()
+
+
+def test_kpis_and_files(tmp_path):
+    s = scenario()
+    result = sim.run(s, replications=1, seed=6)
+    k = result.summary["kpis"]
+    assert 0 < k["fill_rate_pct"]["mean"] < 100
+    assert k["fill_rate_pct"]["mean"] + k["backorder_rate_pct"]["mean"] == pytest.approx(100)
+    assert k["backorder_wait_hours_mean"]["mean"] > 0
+    assert "stockout_days_per_sku_A" in k
+    from sim.outputs import write_results
+
+    files = {p.name for p in write_results(result, tmp_path)}
+    assert {"inventory_statement.csv", "stock_levels.parquet", "stock_levels.png"} <= files
+
+
+def test_bad_inventory_input_names_the_field():
+    d = tiny_data()
+    d["inventory"] = inventory(replenishment={"policy": "sS", "reorder_point": 10, "order_up_to": 5,
+                                              "supplier_lead_time_days": 2})
+    with pytest.raises(sim.ScenarioError) as err:
+        validate_data(d)
+    assert "inventory.replenishment.reorder_point" in str(err.value)
+    d["inventory"] = inventory(initial_units=-1)
+    with pytest.raises(sim.ScenarioError) as err:
+        validate_data(d)
+    assert "inventory.initial_units: must be >= 0" in str(err.value)
+
+
+def test_return_rate_follows_channel_and_category():
+    """Over a long run the share of delivered orders returned for ordinary reasons
+    equals return_prob x the category multiplier (here every SKU is 'apparel')."""
+    d = tiny_data({"horizon.days": 30, "horizon.warmup_days": 0,
+                   "demand.channels.web.return_prob": 0.1,
+                   "catalogue.categories": {"apparel": 1.0},
+                   "returns.category_multiplier": {"apparel": 2.5},
+                   "warehouses.west.picking.error_prob_per_line": 0,
+                   "warehouses.east.picking.error_prob_per_line": 0,
+                   "carriers.ground.damaged_prob": 0})
+    o = run_replication(validate_data(d), 0, 7).orders
+    web = o[(o["channel"] == "web") & (o["status"] == "delivered")]
+    rate = web["returned"].mean()
+    assert rate == pytest.approx(0.25, abs=4 * np.sqrt(0.25 * 0.75 / len(web)))
+    with pytest.raises(sim.ScenarioError, match="unknown category"):
+        validate_data(tiny_data({"returns.category_multiplier": {"shoes": 2}}))
