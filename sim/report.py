@@ -10,6 +10,8 @@
 - ``pick_routes_<site>.png``: a sample tour on the site's layout under each routing
   policy (sites with a layout only).
 - ``stock_levels.png``: units on hand per site over time (with ``inventory``).
+- ``csat.png``: satisfaction scores per channel and site, and why customers were
+  dissatisfied.
 - ``staff_pools.png``: per staff pool, utilisation (busy / on duty) and queue length
   over time, hourly means across replications.
 """
@@ -286,7 +288,42 @@ def write_figures(result: Result, out: Path) -> list[Path]:
         paths.append(_pools_figure(result.timeseries, result.scenario, out / "staff_pools.png"))
     if len(result.stock_levels):
         paths.append(_stock_figure(result, out / "stock_levels.png"))
+    paths.append(_csat_figure(result, out / "csat.png"))
     return paths
+
+
+def _csat_figure(result: Result, path: Path) -> Path:
+    """Share of survey answers 1..5 per channel and per site, and why customers were
+    dissatisfied (orders placed after warm-up, all replications)."""
+    df = result.orders
+    lo, hi = window_h(result.scenario)
+    placed = df["placed_h"].to_numpy()
+    csat = df["csat"].to_numpy()
+    keep = (placed >= lo) & (placed < hi) & ~np.isnan(csat)
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    colours = ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"]
+    for ax, by in zip(axes[:2], ("channel", "site"), strict=True):
+        groups = df[by].to_numpy()[keep]
+        names = [str(c) for c in df[by].cat.categories if (groups == c).any()]
+        left = np.zeros(len(names))
+        for score in range(1, 6):
+            share = np.array([np.mean(csat[keep][groups == g] == score) for g in names])
+            ax.barh(names, share, left=left, color=colours[score - 1], edgecolor="0.6",
+                    label=str(score))
+            left += share
+        ax.set(xlim=(0, 1), xlabel="share of survey answers", title=f"Satisfaction (1-5) by {by}")
+    axes[0].legend(title="score", fontsize=7, ncols=5, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    reasons = df["dissatisfied_reason"].to_numpy()[keep]
+    counts = pd.Series(reasons).value_counts()
+    counts = counts[counts.index != ""]
+    axes[2].bar(counts.index.astype(str), counts.to_numpy() / max(keep.sum(), 1) * 100, color="tab:red")
+    axes[2].set(ylabel="% of answers", title="Why customers were dissatisfied")
+    axes[2].tick_params(axis="x", rotation=30)
+    fig.suptitle(f"{result.scenario.name}: customer satisfaction (orders placed after warm-up)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
 
 
 def _stock_figure(result: Result, path: Path) -> Path:

@@ -109,6 +109,7 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
     k.update(_picking_kpis(df, picked, shipped, ""))
     k.update(_parcel_kpis(result, placed, shipped, lo, hi))
     k["orders_backordered"] = int((placed & _is(df, "status", "backordered")).sum())
+    k.update(_aftersales_kpis(df, placed))
     if len(result.inventory):
         k.update(_stock_kpis(df, placed))
         k.update(result.extra_kpis)
@@ -193,6 +194,28 @@ def _parcel_kpis(result: RunResult, placed: np.ndarray, shipped: np.ndarray,
     }
     for name in ("lost", "damaged", "address_problem"):
         out[f"{name}_pct"] = _pct(int((shipped & _is(df, "exception", name)).sum()), n_shipped)
+    return out
+
+
+def _aftersales_kpis(df: pd.DataFrame, placed: np.ndarray) -> dict[str, float]:
+    """Remedies and satisfaction of the orders placed in the window."""
+    from sim.model.aftersales import DISSATISFACTION_REASONS
+
+    n = int(placed.sum())
+    csat = _col(df, "csat")[placed]
+    answered = ~np.isnan(csat)
+    reason = df["dissatisfied_reason"].cat.codes.to_numpy()[placed]
+    unhappy = reason > 0
+    out = {
+        "remedy_cost_per_order": float(_col(df, "remedy_cost")[placed].sum() / n) if n else math.nan,
+        "refunds_per_1000_orders": 1000 * int((placed & _is(df, "remedy", "refund")).sum()) / n if n else math.nan,
+        "discounts_per_1000_orders": 1000 * int((placed & _is(df, "remedy", "discount")).sum()) / n if n else math.nan,
+        "csat_mean": float(csat[answered].mean()) if answered.any() else math.nan,
+        "csat_responses": int(answered.sum()),
+        "dissatisfied_pct": _pct(int(unhappy.sum()), int(answered.sum())),
+    }
+    for i, name in enumerate(DISSATISFACTION_REASONS[1:], start=1):
+        out[f"dissatisfied_pct_{name}"] = _pct(int((reason == i).sum()), int(answered.sum()))
     return out
 
 

@@ -25,6 +25,7 @@ import simpy
 from sim.calendar import HOURS_PER_DAY, add_business_days, pickup_times
 from sim.geo import us_states
 from sim.model import demand, packaging, payment, routing
+from sim.model.aftersales import DISSATISFACTION_REASONS, REMEDIES, aftersales
 from sim.model.allocation import Allocator
 from sim.model.catalogue import draw_catalogue
 from sim.model.delivery import DAMAGED, Delivery, draw_returns
@@ -211,6 +212,10 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
 
     _run(env, end_h, progress)
 
+    value = np.add.reduceat(skus.unit_price[orders.line_sku] * orders.line_units,
+                            orders.line_start[:-1]) if n else np.zeros(0)
+    after = aftersales(scenario.remedies, scenario.satisfaction, value, rec.delivered_h, rec.due_h,
+                       rec.exception, pick_error, streams.get("aftersales"))
     channels = list(scenario.demand.channels)
     pick_methods = [scenario.warehouses[name].picking.method for name in sites]
     attrs = {
@@ -235,6 +240,12 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         "pick_errors_made": errors_made,
         "pick_errors_found": errors_found,
         "pick_error": pick_error,
+        "order_value": value.astype(np.float32),
+        "remedy": pd.Categorical.from_codes(after.remedy, REMEDIES),
+        "remedy_cost": after.remedy_cost.astype(np.float32),
+        "csat": after.csat.astype(np.float32),
+        "dissatisfied_reason": pd.Categorical.from_codes(after.dissatisfied_reason,
+                                                         DISSATISFACTION_REASONS),
     }
     frame = rec.frame(attrs, replication, list(scenario.returns.reasons))
     result = RunResult(replication=replication, seed=seed, orders=frame, pools=pools, end_h=end_h,

@@ -349,6 +349,32 @@ class Returns(Model):
         return v
 
 
+class Remedies(Model):
+    """What the business does when a delivery goes wrong (reships are not modelled yet:
+    a lost, damaged or wrong-item order is refunded at its selling price)."""
+
+    lost: Literal["refund"] = "refund"
+    damaged: Literal["refund"] = "refund"
+    wrong_item: Literal["refund"] = "refund"
+    late_discount: float = Field(default=0.0, ge=0)  # currency units per late order
+
+
+class Satisfaction(Model):
+    """The survey model (see :mod:`sim.model.aftersales`): scores 1..5."""
+
+    survey_prob: float = Field(default=0.2, ge=0, le=1)
+    base_score: float = Field(default=4.6, ge=1, le=5)
+    late_penalty_per_day: float = Field(default=0.6, ge=0)  # per business day late
+    wrong_item_penalty: float = Field(default=2.0, ge=0)
+    damaged_penalty: float = Field(default=1.8, ge=0)
+    lost_penalty: float = Field(default=3.0, ge=0)
+    address_problem_penalty: float = Field(default=0.8, ge=0)
+    refund_bonus: float = Field(default=0.5, ge=0)
+    discount_bonus: float = Field(default=0.3, ge=0)
+    noise_sd: float = Field(default=0.6, ge=0)
+    dissatisfied_at_most: int = Field(default=2, ge=1, le=4)
+
+
 class Catalogue(Model):
     """The SKUs sold. Each order line is one SKU, drawn by popularity: SKU ``i`` (0 the
     most popular) with weight ``(i + 1) ** -zipf_exponent`` (0: all equally popular).
@@ -398,6 +424,8 @@ class Scenario(Model):
     returns: Returns = Field(default_factory=Returns)
     catalogue: Catalogue = Field(default_factory=Catalogue)
     inventory: InventoryConfig | None = None  # None: stock never runs out
+    remedies: Remedies = Field(default_factory=Remedies)
+    satisfaction: Satisfaction = Field(default_factory=Satisfaction)
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:

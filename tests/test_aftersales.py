@@ -1,0 +1,70 @@
+"""Remedies (refunds, late discounts) and customer satisfaction."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from sim.model.world import run_replication
+from sim.scenario import validate_data
+
+from .conftest import tiny_data
+
+PERFECT = {
+    "carriers.ground.lost_prob": 0, "carriers.ground.damaged_prob": 0, "carriers.ground.late_prob": 0,
+    "carriers.ground.address_problem_prob": 0,
+    "carriers.ground.zones": [{"max_km": 20000, "transit_business_days": 1}],
+    "demand.channels.web.promised_business_days": 5,
+    "demand.channels.wholesale.promised_business_days": 5,
+    "warehouses.west.picking.error_prob_per_line": 0, "warehouses.east.picking.error_prob_per_line": 0,
+    "remedies.late_discount": 5,
+}
+
+
+def test_no_exceptions_and_transit_within_promise_is_always_on_time():
+    result = sim.run(validate_data(tiny_data(PERFECT)), replications=2, seed=1)
+    k = result.summary["kpis"]
+    assert k["on_time_delivery_pct"]["per_replication"] == [100.0, 100.0]
+    assert k["refunds_per_1000_orders"]["mean"] == 0 and k["discounts_per_1000_orders"]["mean"] == 0
+    assert k["dissatisfied_pct_lost"]["mean"] == 0 and k["dissatisfied_pct_late"]["mean"] == 0
+
+
+def test_refunds_and_discounts_follow_what_went_wrong():
+    d = tiny_data({"carriers.ground.lost_prob": 0.05, "carriers.ground.damaged_prob": 0.05,
+                   "carriers.ground.late_prob": 0.3, "remedies.late_discount": 7.5})
+    o = run_replication(validate_data(d), 0, 2).orders
+    refunded = o["remedy"] == "refund"
+    wrong_or_broken = (o["status"] == "lost") | (
+        (o["status"] == "delivered") & ((o["exception"] == "damaged") | o["pick_error"]))
+    assert (refunded == wrong_or_broken).all()
+    assert np.allclose(o.loc[refunded, "remedy_cost"], o.loc[refunded, "order_value"], rtol=1e-6)
+    late = (o["on_time"] == False) & ~refunded  # noqa: E712 (nullable boolean)
+    assert (o.loc[late, "remedy"] == "discount").all() and (o.loc[late, "remedy_cost"] == 7.5).all()
+    assert (o.loc[o["remedy"] == "", "remedy_cost"] == 0).all()
+
+
+def test_satisfaction_answers_scores_and_reasons():
+    d = tiny_data({"horizon.days": 12, "carriers.ground.lost_prob": 0.05,
+                   "satisfaction.survey_prob": 0.4, "satisfaction.noise_sd": 0})
+    o = run_replication(validate_data(d), 0, 3).orders
+    eligible = o["status"].isin(["delivered", "lost"])
+    answered = o["csat"].notna()
+    assert not (answered & ~eligible).any()
+    share = answered[eligible].mean()
+    assert share == pytest.approx(0.4, abs=4 * np.sqrt(0.24 / eligible.sum()))
+    assert o.loc[answered, "csat"].between(1, 5).all()
+    # Without noise a lost order scores base - lost + refund = 4.6 - 3 + 0.5 -> 2: unhappy, "lost".
+    lost = answered & (o["status"] == "lost")
+    assert (o.loc[lost, "csat"] == 2).all() and (o.loc[lost, "dissatisfied_reason"] == "lost").all()
+    ok = answered & (o["status"] == "delivered") & (o["on_time"] == True) & ~o["pick_error"] & (o["exception"] == "")  # noqa: E712
+    assert (o.loc[ok, "csat"] == 5).all()
+
+
+def test_higher_late_penalty_never_raises_satisfaction():
+    means = []
+    for penalty in (0.0, 0.6, 2.0):
+        d = tiny_data({"carriers.ground.late_prob": 0.4, "satisfaction.late_penalty_per_day": penalty,
+                       "satisfaction.survey_prob": 1.0})
+        means.append(sim.run(validate_data(d), seed=4).summary["kpis"]["csat_mean"]["mean"])
+    assert means[0] > means[1] > means[2]
