@@ -39,6 +39,13 @@ DPI = 110
 ECDF_POINTS = 2000  # an ECDF drawn through this many quantiles looks the same as all
 
 
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
 def _measured_delivered(result: Result) -> np.ndarray:
     """Row mask: delivered orders placed in the measurement window."""
     lo, hi = window_h(result.scenario)
@@ -85,10 +92,7 @@ def _lead_time_figure(groups: list[tuple[str, np.ndarray]], by: str, path: Path)
     ax_hist.legend(fontsize=8)
     ax_ecdf.legend(fontsize=8, loc="lower right")
     ax_ecdf.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _accuracy_figure(result: Result, path: Path) -> Path:
@@ -113,10 +117,7 @@ def _accuracy_figure(result: Result, path: Path) -> Path:
            title="Picking accuracy by day (orders delivered; wrong-item returns count against)")
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _pools_figure(ts: pd.DataFrame, scenario, path: Path) -> Path:
@@ -150,10 +151,7 @@ def _pools_figure(ts: pd.DataFrame, scenario, path: Path) -> Path:
         ax.set_xlabel("day (dashed: last arrival; after it the run drains)")
     fig.suptitle(f"{scenario.name}: staff pools over time"
                  + (f" (mean of {reps} replications)" if reps > 1 else ""))
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _ecdf_axes(ax, groups: list[tuple[str, np.ndarray]], title: str,
@@ -171,10 +169,7 @@ def lead_time_ecdf_figure(groups: list[tuple[str, np.ndarray]], title: str, path
     """One ECDF per named group of lead times (hours)."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
     _ecdf_axes(ax, groups, title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def comparison_figure(lead: list[tuple[str, np.ndarray]], warehouse: list[tuple[str, np.ndarray]],
@@ -183,10 +178,7 @@ def comparison_figure(lead: list[tuple[str, np.ndarray]], warehouse: list[tuple[
     fig, (ax_l, ax_w) = plt.subplots(1, 2, figsize=(12, 4.5))
     _ecdf_axes(ax_l, lead, "Order lead time")
     _ecdf_axes(ax_w, warehouse, "Time in the warehouse", "paid to packed (hours)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _routes_figure(result: Result, site: str, path: Path) -> Path | None:
@@ -230,10 +222,7 @@ def _routes_figure(result: Result, site: str, path: Path) -> Path | None:
     axes[0].legend(fontsize=7, loc="upper right")
     fig.suptitle(f"{site}: one sample 10-line tour under each routing policy "
                  f"({layout.n_aisles} aisles x {layout.aisle_length_m:g} m, {cfg.storage} storage)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _picking_figure(result: Result, path: Path) -> Path | None:
@@ -261,10 +250,7 @@ def _picking_figure(result: Result, path: Path) -> Path | None:
         ax_w.set(xlabel="hours from release to pick start", ylabel="orders",
                  title=f"{site}: wait in the pick queue")
     fig.suptitle(f"{result.scenario.name}: picking (tours ending and orders placed after warm-up)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def write_figures(result: Result, out: Path) -> list[Path]:
@@ -320,10 +306,7 @@ def _csat_figure(result: Result, path: Path) -> Path:
     axes[2].set(ylabel="% of answers", title="Why customers were dissatisfied")
     axes[2].tick_params(axis="x", rotation=30)
     fig.suptitle(f"{result.scenario.name}: customer satisfaction (orders placed after warm-up)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _stock_figure(result: Result, path: Path) -> Path:
@@ -337,7 +320,4 @@ def _stock_figure(result: Result, path: Path) -> Path:
            title=f"{result.scenario.name}: finished-goods stock per site (replication 0)")
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
-    return path
+    return _save(fig, path)

@@ -16,13 +16,35 @@ from collections import deque
 import simpy
 
 
-class WorkQueue:
-    """Orders (int ids) waiting for the next free worker, first come first served."""
+class _IdleWorkers:
+    """Workers waiting for work, each with an event and maybe a deadline."""
 
     def __init__(self, env: simpy.Environment) -> None:
         self.env = env
-        self.items: deque[int] = deque()
         self._waiters: deque[simpy.Event] = deque()
+
+    def wait(self, deadline_h: float = math.inf) -> simpy.Event:
+        """An event that fires with the next work handed out, or with None at
+        ``deadline_h``."""
+        ev = self.env.event()
+        self._waiters.append(ev)
+        if deadline_h < math.inf:
+            timer = self.env.timeout(deadline_h - self.env.now)
+            timer.callbacks.append(lambda _t, ev=ev: self._expire(ev))
+        return ev
+
+    def _expire(self, ev: simpy.Event) -> None:
+        if not ev.triggered:
+            self._waiters.remove(ev)
+            ev.succeed(None)
+
+
+class WorkQueue(_IdleWorkers):
+    """Orders (int ids) waiting for the next free worker, first come first served."""
+
+    def __init__(self, env: simpy.Environment) -> None:
+        super().__init__(env)
+        self.items: deque[int] = deque()
 
     def __len__(self) -> int:
         return len(self.items)
@@ -37,20 +59,6 @@ class WorkQueue:
     def pop(self) -> int | None:
         """The next item, or None if the queue is empty."""
         return self.items.popleft() if self.items else None
-
-    def wait(self, deadline_h: float = math.inf) -> simpy.Event:
-        """An event that fires with the next item put, or with None at ``deadline_h``."""
-        ev = self.env.event()
-        self._waiters.append(ev)
-        if deadline_h < math.inf:
-            timer = self.env.timeout(deadline_h - self.env.now)
-            timer.callbacks.append(lambda _t, ev=ev: self._expire(ev))
-        return ev
-
-    def _expire(self, ev: simpy.Event) -> None:
-        if not ev.triggered:
-            self._waiters.remove(ev)
-            ev.succeed(None)
 
 
 class PriorityWorkQueue(WorkQueue):
@@ -90,7 +98,7 @@ def make_queue(env: simpy.Environment, priority) -> WorkQueue:
     return WorkQueue(env)
 
 
-class BatchQueue:
+class BatchQueue(_IdleWorkers):
     """Orders waiting to be batched. Each order takes ``size[order]`` of a cart's
     ``capacity`` (1 per order, or its number of totes). A picker gets a batch (a list of
     order ids) when the waiting orders fill a cart, or when the oldest has waited
@@ -103,14 +111,13 @@ class BatchQueue:
 
     def __init__(self, env: simpy.Environment, capacity: int, max_wait_h: float,
                  queued_h, choose, size=None) -> None:
-        self.env = env
+        super().__init__(env)
         self.capacity = capacity
         self.size = size  # per-order share of the cart (None: 1 each)
         self.max_wait_h = max_wait_h
         self.queued_h = queued_h  # per-order time it entered this queue (array)
         self.choose = choose  # (items deque, max_orders) -> list, removing them
         self.items: deque[int] = deque()
-        self._waiters: deque[simpy.Event] = deque()
         self._armed_for = math.inf  # time of the pending release timer, if any
         self._load = 0  # cart units the waiting orders would take
 
@@ -146,18 +153,9 @@ class BatchQueue:
         return self._take() if self._ready() else None
 
     def wait(self, deadline_h: float = math.inf) -> simpy.Event:
-        ev = self.env.event()
-        self._waiters.append(ev)
-        if deadline_h < math.inf:
-            timer = self.env.timeout(deadline_h - self.env.now)
-            timer.callbacks.append(lambda _t, ev=ev: self._expire(ev))
+        ev = super().wait(deadline_h)
         self._arm()
         return ev
-
-    def _expire(self, ev: simpy.Event) -> None:
-        if not ev.triggered:
-            self._waiters.remove(ev)
-            ev.succeed(None)
 
     def _serve(self) -> None:
         while self._waiters and self._ready():

@@ -438,26 +438,7 @@ def _optimal_path(layout: Layout, cols, back, s_final) -> list:
             xp = cols[j - 1][0]
             edges += [((xp, 0.0), fa)] * hb + [((xp, la), ba)] * ht
         s = s_prev
-    adj: dict = {}
-    for idx, (u, v) in enumerate(edges):
-        adj.setdefault(u, []).append((v, idx))
-        adj.setdefault(v, []).append((u, idx))
-    used = [False] * len(edges)
-    start = (layout.depot_x, 0.0)
-    stack, circuit = [start], []
-    while stack:
-        u = stack[-1]
-        nbrs = adj.get(u, [])
-        while nbrs and used[nbrs[-1][1]]:
-            nbrs.pop()
-        if nbrs:
-            v, idx = nbrs.pop()
-            used[idx] = True
-            stack.append(v)
-        else:
-            circuit.append(stack.pop())
-    circuit.reverse()
-    return circuit
+    return _euler(edges, (layout.depot_x, 0.0))
 
 
 # --------------------------------------------------------------------------
