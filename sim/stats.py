@@ -72,7 +72,9 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
     df = result.orders
     lo, hi = window_h(scenario)
     placed_h = _col(df, "placed_h")
-    placed = (placed_h >= lo) & (placed_h < hi)
+    # Customers' orders only: a reship is a remedy, counted apart.
+    original = _col(df, "reship_of") < 0
+    placed = (placed_h >= lo) & (placed_h < hi) & original
     delivered = placed & _is(df, "status", "delivered")
     shipped_h = _col(df, "shipped_h")
     units = _col(df, "units")
@@ -110,6 +112,7 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
     k.update(_parcel_kpis(result, placed, shipped, lo, hi))
     k["orders_backordered"] = int((placed & _is(df, "status", "backordered")).sum())
     k.update(_aftersales_kpis(df, placed))
+    k.update(_reship_kpis(df, placed, (placed_h >= lo) & (placed_h < hi) & ~original))
     if len(result.inventory):
         k.update(_stock_kpis(df, placed))
         k.update(result.extra_kpis)
@@ -217,6 +220,39 @@ def _aftersales_kpis(df: pd.DataFrame, placed: np.ndarray) -> dict[str, float]:
     for i, name in enumerate(DISSATISFACTION_REASONS[1:], start=1):
         out[f"dissatisfied_pct_{name}"] = _pct(int((reason == i).sum()), int(answered.sum()))
     return out
+
+
+def _reship_kpis(df: pd.DataFrame, placed: np.ndarray, reships: np.ndarray) -> dict[str, float]:
+    """Reships placed in the window per 1,000 orders, and the lead time to a correct
+    delivery: from placing the order to the first delivery in its chain of reships that
+    arrived intact and right (orders placed in the window that got one)."""
+    n = int(placed.sum())
+    delivered_h = _col(df, "delivered_h")
+    ok = (~np.isnan(delivered_h) & ~_is(df, "exception", "damaged") & ~_col(df, "pick_error"))
+    # Follow each order's chain of reships (order ids are row positions until dormant
+    # reships were dropped: map ids to rows).
+    row_of = pd.Series(np.arange(len(df)), index=_col(df, "order_id"))
+    correct = np.where(ok, delivered_h, np.nan)
+    current = np.arange(len(df))
+    child = _col(df, "reship_id")
+    for _ in range(8):  # deeper than any max_reships
+        nxt = child[current]
+        todo = np.isnan(correct) & (nxt >= 0)
+        if not todo.any():
+            break
+        rows = row_of.reindex(nxt[todo]).to_numpy()
+        fine = ~np.isnan(rows)
+        idx = np.flatnonzero(todo)[fine]
+        rows = rows[fine].astype(np.int64)
+        correct[idx] = np.where(ok[rows], delivered_h[rows], np.nan)
+        current = current.copy()
+        current[idx] = rows
+    lead = (correct - _col(df, "placed_h"))[placed]
+    lead = lead[~np.isnan(lead)]
+    return {
+        "reships_per_1000_orders": 1000 * int(reships.sum()) / n if n else math.nan,
+        "lead_time_to_correct_delivery_hours_mean": float(lead.mean()) if len(lead) else math.nan,
+    }
 
 
 def _stock_kpis(df: pd.DataFrame, placed: np.ndarray) -> dict[str, float]:

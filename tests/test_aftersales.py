@@ -68,3 +68,49 @@ def test_higher_late_penalty_never_raises_satisfaction():
                        "satisfaction.survey_prob": 1.0})
         means.append(sim.run(validate_data(d), seed=4).summary["kpis"]["csat_mean"]["mean"])
     assert means[0] > means[1] > means[2]
+
+
+RESHIP = {"remedies.lost": "reship", "remedies.damaged": "reship", "remedies.wrong_item": "reship",
+          "carriers.ground.lost_prob": 0.05, "carriers.ground.damaged_prob": 0.05,
+          "horizon.days": 10}
+
+
+def test_every_reship_links_back_to_its_original():
+    o = run_replication(validate_data(tiny_data(RESHIP)), 0, 5).orders
+    reships = o[o["reship_of"] >= 0]
+    assert len(reships) > 10
+    by_id = o.set_index("order_id")
+    parent = by_id.loc[reships["reship_of"]]
+    # Same customer, lines and site as the order it reships, and it points back.
+    for col in ("channel", "region", "site", "lines", "units"):
+        assert (parent[col].to_numpy() == reships[col].to_numpy()).all(), col
+    assert (parent["reship_id"].to_numpy() == reships["order_id"].to_numpy()).all()
+    troubled = (parent["status"] == "lost") | (parent["exception"] == "damaged") | parent["pick_error"]
+    assert troubled.all()
+    # Placed when the trouble came to light: at delivery, or 5 days after a lost
+    # parcel's expected delivery (so after it shipped), and ahead of everyone in line.
+    seen = np.where(parent["status"] == "lost", parent["shipped_h"], parent["delivered_h"])
+    assert (reships["placed_h"].to_numpy() >= seen - 1e-9).all()
+    assert (reships["paid_h"] == reships["placed_h"]).all()
+    assert (parent["remedy"] == "reship").all()
+
+
+def test_reships_are_not_counted_as_customer_orders_and_fix_the_lead_time():
+    plain = sim.run(validate_data(tiny_data({**RESHIP, "remedies.lost": "refund",
+                                             "remedies.damaged": "refund",
+                                             "remedies.wrong_item": "refund"})), seed=6)
+    fixed = sim.run(validate_data(tiny_data(RESHIP)), seed=6)
+    kp, kf = plain.summary["kpis"], fixed.summary["kpis"]
+    assert kf["orders_placed"]["mean"] == kp["orders_placed"]["mean"]
+    assert kp["reships_per_1000_orders"]["mean"] == 0 and kf["reships_per_1000_orders"]["mean"] > 0
+    # With reships more orders end correctly delivered, later than a plain delivery.
+    assert kf["lead_time_to_correct_delivery_hours_mean"]["mean"] > kp["lead_time_to_correct_delivery_hours_mean"]["mean"]
+
+
+def test_reship_chains_stop_at_max_reships():
+    d = tiny_data({**RESHIP, "carriers.ground.lost_prob": 0.6, "remedies.max_reships": 1})
+    o = run_replication(validate_data(d), 0, 7).orders
+    reships = o[o["reship_of"] >= 0]
+    assert (o.loc[o["order_id"].isin(reships["reship_of"]), "reship_of"] < 0).all()  # depth 1 only
+    lost_reships = reships[(reships["status"] == "lost")]
+    assert (lost_reships["remedy"] == "refund").all() and len(lost_reships) > 0

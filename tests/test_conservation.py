@@ -60,9 +60,10 @@ def check_invariants(df):
     drain=st.floats(0, 5),
     moq=st.sampled_from(["reject", "round_up"]),
     pickups=st.sampled_from([[], [17.0], [9.0, 13.5, 18.0]]),
+    remedy=st.sampled_from(["refund", "reship"]),
 )
 def test_every_order_ends_in_exactly_one_consistent_state(
-    seed, pickers, packers, orders_per_day, decline, error, drain, moq, pickups
+    seed, pickers, packers, orders_per_day, decline, error, drain, moq, pickups, remedy
 ):
     scenario = tiny({
         "demand.channels.web.orders_per_day": orders_per_day,
@@ -73,6 +74,8 @@ def test_every_order_ends_in_exactly_one_consistent_state(
         "warehouses.east.picking.error_prob_per_line": error,
         "horizon.drain_days": drain,
         "carriers.ground.pickup_times_h": pickups,
+        "remedies.lost": remedy,
+        "remedies.wrong_item": remedy,
     })
     df = run_replication(scenario, 0, seed).orders
     check_invariants(df)

@@ -112,6 +112,12 @@ class Delivery:
         self.returns = returns
         self.start_weekday = start_weekday
         self.restock = restock  # (orders, at_h) -> None: returned units back in stock
+        # Reships: child[order] is the row that reships it (-1: none); on_reship(rows,
+        # at_h) releases them when the trouble comes to light: at delivery for a damaged
+        # or wrong parcel, ``lost_after_h`` after the expected delivery for a lost one.
+        self.child: np.ndarray | None = None
+        self.on_reship = None
+        self.lost_after_h = 0.0
 
     def ship(self, orders: np.ndarray, pickup_h: float) -> None:
         rec, d = self.rec, self.draws
@@ -126,6 +132,12 @@ class Delivery:
         exc = d.exception[orders]
         rec.exception[orders] = exc
         rec.late_by_carrier[orders] = d.late_by_carrier[orders]
+        if self.child is not None:
+            child = self.child[orders]
+            due = child >= 0
+            if due.any():
+                at = np.where(exc == LOST, delivered + self.lost_after_h, delivered)
+                self.on_reship(child[due], at[due])
         delivered[exc == LOST] = np.nan
         rec.delivered_h[orders] = delivered
         reason = self.returns.reason[orders]

@@ -28,22 +28,22 @@ from sim.model import demand, packaging, payment, routing
 from sim.model.aftersales import DISSATISFACTION_REASONS, REMEDIES, aftersales
 from sim.model.allocation import Allocator
 from sim.model.catalogue import draw_catalogue
-from sim.model.delivery import DAMAGED, Delivery, draw_returns
+from sim.model.delivery import Delivery
+from sim.model.draws import draw_orders, with_reships
 from sim.model.inventory import stock_from_config
-from sim.model.packing import BulkLabeller, PackStation, sample_label_times_h, sample_pack_times_h
-from sim.model.parcel import build_parcels
-from sim.model.picking.methods import PickContext, build_method, method_sorts
-from sim.model.picking.work import PickArrays, PickWork, build_pick_work
+from sim.model.packing import BulkLabeller, PackStation
+from sim.model.picking.methods import PickContext, build_method
+from sim.model.picking.work import site_storage, site_work
 from sim.model.queues import make_queue
 from sim.model.shipping import Dock
 from sim.model.staff import Pool, build_pool, start_pool
 from sim.records import CANCEL_REASONS, Recorder
 from sim.rng import Streams
 from sim.scenario.loader import ScenarioError
-from sim.scenario.picking import Picking
 from sim.scenario.schema import Scenario, Warehouse
 
-Progress = Callable[[float], None]  # called with the fraction of simulated time done
+Progress = Callable[[float], None]
+REMEDY_PRIORITY = 10  # reships jump every queue (channel priorities are 0..9)  # called with the fraction of simulated time done
 
 
 @dataclass
@@ -89,24 +89,11 @@ def _zone_head_count(wh: Warehouse, zone: int) -> dict[str, int]:
             for shift, count in wh.staff.head_count("pickers").items()}
 
 
-def _pack_station_extra_h(cfg: Picking, work: PickWork, idx: np.ndarray,
-                          rng: np.random.Generator) -> np.ndarray:
-    """Work the picking method leaves for the pack station: sorting a batch picked
-    with ``sort: after_pick``, consolidating a zone-picked order."""
-    extra = np.zeros(len(idx))
-    if method_sorts(cfg) and cfg.batch.sort == "after_pick":
-        extra += work.order_sort_time_h[idx]
-    zoned = cfg.method == "zone" or (cfg.method == "wave" and cfg.wave.within == "zone")
-    if zoned and cfg.zone.mode == "parallel":
-        extra += cfg.zone.consolidation_time_s.sample(rng, len(idx)) / 3600.0
-    return extra
-
-
-def _due_h(scenario: Scenario, orders: demand.Orders) -> np.ndarray:
+def _due_h(scenario: Scenario, placed_h: np.ndarray, channel: np.ndarray) -> np.ndarray:
     """Promised delivery: end of the day ``promised_business_days`` after placement."""
     promised = np.array([c.promised_business_days for c in scenario.demand.channels.values()])
-    day = (orders.placed_h // HOURS_PER_DAY).astype(np.int64)
-    due_day = add_business_days(day, promised[orders.channel], scenario.horizon.start_weekday)
+    day = (np.asarray(placed_h) // HOURS_PER_DAY).astype(np.int64)
+    due_day = add_business_days(day, promised[channel], scenario.horizon.start_weekday)
     return (due_day + 1) * HOURS_PER_DAY
 
 
@@ -118,50 +105,45 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     hz = scenario.horizon
     end_h = (hz.days + hz.drain_days) * HOURS_PER_DAY
 
-    orders = demand.generate_orders(scenario, streams)
-    n = len(orders)
-    rec = Recorder(n, int(orders.line_start[-1]))
-    rec.placed_h[:] = orders.placed_h
-    rec.due_h[:] = _due_h(scenario, orders)
-
-    pay = payment.authorise(scenario.payment, n, streams.get("payment"))
-    cancel = rec.cancel_code
-    cancel[pay.failed] = CANCEL_REASONS.index("payment_declined")
-    cancel[orders.below_moq] = CANCEL_REASONS.index("below_moq")
-    paid = cancel == 0
-    # An order rejected for its quantity never reaches payment.
-    attempts = np.where(orders.below_moq, 0, pay.attempts)
-    rec.paid_h[paid] = orders.placed_h[paid] + pay.delay_h[paid]
-    site, distance_km = routing.route(scenario, orders.region)
-
-    env = simpy.Environment()
+    originals = demand.generate_orders(scenario, streams)
+    n0 = len(originals)
+    pay = payment.authorise(scenario.payment, n0, streams.get("payment"))
+    site0, distance0 = routing.route(scenario, originals.region)
     sites = scenario.sites
     skus = draw_catalogue(scenario.catalogue, streams)
-    parcels = build_parcels(scenario, orders, site, distance_km, skus, streams)
     warnings = _unfit_warnings(scenario, skus)
+    storages = [site_storage(scenario.warehouses[name].picking, scenario.catalogue.skus,
+                             skus.popularity, streams.get(f"picking.{name}.storage"))
+                for name in sites]
+    draws = draw_orders(scenario, originals, site0, distance0, skus, storages, streams,
+                        np.full(n0, -1, dtype=np.int64))
+    draws = with_reships(scenario, draws, skus, storages, streams)
+    orders, site, distance_km, parcels = draws.orders, draws.site, draws.distance_km, draws.parcels
+    n = len(orders)
+    pick_error = draws.pick_error
+    errors_made, errors_found = draws.pick.errors_made, draws.pick.errors_found
+
+    rec = Recorder(n, int(orders.line_start[-1]))
+    rec.placed_h[:n0] = originals.placed_h
+    rec.due_h[:n0] = _due_h(scenario, originals.placed_h, originals.channel)
+    cancel = rec.cancel_code
+    cancel[:n0][pay.failed] = CANCEL_REASONS.index("payment_declined")
+    cancel[:n0][originals.below_moq] = CANCEL_REASONS.index("below_moq")
+    paid = np.zeros(n, dtype=bool)
+    paid[:n0] = cancel[:n0] == 0
+    # An order rejected for its quantity never reaches payment; a reship is not paid for.
+    attempts = np.zeros(n, dtype=np.int16)
+    attempts[:n0] = np.where(originals.below_moq, 0, pay.attempts)
+    rec.paid_h[:n0][paid[:n0]] = originals.placed_h[paid[:n0]] + pay.delay_h[paid[:n0]]
+
+    env = simpy.Environment()
     priority = np.array([c.priority for c in scenario.demand.channels.values()])[orders.channel]
-    pack_h, label_h = np.zeros(n), np.zeros(n)
-    works, site_orders = [], []
-    pick_arrays = PickArrays.empty(n, int(orders.line_start[-1]))
-    for s, name in enumerate(sites):
-        wh = scenario.warehouses[name]
-        idx = np.flatnonzero(site == s)
-        site_orders.append(idx)
-        work = build_pick_work(wh.picking, idx, orders.line_start, orders.line_sku, orders.units,
-                               scenario.catalogue.skus, skus.popularity, streams.get(f"picking.{name}"),
-                               method_sorts(wh.picking), pick_arrays)
-        works.append(work)
-        rng_pack = streams.get(f"packing.{name}")
-        pack_h[idx] = (sample_pack_times_h(wh.packing, orders.units[idx], rng_pack)
-                       + work.pack_extra_h[idx] + _pack_station_extra_h(wh.picking, work, idx, rng_pack)
-                       + parcels.dunnage_h[idx])
-        label_h[idx] = sample_label_times_h(wh.shipping, len(idx), rng_pack)
-    errors_made, errors_found = pick_arrays.errors_made, pick_arrays.errors_found
-    pick_error = errors_made > errors_found  # an error no scan caught ships
-    exception = parcels.delivery.exception
-    returns = draw_returns(scenario.returns, pick_error, exception == DAMAGED,
-                           _return_prob(scenario, orders, skus), streams.get("returns"))
-    delivery = Delivery(rec, parcels.delivery, returns, hz.start_weekday)
+    priority[draws.reship_of >= 0] = REMEDY_PRIORITY
+    pack_h, label_h = draws.pack_h, draws.label_h
+    works = [site_work(scenario.warehouses[name].picking, draws.pick, orders.line_start,
+                       streams.get(f"picking.{name}.tours")) for name in sites]
+    site_orders = [np.flatnonzero(site == s) for s in range(len(sites))]
+    delivery = Delivery(rec, parcels.delivery, draws.returns, hz.start_weekday)
     stocks = _build_stocks(scenario, env, site, skus, streams)
 
     methods, pools, labellers = [], [], []
@@ -206,6 +188,8 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         delivery.restock = allocator.restock
         window = [h * HOURS_PER_DAY for h in (hz.warmup_days, hz.days)]
         stockout_marks = _mark_stockouts(env, stocks, window)
+    if n > n0:
+        _wire_reships(env, scenario, rec, delivery, draws.reship_of, orders.channel, site, release)
     paid_ids = np.flatnonzero(paid)
     paid_ids = paid_ids[np.argsort(rec.paid_h[paid_ids], kind="stable")]
     env.process(_release(env, paid_ids, rec.paid_h[paid_ids], site[paid_ids], release))
@@ -214,8 +198,10 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
 
     value = np.add.reduceat(skus.unit_price[orders.line_sku] * orders.line_units,
                             orders.line_start[:-1]) if n else np.zeros(0)
+    child = delivery.child if delivery.child is not None else np.full(n, -1, dtype=np.int64)
     after = aftersales(scenario.remedies, scenario.satisfaction, value, rec.delivered_h, rec.due_h,
-                       rec.exception, pick_error, streams.get("aftersales"))
+                       rec.exception, pick_error, streams.get("aftersales"),
+                       _reship_cost(rec, orders, parcels, skus, child) if n > n0 else None)
     channels = list(scenario.demand.channels)
     pick_methods = [scenario.warehouses[name].picking.method for name in sites]
     attrs = {
@@ -246,8 +232,16 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         "csat": after.csat.astype(np.float32),
         "dissatisfied_reason": pd.Categorical.from_codes(after.dissatisfied_reason,
                                                          DISSATISFACTION_REASONS),
+        "reship_of": draws.reship_of,
+        "reship_id": child,
     }
     frame = rec.frame(attrs, replication, list(scenario.returns.reasons))
+    if n > n0:
+        # Reship rows whose original's trouble never came to light in the run were
+        # never orders: leave them out.
+        dormant = (draws.reship_of >= 0) & np.isnan(rec.placed_h)
+        frame = frame[~dormant].reset_index(drop=True)
+        frame.loc[frame["reship_id"].isin(np.flatnonzero(dormant)), "reship_id"] = -1
     result = RunResult(replication=replication, seed=seed, orders=frame, pools=pools, end_h=end_h,
                        tours=rec.tours.frame(sites, replication),
                        label_jobs=_label_jobs(labellers, sites, replication), warnings=warnings)
@@ -256,17 +250,43 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     return result
 
 
-def _return_prob(scenario: Scenario, orders: demand.Orders, skus) -> np.ndarray:
-    """Each order's chance of an ordinary return: its channel's ``return_prob`` times the
-    units-weighted mean of its categories' ``returns.category_multiplier``."""
-    base = np.array([c.return_prob for c in scenario.demand.channels.values()])[orders.channel]
-    multipliers = scenario.returns.category_multiplier
-    if not multipliers or not len(orders):
-        return base
-    m = np.array([multipliers.get(c, 1.0) for c in scenario.catalogue.categories])
-    per_line = m[skus.category[orders.line_sku]] * orders.line_units
-    mean = np.add.reduceat(per_line, orders.line_start[:-1]) / orders.units
-    return np.clip(base * mean, 0.0, 1.0)
+def _reship_cost(rec: Recorder, orders: demand.Orders, parcels, skus, child: np.ndarray) -> np.ndarray:
+    """Per order, what its reship cost: goods at unit cost + box + carrier charge; NaN if
+    its reship row was never placed; +inf if it has no reship row (none was needed, or
+    the chain was already ``max_reships`` deep)."""
+    goods = np.add.reduceat(skus.unit_cost[orders.line_sku] * orders.line_units,
+                            orders.line_start[:-1])
+    cost = np.full(len(child), np.inf)
+    has = child >= 0
+    c = child[has]
+    spent = goods[c] + np.nan_to_num(parcels.packaging_cost[c]) + np.nan_to_num(parcels.shipping_cost[c])
+    cost[has] = np.where(np.isnan(rec.placed_h[c]), np.nan, spent)
+    return cost
+
+
+def _wire_reships(env: simpy.Environment, scenario: Scenario, rec: Recorder, delivery: Delivery,
+                  reship_of: np.ndarray, channel: np.ndarray, site: np.ndarray,
+                  release: list[Callable[[int], None]]) -> None:
+    """Let deliveries release their reships: placed and paid the moment the trouble comes
+    to light, promised like any order of the channel, sent to the original's site."""
+    rows = np.flatnonzero(reship_of >= 0)
+    child = np.full(len(reship_of), -1, dtype=np.int64)
+    child[reship_of[rows]] = rows
+
+    def place(row: int) -> None:
+        now = env.now
+        rec.placed_h[row] = rec.paid_h[row] = now
+        rec.due_h[row] = _due_h(scenario, [now], channel[[row]])[0]
+        release[int(site[row])](row)
+
+    def on_reship(rows_due: np.ndarray, at_h: np.ndarray) -> None:
+        for row, t in zip(rows_due.tolist(), at_h.tolist(), strict=True):
+            timer = env.timeout(max(0.0, t - env.now))
+            timer.callbacks.append(lambda _e, row=row: place(row))
+
+    delivery.child = child
+    delivery.on_reship = on_reship
+    delivery.lost_after_h = scenario.remedies.lost_declared_after_days * HOURS_PER_DAY
 
 
 def _build_stocks(scenario: Scenario, env: simpy.Environment, site: np.ndarray, skus,

@@ -350,13 +350,19 @@ class Returns(Model):
 
 
 class Remedies(Model):
-    """What the business does when a delivery goes wrong (reships are not modelled yet:
-    a lost, damaged or wrong-item order is refunded at its selling price)."""
+    """What the business does when a delivery goes wrong: ``reship`` (a new order for
+    the same lines goes through the whole pipeline at top priority, linked to the
+    original; a wrong item also comes back as a return) or ``refund`` (at selling
+    price). A lost parcel is declared lost ``lost_declared_after_days`` after its
+    expected delivery; a reship's own trouble is reshipped again up to ``max_reships``
+    deep, then refunded. A late delivery earns a discount code worth ``late_discount``."""
 
-    lost: Literal["refund"] = "refund"
-    damaged: Literal["refund"] = "refund"
-    wrong_item: Literal["refund"] = "refund"
+    lost: Literal["reship", "refund"] = "refund"
+    damaged: Literal["reship", "refund"] = "refund"
+    wrong_item: Literal["reship", "refund"] = "refund"
     late_discount: float = Field(default=0.0, ge=0)  # currency units per late order
+    lost_declared_after_days: float = Field(default=5.0, ge=0)
+    max_reships: int = Field(default=2, ge=0, le=5)
 
 
 class Satisfaction(Model):
@@ -371,6 +377,7 @@ class Satisfaction(Model):
     address_problem_penalty: float = Field(default=0.8, ge=0)
     refund_bonus: float = Field(default=0.5, ge=0)
     discount_bonus: float = Field(default=0.3, ge=0)
+    reship_bonus: float = Field(default=0.8, ge=0)
     noise_sd: float = Field(default=0.6, ge=0)
     dissatisfied_at_most: int = Field(default=2, ge=1, le=4)
 

@@ -149,17 +149,27 @@ class PickArrays:
             centroid_y=np.zeros(n_orders))
 
 
+def site_storage(cfg: Picking, n_skus: int, popularity: np.ndarray,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where each SKU is stored at a site: (aisle, y metres) per SKU, or None without a
+    layout. Drawn once per site and replication."""
+    if cfg.layout is None:
+        return None
+    return assign_storage(build_layout(cfg.layout), n_skus, popularity, cfg.layout.storage, rng,
+                          tuple(cfg.layout.class_shares))
+
+
 def build_pick_work(cfg: Picking, orders_of_site: np.ndarray, line_start: np.ndarray,
-                    line_sku: np.ndarray, units: np.ndarray, n_skus: int,
-                    popularity: np.ndarray, rng: np.random.Generator,
+                    line_sku: np.ndarray, units: np.ndarray,
+                    storage: tuple[np.ndarray, np.ndarray] | None, rng: np.random.Generator,
                     sorts: bool, arrays: PickArrays) -> PickWork:
-    """Draw the picking work of one site's orders into ``arrays``. ``sorts``: the method
-    sorts units (batch picking), which adds sort time and sort errors."""
+    """Draw the picking work of one site's orders into ``arrays`` (``storage``: from
+    :func:`site_storage`). ``sorts``: the method sorts units (batch picking), which adds
+    sort time and sort errors."""
     layout = build_layout(cfg.layout) if cfg.layout is not None else None
     line_aisle, line_y = arrays.line_aisle, arrays.line_y
     if layout is not None:
-        sku_aisle, sku_y = assign_storage(layout, n_skus, popularity, cfg.layout.storage, rng,
-                                          tuple(cfg.layout.class_shares))
+        sku_aisle, sku_y = storage
     counts = line_start[orders_of_site + 1] - line_start[orders_of_site]
     idx = np.repeat(line_start[orders_of_site], counts) + (
         np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
@@ -206,8 +216,15 @@ def build_pick_work(cfg: Picking, orders_of_site: np.ndarray, line_start: np.nda
         n_of = np.maximum(counts, 1)
         a.centroid_x[site] = _sum_by_order(line_aisle[idx] * layout.aisle_spacing_m, counts) / n_of
         a.centroid_y[site] = _sum_by_order(line_y[idx], counts) / n_of
+    return site_work(cfg, a, line_start, rng)
+
+
+def site_work(cfg: Picking, a: PickArrays, line_start: np.ndarray,
+              rng: np.random.Generator) -> PickWork:
+    """A site's :class:`PickWork` over already drawn arrays (shared by every site)."""
     return PickWork(
-        cfg=cfg, rng=rng, layout=layout, line_start=line_start,
+        cfg=cfg, rng=rng, layout=build_layout(cfg.layout) if cfg.layout is not None else None,
+        line_start=line_start,
         line_aisle=a.line_aisle, line_y=a.line_y, line_time_h=a.line_time_h,
         repick_at_pick_h=a.repick_at_pick_h, order_line_time_h=a.order_line_time_h,
         order_sort_time_h=a.order_sort_time_h, errors_made=a.errors_made,
