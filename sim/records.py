@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-STATUSES = ("delivered", "lost", "cancelled", "backordered", "in_progress")
+# "unplaced": a reship row whose original's trouble had not come to light when the run
+# ended (no order was placed); it is kept so the order table needs no copy.
+STATUSES = ("delivered", "lost", "cancelled", "backordered", "in_progress", "unplaced")
 CANCEL_REASONS = ("", "payment_declined", "below_moq", "backorder_timeout")
 
 # Timestamps every order carries, in the order the steps happen.
@@ -118,6 +120,7 @@ class Recorder:
         cancel = self.cancel_code
         waiting = ~np.isnan(self.backordered_h) & np.isnan(self.backorder_filled_h)
         status[waiting] = STATUSES.index("backordered")
+        status[np.isnan(self.placed_h)] = STATUSES.index("unplaced")
         status[cancel > 0] = STATUSES.index("cancelled")
         status[self.exception == 1] = STATUSES.index("lost")
         status[~np.isnan(self.delivered_h)] = STATUSES.index("delivered")

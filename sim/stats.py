@@ -229,9 +229,10 @@ def _reship_kpis(df: pd.DataFrame, placed: np.ndarray, reships: np.ndarray) -> d
     n = int(placed.sum())
     delivered_h = _col(df, "delivered_h")
     ok = (~np.isnan(delivered_h) & ~_is(df, "exception", "damaged") & ~_col(df, "pick_error"))
-    # Follow each order's chain of reships (order ids are row positions until dormant
-    # reships were dropped: map ids to rows).
-    row_of = pd.Series(np.arange(len(df)), index=_col(df, "order_id"))
+    # Follow each order's chain of reships (order ids are row positions within a
+    # replication's table; this table may hold several replications: offset by its start).
+    start = np.flatnonzero(np.r_[True, np.diff(_col(df, "replication")) != 0])
+    offset = np.repeat(start, np.diff(np.r_[start, len(df)]))
     correct = np.where(ok, delivered_h, np.nan)
     current = np.arange(len(df))
     child = _col(df, "reship_id")
@@ -240,12 +241,9 @@ def _reship_kpis(df: pd.DataFrame, placed: np.ndarray, reships: np.ndarray) -> d
         todo = np.isnan(correct) & (nxt >= 0)
         if not todo.any():
             break
-        rows = row_of.reindex(nxt[todo]).to_numpy()
-        fine = ~np.isnan(rows)
-        idx = np.flatnonzero(todo)[fine]
-        rows = rows[fine].astype(np.int64)
+        idx = np.flatnonzero(todo)
+        rows = nxt[idx] + offset[idx]
         correct[idx] = np.where(ok[rows], delivered_h[rows], np.nan)
-        current = current.copy()
         current[idx] = rows
     lead = (correct - _col(df, "placed_h"))[placed]
     lead = lead[~np.isnan(lead)]

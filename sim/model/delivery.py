@@ -33,7 +33,7 @@ class DeliveryDraws:
     @classmethod
     def empty(cls, n: int) -> DeliveryDraws:
         return cls(np.zeros(n, dtype=np.int16), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int8),
-                   np.zeros(n), np.zeros((n, 3), dtype=np.float32))
+                   np.zeros(n, dtype=np.float32), np.zeros((n, 3), dtype=np.float32))
 
     def fill(self, idx: np.ndarray, other: DeliveryDraws) -> None:
         """Copy ``other`` (drawn for the orders ``idx``) into place."""
@@ -96,9 +96,9 @@ def draw_returns(cfg: Returns, pick_error: np.ndarray, damaged: np.ndarray,
     reason[other] = other_reason[other]
     reason[damaged & (u < cfg.damaged_return_prob)] = 1
     reason[pick_error & (u < cfg.wrong_item_return_prob)] = 0
-    delay_h = cfg.return_delay_days.sample(rng, n) * HOURS_PER_DAY
+    delay_h = (cfg.return_delay_days.sample(rng, n) * HOURS_PER_DAY).astype(np.float32)
     restock = (rng.random(n) < cfg.restock_prob) & (reason != 1)
-    inspection_h = cfg.inspection_time_days.sample(rng, n) * HOURS_PER_DAY
+    inspection_h = (cfg.inspection_time_days.sample(rng, n) * HOURS_PER_DAY).astype(np.float32)
     return ReturnDraws(reason, delay_h, restock, inspection_h)
 
 

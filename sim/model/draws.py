@@ -110,6 +110,8 @@ def draw_orders(scenario: Scenario, orders: Orders, site: np.ndarray, distance_k
                        + parcels.dunnage_h[idx])
         label_h[idx] = sample_label_times_h(wh.shipping, len(idx), rng_pack)
     pick_error = pick.errors_made > pick.errors_found
+    # Durations, not clock times: single precision halves their memory.
+    pack_h, label_h = pack_h.astype(np.float32), label_h.astype(np.float32)
     returns = draw_returns(scenario.returns, pick_error, parcels.delivery.exception == DAMAGED,
                            return_prob(scenario, orders, skus), streams.get("returns"))
     return OrderDraws(orders, site, distance_km, parcels, pick, pack_h, label_h, returns, reship_of)
@@ -137,25 +139,24 @@ def _orders_subset(orders: Orders, idx: np.ndarray) -> Orders:
         line_sku=orders.line_sku[lines], line_units=orders.line_units[lines])
 
 
-def _concat(a, b):
-    """Append dataclass ``b``'s rows to ``a``'s (every array field, nested ones too)."""
-    out = {}
+def _extend(a, b) -> None:
+    """Append dataclass ``b``'s rows to ``a``'s, in place, field by field (nested
+    dataclasses too), so each old array is freed as soon as its longer copy exists:
+    the memory peak is one field, not the whole table twice."""
     for f in dataclasses.fields(a):
         x, y = getattr(a, f.name), getattr(b, f.name)
         if f.name == "line_start":
-            out[f.name] = np.concatenate((x, y[1:] + x[-1]))
+            setattr(a, f.name, np.concatenate((x, y[1:] + x[-1])))
         elif isinstance(x, np.ndarray):
-            out[f.name] = np.concatenate((x, y))
+            setattr(a, f.name, np.concatenate((x, y)))
         elif dataclasses.is_dataclass(x):
-            out[f.name] = _concat(x, y)
-        else:
-            out[f.name] = x
-    return type(a)(**out)
+            _extend(x, y)
+        del x, y
 
 
 def with_reships(scenario: Scenario, d: OrderDraws, skus: SkuTable, storages: list,
                  streams: Streams) -> OrderDraws:
-    """Append the reships the draws call for, round by round."""
+    """Append the reships the draws call for, round by round (``d`` grows in place)."""
     rows = np.arange(len(d))
     for depth in range(1, scenario.remedies.max_reships + 1):
         parents = rows[needs_reship(scenario, d.parcels.delivery.exception[rows], d.pick_error[rows])]
@@ -165,6 +166,7 @@ def with_reships(scenario: Scenario, d: OrderDraws, skus: SkuTable, storages: li
         new = draw_orders(scenario, sub, d.site[parents], d.distance_km[parents], skus, storages,
                           _Renamed(streams, f".reship{depth}"), parents.astype(np.int64))
         start = len(d)
-        d = _concat(d, new)
+        _extend(d, new)
+        del new
         rows = np.arange(start, len(d))
     return d

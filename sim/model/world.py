@@ -124,17 +124,19 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     errors_made, errors_found = draws.pick.errors_made, draws.pick.errors_found
 
     rec = Recorder(n, int(orders.line_start[-1]))
-    rec.placed_h[:n0] = originals.placed_h
-    rec.due_h[:n0] = _due_h(scenario, originals.placed_h, originals.channel)
+    # (``orders`` grew in place: its first n0 rows are the customers' orders.)
+    placed0, below_moq = orders.placed_h[:n0], orders.below_moq[:n0]
+    rec.placed_h[:n0] = placed0
+    rec.due_h[:n0] = _due_h(scenario, placed0, orders.channel[:n0])
     cancel = rec.cancel_code
     cancel[:n0][pay.failed] = CANCEL_REASONS.index("payment_declined")
-    cancel[:n0][originals.below_moq] = CANCEL_REASONS.index("below_moq")
+    cancel[:n0][below_moq] = CANCEL_REASONS.index("below_moq")
     paid = np.zeros(n, dtype=bool)
     paid[:n0] = cancel[:n0] == 0
     # An order rejected for its quantity never reaches payment; a reship is not paid for.
     attempts = np.zeros(n, dtype=np.int16)
-    attempts[:n0] = np.where(originals.below_moq, 0, pay.attempts)
-    rec.paid_h[:n0][paid[:n0]] = originals.placed_h[paid[:n0]] + pay.delay_h[paid[:n0]]
+    attempts[:n0] = np.where(below_moq, 0, pay.attempts)
+    rec.paid_h[:n0][paid[:n0]] = placed0[paid[:n0]] + pay.delay_h[paid[:n0]]
 
     env = simpy.Environment()
     priority = np.array([c.priority for c in scenario.demand.channels.values()])[orders.channel]
@@ -212,8 +214,9 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         "lines": orders.lines,
         "units": orders.units,
         "payment_attempts": attempts.astype(np.int16),
-        "pick_method": pd.Categorical(np.array(pick_methods)[site.astype(np.int64)],
-                                      categories=sorted(set(pick_methods))),
+        "pick_method": pd.Categorical.from_codes(
+            np.array([sorted(set(pick_methods)).index(m) for m in pick_methods])[site],
+            sorted(set(pick_methods))),
         "service": pd.Categorical.from_codes(parcels.service.astype(np.int64), carrier_names),
         "box": _box_names(scenario, site, parcels.box),
         "no_box": parcels.no_box,
@@ -236,12 +239,6 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         "reship_id": child,
     }
     frame = rec.frame(attrs, replication, list(scenario.returns.reasons))
-    if n > n0:
-        # Reship rows whose original's trouble never came to light in the run were
-        # never orders: leave them out.
-        dormant = (draws.reship_of >= 0) & np.isnan(rec.placed_h)
-        frame = frame[~dormant].reset_index(drop=True)
-        frame.loc[frame["reship_id"].isin(np.flatnonzero(dormant)), "reship_id"] = -1
     result = RunResult(replication=replication, seed=seed, orders=frame, pools=pools, end_h=end_h,
                        tours=rec.tours.frame(sites, replication),
                        label_jobs=_label_jobs(labellers, sites, replication), warnings=warnings)

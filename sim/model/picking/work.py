@@ -139,14 +139,16 @@ class PickArrays:
 
     @classmethod
     def empty(cls, n_orders: int, n_lines: int) -> PickArrays:
+        # Lengths and durations, not clock times: single precision halves their memory.
+        f32 = np.float32
         return cls(
-            line_aisle=np.full(n_lines, -1, dtype=np.int32), line_y=np.zeros(n_lines),
-            line_time_h=np.zeros(n_lines), repick_at_pick_h=np.zeros(n_orders),
-            order_line_time_h=np.zeros(n_orders), order_sort_time_h=np.zeros(n_orders),
-            errors_made=np.zeros(n_orders, dtype=np.int32),
-            errors_found=np.zeros(n_orders, dtype=np.int32),
-            pack_extra_h=np.zeros(n_orders), centroid_x=np.zeros(n_orders),
-            centroid_y=np.zeros(n_orders))
+            line_aisle=np.full(n_lines, -1, dtype=np.int32), line_y=np.zeros(n_lines, f32),
+            line_time_h=np.zeros(n_lines, f32), repick_at_pick_h=np.zeros(n_orders, f32),
+            order_line_time_h=np.zeros(n_orders, f32), order_sort_time_h=np.zeros(n_orders, f32),
+            errors_made=np.zeros(n_orders, dtype=np.int16),
+            errors_found=np.zeros(n_orders, dtype=np.int16),
+            pack_extra_h=np.zeros(n_orders, f32), centroid_x=np.zeros(n_orders, f32),
+            centroid_y=np.zeros(n_orders, f32))
 
 
 def site_storage(cfg: Picking, n_skus: int, popularity: np.ndarray,
