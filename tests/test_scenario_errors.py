@@ -188,3 +188,11 @@ def test_bad_out_folder_is_refused_before_running(tmp_path, capsys):
     lines = _errors(capsys, ["run", str(scenario), "--out", str(out), "-q", "--no-figures"])
     assert "already holds a run" in lines[0]
     assert main(["run", str(scenario), "--out", str(out), "-q", "--no-figures", "--overwrite"]) == 0
+
+
+def test_scenario_error_survives_a_worker_process():
+    import pickle
+
+    err = ScenarioError(["a.yaml:3 x.y: must be >= 0, got -1", "a.yaml:4 z: is required"])
+    back = pickle.loads(pickle.dumps(err))
+    assert back.problems == err.problems and str(back) == str(err)

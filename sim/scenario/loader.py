@@ -30,6 +30,10 @@ class ScenarioError(ValueError):
         self.problems = problems
         super().__init__("\n".join(problems))
 
+    def __reduce__(self):
+        # Raised in a worker process, it must arrive whole in the parent.
+        return (type(self), (self.problems,))
+
 
 # --- YAML with line numbers ---------------------------------------------------------
 
