@@ -166,12 +166,12 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
-    from sim.compare import DEFAULT_KPIS, comparison_table, lead_time_groups
+    from sim.compare import DEFAULT_KPIS, comparison_table, lead_time_groups, run_labels
 
     table = comparison_table(args.runs, tuple(args.kpi) if args.kpi else DEFAULT_KPIS)
     out = Table(title="KPI means (95% CI)")
     out.add_column("KPI", no_wrap=True)
-    runs = list(dict.fromkeys(table["run"]))
+    runs = list(dict.fromkeys(run_labels(args.runs)))
     for run in runs:
         out.add_column(run, justify="right")
     for kpi, rows in table.groupby("kpi", sort=False):

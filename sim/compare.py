@@ -31,16 +31,20 @@ def load_run(folder: str | Path) -> tuple[dict, Path]:
     return json.loads(path.read_text(encoding="utf-8")), Path(folder)
 
 
-def comparison_table(folders: list[str | Path], kpis: tuple[str, ...] = DEFAULT_KPIS) -> pd.DataFrame:
-    """One row per KPI, one column per run: 'mean [low, high]' as numbers in a tidy
-    frame with columns run, kpi, mean, ci95_low, ci95_high."""
-    rows = []
+def run_labels(folders: list[str | Path]) -> list[str]:
+    """A label per run: its scenario's name (with the folder's if names repeat)."""
     summaries = [load_run(folder) for folder in folders]
     names = [summary["scenario"] for summary, _ in summaries]
-    for summary, path in summaries:
-        label = summary["scenario"]
-        if names.count(label) > 1:
-            label = f"{label} ({path.name})"
+    return [name if names.count(name) == 1 else f"{name} ({path.name})"
+            for name, (_, path) in zip(names, summaries, strict=True)]
+
+
+def comparison_table(folders: list[str | Path], kpis: tuple[str, ...] = DEFAULT_KPIS) -> pd.DataFrame:
+    """The KPIs of each run as a tidy frame: run, kpi, mean, ci95_low, ci95_high (a run
+    without a KPI has no row for it)."""
+    rows = []
+    summaries = [load_run(folder) for folder in folders]
+    for label, (summary, _) in zip(run_labels(folders), summaries, strict=True):
         for kpi in kpis:
             entry = summary["kpis"].get(kpi)
             if entry is None:
@@ -58,9 +62,11 @@ def lead_time_groups(folders: list[str | Path]) -> tuple[list, list]:
     for folder in folders:
         summary, path = load_run(folder)
         orders = pd.read_parquet(path / "orders.parquet",
-                                 columns=["placed_h", "paid_h", "packed_h", "status", "lead_time_h"])
+                                 columns=["placed_h", "paid_h", "packed_h", "status", "lead_time_h",
+                                          "reship_of"])
         lo, hi = summary["warmup_days"] * 24, summary["horizon_days"] * 24
-        inside = orders["placed_h"].between(lo, hi, inclusive="left")
+        # Customers' orders only, like the KPIs (a reship is a remedy).
+        inside = orders["placed_h"].between(lo, hi, inclusive="left") & (orders["reship_of"] < 0)
         delivered = inside & (orders["status"] == "delivered")
         lead.append((summary["scenario"], orders.loc[delivered, "lead_time_h"].to_numpy()))
         packed = orders[inside & orders["packed_h"].notna()]

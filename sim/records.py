@@ -92,6 +92,7 @@ class Recorder:
         self.exception = np.zeros(n_orders, dtype=np.int8)  # 0 none, 1 lost, 2 damaged
         self.late_by_carrier = np.zeros(n_orders, dtype=bool)
         self.returned = np.zeros(n_orders, dtype=bool)
+        self.units_returned = np.zeros(n_orders, dtype=np.int32)
         self.return_reason = np.full(n_orders, -1, dtype=np.int16)
         self.picker = np.full(n_orders, -1, dtype=np.int32)
         self.packer = np.full(n_orders, -1, dtype=np.int32)
@@ -142,6 +143,7 @@ class Recorder:
             "on_time": pd.arrays.BooleanArray(delivered & (self.delivered_h <= self.due_h), ~delivered),
             "late_by_carrier": self.late_by_carrier,
             "returned": self.returned,
+            "units_returned": self.units_returned,
             "return_reason": return_reason,
         }
         columns.update({name: getattr(self, name) for name in (

@@ -51,7 +51,8 @@ def _measured_delivered(result: Result) -> np.ndarray:
     lo, hi = window_h(result.scenario)
     df = result.orders
     placed = df["placed_h"].to_numpy()
-    return (placed >= lo) & (placed < hi) & (df["status"] == "delivered").to_numpy()
+    return ((placed >= lo) & (placed < hi) & (df["status"] == "delivered").to_numpy()
+            & (df["reship_of"].to_numpy() < 0))
 
 
 def _lead_times_by(result: Result, by: str) -> list[tuple[str, np.ndarray]]:
@@ -237,7 +238,13 @@ def _picking_figure(result: Result, path: Path) -> Path | None:
         method = result.scenario.warehouses[site].picking.method
         t = tours[(tours["site"] == site) & (tours["end_h"] >= lo) & (tours["end_h"] < hi)]
         ax_d, ax_b, ax_w = axes[row]
-        ax_d.hist(t["distance_m"], bins=40, color="tab:blue")
+        metres = t["distance_m"].to_numpy()
+        metres = metres[~np.isnan(metres)]
+        if len(metres):
+            ax_d.hist(metres, bins=40, color="tab:blue")
+        else:
+            ax_d.text(0.5, 0.5, "no layout:\ntravel is given as a time", ha="center", va="center",
+                      transform=ax_d.transAxes)
         ax_d.set(xlabel="metres walked per tour", ylabel="tours", title=f"{site} ({method}): tour length")
         counts = t["orders"].value_counts().sort_index()
         ax_b.bar(counts.index, counts.to_numpy(), color="tab:green")
@@ -287,7 +294,7 @@ def _csat_figure(result: Result, path: Path) -> Path:
     csat = df["csat"].to_numpy()
     keep = (placed >= lo) & (placed < hi) & ~np.isnan(csat)
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    colours = ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"]
+    colours = ["#b2182b", "#ef8a62", "#bdbdbd", "#67a9cf", "#2166ac"]
     for ax, by in zip(axes[:2], ("channel", "site"), strict=True):
         groups = df[by].to_numpy()[keep]
         names = [str(c) for c in df[by].cat.categories if (groups == c).any()]
@@ -303,7 +310,7 @@ def _csat_figure(result: Result, path: Path) -> Path:
     counts = pd.Series(reasons).value_counts()
     counts = counts[counts.index != ""]
     axes[2].bar(counts.index.astype(str), counts.to_numpy() / max(keep.sum(), 1) * 100, color="tab:red")
-    axes[2].set(ylabel="% of answers", title="Why customers were dissatisfied")
+    axes[2].set(ylabel="% of all survey answers", title="Why customers were dissatisfied")
     axes[2].tick_params(axis="x", rotation=30)
     fig.suptitle(f"{result.scenario.name}: customer satisfaction (orders placed after warm-up)")
     return _save(fig, path)
@@ -316,6 +323,9 @@ def _stock_figure(result: Result, path: Path) -> Path:
     for site, g in levels.groupby("site", sort=False):
         ax.step(g["t_h"] / HOURS_PER_DAY, g["units_on_hand"], where="post", label=str(site), linewidth=1)
     ax.axvspan(0, result.scenario.horizon.warmup_days, color="0.9", zorder=0, label="warm-up")
+    ax.axvline(result.scenario.horizon.days, color="0.5", linestyle="--", linewidth=0.8,
+               label="last arrival (then the run drains)")
+    ax.set_ylim(bottom=0)
     ax.set(xlabel="day", ylabel="units on hand (all SKUs)",
            title=f"{result.scenario.name}: finished-goods stock per site (replication 0)")
     ax.grid(alpha=0.3)

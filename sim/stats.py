@@ -99,11 +99,12 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
         "lead_time_hours_p95": float(q[2]),
         "lead_time_hours_p99": float(q[3]),
         "picking_accuracy_pct": _pct(n_delivered - wrong_item, n_delivered),
-        "return_rate_pct": _pct(units[delivered & _col(df, "returned")].sum(), units[delivered].sum()),
+        "return_rate_pct": _pct(_col(df, "units_returned")[delivered].sum(), units[delivered].sum()),
         "on_time_delivery_pct": _pct(int((delivered & _col(df, "on_time")).sum()), n_delivered),
         "payment_failure_pct": _pct(
             int((placed & _is(df, "cancel_reason", "payment_declined")).sum()), went_to_payment),
-        "pick_wait_hours_mean": _mean((_col(df, "pick_start_h") - paid_h)[placed]),
+        # Time in the pick queue (from release: waves and backorders are release waits).
+        "pick_wait_hours_mean": _mean((_col(df, "pick_start_h") - _col(df, "released_h"))[placed]),
         "pack_wait_hours_mean": _mean((_col(df, "pack_start_h") - picked_h)[placed]),
     }
     picked = placed & ~np.isnan(picked_h)
@@ -161,7 +162,8 @@ def _picking_kpis(df: pd.DataFrame, picked: np.ndarray, shipped: np.ndarray,
     n_picked, n_shipped = int(picked.sum()), int(shipped.sum())
     return {
         f"pick_travel_m_per_order{suffix}": _mean(travel),
-        f"pick_travel_m_per_line{suffix}": float(np.nansum(travel) / lines) if lines else math.nan,
+        f"pick_travel_m_per_line{suffix}":
+            float(np.nansum(travel) / lines) if lines and not np.isnan(travel).all() else math.nan,
         f"pick_errors_found_per_1000_orders{suffix}":
             1000 * _col(df, "pick_errors_found")[picked].sum() / n_picked if n_picked else math.nan,
         f"pick_errors_shipped_per_1000_orders{suffix}":

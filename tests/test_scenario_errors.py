@@ -196,3 +196,17 @@ def test_scenario_error_survives_a_worker_process():
     err = ScenarioError(["a.yaml:3 x.y: must be >= 0, got -1", "a.yaml:4 z: is required"])
     back = pickle.loads(pickle.dumps(err))
     assert back.problems == err.problems and str(back) == str(err)
+
+
+def test_set_on_one_site_leaves_a_yaml_anchor_twin_alone(tmp_path):
+    import copy
+
+    data = copy.deepcopy(TINY)
+    data["warehouses"]["east"]["packing"] = data["warehouses"]["west"]["packing"]  # shared
+    text = yaml.safe_dump(data, sort_keys=False)
+    assert "&id" in text and "*id" in text  # PyYAML wrote an anchor and an alias
+    path = tmp_path / "anchored.yaml"
+    path.write_text(text)
+    s = load_scenario(path, {"warehouses.west.packing.time_per_unit_s": 99})
+    assert s.warehouses["west"].packing.time_per_unit_s.mean == 99
+    assert s.warehouses["east"].packing.time_per_unit_s.mean == 5

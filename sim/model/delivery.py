@@ -115,6 +115,10 @@ class Delivery:
         # Reships: child[order] is the row that reships it (-1: none); on_reship(rows,
         # at_h) releases them when the trouble comes to light: at delivery for a damaged
         # or wrong parcel, ``lost_after_h`` after the expected delivery for a lost one.
+        # Units that come back: the whole order, except for a wrong-item return, which
+        # brings back only the wrong units (``wrong_units``, set by the world).
+        self.units: np.ndarray | None = None
+        self.wrong_units: np.ndarray | None = None
         self.child: np.ndarray | None = None
         self.on_reship = None
         self.lost_after_h = 0.0
@@ -145,8 +149,12 @@ class Delivery:
         rec.returned[orders] = back
         rec.return_reason[orders] = np.where(back, reason, -1)
         rec.returned_h[orders] = np.where(back, delivered + self.returns.delay_h[orders], np.nan)
+        if self.units is not None:
+            units = np.where(reason == 0, self.wrong_units[orders], self.units[orders])
+            rec.units_returned[orders] = np.where(back, units, 0)
         if self.restock is not None:
-            again = back & self.returns.restock[orders]
+            # A wrong item is some other SKU than the order's: it is not restocked here.
+            again = back & self.returns.restock[orders] & (reason != 0)
             self.restock(orders[again], rec.returned_h[orders[again]] + self.returns.inspection_h[orders[again]])
         lag = d.notify_delay_h[orders]
         rec.notify_label_h[orders] = rec.labelled_h[orders] + lag[:, 0]

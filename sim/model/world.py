@@ -121,6 +121,7 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     orders, site, distance_km, parcels = draws.orders, draws.site, draws.distance_km, draws.parcels
     n = len(orders)
     pick_error = draws.pick_error
+    warnings += _no_box_warnings(scenario, site, parcels.no_box, orders)
     errors_made, errors_found = draws.pick.errors_made, draws.pick.errors_found
 
     rec = Recorder(n, int(orders.line_start[-1]))
@@ -146,6 +147,12 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
                        streams.get(f"picking.{name}.tours")) for name in sites]
     site_orders = [np.flatnonzero(site == s) for s in range(len(sites))]
     delivery = Delivery(rec, parcels.delivery, draws.returns, hz.start_weekday)
+    delivery.units = orders.units
+    # A wrong-item return brings back the wrong units: the order's units in proportion
+    # to its uncaught wrong lines (and sort errors), at least one.
+    wrong = (errors_made - errors_found).astype(float)
+    delivery.wrong_units = np.clip(np.ceil(orders.units * wrong / np.maximum(orders.lines, 1)),
+                                   1, orders.units).astype(np.int32)
     stocks = _build_stocks(scenario, env, site, skus, streams)
 
     methods, pools, labellers = [], [], []
@@ -367,6 +374,21 @@ def _unfit_warnings(scenario: Scenario, skus, shown: int = 3) -> list[str]:
                 for sku, reason in unfit[:shown]]
         if len(unfit) > shown:
             out.append(f"... and {len(unfit) - shown} more SKUs that fit no box at site {name!r}")
+    return out
+
+
+def _no_box_warnings(scenario: Scenario, site: np.ndarray, no_box: np.ndarray, orders) -> list[str]:
+    """Orders too big as a whole for every box of their site (packed by hand)."""
+    out = []
+    for s, name in enumerate(scenario.sites):
+        mine = no_box & (site == s)
+        if mine.any():
+            cfg = scenario.warehouses[name].packing.packaging
+            big = cfg.boxes[max(range(len(cfg.boxes)), key=lambda b: cfg.boxes[b].volume_cm3)]
+            out.append(f"{int(mine.sum())} order(s) at site {name!r} fit no box as a whole (largest "
+                       f"box {big.name!r}: {big.length_cm:g} x {big.width_cm:g} x {big.height_cm:g} cm, "
+                       f"max {big.max_weight_kg:g} kg; biggest such order {int(orders.units[mine].max())} "
+                       "units); they are packed by hand and flagged no_box")
     return out
 
 

@@ -79,6 +79,7 @@ def _read_yaml(path: Path) -> tuple[dict, dict[str, str]]:
         line = f":{min(mark.line + 1, last_line)}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError([f"{path}{line}: not valid YAML: {problem}"]) from None
+    data = _unshare(data)
     if not data:
         raise ScenarioError([f"{path}:1: the scenario is empty; expected keys such as name, "
                              "horizon, demand, warehouses and carriers (or extends: parent.yaml)"])
@@ -90,6 +91,17 @@ def _read_yaml(path: Path) -> tuple[dict, dict[str, str]]:
     if problems:
         raise ScenarioError(problems)
     return data, lines
+
+
+def _unshare(node: Any) -> Any:
+    """A copy in which no mapping or list appears twice. YAML anchors (``&x`` / ``*x``)
+    load as one shared object, so a ``--set`` aimed at one site would change every
+    site that reuses the anchor; after this each use is independent."""
+    if isinstance(node, dict):
+        return {k: _unshare(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_unshare(v) for v in node]
+    return node
 
 
 def _deep_merge(base: dict, over: dict) -> dict:

@@ -81,8 +81,8 @@ class PickWork:
     def travel(self, aisle: np.ndarray, y: np.ndarray, layout: Layout | None = None) -> Tour:
         """Travel of one tour through the given locations (hours, metres)."""
         layout = layout or self.layout
-        if layout is None:
-            return Tour(self.cfg.travel_time_s.sample(self.rng, 1)[0] / SECONDS_PER_HOUR, 0.0)
+        if layout is None:  # travel time given directly: no metres to report
+            return Tour(self.cfg.travel_time_s.sample(self.rng, 1)[0] / SECONDS_PER_HOUR, np.nan)
         dist = route_distance(layout, aisle, y, self.cfg.layout.routing)
         return Tour(dist / layout.walk_speed_m_s / SECONDS_PER_HOUR, dist)
 
@@ -100,9 +100,9 @@ class PickWork:
         """Tour time (h) and distance (m) of each order picked alone, all at once."""
         n = len(orders)
         setup = self.cfg.setup_time_s.sample(self.rng, n) / SECONDS_PER_HOUR
-        if self.layout is None:
+        if self.layout is None:  # travel time given directly: no metres to report
             travel_h = self.cfg.travel_time_s.sample(self.rng, n) / SECONDS_PER_HOUR
-            dist = np.zeros(n)
+            dist = np.full(n, np.nan)
         else:
             dist = np.empty(n)
             ls, lay = self.line_start, self.layout
