@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -129,6 +130,20 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _merge_warnings(per_replication: list[list[str]]) -> list[str]:
+    """One line per kind of warning: warnings that differ only in their numbers are
+    reported once (numbers from the first replication that gave it), with a count."""
+    first: dict[str, str] = {}
+    count: dict[str, int] = {}
+    for warnings in per_replication:
+        for w in warnings:
+            key = re.sub(r"\d+(\.\d+)?", "#", w)
+            first.setdefault(key, w)
+            count[key] = count.get(key, 0) + 1
+    return [first[k] + (f" (in {count[k]} replications; numbers from the first)"
+                        if count[k] > 1 else "") for k in first]
+
+
 def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> Result:
     """Assemble replications (in any order) into a :class:`Result`."""
     outputs = sorted(outputs, key=lambda o: o.replication)
@@ -151,7 +166,7 @@ def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
         "horizon_days": scenario.horizon.days,
         "warmup_days": scenario.horizon.warmup_days,
         "kpis": summarise_kpis(kpis),
-        "warnings": list(dict.fromkeys(w for o in outputs for w in o.warnings)),
+        "warnings": _merge_warnings([o.warnings for o in outputs]),
     }
     return Result(scenario=scenario, orders=orders, kpis=kpis, timeseries=timeseries,
                   tours=tours, label_jobs=label_jobs, inventory=inventory,
