@@ -63,10 +63,10 @@ def lead_time_groups(folders: list[str | Path]) -> tuple[list, list]:
         summary, path = load_run(folder)
         orders = pd.read_parquet(path / "orders.parquet",
                                  columns=["placed_h", "paid_h", "packed_h", "status", "lead_time_h",
-                                          "reship_of"])
+                                          "customer_order"])
         lo, hi = summary["warmup_days"] * 24, summary["horizon_days"] * 24
         # Customers' orders only, like the KPIs (a reship is a remedy).
-        inside = orders["placed_h"].between(lo, hi, inclusive="left") & (orders["reship_of"] < 0)
+        inside = orders["placed_h"].between(lo, hi, inclusive="left") & orders["customer_order"]
         delivered = inside & (orders["status"] == "delivered")
         lead.append((summary["scenario"], orders.loc[delivered, "lead_time_h"].to_numpy()))
         packed = orders[inside & orders["packed_h"].notna()]

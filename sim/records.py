@@ -12,7 +12,9 @@ import pandas as pd
 
 # "unplaced": a reship row whose original's trouble had not come to light when the run
 # ended (no order was placed); it is kept so the order table needs no copy.
-STATUSES = ("delivered", "lost", "cancelled", "backordered", "in_progress", "unplaced")
+# "rerouted": an order served from another site, by its alternative row.
+STATUSES = ("delivered", "lost", "cancelled", "backordered", "in_progress", "unplaced",
+            "rerouted")
 CANCEL_REASONS = ("", "payment_declined", "below_moq", "backorder_timeout")
 
 # Timestamps every order carries, in the order the steps happen.
@@ -110,6 +112,8 @@ class Recorder:
         self.backordered_h = np.full(n_orders, np.nan)  # waited for stock from ...
         self.backorder_filled_h = np.full(n_orders, np.nan)  # ... until
         self.restocked_h = np.full(n_orders, np.nan)  # its returned units back in stock
+        self.customer_order = np.zeros(n_orders, dtype=bool)  # counts as a customer's order
+        self.rerouted_to = np.full(n_orders, -1, dtype=np.int64)  # its other-site row
         self.pick_travel_m = np.full(n_orders, np.nan)  # its share of tour metres
         self.tours = TourLog(capacity=max(n_lines, n_orders))
 
@@ -122,6 +126,7 @@ class Recorder:
         waiting = ~np.isnan(self.backordered_h) & np.isnan(self.backorder_filled_h)
         status[waiting] = STATUSES.index("backordered")
         status[np.isnan(self.placed_h)] = STATUSES.index("unplaced")
+        status[self.rerouted_to >= 0] = STATUSES.index("rerouted")
         status[cancel > 0] = STATUSES.index("cancelled")
         status[self.exception == 1] = STATUSES.index("lost")
         status[~np.isnan(self.delivered_h)] = STATUSES.index("delivered")
@@ -149,7 +154,8 @@ class Recorder:
         columns.update({name: getattr(self, name) for name in (
             "picker", "packer", "released_h", "tour_id", "wave_id", "batch_size", "zones_touched",
             "packer_done_h", "notify_label_h", "notify_pickup_h", "notify_delivered_h",
-            "pick_travel_m", "backordered_h", "backorder_filled_h", "restocked_h")})
+            "pick_travel_m", "backordered_h", "backorder_filled_h", "restocked_h",
+            "customer_order", "rerouted_to")})
         # One construction, no column added afterwards (each would copy), and the
         # recorder's arrays become the frame's without a second copy.
         return pd.DataFrame(columns, copy=False)

@@ -52,7 +52,7 @@ def _measured_delivered(result: Result) -> np.ndarray:
     df = result.orders
     placed = df["placed_h"].to_numpy()
     return ((placed >= lo) & (placed < hi) & (df["status"] == "delivered").to_numpy()
-            & (df["reship_of"].to_numpy() < 0))
+            & df["customer_order"].to_numpy())
 
 
 def _lead_times_by(result: Result, by: str) -> list[tuple[str, np.ndarray]]:

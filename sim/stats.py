@@ -72,9 +72,10 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
     df = result.orders
     lo, hi = window_h(scenario)
     placed_h = _col(df, "placed_h")
-    # Customers' orders only: a reship is a remedy, counted apart.
-    original = _col(df, "reship_of") < 0
-    placed = (placed_h >= lo) & (placed_h < hi) & original
+    # Customers' orders only: a reship is a remedy, counted apart; a rerouted order
+    # counts once, as the row that served it.
+    customer = _col(df, "customer_order")
+    placed = (placed_h >= lo) & (placed_h < hi) & customer
     delivered = placed & _is(df, "status", "delivered")
     shipped_h = _col(df, "shipped_h")
     units = _col(df, "units")
@@ -113,7 +114,7 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
     k.update(_parcel_kpis(result, placed, shipped, lo, hi))
     k["orders_backordered"] = int((placed & _is(df, "status", "backordered")).sum())
     k.update(_aftersales_kpis(df, placed))
-    k.update(_reship_kpis(df, placed, (placed_h >= lo) & (placed_h < hi) & ~original))
+    k.update(_reship_kpis(df, placed, (placed_h >= lo) & (placed_h < hi) & (_col(df, "reship_of") >= 0)))
     if len(result.inventory):
         k.update(_stock_kpis(df, placed))
         k.update(result.extra_kpis)
@@ -260,11 +261,13 @@ def _stock_kpis(df: pd.DataFrame, placed: np.ndarray) -> dict[str, float]:
     stock allocation (paid)."""
     allocated = placed & ~np.isnan(_col(df, "paid_h"))
     backordered = allocated & ~np.isnan(_col(df, "backordered_h"))
+    rerouted = allocated & (_col(df, "alternative_of") >= 0)
     n = int(allocated.sum())
     wait = (_col(df, "backorder_filled_h") - _col(df, "backordered_h"))[backordered]
     wait = wait[~np.isnan(wait)]
     return {
-        "fill_rate_pct": _pct(n - int(backordered.sum()), n),
+        "fill_rate_pct": _pct(n - int(backordered.sum()) - int(rerouted.sum()), n),
+        "rerouted_pct": _pct(int(rerouted.sum()), n),
         "backorder_rate_pct": _pct(int(backordered.sum()), n),
         "backorder_wait_hours_mean": float(wait.mean()) if len(wait) else math.nan,
         "backorder_wait_hours_p90": float(np.percentile(wait, 90)) if len(wait) else math.nan,

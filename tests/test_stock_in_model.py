@@ -143,3 +143,34 @@ def test_return_rate_follows_channel_and_category():
     assert rate == pytest.approx(0.25, abs=4 * np.sqrt(0.25 * 0.75 / len(web)))
     with pytest.raises(sim.ScenarioError, match="unknown category"):
         validate_data(tiny_data({"returns.category_multiplier": {"shoes": 2}}))
+
+
+def test_other_site_fallback_ships_from_the_other_coast():
+    d = tiny_data({"catalogue.skus": 20, "horizon.days": 8, "horizon.drain_days": 20,
+                   "demand.channels.web.regions": {"CA": 1.0},
+                   "demand.channels.wholesale.regions": {"CA": 1.0}})
+    d["inventory"] = inventory(initial_units=30, fallback="other_site",
+                               replenishment={"policy": "RQ", "reorder_point": 2, "order_quantity": 6,
+                                              "supplier_lead_time_days": 5})
+    result = sim.run(validate_data(d), seed=8)
+    o, k = result.orders, result.summary["kpis"]
+    rerouted = o[o["status"] == "rerouted"]
+    assert len(rerouted) > 10 and (rerouted["site"] == "west").all()
+    served = o.set_index("order_id").loc[rerouted["rerouted_to"]]
+    assert (served["site"] == "east").all() and served["customer_order"].all()
+    assert (served["alternative_of"].to_numpy() == rerouted["order_id"].to_numpy()).all()
+    assert (served["placed_h"].to_numpy() == rerouted["placed_h"].to_numpy()).all()
+    assert (served["lines"].to_numpy() == rerouted["lines"].to_numpy()).all()
+    assert not rerouted["customer_order"].any()
+    # Every customer order counted once: rerouted ones by the row that served them.
+    assert k["rerouted_pct"]["mean"] > 0
+    total = k["fill_rate_pct"]["mean"] + k["backorder_rate_pct"]["mean"] + k["rerouted_pct"]["mean"]
+    assert total == pytest.approx(100)
+    placed = o[(o["placed_h"] >= 24) & (o["placed_h"] < 8 * 24) & o["customer_order"]]
+    assert k["orders_placed"]["mean"] == len(placed)
+    # The statement still balances with the other site's units.
+    released = o[o["released_h"].notna()]
+    assert result.inventory["shipped_units"].sum() == int(released["units"].sum())
+    # Without the fallback nobody is rerouted.
+    d["inventory"]["fallback"] = "backorder"
+    assert not (sim.run(validate_data(d), seed=8).orders["status"] == "rerouted").any()

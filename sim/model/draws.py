@@ -53,7 +53,8 @@ class OrderDraws:
     pack_h: np.ndarray
     label_h: np.ndarray
     returns: ReturnDraws
-    reship_of: np.ndarray  # the order a row reships (-1: an original order)
+    reship_of: np.ndarray  # the order a row reships (-1: none)
+    alt_of: np.ndarray  # the order a row is the other-site alternative of (-1: none)
 
     def __len__(self) -> int:
         return len(self.orders)
@@ -91,7 +92,8 @@ def return_prob(scenario: Scenario, orders: Orders, skus: SkuTable) -> np.ndarra
 
 
 def draw_orders(scenario: Scenario, orders: Orders, site: np.ndarray, distance_km: np.ndarray,
-                skus: SkuTable, storages: list, streams, reship_of: np.ndarray) -> OrderDraws:
+                skus: SkuTable, storages: list, streams, reship_of: np.ndarray,
+                alt_of: np.ndarray | None = None) -> OrderDraws:
     """Every draw for ``orders`` (all of one round)."""
     n = len(orders)
     parcels = build_parcels(scenario, orders, site, distance_km, skus, streams)
@@ -114,7 +116,10 @@ def draw_orders(scenario: Scenario, orders: Orders, site: np.ndarray, distance_k
     pack_h, label_h = pack_h.astype(np.float32), label_h.astype(np.float32)
     returns = draw_returns(scenario.returns, pick_error, parcels.delivery.exception == DAMAGED,
                            return_prob(scenario, orders, skus), streams.get("returns"))
-    return OrderDraws(orders, site, distance_km, parcels, pick, pack_h, label_h, returns, reship_of)
+    if alt_of is None:
+        alt_of = np.full(n, -1, dtype=np.int64)
+    return OrderDraws(orders, site, distance_km, parcels, pick, pack_h, label_h, returns,
+                      reship_of, alt_of)
 
 
 def needs_reship(scenario: Scenario, exception: np.ndarray, pick_error: np.ndarray) -> np.ndarray:
@@ -154,6 +159,20 @@ def _extend(a, b) -> None:
         del x, y
 
 
+def with_alternatives(scenario: Scenario, d: OrderDraws, skus: SkuTable, storages: list,
+                      streams: Streams, site: np.ndarray, distance_km: np.ndarray) -> OrderDraws:
+    """With ``inventory.fallback: other_site``, append for every order a dormant
+    alternative row at ``site`` (the next nearest site, ``distance_km`` away), drawn
+    like any order from streams of its own (``.alt``): used only if the order's
+    nearest site lacks a line and the alternative has them all (``d`` grows in place)."""
+    rows = np.arange(len(d))
+    sub = _orders_subset(d.orders, rows)
+    new = draw_orders(scenario, sub, site, distance_km, skus, storages, _Renamed(streams, ".alt"),
+                      np.full(len(rows), -1, dtype=np.int64), rows.astype(np.int64))
+    _extend(d, new)
+    return d
+
+
 def with_reships(scenario: Scenario, d: OrderDraws, skus: SkuTable, storages: list,
                  streams: Streams) -> OrderDraws:
     """Append the reships the draws call for, round by round (``d`` grows in place)."""
@@ -164,7 +183,8 @@ def with_reships(scenario: Scenario, d: OrderDraws, skus: SkuTable, storages: li
             break
         sub = _orders_subset(d.orders, parents)
         new = draw_orders(scenario, sub, d.site[parents], d.distance_km[parents], skus, storages,
-                          _Renamed(streams, f".reship{depth}"), parents.astype(np.int64))
+                          _Renamed(streams, f".reship{depth}"), parents.astype(np.int64),
+                          np.full(len(parents), -1, dtype=np.int64))
         start = len(d)
         _extend(d, new)
         del new

@@ -40,3 +40,12 @@ def route(scenario: Scenario, region: np.ndarray) -> tuple[np.ndarray, np.ndarra
     site = per_region[region]
     dist = region_site_distance_km(scenario)[region, site]
     return site, dist
+
+
+def next_nearest(scenario: Scenario, region: np.ndarray, site: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(site index, distance km) of the nearest site other than ``site`` for orders from
+    ``region`` (the other-coast fallback)."""
+    dist = region_site_distance_km(scenario)[region].copy()
+    dist[np.arange(len(region)), site] = np.inf
+    other = np.argmin(dist, axis=1).astype(np.int16)
+    return other, dist[np.arange(len(region)), other]

@@ -29,7 +29,7 @@ from sim.model.aftersales import DISSATISFACTION_REASONS, REMEDIES, aftersales
 from sim.model.allocation import Allocator
 from sim.model.catalogue import draw_catalogue
 from sim.model.delivery import Delivery
-from sim.model.draws import draw_orders, with_reships
+from sim.model.draws import draw_orders, with_alternatives, with_reships
 from sim.model.inventory import stock_from_config
 from sim.model.packing import BulkLabeller, PackStation
 from sim.model.picking.methods import PickContext, build_method
@@ -117,6 +117,9 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
                 for name in sites]
     draws = draw_orders(scenario, originals, site0, distance0, skus, storages, streams,
                         np.full(n0, -1, dtype=np.int64))
+    if scenario.inventory is not None and scenario.inventory.fallback == "other_site" and len(sites) > 1:
+        alt_site, alt_km = routing.next_nearest(scenario, originals.region, site0)
+        draws = with_alternatives(scenario, draws, skus, storages, streams, alt_site, alt_km)
     draws = with_reships(scenario, draws, skus, storages, streams)
     orders, site, distance_km, parcels = draws.orders, draws.site, draws.distance_km, draws.parcels
     n = len(orders)
@@ -127,6 +130,7 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     rec = Recorder(n, int(orders.line_start[-1]))
     # (``orders`` grew in place: its first n0 rows are the customers' orders.)
     placed0, below_moq = orders.placed_h[:n0], orders.below_moq[:n0]
+    rec.customer_order[:n0] = True
     rec.placed_h[:n0] = placed0
     rec.due_h[:n0] = _due_h(scenario, placed0, orders.channel[:n0])
     cancel = rec.cancel_code
@@ -191,8 +195,11 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     enqueue = [m.enqueue for m in methods]
     release = enqueue
     if stocks:
+        alternative = np.full(n, -1, dtype=np.int64)
+        alt_rows = np.flatnonzero(draws.alt_of >= 0)
+        alternative[draws.alt_of[alt_rows]] = alt_rows
         allocator = Allocator(env, rec, scenario.inventory, stocks, site, orders.line_start,
-                              orders.line_sku, orders.line_units, enqueue)
+                              orders.line_sku, orders.line_units, enqueue, alternative)
         release = [allocator.release] * len(sites)
         delivery.restock = allocator.restock
         window = [h * HOURS_PER_DAY for h in (hz.warmup_days, hz.days)]
@@ -244,6 +251,7 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
                                                          DISSATISFACTION_REASONS),
         "reship_of": draws.reship_of,
         "reship_id": child,
+        "alternative_of": draws.alt_of,
     }
     frame = rec.frame(attrs, replication, list(scenario.returns.reasons))
     result = RunResult(replication=replication, seed=seed, orders=frame, pools=pools, end_h=end_h,

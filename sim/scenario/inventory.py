@@ -83,18 +83,18 @@ class InventoryConfig(Model):
     Start stock per SKU per site: ``initial_days_of_cover`` times that SKU's expected
     daily demand at that site, rounded up, or ``initial_units`` of every SKU (give one).
 
-    An order is served from its site's stock when every line is on hand; otherwise
-    (``fallback: backorder``) it waits at that site, first come first served, for the
-    supplier: ``wait`` for all its lines, or ``cancel_after`` at most
-    ``cancel_after_days`` (then it is cancelled). Shipping from the other coast,
-    splitting an order across sites, and shipping what is available first are not
-    modelled yet.
+    An order is served from its nearest site's stock when every line is on hand;
+    otherwise, with ``fallback: other_site``, from the next nearest site if that one has
+    every line; failing that (or with ``fallback: backorder``) it waits at its nearest
+    site, first come first served, for the supplier: ``wait`` for all its lines, or
+    ``cancel_after`` at most ``cancel_after_days`` (then it is cancelled). Splitting an
+    order across sites and shipping what is available first are not modelled yet.
     """
 
     initial_days_of_cover: float | None = Field(default=None, ge=0)
     initial_units: int | None = Field(default=None, ge=0)
     replenishment: Replenishment
-    fallback: Literal["backorder"] = "backorder"
+    fallback: Literal["backorder", "other_site"] = "backorder"
     backorder: Literal["wait", "cancel_after"] = "wait"
     cancel_after_days: float | None = Field(default=None, gt=0)
 
