@@ -207,31 +207,12 @@ def _s_shape(layout, groups, aisles):
 
 def _midpoint_parts(layout, ys):
     """(front turn y', back turn y') of an intermediate aisle under midpoint."""
-    mid = layout.traversal_length_m / 2.0
-    front = 0.0
-    back = layout.traversal_length_m
-    for v in ys:
-        if v <= mid:
-            if v > front:
-                front = v
-        elif v < back:
-            back = v
-    return front, back
+    return _block_parts("midpoint", 0.0, layout.traversal_length_m, ys)
 
 
 def _largest_gap_parts(layout, ys):
     """(front turn y', back turn y') of an intermediate aisle under largest gap."""
-    s = sorted(ys)
-    la = layout.traversal_length_m
-    best = s[0]  # gap between front cross aisle and first pick: all from back
-    front, back = 0.0, s[0]
-    for lo, hi in pairwise(s):
-        if hi - lo > best:
-            best = hi - lo
-            front, back = lo, hi
-    if la - s[-1] > best:  # gap behind the last pick: all from front
-        front, back = s[-1], la
-    return front, back
+    return _block_parts("largest_gap", 0.0, layout.traversal_length_m, ys)
 
 
 def _split_policy(layout, groups, aisles, parts):
