@@ -147,6 +147,7 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
             k[f"utilization_{role}_{site}"] = busy / staffed if staffed else math.nan
         k.update(_picking_kpis(df, picked & at_site, shipped & at_site, f"_{site}"))
         k[f"release_wait_hours_mean_{site}"] = _mean((released_h - paid_h)[placed & at_site])
+    k.update(_cost_kpis(result, scenario, df, pools, placed, lo, hi))
     staffed = sum(overlap_hours(d, lo, hi) for roles in pools.values() for d in roles.get("pickers", []))
     lines = t_lines[t_ended].sum()
     worked = (t_end[t_ended] - t_start[t_ended]).sum()
@@ -223,6 +224,30 @@ def _aftersales_kpis(df: pd.DataFrame, placed: np.ndarray) -> dict[str, float]:
     for i, name in enumerate(DISSATISFACTION_REASONS[1:], start=1):
         out[f"dissatisfied_pct_{name}"] = _pct(int((reason == i).sum()), int(answered.sum()))
     return out
+
+
+def _cost_kpis(result: RunResult, scenario: Scenario, df: pd.DataFrame, pools: dict,
+               placed: np.ndarray, lo: float, hi: float) -> dict[str, float]:
+    """What fulfilling an order costs: labour (on-duty hours inside the window at each
+    pool's hourly cost, per order shipped inside it) plus packaging, carrier charge and
+    remedies (per order placed in the window)."""
+    labour = 0.0
+    for site, roles in pools.items():
+        staff = scenario.warehouses[site].staff
+        rate = {"pickers": staff.picker_hourly_cost, "packers": staff.packer_hourly_cost}
+        for role, duty in roles.items():
+            labour += rate[role] * sum(overlap_hours(d, lo, hi) for d in duty)
+    shipped_h = _col(df, "shipped_h")
+    n_shipped = int(((shipped_h >= lo) & (shipped_h < hi) & _col(df, "customer_order")).sum())
+    per_order = 0.0
+    labour_per_order = labour / n_shipped if n_shipped else math.nan
+    n = int(placed.sum())
+    for col in ("packaging_cost", "shipping_cost", "remedy_cost"):
+        per_order += float(np.nansum(_col(df, col)[placed])) / n if n else math.nan
+    return {
+        "labour_cost_per_order": labour_per_order,
+        "cost_per_order": labour_per_order + per_order,
+    }
 
 
 def _reship_kpis(df: pd.DataFrame, placed: np.ndarray, reships: np.ndarray) -> dict[str, float]:

@@ -115,3 +115,20 @@ def test_reship_chains_stop_at_max_reships():
     assert (o.loc[o["order_id"].isin(reships["reship_of"]), "reship_of"] < 0).all()  # depth 1 only
     lost_reships = reships[(reships["status"] == "lost")]
     assert (lost_reships["remedy"] == "refund").all() and len(lost_reships) > 0
+
+
+def test_cost_per_order_adds_labour_packaging_shipping_and_remedies():
+    d = tiny_data({"warehouses.west.staff.picker_hourly_cost": 30, "warehouses.west.staff.packer_hourly_cost": 20,
+                   "warehouses.east.staff.picker_hourly_cost": 30, "warehouses.east.staff.packer_hourly_cost": 20})
+    result = sim.run(validate_data(d), seed=9)
+    k = {name: v["mean"] for name, v in result.summary["kpis"].items()}
+    # East has 3 pickers and 2 packers around the clock; west 2 + 1 on its shifts.
+    assert k["labour_cost_per_order"] > 0
+    assert k["cost_per_order"] == pytest.approx(k["labour_cost_per_order"] + k["remedy_cost_per_order"])
+    free = sim.run(validate_data(tiny_data()), seed=9).summary["kpis"]
+    assert free["labour_cost_per_order"]["mean"] == 0
+    # Twice the wage, twice the labour cost per order (same run otherwise).
+    d2 = tiny_data({f"warehouses.{s}.staff.{r}_hourly_cost": 2 * c for s in ("west", "east")
+                    for r, c in (("picker", 30), ("packer", 20))})
+    k2 = sim.run(validate_data(d2), seed=9).summary["kpis"]
+    assert k2["labour_cost_per_order"]["mean"] == pytest.approx(2 * k["labour_cost_per_order"])

@@ -175,6 +175,9 @@ class Staff(Model):
     shifts: dict[str, Shift] = Field(default_factory=dict)
     pickers: HeadCount = Field(default=1)
     packers: HeadCount = Field(default=1)
+    # Loaded labour cost per on-duty hour (currency units), for the cost KPIs.
+    picker_hourly_cost: float = Field(default=0.0, ge=0)
+    packer_hourly_cost: float = Field(default=0.0, ge=0)
 
     @field_validator("pickers", "packers")
     @classmethod
