@@ -174,3 +174,17 @@ def test_other_site_fallback_ships_from_the_other_coast():
     # Without the fallback nobody is rerouted.
     d["inventory"]["fallback"] = "backorder"
     assert not (sim.run(validate_data(d), seed=8).orders["status"] == "rerouted").any()
+
+
+def test_ss_with_order_up_to_days_sets_a_level_per_sku():
+    s = scenario(initial_days_of_cover=3, initial_units=None,
+                 replenishment={"policy": "sS", "reorder_point": "auto", "order_up_to_days": 7,
+                                "supplier_lead_time_days": 2})
+    r = run_replication(s, 0, 9)
+    st = r.inventory
+    assert (st["receipts_units"] > 0).all()
+    for _, row in st.iterrows():
+        assert row["beginning_units"] + row["receipts_units"] + row["returned_units"] - row["shipped_units"] == row["ending_units"]
+    with pytest.raises(sim.ScenarioError, match="give exactly one"):
+        scenario(replenishment={"policy": "sS", "reorder_point": 2, "order_up_to": 10,
+                                "order_up_to_days": 7, "supplier_lead_time_days": 2})

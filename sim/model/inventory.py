@@ -468,7 +468,7 @@ def stock_from_config(env: simpy.Environment, rng: np.random.Generator, cfg: Inv
     if rep.reorder_point == "auto":
         s = np.ceil(reorder_point(mean_daily, sd_daily, lead.mean, rep.service_z,
                                   dist_sd(lead)) - 1e-9).astype(np.int64)
-        if rep.policy == "sS" and (s >= rep.order_up_to).any():
+        if rep.policy == "sS" and rep.order_up_to is not None and (s >= rep.order_up_to).any():
             i = int(np.argmax(s))
             raise ValueError(
                 f"inventory.replenishment.order_up_to: must be above every automatic "
@@ -479,6 +479,9 @@ def stock_from_config(env: simpy.Environment, rng: np.random.Generator, cfg: Inv
     q = rep.order_quantity
     if rep.policy == "RQ" and rep.order_quantity_days is not None:
         q = np.maximum(1, np.ceil(rep.order_quantity_days * mean_daily - 1e-9)).astype(np.int64)
+    big_s = rep.order_up_to
+    if rep.policy == "sS" and rep.order_up_to_days is not None:
+        big_s = np.asarray(s) + np.maximum(1, np.ceil(rep.order_up_to_days * mean_daily - 1e-9)).astype(np.int64)
     return Stock(env, rng, start, policy=rep.policy, reorder_point=s,
-                 order_up_to=rep.order_up_to, order_quantity=q,
+                 order_up_to=big_s, order_quantity=q,
                  lead_time_days=lead, name=name)

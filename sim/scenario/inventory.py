@@ -37,6 +37,9 @@ class Replenishment(Model):
     reorder_point: int | Literal["auto"] = Field(
         description="s (sS) or R (RQ), units; 'auto': the reorder-point formula")
     order_up_to: int | None = Field(default=None, ge=1, description="S, units (sS only)")
+    # S per SKU and site as its reorder point plus this many days of its expected
+    # demand (rounded up): one S cannot suit both the best seller and the long tail.
+    order_up_to_days: float | None = Field(default=None, gt=0, description="S - s, days of demand (sS)")
     order_quantity: int | None = Field(default=None, ge=1, description="Q, units (RQ only)")
     # Q per SKU and site as days of its expected demand (rounded up, at least 1): with
     # a skewed catalogue one Q cannot suit both the best seller and the long tail.
@@ -56,13 +59,15 @@ class Replenishment(Model):
     @model_validator(mode="after")
     def _policy_fields(self) -> Replenishment:
         if self.policy == "sS":
-            if self.order_up_to is None:
+            if (self.order_up_to is None) == (self.order_up_to_days is None):
                 raise ValueError("order_up_to: is required for policy 'sS' (the level S "
-                                 "to order up to, units)")
+                                 "to order up to, units), or order_up_to_days instead "
+                                 "(give exactly one)")
             if self.order_quantity is not None or self.order_quantity_days is not None:
                 raise ValueError("order_quantity: is only used by policy 'RQ'; policy 'sS' "
                                  "orders up to order_up_to")
-            if self.reorder_point != "auto" and self.reorder_point >= self.order_up_to:
+            if (self.order_up_to is not None and self.reorder_point != "auto"
+                    and self.reorder_point >= self.order_up_to):
                 raise ValueError(
                     f"reorder_point: must be < order_up_to ({self.order_up_to}), "
                     f"got {self.reorder_point}")
@@ -71,7 +76,7 @@ class Replenishment(Model):
                 raise ValueError("order_quantity: policy 'RQ' needs exactly one of "
                                  "order_quantity (units) or order_quantity_days (days of "
                                  "each SKU's demand)")
-            if self.order_up_to is not None:
+            if self.order_up_to is not None or self.order_up_to_days is not None:
                 raise ValueError("order_up_to: is only used by policy 'sS'; policy 'RQ' "
                                  "orders multiples of order_quantity")
         return self
