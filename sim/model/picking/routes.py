@@ -335,21 +335,9 @@ def _columns(layout: Layout, groups: dict):
 
 
 def _vcosts(ys, la):
-    """Cost of each in-aisle configuration (inf where not applicable), plus split point."""
-    if ys is None:  # virtual depot column: no aisle
-        return (0.0, _INF, _INF, _INF, _INF, _INF), None
-    if not ys:
-        return (0.0, la, 2.0 * la, _INF, _INF, _INF), None
-    split = _INF
-    split_at = None
-    if len(ys) > 1:
-        gap = -1.0
-        for j in range(len(ys) - 1):
-            g = ys[j + 1] - ys[j]
-            if g > gap:
-                gap, split_at = g, j
-        split = 2.0 * (la - gap)
-    return (_INF, la, 2.0 * la, split, 2.0 * ys[-1], 2.0 * (la - ys[0])), split_at
+    """Cost of each in-aisle configuration (inf where not applicable), plus split point:
+    the one-block aisle is the sub-aisle from the front (0) to the back (``la``)."""
+    return _sub_vcosts(ys, 0.0, la)
 
 
 def _optimal(layout: Layout, groups: dict, want_path: bool = False):
