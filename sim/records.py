@@ -114,6 +114,7 @@ class Recorder:
         self.restocked_h = np.full(n_orders, np.nan)  # its returned units back in stock
         self.customer_order = np.zeros(n_orders, dtype=bool)  # counts as a customer's order
         self.rerouted_to = np.full(n_orders, -1, dtype=np.int64)  # its other-site row
+        self.part_of = np.full(n_orders, -1, dtype=np.int64)  # the order it is a part of
         self.pick_travel_m = np.full(n_orders, np.nan)  # its share of tour metres
         self.tours = TourLog(capacity=max(n_lines, n_orders))
 
@@ -129,23 +130,29 @@ class Recorder:
         status[self.rerouted_to >= 0] = STATUSES.index("rerouted")
         status[cancel > 0] = STATUSES.index("cancelled")
         status[self.exception == 1] = STATUSES.index("lost")
-        status[~np.isnan(self.delivered_h)] = STATUSES.index("delivered")
+        # An order shipped in parts is delivered when its last part is.
+        order_delivered_h = self.delivered_h.copy()
+        parts = np.flatnonzero(self.part_of >= 0)
+        with np.errstate(invalid="ignore"):  # NaN wins: a part not delivered yet
+            np.maximum.at(order_delivered_h, self.part_of[parts], self.delivered_h[parts])
+        status[~np.isnan(order_delivered_h)] = STATUSES.index("delivered")
         exception = pd.Categorical.from_codes(self.exception, ["", "lost", "damaged", "address_problem"])
         # Code 0 is "" (not returned), like cancel_reason and exception.
         reasons = ["", "wrong_item", "damaged", *return_reasons]
         return_reason = pd.Categorical.from_codes(self.return_reason.astype(np.int64) + 1, reasons)
-        delivered = ~np.isnan(self.delivered_h)
+        delivered = ~np.isnan(order_delivered_h)
         columns = {
             "replication": np.full(n, replication, dtype=np.int32),
             "order_id": np.arange(n, dtype=np.int64),
             **attrs,
             **{col: getattr(self, col) for col in TIME_COLUMNS},
             "due_h": self.due_h,
-            "lead_time_h": self.delivered_h - self.placed_h,
+            "order_delivered_h": order_delivered_h,
+            "lead_time_h": order_delivered_h - self.placed_h,
             "status": pd.Categorical.from_codes(status, STATUSES),
             "cancel_reason": pd.Categorical.from_codes(cancel.astype(np.int8), CANCEL_REASONS),
             "exception": exception,
-            "on_time": pd.arrays.BooleanArray(delivered & (self.delivered_h <= self.due_h), ~delivered),
+            "on_time": pd.arrays.BooleanArray(delivered & (order_delivered_h <= self.due_h), ~delivered),
             "late_by_carrier": self.late_by_carrier,
             "returned": self.returned,
             "units_returned": self.units_returned,
@@ -155,7 +162,7 @@ class Recorder:
             "picker", "packer", "released_h", "tour_id", "wave_id", "batch_size", "zones_touched",
             "packer_done_h", "notify_label_h", "notify_pickup_h", "notify_delivered_h",
             "pick_travel_m", "backordered_h", "backorder_filled_h", "restocked_h",
-            "customer_order", "rerouted_to")})
+            "customer_order", "rerouted_to", "part_of")})
         # One construction, no column added afterwards (each would copy), and the
         # recorder's arrays become the frame's without a second copy.
         return pd.DataFrame(columns, copy=False)

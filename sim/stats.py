@@ -76,6 +76,10 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
     # counts once, as the row that served it.
     customer = _col(df, "customer_order")
     placed = (placed_h >= lo) & (placed_h < hi) & customer
+    # An order shipped in parts (split, ship_available) has further rows, part_of it:
+    # per-parcel, per-unit and per-job KPIs count them with their order.
+    part_of = _col(df, "part_of")
+    shipments = placed | ((part_of >= 0) & placed[np.maximum(part_of, 0)])
     delivered = placed & _is(df, "status", "delivered")
     shipped_h = _col(df, "shipped_h")
     units = _col(df, "units")
@@ -85,6 +89,7 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
     wrong_item = int((delivered & _is(df, "return_reason", "wrong_item")).sum())
     went_to_payment = int((placed & ~_is(df, "cancel_reason", "below_moq")).sum())
     paid_h, picked_h = _col(df, "paid_h"), _col(df, "picked_h")
+    parcels_delivered = shipments & ~np.isnan(_col(df, "delivered_h"))
     k: dict[str, float] = {
         "orders_placed": int(placed.sum()),
         "orders_cancelled": int((placed & _is(df, "status", "cancelled")).sum()),
@@ -100,23 +105,24 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
         "lead_time_hours_p95": float(q[2]),
         "lead_time_hours_p99": float(q[3]),
         "picking_accuracy_pct": _pct(n_delivered - wrong_item, n_delivered),
-        "return_rate_pct": _pct(_col(df, "units_returned")[delivered].sum(), units[delivered].sum()),
+        "return_rate_pct": _pct(_col(df, "units_returned")[parcels_delivered].sum(),
+                                units[parcels_delivered].sum()),
         "on_time_delivery_pct": _pct(int((delivered & _col(df, "on_time")).sum()), n_delivered),
         "payment_failure_pct": _pct(
             int((placed & _is(df, "cancel_reason", "payment_declined")).sum()), went_to_payment),
         # Time in the pick queue (from release: waves and backorders are release waits).
-        "pick_wait_hours_mean": _mean((_col(df, "pick_start_h") - _col(df, "released_h"))[placed]),
-        "pack_wait_hours_mean": _mean((_col(df, "pack_start_h") - picked_h)[placed]),
+        "pick_wait_hours_mean": _mean((_col(df, "pick_start_h") - _col(df, "released_h"))[shipments]),
+        "pack_wait_hours_mean": _mean((_col(df, "pack_start_h") - picked_h)[shipments]),
     }
-    picked = placed & ~np.isnan(picked_h)
-    shipped = placed & ~np.isnan(shipped_h)
+    picked = shipments & ~np.isnan(picked_h)
+    shipped = shipments & ~np.isnan(shipped_h)
     k.update(_picking_kpis(df, picked, shipped, ""))
-    k.update(_parcel_kpis(result, placed, shipped, lo, hi))
+    k.update(_parcel_kpis(result, shipments, shipped, placed & ~np.isnan(shipped_h), lo, hi))
     k["orders_backordered"] = int((placed & _is(df, "status", "backordered")).sum())
     k.update(_aftersales_kpis(df, placed))
     k.update(_reship_kpis(df, placed, (placed_h >= lo) & (placed_h < hi) & (_col(df, "reship_of") >= 0)))
     if len(result.inventory):
-        k.update(_stock_kpis(df, placed))
+        k.update(_stock_kpis(df, placed, part_of))
         k.update(result.extra_kpis)
     tours = result.tours
     t_start, t_end = _col(tours, "start_h"), _col(tours, "end_h")
@@ -146,8 +152,8 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
                     busy += _busy_hours(jobs["start_h"].to_numpy()[mine], jobs["end_h"].to_numpy()[mine], lo, hi)
             k[f"utilization_{role}_{site}"] = busy / staffed if staffed else math.nan
         k.update(_picking_kpis(df, picked & at_site, shipped & at_site, f"_{site}"))
-        k[f"release_wait_hours_mean_{site}"] = _mean((released_h - paid_h)[placed & at_site])
-    k.update(_cost_kpis(result, scenario, df, pools, placed, lo, hi))
+        k[f"release_wait_hours_mean_{site}"] = _mean((released_h - paid_h)[shipments & at_site])
+    k.update(_cost_kpis(result, scenario, df, pools, placed, shipments, lo, hi))
     staffed = sum(overlap_hours(d, lo, hi) for roles in pools.values() for d in roles.get("pickers", []))
     lines = t_lines[t_ended].sum()
     worked = (t_end[t_ended] - t_start[t_ended]).sum()
@@ -173,12 +179,23 @@ def _picking_kpis(df: pd.DataFrame, picked: np.ndarray, shipped: np.ndarray,
     }
 
 
+def _per_order(x: np.ndarray, parcels: np.ndarray, orders: np.ndarray) -> float:
+    """A parcel cost per order: its total over the ``parcels`` (row mask) per order of
+    ``orders`` (row mask) where it is modelled (not NaN); NaN where it never is. Orders
+    shipped whole: the mean over the orders."""
+    vals = x[parcels]
+    n = int((orders & ~np.isnan(x)).sum())
+    return float(np.nansum(vals) / n) if n and not np.isnan(vals).all() else math.nan
+
+
 def _parcel_kpis(result: RunResult, placed: np.ndarray, shipped: np.ndarray,
-                 lo: float, hi: float) -> dict[str, float]:
-    """Packing, label, cost and delivery-exception KPIs (orders placed in the window;
-    label labour: work done inside the window per order labelled inside it)."""
+                 orders_shipped: np.ndarray, lo: float, hi: float) -> dict[str, float]:
+    """Packing, label, cost and delivery-exception KPIs (parcels of the orders placed in
+    the window, ``shipped``: those that left; costs per order of ``orders_shipped``;
+    label labour: work done inside the window per parcel labelled inside it)."""
     df = result.orders
     n_shipped = int(shipped.sum())
+    n_orders = int(orders_shipped.sum())
     labelled_h, packed_h = _col(df, "labelled_h"), _col(df, "packed_h")
     labelled_inside = (labelled_h >= lo) & (labelled_h < hi)
     # One by one, a label is the end of the packer's job; in bulk, the print jobs.
@@ -191,11 +208,11 @@ def _parcel_kpis(result: RunResult, placed: np.ndarray, shipped: np.ndarray,
         label_h += float((jobs["end_h"].to_numpy() - starts)[inside].sum())
     n_labelled = int(labelled_inside.sum())
     out = {
-        "packaging_cost_per_order": _mean(_col(df, "packaging_cost")[shipped]),
-        "shipping_cost_per_order": _mean(_col(df, "shipping_cost")[shipped]),
+        "packaging_cost_per_order": _per_order(_col(df, "packaging_cost"), shipped, orders_shipped),
+        "shipping_cost_per_order": _per_order(_col(df, "shipping_cost"), shipped, orders_shipped),
         "box_fill_pct_mean": 100 * _mean(_col(df, "box_fill")[shipped]),
         "no_box_per_1000_orders":
-            1000 * _col(df, "no_box")[shipped].sum() / n_shipped if n_shipped else math.nan,
+            1000 * _col(df, "no_box")[shipped].sum() / n_orders if n_orders else math.nan,
         "label_wait_hours_mean": _mean((labelled_h - packed_h)[placed]),
         "label_labour_hours_per_1000_orders": 1000 * label_h / n_labelled if n_labelled else math.nan,
     }
@@ -227,10 +244,10 @@ def _aftersales_kpis(df: pd.DataFrame, placed: np.ndarray) -> dict[str, float]:
 
 
 def _cost_kpis(result: RunResult, scenario: Scenario, df: pd.DataFrame, pools: dict,
-               placed: np.ndarray, lo: float, hi: float) -> dict[str, float]:
+               placed: np.ndarray, shipments: np.ndarray, lo: float, hi: float) -> dict[str, float]:
     """What fulfilling an order costs: labour (on-duty hours inside the window at each
     pool's hourly cost, per order shipped inside it) plus packaging, carrier charge and
-    remedies (per order placed in the window)."""
+    remedies (of every parcel, per order placed in the window)."""
     labour = 0.0
     for site, roles in pools.items():
         staff = scenario.warehouses[site].staff
@@ -243,7 +260,7 @@ def _cost_kpis(result: RunResult, scenario: Scenario, df: pd.DataFrame, pools: d
     labour_per_order = labour / n_shipped if n_shipped else math.nan
     n = int(placed.sum())
     for col in ("packaging_cost", "shipping_cost", "remedy_cost"):
-        per_order += float(np.nansum(_col(df, col)[placed])) / n if n else math.nan
+        per_order += float(np.nansum(_col(df, col)[shipments])) / n if n else math.nan
     return {
         "labour_cost_per_order": labour_per_order,
         "cost_per_order": labour_per_order + per_order,
@@ -281,18 +298,23 @@ def _reship_kpis(df: pd.DataFrame, placed: np.ndarray, reships: np.ndarray) -> d
     }
 
 
-def _stock_kpis(df: pd.DataFrame, placed: np.ndarray) -> dict[str, float]:
+def _stock_kpis(df: pd.DataFrame, placed: np.ndarray, part_of: np.ndarray) -> dict[str, float]:
     """Fill rate and backorders, over the orders placed in the window that reached
-    stock allocation (paid)."""
+    stock allocation (paid). Filled: shipped whole from its nearest site's stock at
+    once (not backordered, rerouted or split)."""
     allocated = placed & ~np.isnan(_col(df, "paid_h"))
     backordered = allocated & ~np.isnan(_col(df, "backordered_h"))
     rerouted = allocated & (_col(df, "alternative_of") >= 0)
+    in_parts = np.zeros(len(part_of), dtype=bool)
+    in_parts[part_of[part_of >= 0]] = True
+    in_parts &= allocated
     n = int(allocated.sum())
     wait = (_col(df, "backorder_filled_h") - _col(df, "backordered_h"))[backordered]
     wait = wait[~np.isnan(wait)]
     return {
-        "fill_rate_pct": _pct(n - int(backordered.sum()) - int(rerouted.sum()), n),
+        "fill_rate_pct": _pct(int((allocated & ~backordered & ~rerouted & ~in_parts).sum()), n),
         "rerouted_pct": _pct(int(rerouted.sum()), n),
+        "shipped_in_parts_pct": _pct(int(in_parts.sum()), n),
         "backorder_rate_pct": _pct(int(backordered.sum()), n),
         "backorder_wait_hours_mean": float(wait.mean()) if len(wait) else math.nan,
         "backorder_wait_hours_p90": float(np.percentile(wait, 90)) if len(wait) else math.nan,

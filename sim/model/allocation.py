@@ -1,14 +1,23 @@
 """Allocation: a paid order takes its units from its site's stock, or waits for them.
 
 When every line is on hand the units are taken and the order goes to picking at once
-(filled from stock on the first attempt). Otherwise, with ``fallback: other_site``, its
-alternative row at the next nearest site takes over if that site has every line (the
-order is then ``rerouted``; its alternative becomes the customer's order). Otherwise it
-is backordered at its site: it
-waits, first come first served, until the supplier's deliveries cover all its lines
-(:class:`sim.model.inventory.Stock` keeps the queue), and then goes to picking; with
+(filled from stock on the first attempt). Otherwise the ``fallback`` is tried:
+
+- ``other_site``: its alternative row at the next nearest site takes over if that site
+  has every line (the order is then ``rerouted``; its alternative becomes the
+  customer's order);
+- ``split``: the same, and else, if the nearest site has some of the units and the next
+  nearest site all the others, each ships what it has: the order's own row carries the
+  first part, its alternative row the second (``part_of`` the order).
+
+An order the fallback cannot serve is backordered at its site: it waits, first come
+first served, until the supplier's deliveries cover all its units
+(:class:`sim.model.inventory.Stock` keeps the queue), and then goes to picking. With
 ``backorder: cancel_after`` it is cancelled if still waiting after
-``cancel_after_days``. Returned units that pass inspection go back on the shelf.
+``cancel_after_days``; with ``ship_available`` the units on hand ship at once and only
+the rest waits, carried by the order's rest row (``part_of`` the order). A part's
+contents are set by :class:`sim.model.parts.Parts`. Returned units that pass inspection
+go back on the shelf.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import simpy
 
 from sim.calendar import HOURS_PER_DAY
 from sim.model.inventory import Stock
+from sim.model.parts import Parts
 from sim.records import CANCEL_REASONS, Recorder
 from sim.scenario.inventory import InventoryConfig
 
@@ -30,12 +40,15 @@ class Allocator:
     def __init__(self, env: simpy.Environment, rec: Recorder, cfg: InventoryConfig,
                  stocks: list[Stock], site: np.ndarray, line_start: np.ndarray,
                  line_sku: np.ndarray, line_units: np.ndarray,
-                 enqueue: list[Callable[[int], None]], alternative: np.ndarray) -> None:
+                 enqueue: list[Callable[[int], None]], alternative: np.ndarray,
+                 rest: np.ndarray | None = None, parts: Parts | None = None) -> None:
         self.env, self.rec, self.cfg = env, rec, cfg
         self.stocks, self.site = stocks, site
         self.line_start, self.line_sku, self.line_units = line_start, line_sku, line_units
         self.enqueue = enqueue
         self.alternative = alternative  # per order: its other-site row (-1: none)
+        self.rest = rest  # per order: its rest row for ship_available (-1: none)
+        self.parts = parts  # sets a part's contents (split, ship_available)
 
     def _lines(self, order: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = self.line_start[order], self.line_start[order + 1]
@@ -50,9 +63,22 @@ class Allocator:
             self.enqueue[s](order)
             return
         alt = int(self.alternative[order])
-        if alt >= 0 and self.stocks[int(self.site[alt])].can_fill(skus, qty):
-            self._reroute(order, alt, skus, qty)
-            return
+        if alt >= 0:
+            other = self.stocks[int(self.site[alt])]
+            if other.can_fill(skus, qty):
+                self._reroute(order, alt, skus, qty)
+                return
+            if self.cfg.fallback == "split":
+                here = stock.available(skus, qty)
+                if here.any() and other.can_fill(skus, qty - here):
+                    self._split(order, alt, skus, here, qty - here)
+                    return
+        rest = -1 if self.rest is None else int(self.rest[order])
+        if rest >= 0:
+            here = stock.available(skus, qty)
+            if here.any():
+                self._ship_available(order, rest, skus, here, qty - here)
+                return
         self.rec.backordered_h[order] = self.env.now
         stock.backorder(order, skus, qty, self._filled)
         if self.cfg.backorder == "cancel_after":
@@ -68,6 +94,43 @@ class Allocator:
         rec.placed_h[alt], rec.paid_h[alt], rec.due_h[alt] = (
             rec.placed_h[order], rec.paid_h[order], rec.due_h[order])
         self.enqueue[int(self.site[alt])](alt)
+
+    def _start_part(self, order: int, part: int, first: np.ndarray, second: np.ndarray) -> None:
+        """``order`` ships ``first`` (units per line) and ``part`` the ``second``."""
+        rec = self.rec
+        self.parts.set_contents(order, first)
+        self.parts.set_contents(part, second)
+        rec.part_of[part] = order
+        rec.placed_h[part], rec.paid_h[part], rec.due_h[part] = (
+            rec.placed_h[order], rec.paid_h[order], rec.due_h[order])
+
+    def _split(self, order: int, alt: int, skus: np.ndarray, here: np.ndarray,
+               there: np.ndarray) -> None:
+        """Ship what the nearest site has now, and the rest from the alternative's site."""
+        s, t = int(self.site[order]), int(self.site[alt])
+        skus = skus.copy()  # a view of the order's lines, which set_contents rewrites
+        self.stocks[s].take(skus, here)
+        self.stocks[t].take(skus, there)
+        self._start_part(order, alt, here, there)
+        self.enqueue[s](order)
+        self.enqueue[t](alt)
+
+    def _ship_available(self, order: int, rest: int, skus: np.ndarray, here: np.ndarray,
+                        later: np.ndarray) -> None:
+        """Ship the units on hand now; the rest row waits for the others."""
+        s = int(self.site[order])
+        stock = self.stocks[s]
+        skus = skus.copy()  # a view of the order's lines, which set_contents rewrites
+        stock.take(skus, here)
+        self._start_part(order, rest, here, later)
+        self.rec.backordered_h[order] = self.rec.backordered_h[rest] = self.env.now
+        self.enqueue[s](order)
+        stock.backorder(rest, skus, later, self._rest_filled)
+
+    def _rest_filled(self, rest: int) -> None:
+        rec = self.rec
+        rec.backorder_filled_h[rest] = rec.backorder_filled_h[rec.part_of[rest]] = self.env.now
+        self.enqueue[int(self.site[rest])](rest)
 
     def _filled(self, order: int) -> None:
         self.rec.backorder_filled_h[order] = self.env.now

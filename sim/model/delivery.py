@@ -102,6 +102,15 @@ def draw_returns(cfg: Returns, pick_error: np.ndarray, damaged: np.ndarray,
     return ReturnDraws(reason, delay_h, restock, inspection_h)
 
 
+def wrong_units(units: np.ndarray, lines: np.ndarray, errors_made: np.ndarray,
+                errors_found: np.ndarray) -> np.ndarray:
+    """Units a wrong-item return brings back: the order's units in proportion to its
+    uncaught wrong lines (and sort errors), at least one, at most all."""
+    wrong = (np.asarray(errors_made) - np.asarray(errors_found)).astype(float)
+    units = np.asarray(units)
+    return np.clip(np.ceil(units * wrong / np.maximum(lines, 1)), 1, units).astype(np.int32)
+
+
 class Delivery:
     """Turns a pick-up (a batch of orders and a time) into delivery and return records."""
 

@@ -55,6 +55,7 @@ class OrderDraws:
     returns: ReturnDraws
     reship_of: np.ndarray  # the order a row reships (-1: none)
     alt_of: np.ndarray  # the order a row is the other-site alternative of (-1: none)
+    rest_of: np.ndarray  # the order whose backordered rest a row may carry (-1: none)
 
     def __len__(self) -> int:
         return len(self.orders)
@@ -93,10 +94,12 @@ def return_prob(scenario: Scenario, orders: Orders, skus: SkuTable) -> np.ndarra
 
 def draw_orders(scenario: Scenario, orders: Orders, site: np.ndarray, distance_km: np.ndarray,
                 skus: SkuTable, storages: list, streams, reship_of: np.ndarray,
-                alt_of: np.ndarray | None = None) -> OrderDraws:
-    """Every draw for ``orders`` (all of one round)."""
+                alt_of: np.ndarray | None = None, rest_of: np.ndarray | None = None,
+                service: np.ndarray | None = None) -> OrderDraws:
+    """Every draw for ``orders`` (all of one round; ``service``: see
+    :func:`sim.model.parcel.build_parcels`)."""
     n = len(orders)
-    parcels = build_parcels(scenario, orders, site, distance_km, skus, streams)
+    parcels = build_parcels(scenario, orders, site, distance_km, skus, streams, service)
     pick = PickArrays.empty(n, int(orders.line_start[-1]))
     pack_h, label_h = np.zeros(n), np.zeros(n)
     for s, name in enumerate(scenario.sites):
@@ -116,10 +119,10 @@ def draw_orders(scenario: Scenario, orders: Orders, site: np.ndarray, distance_k
     pack_h, label_h = pack_h.astype(np.float32), label_h.astype(np.float32)
     returns = draw_returns(scenario.returns, pick_error, parcels.delivery.exception == DAMAGED,
                            return_prob(scenario, orders, skus), streams.get("returns"))
-    if alt_of is None:
-        alt_of = np.full(n, -1, dtype=np.int64)
+    none = np.full(n, -1, dtype=np.int64)
     return OrderDraws(orders, site, distance_km, parcels, pick, pack_h, label_h, returns,
-                      reship_of, alt_of)
+                      reship_of, none if alt_of is None else alt_of,
+                      none if rest_of is None else rest_of)
 
 
 def needs_reship(scenario: Scenario, exception: np.ndarray, pick_error: np.ndarray) -> np.ndarray:
@@ -173,6 +176,22 @@ def with_alternatives(scenario: Scenario, d: OrderDraws, skus: SkuTable, storage
     return d
 
 
+def with_rests(scenario: Scenario, d: OrderDraws, skus: SkuTable, storages: list,
+               streams: Streams, n_orders: int) -> OrderDraws:
+    """With ``inventory.backorder: ship_available``, append for each of the first
+    ``n_orders`` rows (the customers' orders) a dormant row at the same site for the
+    rest of the order, should it ship in two parts (streams ``.rest``; ``d`` grows in
+    place). It holds a copy of all the order's lines until the split says which it
+    carries (:mod:`sim.model.parts`)."""
+    rows = np.arange(n_orders)
+    sub = _orders_subset(d.orders, rows)
+    none = np.full(len(rows), -1, dtype=np.int64)
+    new = draw_orders(scenario, sub, d.site[rows], d.distance_km[rows], skus, storages,
+                      _Renamed(streams, ".rest"), none, none, rows.astype(np.int64))
+    _extend(d, new)
+    return d
+
+
 def with_reships(scenario: Scenario, d: OrderDraws, skus: SkuTable, storages: list,
                  streams: Streams) -> OrderDraws:
     """Append the reships the draws call for, round by round (``d`` grows in place)."""
@@ -183,8 +202,7 @@ def with_reships(scenario: Scenario, d: OrderDraws, skus: SkuTable, storages: li
             break
         sub = _orders_subset(d.orders, parents)
         new = draw_orders(scenario, sub, d.site[parents], d.distance_km[parents], skus, storages,
-                          _Renamed(streams, f".reship{depth}"), parents.astype(np.int64),
-                          np.full(len(parents), -1, dtype=np.int64))
+                          _Renamed(streams, f".reship{depth}"), parents.astype(np.int64))
         start = len(d)
         _extend(d, new)
         del new

@@ -62,10 +62,14 @@ def choose_services(scenario: Scenario, orders: Orders, site: np.ndarray,
 
 
 def build_parcels(scenario: Scenario, orders: Orders, site: np.ndarray, distance_km: np.ndarray,
-                  skus: SkuTable, streams: Streams) -> Parcels:
+                  skus: SkuTable, streams: Streams, service: np.ndarray | None = None) -> Parcels:
+    """The parcel of each order: its service (chosen here unless ``service`` is given:
+    a part of an order keeps the service chosen for the whole), box, weights, costs and
+    delivery fate."""
     n = len(orders)
     carriers = list(scenario.carriers.values())
-    service = choose_services(scenario, orders, site, streams)
+    if service is None:
+        service = choose_services(scenario, orders, site, streams)
     volume, weight, _longest, fragile = packaging.order_totals(
         orders.line_start, orders.line_sku, orders.line_units, skus.volume_cm3, skus.weight_kg,
         skus.longest_cm, skus.fragile)

@@ -28,10 +28,11 @@ from sim.model import demand, packaging, payment, routing
 from sim.model.aftersales import DISSATISFACTION_REASONS, REMEDIES, aftersales
 from sim.model.allocation import Allocator
 from sim.model.catalogue import draw_catalogue
-from sim.model.delivery import Delivery
-from sim.model.draws import draw_orders, with_alternatives, with_reships
+from sim.model.delivery import Delivery, wrong_units
+from sim.model.draws import draw_orders, with_alternatives, with_reships, with_rests
 from sim.model.inventory import stock_from_config
 from sim.model.packing import BulkLabeller, PackStation
+from sim.model.parts import Parts
 from sim.model.picking.methods import PickContext, build_method
 from sim.model.picking.work import site_storage, site_work
 from sim.model.queues import make_queue
@@ -117,9 +118,11 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
                 for name in sites]
     draws = draw_orders(scenario, originals, site0, distance0, skus, storages, streams,
                         np.full(n0, -1, dtype=np.int64))
-    if scenario.inventory is not None and scenario.inventory.fallback == "other_site" and len(sites) > 1:
+    if scenario.inventory is not None and scenario.inventory.fallback != "backorder" and len(sites) > 1:
         alt_site, alt_km = routing.next_nearest(scenario, originals.region, site0)
         draws = with_alternatives(scenario, draws, skus, storages, streams, alt_site, alt_km)
+    if scenario.inventory is not None and scenario.inventory.backorder == "ship_available":
+        draws = with_rests(scenario, draws, skus, storages, streams, n0)
     draws = with_reships(scenario, draws, skus, storages, streams)
     orders, site, distance_km, parcels = draws.orders, draws.site, draws.distance_km, draws.parcels
     n = len(orders)
@@ -147,16 +150,13 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     priority = np.array([c.priority for c in scenario.demand.channels.values()])[orders.channel]
     priority[draws.reship_of >= 0] = REMEDY_PRIORITY
     pack_h, label_h = draws.pack_h, draws.label_h
+    line_end = orders.line_start[1:].copy()  # a part of an order picks fewer lines
     works = [site_work(scenario.warehouses[name].picking, draws.pick, orders.line_start,
-                       streams.get(f"picking.{name}.tours")) for name in sites]
+                       streams.get(f"picking.{name}.tours"), line_end) for name in sites]
     site_orders = [np.flatnonzero(site == s) for s in range(len(sites))]
     delivery = Delivery(rec, parcels.delivery, draws.returns, hz.start_weekday)
     delivery.units = orders.units
-    # A wrong-item return brings back the wrong units: the order's units in proportion
-    # to its uncaught wrong lines (and sort errors), at least one.
-    wrong = (errors_made - errors_found).astype(float)
-    delivery.wrong_units = np.clip(np.ceil(orders.units * wrong / np.maximum(orders.lines, 1)),
-                                   1, orders.units).astype(np.int32)
+    delivery.wrong_units = wrong_units(orders.units, orders.lines, errors_made, errors_found)
     stocks = _build_stocks(scenario, env, site, skus, streams)
 
     methods, pools, labellers = [], [], []
@@ -198,8 +198,19 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         alternative = np.full(n, -1, dtype=np.int64)
         alt_rows = np.flatnonzero(draws.alt_of >= 0)
         alternative[draws.alt_of[alt_rows]] = alt_rows
+        rest = np.full(n, -1, dtype=np.int64)
+        rest_rows = np.flatnonzero(draws.rest_of >= 0)
+        rest[draws.rest_of[rest_rows]] = rest_rows
+        parts = None
+        if scenario.inventory.fallback == "split" or len(rest_rows):
+            child = np.full(n, -1, dtype=np.int64)
+            child[draws.reship_of[draws.reship_of >= 0]] = np.flatnonzero(draws.reship_of >= 0)
+            parts = Parts(scenario, draws, skus, storages, streams, line_end, child)
+            parts.refresh = [m.refresh for m in methods]
+            parts.wrong_units = delivery.wrong_units
         allocator = Allocator(env, rec, scenario.inventory, stocks, site, orders.line_start,
-                              orders.line_sku, orders.line_units, enqueue, alternative)
+                              orders.line_sku, orders.line_units, enqueue, alternative,
+                              rest, parts)
         release = [allocator.release] * len(sites)
         delivery.restock = allocator.restock
         window = [h * HOURS_PER_DAY for h in (hz.warmup_days, hz.days)]
@@ -252,6 +263,7 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         "reship_of": draws.reship_of,
         "reship_id": child,
         "alternative_of": draws.alt_of,
+        "rest_of": draws.rest_of,
     }
     frame = rec.frame(attrs, replication, list(scenario.returns.reasons))
     result = RunResult(replication=replication, seed=seed, orders=frame, pools=pools, end_h=end_h,

@@ -88,19 +88,26 @@ class InventoryConfig(Model):
     Start stock per SKU per site: ``initial_days_of_cover`` times that SKU's expected
     daily demand at that site, rounded up, or ``initial_units`` of every SKU (give one).
 
-    An order is served from its nearest site's stock when every line is on hand;
-    otherwise, with ``fallback: other_site``, from the next nearest site if that one has
-    every line; failing that (or with ``fallback: backorder``) it waits at its nearest
-    site, first come first served, for the supplier: ``wait`` for all its lines, or
-    ``cancel_after`` at most ``cancel_after_days`` (then it is cancelled). Splitting an
-    order across sites and shipping what is available first are not modelled yet.
+    An order is served from its nearest site's stock when every line is on hand.
+    Otherwise ``fallback`` says what is tried next:
+
+    - ``backorder``: nothing; the order is backordered at its nearest site;
+    - ``other_site``: the next nearest site ships the whole order if it has every line;
+    - ``split``: like ``other_site``, and else the nearest site ships the units it has
+      and the next nearest site the rest, in two parcels, if it has all of the rest.
+
+    An order the fallback cannot serve is backordered at its nearest site, where it
+    waits, first come first served, for the supplier, by the ``backorder`` policy:
+    ``wait`` for all its units; ``cancel_after`` at most ``cancel_after_days`` (then it
+    is cancelled); ``ship_available``: the units on hand ship now and the rest, as a
+    second parcel, when all of it has come in (if nothing is on hand, it waits whole).
     """
 
     initial_days_of_cover: float | None = Field(default=None, ge=0)
     initial_units: int | None = Field(default=None, ge=0)
     replenishment: Replenishment
-    fallback: Literal["backorder", "other_site"] = "backorder"
-    backorder: Literal["wait", "cancel_after"] = "wait"
+    fallback: Literal["backorder", "other_site", "split"] = "backorder"
+    backorder: Literal["wait", "cancel_after", "ship_available"] = "wait"
     cancel_after_days: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")

@@ -1,7 +1,8 @@
 """Picking methods as strategies: single-order, batch, zone and wave picking.
 
 A method owns the site's pick queue(s). The release process hands it paid orders with
-``enqueue(order)``; it tells the world which queues its pickers pull from
+``enqueue(order)`` (after ``refresh(order)`` if the order's lines changed since the
+method was built: a part of an order shipped in parts); it tells the world which queues its pickers pull from
 (``stations()``: one per zone, or one for the whole site) and what a picker does with
 what it pulls (``serve``, a SimPy generator). When an order's picking is complete the
 method calls ``done(order)`` (from :class:`PickContext`), which moves it to packing.
@@ -78,7 +79,13 @@ class SingleOrderPicking:
         self.dist_m = np.zeros(n)
         self.tour_h[orders_of_site], self.dist_m[orders_of_site] = (
             ctx.work.single_order_tours(orders_of_site))
-        self.lines = np.diff(ctx.work.line_start).astype(np.int32)
+        self.lines = (ctx.work.line_end - ctx.work.line_start[:-1]).astype(np.int32)
+
+    def refresh(self, order: int) -> None:
+        """Recompute the order's tour after its lines changed."""
+        o = np.array([order])
+        self.tour_h[o], self.dist_m[o] = self.ctx.work.single_order_tours(o)
+        self.lines[order] = self.ctx.work.n_lines(order)
 
     def enqueue(self, order: int) -> None:
         self.ctx.rec.released_h[order] = self.ctx.env.now
@@ -162,6 +169,7 @@ class BatchPicking:
             size, capacity = np.maximum(1, -(-units // cfg.units_per_tote)), cfg.max_totes
         else:
             size, capacity = None, cfg.max_orders
+        self.size = size
         cart = _Cart(size, ctx.work, cfg.proximity_window)
         choose = cart.fcfs if cfg.rule == "fcfs" or ctx.work.layout is None else cart.nearest
         max_wait_h = 0.0 if release_immediately else cfg.max_wait_min / 60.0
@@ -170,6 +178,12 @@ class BatchPicking:
     def enqueue(self, order: int) -> None:
         self.ctx.rec.released_h[order] = self.ctx.env.now
         self.queue.put(order)
+
+    def refresh(self, order: int) -> None:
+        """Re-size the order's totes after its units changed (the queue and the cart
+        read the same array)."""
+        if self.size is not None:
+            self.size[order] = max(1, -(-int(self.ctx.units[order]) // self.cfg.units_per_tote))
 
     def enqueue_many(self, orders: list[int]) -> None:
         self.ctx.rec.released_h[orders] = self.ctx.env.now
@@ -183,8 +197,7 @@ class BatchPicking:
         start = ctx.env.now
         tour = work.tour(batch, sort=self.cfg.sort == "while_pick")
         yield ctx.env.timeout(tour.time_h)
-        ls = work.line_start
-        lines = [int(ls[o + 1] - ls[o]) for o in batch]
+        lines = [work.n_lines(o) for o in batch]
         total = sum(lines)
         tid = ctx.rec.tours.add(ctx.site, -1, worker, start, ctx.env.now, len(batch), total,
                                 tour.distance_m)
@@ -213,13 +226,19 @@ class ZonePicking:
         self.queues = [make_queue(ctx.env, zone_priority) for _ in range(self.n_zones)]
         self.parts_left: dict[int, int] = {}
         self.zones_of: dict[int, list[int]] = {}
-        ls = work.line_start
-        line_zone = work.line_aisle // self.aisles_per_zone
+        self.line_zone = work.line_aisle // self.aisles_per_zone
+        ls, le = work.line_start, work.line_end
         for o in orders_of_site.tolist():
-            self.zones_of[o] = sorted(set(line_zone[ls[o]:ls[o + 1]].tolist()))
-        self.line_zone = line_zone
+            self.zones_of[o] = sorted(set(self.line_zone[ls[o]:le[o]].tolist()))
         self.pass_h = cfg.pass_time_s.sample(work.rng, len(orders_of_site)) / SECONDS_PER_HOUR
         self.pass_index = {o: i for i, o in enumerate(orders_of_site.tolist())}
+
+    def refresh(self, order: int) -> None:
+        """The zones the order's lines are in (again, after its lines changed)."""
+        w = self.ctx.work
+        sl = slice(w.line_start[order], w.line_end[order])
+        self.line_zone[sl] = w.line_aisle[sl] // self.aisles_per_zone
+        self.zones_of[order] = sorted(set(self.line_zone[sl].tolist()))
 
     def enqueue(self, order: int) -> None:
         self.ctx.rec.released_h[order] = self.ctx.env.now
@@ -242,8 +261,7 @@ class ZonePicking:
         start = ctx.env.now
         if math.isnan(ctx.rec.pick_start_h[order]):
             ctx.rec.pick_start_h[order] = start
-        ls = work.line_start
-        sl = slice(ls[order], ls[order + 1])
+        sl = slice(work.line_start[order], work.line_end[order])
         mine = self.line_zone[sl] == zone
         aisle = work.line_aisle[sl][mine] - zone * self.aisles_per_zone
         travel = work.travel(aisle, work.line_y[sl][mine], self.zone_layout)
@@ -296,6 +314,9 @@ class WavePicking:
 
     def stations(self) -> list[Station]:
         return self.inner.stations()
+
+    def refresh(self, order: int) -> None:
+        self.inner.refresh(order)
 
     def _picked(self, order: int) -> None:
         self.outstanding -= 1

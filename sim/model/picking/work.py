@@ -68,14 +68,21 @@ class PickWork:
     pack_extra_h: np.ndarray  # scan at pack + re-picks found at pack
     centroid_x: np.ndarray
     centroid_y: np.ndarray
+    # Per order: the end of its lines to pick. Usually line_start[o + 1]; a part of an
+    # order shipped in parts carries only its first lines (sim.model.parts).
+    line_end: np.ndarray
+
+    def n_lines(self, order: int) -> int:
+        """Lines this order picks."""
+        return int(self.line_end[order] - self.line_start[order])
 
     def lines_of(self, orders: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(aisle, y) of every line of ``orders``."""
-        ls = self.line_start
+        ls, le = self.line_start, self.line_end
         if len(orders) == 1:
-            a, b = ls[orders[0]], ls[orders[0] + 1]
+            a, b = ls[orders[0]], le[orders[0]]
             return self.line_aisle[a:b], self.line_y[a:b]
-        idx = np.concatenate([np.arange(ls[o], ls[o + 1]) for o in orders])
+        idx = np.concatenate([np.arange(ls[o], le[o]) for o in orders])
         return self.line_aisle[idx], self.line_y[idx]
 
     def travel(self, aisle: np.ndarray, y: np.ndarray, layout: Layout | None = None) -> Tour:
@@ -105,8 +112,8 @@ class PickWork:
             dist = np.full(n, np.nan)
         else:
             dist = np.empty(n)
-            ls, lay = self.line_start, self.layout
-            lines = ls[orders + 1] - ls[orders]
+            ls, le, lay = self.line_start, self.line_end, self.layout
+            lines = le[orders] - ls[orders]
             one = lines == 1
             # A one-line tour is out and back to one location under every policy.
             first = ls[orders[one]]
@@ -114,8 +121,8 @@ class PickWork:
             policy = self.cfg.layout.routing
             for i in np.flatnonzero(~one):
                 o = orders[i]
-                dist[i] = route_distance(lay, self.line_aisle[ls[o]:ls[o + 1]],
-                                         self.line_y[ls[o]:ls[o + 1]], policy)
+                dist[i] = route_distance(lay, self.line_aisle[ls[o]:le[o]],
+                                         self.line_y[ls[o]:le[o]], policy)
             travel_h = dist / lay.walk_speed_m_s / SECONDS_PER_HOUR
         return setup + travel_h + self.order_line_time_h[orders], dist
 
@@ -222,8 +229,9 @@ def build_pick_work(cfg: Picking, orders_of_site: np.ndarray, line_start: np.nda
 
 
 def site_work(cfg: Picking, a: PickArrays, line_start: np.ndarray,
-              rng: np.random.Generator) -> PickWork:
-    """A site's :class:`PickWork` over already drawn arrays (shared by every site)."""
+              rng: np.random.Generator, line_end: np.ndarray | None = None) -> PickWork:
+    """A site's :class:`PickWork` over already drawn arrays (shared by every site).
+    ``line_end``: per order, the end of its lines to pick (default: all its lines)."""
     return PickWork(
         cfg=cfg, rng=rng, layout=build_layout(cfg.layout) if cfg.layout is not None else None,
         line_start=line_start,
@@ -232,4 +240,5 @@ def site_work(cfg: Picking, a: PickArrays, line_start: np.ndarray,
         order_sort_time_h=a.order_sort_time_h, errors_made=a.errors_made,
         errors_found=a.errors_found, pack_extra_h=a.pack_extra_h,
         centroid_x=a.centroid_x, centroid_y=a.centroid_y,
+        line_end=line_start[1:] if line_end is None else line_end,
     )
