@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from sim.model.world import run_replication
 from sim.records import STATUSES, TIME_COLUMNS
+from sim.scenario.inventory import InventoryConfig
 
 from .conftest import tiny
 
@@ -31,7 +32,9 @@ def check_invariants(df):
         assert (~np.isnan(times[later, i - 1])).all(), f"{STEPS[i]} without {STEPS[i - 1]}"
     status = df["status"].astype(str)
     cancelled = status == "cancelled"
-    assert df.loc[cancelled, "paid_h"].isna().all()
+    timed_out = df["cancel_reason"] == "backorder_timeout"  # paid, then waited too long
+    assert df.loc[cancelled & ~timed_out, "paid_h"].isna().all()
+    assert df.loc[timed_out, "paid_h"].notna().all() and df.loc[timed_out, "released_h"].isna().all()
     assert (df.loc[cancelled, "cancel_reason"].astype(str) != "").all()
     assert (df.loc[~cancelled, "cancel_reason"].astype(str) == "").all()
     delivered = status == "delivered"
@@ -41,7 +44,15 @@ def check_invariants(df):
     assert df.loc[lost, "shipped_h"].notna().all() and df.loc[lost, "delivered_h"].isna().all()
     in_progress = status == "in_progress"
     assert df.loc[in_progress, "paid_h"].notna().all()
-    assert df.loc[in_progress, "shipped_h"].isna().all()
+    # In progress: not shipped, or (an order shipped in parts) a part not delivered.
+    parts = df[df["part_of"] >= 0]
+    waiting_part = np.zeros(len(df), dtype=bool)
+    waiting_part[parts.loc[parts["delivered_h"].isna(), "part_of"].to_numpy()] = True
+    assert df.loc[in_progress & ~waiting_part, "shipped_h"].isna().all()
+    # Parts: a customer's order is delivered only when every part is.
+    first = df.loc[parts["part_of"].to_numpy()]
+    assert (~(first["status"] == "delivered").to_numpy() | parts["delivered_h"].notna().to_numpy()).all()
+    assert not parts["customer_order"].any()
     assert (df["lead_time_h"].dropna() > 0).all()
     # Returns only of delivered orders, and wrong-item returns only of mis-picks.
     assert not df.loc[df["returned"], "delivered_h"].isna().any()
@@ -61,9 +72,12 @@ def check_invariants(df):
     moq=st.sampled_from(["reject", "round_up"]),
     pickups=st.sampled_from([[], [17.0], [9.0, 13.5, 18.0]]),
     remedy=st.sampled_from(["refund", "reship"]),
+    stock=st.sampled_from([None, ("backorder", "wait"), ("other_site", "cancel_after"),
+                           ("split", "wait"), ("backorder", "ship_available"),
+                           ("split", "ship_available")]),
 )
 def test_every_order_ends_in_exactly_one_consistent_state(
-    seed, pickers, packers, orders_per_day, decline, error, drain, moq, pickups, remedy
+    seed, pickers, packers, orders_per_day, decline, error, drain, moq, pickups, remedy, stock
 ):
     scenario = tiny({
         "demand.channels.web.orders_per_day": orders_per_day,
@@ -77,13 +91,29 @@ def test_every_order_ends_in_exactly_one_consistent_state(
         "remedies.lost": remedy,
         "remedies.wrong_item": remedy,
     })
-    df = run_replication(scenario, 0, seed).orders
+    if stock is not None:
+        fallback, backorder = stock
+        inventory = {"initial_days_of_cover": 2, "fallback": fallback, "backorder": backorder,
+                     "replenishment": {"policy": "RQ", "reorder_point": "auto",
+                                       "order_quantity_days": 2, "service_z": 0,
+                                       "supplier_lead_time_days": {"dist": "uniform", "low": 0, "high": 3}}}
+        if backorder == "cancel_after":
+            inventory["cancel_after_days"] = 1
+        scenario = scenario.model_copy(update={"inventory": InventoryConfig(**inventory)})
+    result = run_replication(scenario, 0, seed)
+    df = result.orders
     check_invariants(df)
+    if stock is not None:  # units leave stock exactly as rows are released to picking
+        assert result.inventory["shipped_units"].sum() == df.loc[df["released_h"].notna(), "units"].sum()
+        st_ = result.inventory
+        assert (st_["beginning_units"] + st_["receipts_units"] + st_["returned_units"]
+                - st_["shipped_units"] == st_["ending_units"]).all()
     if pickers == 0:
         west = df[df["site"] == "west"]
         assert west["pick_start_h"].isna().all()  # nobody to pick: nothing moves
-    if moq == "round_up":
-        assert (df.loc[df["channel"] == "wholesale", "units"] >= 12).all()
+    if moq == "round_up":  # (a part of an order may be smaller)
+        whole = df["customer_order"] & ~df["order_id"].isin(df["part_of"])
+        assert (df.loc[(df["channel"] == "wholesale") & whole, "units"] >= 12).all()
 
 
 def test_time_columns_documented_in_order():
