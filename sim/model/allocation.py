@@ -58,8 +58,7 @@ class Allocator:
         s = int(self.site[order])
         stock = self.stocks[s]
         skus, qty = self._lines(order)
-        if stock.can_fill(skus, qty):
-            stock.take(skus, qty)
+        if stock.take_if_available(skus, qty):
             self.enqueue[s](order)
             return
         alt = int(self.alternative[order])

@@ -52,7 +52,7 @@ class OrderDraws:
     pick: PickArrays
     pack_h: np.ndarray
     label_h: np.ndarray
-    returns: ReturnDraws
+    returns: ReturnDraws | None  # None: not drawn (contents only, for a part)
     reship_of: np.ndarray  # the order a row reships (-1: none)
     alt_of: np.ndarray  # the order a row is the other-site alternative of (-1: none)
     rest_of: np.ndarray  # the order whose backordered rest a row may carry (-1: none)
@@ -95,16 +95,19 @@ def return_prob(scenario: Scenario, orders: Orders, skus: SkuTable) -> np.ndarra
 def draw_orders(scenario: Scenario, orders: Orders, site: np.ndarray, distance_km: np.ndarray,
                 skus: SkuTable, storages: list, streams, reship_of: np.ndarray,
                 alt_of: np.ndarray | None = None, rest_of: np.ndarray | None = None,
-                service: np.ndarray | None = None) -> OrderDraws:
+                service: np.ndarray | None = None, fate: bool = True) -> OrderDraws:
     """Every draw for ``orders`` (all of one round; ``service``: see
-    :func:`sim.model.parcel.build_parcels`)."""
+    :func:`sim.model.parcel.build_parcels`). With ``fate=False`` only what depends on
+    the orders' contents is drawn (no delivery, label or return draws: left empty)."""
     n = len(orders)
-    parcels = build_parcels(scenario, orders, site, distance_km, skus, streams, service)
+    parcels = build_parcels(scenario, orders, site, distance_km, skus, streams, service, fate)
     pick = PickArrays.empty(n, int(orders.line_start[-1]))
     pack_h, label_h = np.zeros(n), np.zeros(n)
     for s, name in enumerate(scenario.sites):
         wh = scenario.warehouses[name]
         idx = np.flatnonzero(site == s)
+        if not fate and not len(idx):
+            continue
         work = build_pick_work(wh.picking, idx, orders.line_start, orders.line_sku, orders.units,
                                storages[s], streams.get(f"picking.{name}"),
                                method_sorts(wh.picking), pick)
@@ -113,12 +116,15 @@ def draw_orders(scenario: Scenario, orders: Orders, site: np.ndarray, distance_k
                        + work.pack_extra_h[idx]
                        + _pack_station_extra_h(wh.picking, work, idx, rng_pack)
                        + parcels.dunnage_h[idx])
-        label_h[idx] = sample_label_times_h(wh.shipping, len(idx), rng_pack)
+        if fate:
+            label_h[idx] = sample_label_times_h(wh.shipping, len(idx), rng_pack)
     pick_error = pick.errors_made > pick.errors_found
     # Durations, not clock times: single precision halves their memory.
     pack_h, label_h = pack_h.astype(np.float32), label_h.astype(np.float32)
-    returns = draw_returns(scenario.returns, pick_error, parcels.delivery.exception == DAMAGED,
-                           return_prob(scenario, orders, skus), streams.get("returns"))
+    returns = None
+    if fate:
+        returns = draw_returns(scenario.returns, pick_error, parcels.delivery.exception == DAMAGED,
+                               return_prob(scenario, orders, skus), streams.get("returns"))
     none = np.full(n, -1, dtype=np.int64)
     return OrderDraws(orders, site, distance_km, parcels, pick, pack_h, label_h, returns,
                       reship_of, none if alt_of is None else alt_of,

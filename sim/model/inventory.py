@@ -106,13 +106,32 @@ def dist_sd(d) -> float:
 
 @dataclass
 class Backorder:
-    """An order waiting for stock: its SKUs (unique) and the units it still needs."""
+    """An order waiting for stock: its SKUs (unique) and the units it still needs
+    (also as ``lines``, (SKU, units) pairs, for the scalar hot paths)."""
 
     order_id: int
     skus: np.ndarray
     qty: np.ndarray
     queued_h: float
     on_filled: OnFilled = field(repr=False)
+    lines: list[tuple[int, int]] = field(default_factory=list, repr=False)
+
+
+def _lines(skus, qty) -> list[tuple[int, int]]:
+    """(SKU, total units) per SKU asked for, in order of first appearance (sorted by SKU
+    where lines repeat a SKU). Orders have a few lines: plain Python beats numpy here."""
+    ks = skus.tolist() if isinstance(skus, np.ndarray) else [int(k) for k in skus]
+    qs = qty.tolist() if isinstance(qty, np.ndarray) else [int(q) for q in qty]
+    if len(ks) != len(qs):
+        raise ValueError(f"skus and qty differ in length: {len(ks)} vs {len(qs)}")
+    if min(qs, default=0) < 0:
+        raise ValueError(f"quantities must be >= 0, got {qs}")
+    if len(ks) == 1 or len(set(ks)) == len(ks):
+        return list(zip(ks, qs, strict=True))
+    tot: dict[int, int] = {}
+    for k, q in zip(ks, qs, strict=True):
+        tot[k] = tot.get(k, 0) + q
+    return sorted(tot.items())
 
 
 def _per_sku(skus, qty) -> tuple[np.ndarray, np.ndarray]:
@@ -193,6 +212,8 @@ class Stock:
         self.stockouts = (self.on_hand == 0).astype(np.int64)  # times each SKU ran out
         self.supplier_orders: list[tuple[float, int, int, float]] = []
         self.queue: OrderedDict[int, Backorder] = OrderedDict()
+        # Per SKU, the waiting orders that need it and how many units, in arrival order.
+        self.waiting: dict[int, dict[int, int]] = {}
         self.filled: list[tuple[int, float, float]] = []
         self.cancelled: list[tuple[int, float, float]] = []
         self._callbacks: list[tuple[OnFilled, int]] = []
@@ -217,8 +238,8 @@ class Stock:
 
     def can_fill(self, skus, qty) -> bool:
         """Whether every line (SKU ids, units; a SKU may repeat) can be taken now."""
-        u, tot = _per_sku(skus, qty)
-        return bool((tot <= self.free(u)).all())
+        oh, ow = self.on_hand, self.owed
+        return all(q <= max(int(oh[k]) - int(ow[k]), 0) for k, q in _lines(skus, qty))
 
     def available(self, skus, qty) -> np.ndarray:
         """Units that can be taken now for each line, lines served in the given order
@@ -235,21 +256,36 @@ class Stock:
 
     # --- movements ---------------------------------------------------------------------
 
+    def take_if_available(self, skus, qty) -> bool:
+        """Take the lines if every one can be filled now (:meth:`can_fill`, then
+        :meth:`take`, in one pass); return whether they were taken."""
+        lines = _lines(skus, qty)
+        oh, ow = self.on_hand, self.owed
+        if not all(q <= int(oh[k]) - int(ow[k]) for k, q in lines if q):
+            return False
+        self._take(lines)
+        return True
+
     def take(self, skus, qty) -> None:
         """Ship the lines from stock. Taking more than :meth:`free` is a bug in the
         caller (check :meth:`can_fill` first): it raises ValueError."""
-        u, tot = _per_sku(skus, qty)
-        short = tot > self.free(u)
-        if short.any():
-            i = np.flatnonzero(short)[0]
-            raise ValueError(f"stock {self.name!r}: take {tot[i]} of SKU {u[i]} but only "
-                             f"{self.free(u[i:i + 1])[0]} free (on hand {self.on_hand[u[i]]}, "
-                             f"owed to backorders {self.owed[u[i]]})")
+        lines = _lines(skus, qty)
+        oh, ow = self.on_hand, self.owed
+        for k, q in lines:
+            if q > max(int(oh[k]) - int(ow[k]), 0):
+                raise ValueError(f"stock {self.name!r}: take {q} of SKU {k} but only "
+                                 f"{max(int(oh[k]) - int(ow[k]), 0)} free (on hand {oh[k]}, "
+                                 f"owed to backorders {ow[k]})")
+        self._take(lines)
+
+    def _take(self, lines: list[tuple[int, int]]) -> None:
         self._enter()
         try:
-            self._move(u, -tot)
-            self.shipped[u] += tot
-            self._review(u)
+            self._move([(k, -q) for k, q in lines])
+            shipped = self.shipped
+            for k, q in lines:
+                shipped[k] += q
+            self._review([k for k, _ in lines])
         finally:
             self._leave()
 
@@ -268,17 +304,21 @@ class Stock:
         the inventory position and may trigger a supplier order."""
         if order_id in self.queue:
             raise ValueError(f"order {order_id} is already backordered at {self.name!r}")
-        u, tot = _per_sku(skus, qty)
-        keep = tot > 0
-        u, tot = u[keep], tot[keep]
+        lines = [(k, q) for k, q in _lines(skus, qty) if q > 0]
+        u = np.array([k for k, _ in lines], dtype=np.int64)
+        tot = np.array([q for _, q in lines], dtype=np.int64)
         self._enter()
         try:
-            self.queue[order_id] = Backorder(order_id, u, tot, self.env.now, on_filled)
-            self.owed[u] += tot
-            self._review(u)
+            self.queue[order_id] = Backorder(order_id, u, tot, self.env.now, on_filled, lines)
+            ow = self.owed
+            for k, q in lines:
+                ow[k] += q
+                self.waiting.setdefault(k, {})[order_id] = q
+            self._review([k for k, _ in lines])
             # Only the newcomer can have become fillable (it is last in line, so every
             # other waiting order's claim stands): no need to scan the whole queue.
-            if order_id in self.queue and (self.on_hand[u] - (self.owed[u] - tot) >= tot).all():
+            oh = self.on_hand
+            if order_id in self.queue and all(int(oh[k]) - (int(ow[k]) - q) >= q for k, q in lines):
                 self._fill(self.queue[order_id])
         finally:
             self._leave()
@@ -292,21 +332,24 @@ class Stock:
             return None
         self._enter()
         try:
-            self.owed[bo.skus] -= bo.qty
+            for k, q in bo.lines:
+                self.owed[k] -= q
+                del self.waiting[k][order_id]
             self.cancelled.append((order_id, bo.queued_h, self.env.now))
-            self._serve(bo.skus)
+            self._serve([k for k, _ in bo.lines])
         finally:
             self._leave()
         return bo
 
     def receive_return(self, skus, qty) -> None:
         """Returned units that passed inspection go back on the shelf."""
-        u, tot = _per_sku(skus, qty)
+        lines = _lines(skus, qty)
         self._enter()
         try:
-            self._move(u, tot)
-            self.returned[u] += tot
-            self._serve(u)
+            self._move(lines)
+            for k, q in lines:
+                self.returned[k] += q
+            self._serve([k for k, _ in lines])
         finally:
             self._leave()
 
@@ -359,46 +402,57 @@ class Stock:
                 cb, order_id = self._callbacks.pop(0)
                 cb(order_id)
 
-    def _move(self, u: np.ndarray, delta: np.ndarray) -> None:
-        """Change on hand (u unique), keeping the level series and stock-out spells."""
-        self.on_hand[u] += delta
-        if (self.on_hand[u] < 0).any():  # pragma: no cover - guarded by the callers
-            raise AssertionError(f"stock {self.name!r} went negative")
+    def _move(self, moves: list[tuple[int, int]]) -> None:
+        """Change on hand by (SKU, units) pairs (SKUs unique), keeping the level series
+        and stock-out spells (a SKU out and back at one instant is no stock-out)."""
+        oh, out_since = self.on_hand, self._out_since
         now = self.env.now
-        self._total += int(delta.sum())
+        for k, delta in moves:
+            new = int(oh[k]) + delta
+            if new < 0:  # pragma: no cover - guarded by the callers
+                raise AssertionError(f"stock {self.name!r} went negative")
+            oh[k] = new
+            since = out_since[k]
+            if new == 0:
+                if since != since:  # NaN: it was in stock
+                    out_since[k] = now
+                    self.stockouts[k] += 1
+            elif since == since:  # back in stock
+                spell = now - since
+                self._stockout_h[k] += spell
+                if spell == 0:
+                    self.stockouts[k] -= 1
+                out_since[k] = np.nan
+            self._total += delta
         if self.level_h[-1] == now:
             self.level_units[-1] = self._total
         else:
             self.level_h.append(now)
             self.level_units.append(self._total)
-        zero = self.on_hand[u] == 0
-        was_out = ~np.isnan(self._out_since[u])
-        new_out = u[zero & ~was_out]
-        self._out_since[new_out] = now
-        self.stockouts[new_out] += 1
-        back = u[~zero & was_out]
-        spell = now - self._out_since[back]
-        self._stockout_h[back] += spell
-        self.stockouts[back[spell == 0]] -= 1  # out and back at one instant: no stock-out
-        self._out_since[back] = np.nan
 
-    def _review(self, u: np.ndarray) -> None:
-        """Place supplier orders for the SKUs in ``u`` whose position is <= the reorder
-        point."""
-        pos = self.position[u]
-        trig = pos <= self.s[u]
-        if not trig.any():
+    def _review(self, skus) -> None:
+        """Place supplier orders for the ``skus`` (a list of SKU ids) whose position is
+        <= the reorder point."""
+        if isinstance(skus, np.ndarray):
+            skus = skus.tolist()
+        oh, oo, ow, s = self.on_hand, self.on_order, self.owed, self.s
+        orders: list[tuple[int, int]] = []
+        for k in skus:
+            pos = int(oh[k]) + int(oo[k]) - int(ow[k])
+            r = int(s[k])
+            if pos <= r:
+                if self.policy == "sS":
+                    orders.append((k, int(self.S[k]) - pos))
+                else:
+                    q = int(self.Q[k])
+                    orders.append((k, ((r - pos) // q + 1) * q))
+        if not orders:
             return
-        k, pos = u[trig], pos[trig]
-        if self.policy == "sS":
-            qty = self.S[k] - pos
-        else:
-            q = self.Q[k]
-            qty = ((self.s[k] - pos) // q + 1) * q
-        self.on_order[k] += qty
-        lead_h = self.lead_time_days.sample(self.rng, len(k)) * HOURS_PER_DAY
+        lead_h = self.lead_time_days.sample(self.rng, len(orders)) * HOURS_PER_DAY
         now = self.env.now
-        for sku, units, d in zip(k.tolist(), qty.tolist(), lead_h.tolist(), strict=True):
+        for sku, units in orders:
+            oo[sku] += units
+        for (sku, units), d in zip(orders, lead_h.tolist(), strict=True):
             self.supplier_orders.append((now, sku, units, now + d))
             if d <= 0:
                 self._receive(sku, units)
@@ -414,38 +468,68 @@ class Stock:
             self._leave()
 
     def _receive(self, sku: int, units: int) -> None:
-        u = np.array([sku])
-        self.on_order[u] -= units
-        self.received[u] += units
-        self._move(u, np.array([units], dtype=np.int64))
-        self._serve(u)
+        self.on_order[sku] -= units
+        self.received[sku] += units
+        self._move([(sku, units)])
+        self._serve([sku])
 
-    def _serve(self, freed: np.ndarray) -> None:
+    def _claimed_before(self, sku: int, order_id: int) -> int:
+        """Units of ``sku`` that orders waiting ahead of ``order_id`` need."""
+        total = 0
+        for oid, q in self.waiting[sku].items():
+            if oid == order_id:
+                return total
+            total += q
+        raise AssertionError(f"order {order_id} does not wait for SKU {sku}")  # pragma: no cover
+
+    def _serve(self, freed: list[int]) -> None:
         """Fill waiting backorders in arrival order, SKU by SKU (see the module
         docstring), after units of the SKUs ``freed`` came in or were released.
-        Filling moves units from on hand and owed alike, so positions do not change."""
-        # Units of a SKU no waiting order needs cannot fill anybody: skip the scan
-        # (most supplier receipts).
-        if not self.queue or not self.owed[freed].any():
+
+        Before the units came, no waiting order could be filled; filling one moves its
+        units from on hand and from the claims alike, which changes nobody else's
+        chances. So only orders that need a freed SKU can have become fillable, and each
+        is judged once against the units not claimed by orders ahead of it (filled or
+        not, as every decision is made before any is carried out). For a freed SKU the
+        scan of its waiting orders stops as soon as its units are all claimed. Filled
+        orders are shipped, and called back, in arrival order."""
+        if not self.queue:
             return
-        claimed: dict[int, int] = {}  # units claimed by earlier, unfilled orders
-        on_hand = self.on_hand
-        for oid in list(self.queue):
-            bo = self.queue[oid]
-            # Plain Python over an order's few lines beats numpy on tiny arrays here.
-            lines = list(zip(bo.skus.tolist(), bo.qty.tolist(), strict=True))
-            if all(on_hand[k] - claimed.get(k, 0) >= q for k, q in lines):
-                self._fill(bo)
-            else:
-                for k, q in lines:
-                    claimed[k] = claimed.get(k, 0) + q
+        oh, waiting = self.on_hand, self.waiting
+        judged: set[int] = set()
+        fill: list[Backorder] = []
+        for k in freed:
+            wk = waiting.get(k)
+            if not wk:
+                continue  # units nobody waits for (most supplier receipts)
+            have = int(oh[k])
+            claimed = 0
+            for oid, q in wk.items():
+                if have - claimed <= 0:
+                    break
+                if oid not in judged:
+                    judged.add(oid)
+                    if q <= have - claimed:
+                        bo = self.queue[oid]
+                        if all(int(oh[j]) - self._claimed_before(j, oid) >= qj
+                               for j, qj in bo.lines if j != k):
+                            fill.append(bo)
+                claimed += q
+        if len(fill) > 1:
+            order = {oid: i for i, oid in enumerate(self.queue)}
+            fill.sort(key=lambda bo: order[bo.order_id])
+        for bo in fill:
+            self._fill(bo)
 
     def _fill(self, bo: Backorder) -> None:
         """Ship a waiting order whole and queue its callback."""
         del self.queue[bo.order_id]
-        self.owed[bo.skus] -= bo.qty
-        self._move(bo.skus, -bo.qty)
-        self.shipped[bo.skus] += bo.qty
+        ow, shipped = self.owed, self.shipped
+        for k, q in bo.lines:
+            ow[k] -= q
+            shipped[k] += q
+            del self.waiting[k][bo.order_id]
+        self._move([(k, -q) for k, q in bo.lines])
         self.filled.append((bo.order_id, bo.queued_h, self.env.now))
         self._callbacks.append((bo.on_filled, bo.order_id))
 

@@ -62,10 +62,11 @@ def choose_services(scenario: Scenario, orders: Orders, site: np.ndarray,
 
 
 def build_parcels(scenario: Scenario, orders: Orders, site: np.ndarray, distance_km: np.ndarray,
-                  skus: SkuTable, streams: Streams, service: np.ndarray | None = None) -> Parcels:
+                  skus: SkuTable, streams: Streams, service: np.ndarray | None = None,
+                  fate: bool = True) -> Parcels:
     """The parcel of each order: its service (chosen here unless ``service`` is given:
     a part of an order keeps the service chosen for the whole), box, weights, costs and
-    delivery fate."""
+    delivery fate (not drawn with ``fate=False``: left empty)."""
     n = len(orders)
     carriers = list(scenario.carriers.values())
     if service is None:
@@ -100,12 +101,13 @@ def build_parcels(scenario: Scenario, orders: Orders, site: np.ndarray, distance
             idx = np.flatnonzero((site == s) & (service == c))
             if not len(idx):
                 continue
-            damage = None
-            if carrier.damage is not None:
-                damage = packaging.damage_probability(carrier.damage, fragile[idx], protection[idx])
-            delivery.fill(idx, draw_delivery(carrier, distance_km[idx],
-                                             streams.get(f"delivery.{name}.{names[c]}"),
-                                             damage))
+            if fate:
+                damage = None
+                if carrier.damage is not None:
+                    damage = packaging.damage_probability(carrier.damage, fragile[idx], protection[idx])
+                delivery.fill(idx, draw_delivery(carrier, distance_km[idx],
+                                                 streams.get(f"delivery.{name}.{names[c]}"),
+                                                 damage))
             if carrier.rates is not None:
                 # Billable weight: the larger of actual and dimensional weight of the box
                 # (no box modelled or none fits: the actual weight).

@@ -93,7 +93,7 @@ class Parts:
                      line_sku=orders.line_sku[lines], line_units=orders.line_units[lines])
         new = draw_orders(self.scenario, sub, d.site[rows], d.distance_km[rows], self.skus,
                           self.storages, self.streams, d.reship_of[rows],
-                          service=d.parcels.service[rows])
+                          service=d.parcels.service[rows], fate=False)
         for name in _CONTENT_FIELDS:
             getattr(d.parcels, name)[rows] = getattr(new.parcels, name)
         old, fresh = d.pick, new.pick

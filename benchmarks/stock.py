@@ -1,0 +1,53 @@
+"""What stock keeping costs: one replication with stock against the same without.
+
+    python benchmarks/stock.py              # 3 alternating repeats, medians
+    python benchmarks/stock.py --repeats 5
+
+Times one replication (the SimPy run and its per-order table; no KPIs or files) of
+``scenarios/baseline.yaml`` (stock never runs out), ``scenarios/stock.yaml`` (the same
+with finite stock, (R, Q) replenishment, other-coast fallback, backorders cancelled
+after 10 days) and ``scenarios/stock_split.yaml`` (orders split across coasts and
+shipped in parts), alternating so that each repeat sees the same machine load. The
+figures that matter are the ratios to the baseline measured in the same run; absolute
+seconds depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import sim  # noqa: E402
+from sim.model.world import run_replication  # noqa: E402
+
+SCENARIOS = ("baseline", "stock", "stock_split")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    scenarios = {name: sim.load_scenario(ROOT / "scenarios" / f"{name}.yaml") for name in SCENARIOS}
+    seconds: dict[str, list[float]] = {name: [] for name in SCENARIOS}
+    rows: dict[str, int] = {}
+    for _ in range(args.repeats):
+        for name, scenario in scenarios.items():
+            t = time.perf_counter()
+            result = run_replication(scenario, 0)
+            seconds[name].append(time.perf_counter() - t)
+            rows[name] = int(result.orders["customer_order"].sum())
+    base = statistics.median(seconds["baseline"])
+    print(f"{'scenario':<12} {'orders':>8} {'seconds':>8} {'ratio to baseline':>18}")
+    for name in SCENARIOS:
+        med = statistics.median(seconds[name])
+        print(f"{name:<12} {rows[name]:>8,} {med:>8.2f} {med / base:>18.2f}")
+
+
+if __name__ == "__main__":
+    main()
