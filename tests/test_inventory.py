@@ -353,7 +353,8 @@ def test_stock_from_config_cover_and_auto_reorder_point():
                                  "order_quantity": 12})
     stock = stock_from_config(simpy.Environment(), np.random.default_rng(1), cfg, mean, sd)
     assert stock.beginning.tolist() == [7, 7, 7] and stock.s.tolist() == [3, 3, 3]
-    with pytest.raises(ValueError, match="order_up_to: must be above every automatic"):
+    # (The scenario loader rejects this first: test_stock_in_model.)
+    with pytest.raises(ValueError, match="reorder_point must be < order_up_to, got 97 >= 50"):
         stock_from_config(simpy.Environment(), np.random.default_rng(1),
                           _config(replenishment={"order_up_to": 50}), mean, sd)
 

@@ -127,6 +127,30 @@ def test_bad_inventory_input_names_the_field():
     assert "inventory.initial_units: must be >= 0" in str(err.value)
 
 
+def test_automatic_reorder_point_above_order_up_to_is_caught_at_load(tmp_path):
+    import yaml
+
+    d = tiny_data({"catalogue.skus": 20})
+    d["inventory"] = inventory(replenishment={"policy": "sS", "reorder_point": "auto",
+                                              "order_up_to": 30, "supplier_lead_time_days": 4})
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(d, sort_keys=False))
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.load_scenario(path)
+    msg = str(err.value)
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "order_up_to:" in text)
+    assert msg.startswith(f"{path}:{line} inventory.replenishment.order_up_to: must be above every "
+                          "automatic reorder point; SKU 0 at site 'west' gets ")
+    assert "got 30" in msg
+    # The CLI says so before running anything: exit code 2, no traceback.
+    from sim.cli import main
+
+    assert main(["validate", str(path)]) == 2
+    # A level above every reorder point is fine.
+    d["inventory"]["replenishment"]["order_up_to"] = 100_000
+    validate_data(d)
+
+
 def test_return_rate_follows_channel_and_category():
     """Over a long run the share of delivered orders returned for ordinary reasons
     equals return_prob x the category multiplier (here every SKU is 'apparel')."""

@@ -43,7 +43,9 @@ from sim.dists import (
     Triangular,
     Uniform,
 )
+from sim.model import demand, routing
 from sim.scenario.inventory import InventoryConfig
+from sim.scenario.schema import Scenario
 
 OnFilled = Callable[[int], None]  # (order id) -> None, called when a backorder is filled
 
@@ -534,6 +536,51 @@ class Stock:
         self._callbacks.append((bo.on_filled, bo.order_id))
 
 
+def expected_daily_units(scenario: Scenario, popularity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sd of daily units demanded per (site, SKU): compound Poisson over the
+    channels' lines (units per line moments estimated from 20,000 draws)."""
+    per_region = routing.site_per_region(scenario)
+    n_sites = len(scenario.sites)
+    mean = np.zeros((n_sites, len(popularity)))
+    second = np.zeros_like(mean)
+    rng = np.random.default_rng(0)  # for the moments only: not part of the run's draws
+    for ch in scenario.demand.channels.values():
+        share = np.bincount(per_region, weights=demand.region_weights(ch), minlength=n_sites)
+        units = ch.units_per_line.sample(rng, 20_000).astype(float)
+        lines_per_day = ch.orders_per_day * ch.lines_per_order.mean * share
+        mean += np.outer(lines_per_day * units.mean(), popularity)
+        second += np.outer(lines_per_day * (units**2).mean(), popularity)
+    return mean, np.sqrt(second)
+
+
+def order_up_to_problems(scenario: Scenario) -> list[tuple[str, str]]:
+    """(dotted path, message) for each site whose automatic reorder points reach a fixed
+    ``order_up_to`` (policy sS): S must lie above every s. The reorder points follow
+    from the scenario alone (popularity and demand are configured, not drawn), so this
+    is checked when the scenario is loaded."""
+    from sim.model.catalogue import popularity
+
+    cfg = scenario.inventory
+    if cfg is None:
+        return []
+    rep = cfg.replenishment
+    if rep.policy != "sS" or rep.reorder_point != "auto" or rep.order_up_to is None:
+        return []
+    mean, sd = expected_daily_units(scenario, popularity(scenario.catalogue))
+    lead = rep.supplier_lead_time_days
+    out = []
+    for s, name in enumerate(scenario.sites):
+        rop = np.ceil(reorder_point(mean[s], sd[s], lead.mean, rep.service_z, dist_sd(lead)) - 1e-9)
+        if (rop >= rep.order_up_to).any():
+            i = int(np.argmax(rop))
+            out.append(("inventory.replenishment.order_up_to",
+                        f"must be above every automatic reorder point; SKU {i} at site {name!r} "
+                        f"gets {int(rop[i])} from its demand (reorder_point: auto), got "
+                        f"{rep.order_up_to}; raise order_up_to, or use order_up_to_days"))
+            break
+    return out
+
+
 def stock_from_config(env: simpy.Environment, rng: np.random.Generator, cfg: InventoryConfig,
                       mean_daily, sd_daily, name: str = "") -> Stock:
     """A site's :class:`Stock` from the scenario: start stock from ``initial_units`` or
@@ -550,14 +597,9 @@ def stock_from_config(env: simpy.Environment, rng: np.random.Generator, cfg: Inv
     rep = cfg.replenishment
     lead = rep.supplier_lead_time_days
     if rep.reorder_point == "auto":
+        # (An order_up_to below these is caught at load: order_up_to_problems.)
         s = np.ceil(reorder_point(mean_daily, sd_daily, lead.mean, rep.service_z,
                                   dist_sd(lead)) - 1e-9).astype(np.int64)
-        if rep.policy == "sS" and rep.order_up_to is not None and (s >= rep.order_up_to).any():
-            i = int(np.argmax(s))
-            raise ValueError(
-                f"inventory.replenishment.order_up_to: must be above every automatic "
-                f"reorder point; SKU {i} at site {name!r} gets {s[i]} from its demand, "
-                f"got order_up_to {rep.order_up_to}")
     else:
         s = rep.reorder_point
     q = rep.order_quantity

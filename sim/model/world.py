@@ -30,7 +30,7 @@ from sim.model.allocation import Allocator
 from sim.model.catalogue import draw_catalogue
 from sim.model.delivery import Delivery, wrong_units
 from sim.model.draws import draw_orders, with_alternatives, with_reships, with_rests
-from sim.model.inventory import stock_from_config
+from sim.model.inventory import expected_daily_units, stock_from_config
 from sim.model.packing import BulkLabeller, PackStation
 from sim.model.parts import Parts
 from sim.model.picking.methods import PickContext, build_method
@@ -320,7 +320,7 @@ def _build_stocks(scenario: Scenario, env: simpy.Environment, site: np.ndarray, 
     cfg = scenario.inventory
     if cfg is None:
         return []
-    mean, sd = _expected_daily_units(scenario, skus.popularity)
+    mean, sd = expected_daily_units(scenario, skus.popularity)
     out = []
     for s, name in enumerate(scenario.sites):
         try:
@@ -328,23 +328,6 @@ def _build_stocks(scenario: Scenario, env: simpy.Environment, site: np.ndarray, 
         except ValueError as exc:
             raise ScenarioError([str(exc)]) from None
     return out
-
-
-def _expected_daily_units(scenario: Scenario, popularity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and sd of daily units demanded per (site, SKU): compound Poisson over the
-    channels' lines (units per line moments estimated from 20,000 draws)."""
-    per_region = routing.site_per_region(scenario)
-    n_sites = len(scenario.sites)
-    mean = np.zeros((n_sites, len(popularity)))
-    second = np.zeros_like(mean)
-    rng = np.random.default_rng(0)  # for the moments only: not part of the run's draws
-    for ch in scenario.demand.channels.values():
-        share = np.bincount(per_region, weights=demand.region_weights(ch), minlength=n_sites)
-        units = ch.units_per_line.sample(rng, 20_000).astype(float)
-        lines_per_day = ch.orders_per_day * ch.lines_per_order.mean * share
-        mean += np.outer(lines_per_day * units.mean(), popularity)
-        second += np.outer(lines_per_day * (units**2).mean(), popularity)
-    return mean, np.sqrt(second)
 
 
 def _mark_stockouts(env: simpy.Environment, stocks: list, window_h: list[float]) -> dict:

@@ -418,9 +418,24 @@ def load_raw(path: str | Path, overrides: dict[str, Any] | None = None,
 def validate_data(data: dict, lines: dict[str, str] | None = None) -> Scenario:
     """Validate a raw mapping into a frozen :class:`Scenario` or raise ScenarioError."""
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise format_validation_error(exc, data, lines or {}) from None
+    problems = []
+    for path, msg in _model_problems(scenario):
+        where = _where(path.split("."), lines or {})
+        problems.append(f"{where + ' ' if where else ''}{path}: {msg}")
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _model_problems(scenario: Scenario) -> list[tuple[str, str]]:
+    """Mistakes only the model's formulas reveal, e.g. an automatic reorder point above
+    a fixed order-up-to level: (dotted path, message)."""
+    from sim.model.inventory import order_up_to_problems
+
+    return order_up_to_problems(scenario)
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
