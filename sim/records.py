@@ -138,7 +138,7 @@ class Recorder:
         status[~np.isnan(order_delivered_h)] = STATUSES.index("delivered")
         exception = pd.Categorical.from_codes(self.exception, ["", "lost", "damaged", "address_problem"])
         # Code 0 is "" (not returned), like cancel_reason and exception.
-        reasons = ["", "wrong_item", "damaged", *return_reasons]
+        reasons = ["", "wrong_item", "damaged", "late", *return_reasons]
         return_reason = pd.Categorical.from_codes(self.return_reason.astype(np.int64) + 1, reasons)
         delivered = ~np.isnan(order_delivered_h)
         columns = {

@@ -9,7 +9,9 @@
   tour and the wait in the pick queue.
 - ``pick_routes_<site>.png``: a sample tour on the site's layout under each routing
   policy (sites with a layout only).
-- ``stock_levels.png``: units on hand per site over time (with ``inventory``).
+- ``stock_levels.png``: units on hand per site over time, and the ECDF of backorder
+  waits per site (with ``inventory``).
+- ``returns_per_day.png``: returns arriving back per day, stacked by reason.
 - ``csat.png``: satisfaction scores per channel and site, and why customers were
   dissatisfied.
 - ``staff_pools.png``: per staff pool, utilisation (busy / on duty) and queue length
@@ -282,6 +284,7 @@ def write_figures(result: Result, out: Path) -> list[Path]:
     if len(result.stock_levels):
         paths.append(_stock_figure(result, out / "stock_levels.png"))
     paths.append(_csat_figure(result, out / "csat.png"))
+    paths.append(_returns_figure(result, out / "returns_per_day.png"))
     return paths
 
 
@@ -316,10 +319,41 @@ def _csat_figure(result: Result, path: Path) -> Path:
     return _save(fig, path)
 
 
-def _stock_figure(result: Result, path: Path) -> Path:
-    """Units on hand per site over time (replication 0), warm-up shaded."""
-    levels = result.stock_levels[result.stock_levels["replication"] == 0]
+def _returns_figure(result: Result, path: Path) -> Path:
+    """Returns arriving back per day, by reason (every parcel; mean over replications),
+    stacked, with the measurement window marked."""
+    df = result.orders
+    back_h = df["returned_h"].to_numpy()
+    came = ~np.isnan(back_h)
+    day = (back_h[came] // HOURS_PER_DAY).astype(np.int64)
+    reason = df["return_reason"].cat.codes.to_numpy()[came]
+    names = list(df["return_reason"].cat.categories)
+    n_rep = max(df["replication"].nunique(), 1)
+    n_days = int(day.max()) + 1 if len(day) else 1
     fig, ax = plt.subplots(figsize=(10, 4))
+    bottom = np.zeros(n_days)
+    for code in range(1, len(names)):
+        per_day = np.bincount(day[reason == code], minlength=n_days) / n_rep
+        if per_day.any():
+            ax.bar(np.arange(n_days), per_day, bottom=bottom, width=1.0, label=names[code])
+            bottom += per_day
+    hz = result.scenario.horizon
+    ax.axvspan(-0.5, hz.warmup_days - 0.5, color="0.9", zorder=0, label="warm-up")
+    ax.axvline(hz.days - 0.5, color="0.5", linestyle="--", linewidth=0.8, label="last order placed")
+    ax.set(xlabel="day", ylabel="returns arriving (parcels per day)",
+           title=f"{result.scenario.name}: returns arriving per day, by reason"
+                 f" (mean of {n_rep} replication{'s' if n_rep > 1 else ''})")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _stock_figure(result: Result, path: Path) -> Path:
+    """Units on hand per site over time (replication 0), warm-up shaded; and how long
+    backorders waited for stock (ECDF per site, orders placed in the window, every
+    replication)."""
+    levels = result.stock_levels[result.stock_levels["replication"] == 0]
+    fig, (ax, wait_ax) = plt.subplots(1, 2, figsize=(14, 4), gridspec_kw={"width_ratios": [2, 1]})
     for site, g in levels.groupby("site", sort=False):
         ax.step(g["t_h"] / HOURS_PER_DAY, g["units_on_hand"], where="post", label=str(site), linewidth=1)
     ax.axvspan(0, result.scenario.horizon.warmup_days, color="0.9", zorder=0, label="warm-up")
@@ -330,4 +364,16 @@ def _stock_figure(result: Result, path: Path) -> Path:
            title=f"{result.scenario.name}: finished-goods stock per site (replication 0)")
     ax.grid(alpha=0.3)
     ax.legend()
+    df = result.orders
+    lo, hi = window_h(result.scenario)
+    placed = df["placed_h"].to_numpy()
+    wait = df["backorder_filled_h"].to_numpy() - df["backordered_h"].to_numpy()
+    keep = (placed >= lo) & (placed < hi) & df["customer_order"].to_numpy() & ~np.isnan(wait)
+    site = df["site"].to_numpy()
+    groups = [(str(s), wait[keep & (site == s)]) for s in df["site"].cat.categories]
+    _ecdf_axes(wait_ax, [(n, w) for n, w in groups if len(w)], "Backorder wait (filled backorders)",
+               "hours waiting for stock")
+    if not keep.any():
+        wait_ax.text(0.5, 0.5, "no backorder was filled", ha="center", va="center",
+                     transform=wait_ax.transAxes)
     return _save(fig, path)

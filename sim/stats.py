@@ -90,6 +90,7 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
     went_to_payment = int((placed & ~_is(df, "cancel_reason", "below_moq")).sum())
     paid_h, picked_h = _col(df, "paid_h"), _col(df, "picked_h")
     parcels_delivered = shipments & ~np.isnan(_col(df, "delivered_h"))
+    units_sold = units[parcels_delivered].sum()
     k: dict[str, float] = {
         "orders_placed": int(placed.sum()),
         "orders_cancelled": int((placed & _is(df, "status", "cancelled")).sum()),
@@ -105,8 +106,7 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
         "lead_time_hours_p95": float(q[2]),
         "lead_time_hours_p99": float(q[3]),
         "picking_accuracy_pct": _pct(n_delivered - wrong_item, n_delivered),
-        "return_rate_pct": _pct(_col(df, "units_returned")[parcels_delivered].sum(),
-                                units[parcels_delivered].sum()),
+        "return_rate_pct": _pct(_col(df, "units_returned")[parcels_delivered].sum(), units_sold),
         "on_time_delivery_pct": _pct(int((delivered & _col(df, "on_time")).sum()), n_delivered),
         "payment_failure_pct": _pct(
             int((placed & _is(df, "cancel_reason", "payment_declined")).sum()), went_to_payment),
@@ -114,6 +114,12 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
         "pick_wait_hours_mean": _mean((_col(df, "pick_start_h") - _col(df, "released_h"))[shipments]),
         "pack_wait_hours_mean": _mean((_col(df, "pack_start_h") - picked_h)[shipments]),
     }
+    reason = df["return_reason"]
+    codes = reason.cat.codes.to_numpy()
+    returned_units = _col(df, "units_returned")
+    for code, name in enumerate(reason.cat.categories[1:], start=1):
+        k[f"return_rate_pct_{name}"] = _pct(returned_units[parcels_delivered & (codes == code)].sum(),
+                                            units_sold)
     picked = shipments & ~np.isnan(picked_h)
     shipped = shipments & ~np.isnan(shipped_h)
     k.update(_picking_kpis(df, picked, shipped, ""))

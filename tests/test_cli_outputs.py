@@ -46,7 +46,8 @@ def run_dir(tmp_path_factory):
 def test_files(run_dir):
     for name in ["summary.json", "orders.parquet", "kpis.csv", "timeseries.parquet", "tours.parquet",
                  "scenario.resolved.yaml", "lead_time_by_site.png", "lead_time_by_channel.png",
-                 "picking_accuracy_by_day.png", "staff_pools.png", "lead_time_by_method.png"]:
+                 "picking_accuracy_by_day.png", "staff_pools.png", "lead_time_by_method.png",
+                 "csat.png", "returns_per_day.png"]:
         path = run_dir / name
         assert path.exists() and path.stat().st_size > 0, name
     assert (run_dir / "staff_pools.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

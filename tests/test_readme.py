@@ -33,6 +33,7 @@ def test_every_kpi_is_documented():
     for name in kpis:
         generic = re.sub(r"_(west|east)$", "_<site>", name)
         generic = re.sub(r"^stockout_days_per_sku_[A-Z]$", "stockout_days_per_sku_<class>", generic)
+        generic = re.sub(r"^return_rate_pct_\w+$", "return_rate_pct_<reason>", generic)
         assert f"`{name}`" in readme or f"`{generic}`" in readme, name
 
 

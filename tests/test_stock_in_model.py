@@ -108,10 +108,13 @@ def test_kpis_and_files(tmp_path):
     assert k["fill_rate_pct"]["mean"] + k["backorder_rate_pct"]["mean"] == pytest.approx(100)
     assert k["backorder_wait_hours_mean"]["mean"] > 0
     assert "stockout_days_per_sku_A" in k
+    by_reason = [v["mean"] for name, v in k.items() if name.startswith("return_rate_pct_")]
+    assert len(by_reason) == 3 + 3 and sum(by_reason) == pytest.approx(k["return_rate_pct"]["mean"])
     from sim.outputs import write_results
 
     files = {p.name for p in write_results(result, tmp_path)}
-    assert {"inventory_statement.csv", "stock_levels.parquet", "stock_levels.png"} <= files
+    assert {"inventory_statement.csv", "stock_levels.parquet", "stock_levels.png",
+            "returns_per_day.png"} <= files
 
 
 def test_bad_inventory_input_names_the_field():
@@ -125,6 +128,31 @@ def test_bad_inventory_input_names_the_field():
     with pytest.raises(sim.ScenarioError) as err:
         validate_data(d)
     assert "inventory.initial_units: must be >= 0" in str(err.value)
+
+
+def test_late_parcels_come_back_as_late_with_their_probability():
+    d = tiny_data({"horizon.days": 20, "horizon.warmup_days": 0,
+                   "demand.channels.web.return_prob": 0, "demand.channels.wholesale.return_prob": 0,
+                   "carriers.ground.late_prob": 0.5, "carriers.ground.damaged_prob": 0,
+                   "warehouses.west.picking.error_prob_per_line": 0,
+                   "warehouses.east.picking.error_prob_per_line": 0,
+                   "returns.late_return_prob": 0.3})
+    result = sim.run(validate_data(d), seed=5)
+    o = result.orders[result.orders["status"] == "delivered"]
+    late = o["delivered_h"] > o["due_h"]
+    assert late.sum() > 500 and (~late).sum() > 500
+    assert not o.loc[~late, "returned"].any()  # only late parcels come back
+    assert (o.loc[o["returned"], "return_reason"] == "late").all()
+    rate = o.loc[late, "returned"].mean()
+    assert rate == pytest.approx(0.3, abs=4 * np.sqrt(0.3 * 0.7 / late.sum()))
+    # The KPI by reason: all of the return rate is "late" here.
+    k = result.summary["kpis"]
+    assert k["return_rate_pct"]["mean"] > 0
+    assert k["return_rate_pct_late"]["mean"] == pytest.approx(k["return_rate_pct"]["mean"])
+    assert k["return_rate_pct_changed_mind"]["mean"] == 0
+    # The model's own reasons cannot be configured as ordinary ones.
+    with pytest.raises(sim.ScenarioError, match="'late' is a reason the model decides itself"):
+        validate_data(tiny_data({"returns.reasons": {"late": 0.5, "other": 0.5}}))
 
 
 def test_automatic_reorder_point_above_order_up_to_is_caught_at_load(tmp_path):
@@ -160,7 +188,7 @@ def test_return_rate_follows_channel_and_category():
                    "returns.category_multiplier": {"apparel": 2.5},
                    "warehouses.west.picking.error_prob_per_line": 0,
                    "warehouses.east.picking.error_prob_per_line": 0,
-                   "carriers.ground.damaged_prob": 0})
+                   "carriers.ground.damaged_prob": 0, "returns.late_return_prob": 0})
     o = run_replication(validate_data(d), 0, 7).orders
     web = o[(o["channel"] == "web") & (o["status"] == "delivered")]
     rate = web["returned"].mean()

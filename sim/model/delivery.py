@@ -77,29 +77,38 @@ def draw_delivery(carrier: Carrier, distance_km: np.ndarray, rng: np.random.Gene
 class ReturnDraws:
     """Per-order return decisions, fixed at order creation."""
 
-    reason: np.ndarray  # -1: kept; else index into ["wrong_item", "damaged", *reasons]
+    reason: np.ndarray  # -1: kept; else index into RETURN_REASONS + returns.reasons
     delay_h: np.ndarray
     restock: np.ndarray  # passes inspection (never for damaged goods)
     inspection_h: np.ndarray
+    if_late: np.ndarray  # kept, but returned as "late" should it arrive after its due time
+
+
+# The reasons the model decides itself; ``returns.reasons`` follow them (code 3 on).
+RETURN_REASONS = ("wrong_item", "damaged", "late")
+WRONG_ITEM, DAMAGED_RETURN, LATE_RETURN = range(3)
 
 
 def draw_returns(cfg: Returns, pick_error: np.ndarray, damaged: np.ndarray,
                  channel_return_prob: np.ndarray, rng: np.random.Generator) -> ReturnDraws:
     """Who returns what, and when (after delivery). Precedence: a wrong item, then a
-    damaged parcel, then the channel's ordinary return behaviour."""
+    damaged parcel, then the channel's ordinary return behaviour; an order kept on all
+    these counts is returned as ``late`` with ``late_return_prob`` if it arrives late
+    (known only at delivery: :meth:`Delivery.ship`)."""
     n = len(pick_error)
     u = rng.random(n)
     other = rng.random(n) < channel_return_prob
     shares = np.array(list(cfg.reasons.values()))
-    other_reason = 2 + rng.choice(len(shares), size=n, p=shares / shares.sum())
+    other_reason = len(RETURN_REASONS) + rng.choice(len(shares), size=n, p=shares / shares.sum())
     reason = np.full(n, -1, dtype=np.int16)
     reason[other] = other_reason[other]
-    reason[damaged & (u < cfg.damaged_return_prob)] = 1
-    reason[pick_error & (u < cfg.wrong_item_return_prob)] = 0
+    reason[damaged & (u < cfg.damaged_return_prob)] = DAMAGED_RETURN
+    reason[pick_error & (u < cfg.wrong_item_return_prob)] = WRONG_ITEM
     delay_h = (cfg.return_delay_days.sample(rng, n) * HOURS_PER_DAY).astype(np.float32)
-    restock = (rng.random(n) < cfg.restock_prob) & (reason != 1)
+    restock = (rng.random(n) < cfg.restock_prob) & (reason != DAMAGED_RETURN)
     inspection_h = (cfg.inspection_time_days.sample(rng, n) * HOURS_PER_DAY).astype(np.float32)
-    return ReturnDraws(reason, delay_h, restock, inspection_h)
+    if_late = (rng.random(n) < cfg.late_return_prob) & (reason < 0)
+    return ReturnDraws(reason, delay_h, restock, inspection_h, if_late)
 
 
 def wrong_units(units: np.ndarray, lines: np.ndarray, errors_made: np.ndarray,
@@ -154,16 +163,19 @@ class Delivery:
         delivered[exc == LOST] = np.nan
         rec.delivered_h[orders] = delivered
         reason = self.returns.reason[orders]
+        late = self.returns.if_late[orders] & (delivered > rec.due_h[orders])  # (NaN: lost)
+        if late.any():
+            reason = np.where(late, LATE_RETURN, reason)
         back = (reason >= 0) & (exc != LOST)
         rec.returned[orders] = back
         rec.return_reason[orders] = np.where(back, reason, -1)
         rec.returned_h[orders] = np.where(back, delivered + self.returns.delay_h[orders], np.nan)
         if self.units is not None:
-            units = np.where(reason == 0, self.wrong_units[orders], self.units[orders])
+            units = np.where(reason == WRONG_ITEM, self.wrong_units[orders], self.units[orders])
             rec.units_returned[orders] = np.where(back, units, 0)
         if self.restock is not None:
             # A wrong item is some other SKU than the order's: it is not restocked here.
-            again = back & self.returns.restock[orders] & (reason != 0)
+            again = back & self.returns.restock[orders] & (reason != WRONG_ITEM)
             self.restock(orders[again], rec.returned_h[orders[again]] + self.returns.inspection_h[orders[again]])
         lag = d.notify_delay_h[orders]
         rec.notify_label_h[orders] = rec.labelled_h[orders] + lag[:, 0]
