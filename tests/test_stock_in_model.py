@@ -155,6 +155,24 @@ def test_late_parcels_come_back_as_late_with_their_probability():
         validate_data(tiny_data({"returns.reasons": {"late": 0.5, "other": 0.5}}))
 
 
+def test_a_site_can_keep_stock_its_own_way():
+    s = scenario(sites={"west": {"initial_units": 40,
+                                 "replenishment": {"policy": "sS", "reorder_point": 5, "order_up_to": 60,
+                                                   "supplier_lead_time_days": 1}}})
+    cfg = s.inventory
+    assert cfg.for_site("west").initial_units == 40 and cfg.for_site("west").replenishment.policy == "sS"
+    assert cfg.for_site("east") is cfg  # no override: the scenario-wide policy
+    st = run_replication(s, 0, 3).inventory.set_index("site")
+    assert st.loc["west", "beginning_units"] == 40 * 60 and st.loc["east", "beginning_units"] == 6 * 60
+    # sS tops the west up to 60, so it ends with more on hand than the east's (R=2, Q=6).
+    assert st.loc["west", "ending_units"] > st.loc["east", "ending_units"]
+    with pytest.raises(sim.ScenarioError, match=r"inventory.sites: unknown site\(s\) \['north'\]"):
+        scenario(sites={"north": {"initial_units": 3}})
+    with pytest.raises(sim.ScenarioError, match="inventory.sites.west.replenishment.order_up_to: must be above"):
+        scenario(sites={"west": {"replenishment": {"policy": "sS", "reorder_point": "auto",
+                                                   "order_up_to": 2, "supplier_lead_time_days": 3}}})
+
+
 def test_automatic_reorder_point_above_order_up_to_is_caught_at_load(tmp_path):
     import yaml
 

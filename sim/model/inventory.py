@@ -563,22 +563,23 @@ def order_up_to_problems(scenario: Scenario) -> list[tuple[str, str]]:
     cfg = scenario.inventory
     if cfg is None:
         return []
-    rep = cfg.replenishment
-    if rep.policy != "sS" or rep.reorder_point != "auto" or rep.order_up_to is None:
-        return []
-    mean, sd = expected_daily_units(scenario, popularity(scenario.catalogue))
-    lead = rep.supplier_lead_time_days
-    out = []
+    out: dict[str, str] = {}  # one message per place in the file
+    mean = sd = None
     for s, name in enumerate(scenario.sites):
+        rep = cfg.for_site(name).replenishment
+        path = cfg.replenishment_path(name) + ".order_up_to"
+        if rep.policy != "sS" or rep.reorder_point != "auto" or rep.order_up_to is None or path in out:
+            continue
+        if mean is None:
+            mean, sd = expected_daily_units(scenario, popularity(scenario.catalogue))
+        lead = rep.supplier_lead_time_days
         rop = np.ceil(reorder_point(mean[s], sd[s], lead.mean, rep.service_z, dist_sd(lead)) - 1e-9)
         if (rop >= rep.order_up_to).any():
             i = int(np.argmax(rop))
-            out.append(("inventory.replenishment.order_up_to",
-                        f"must be above every automatic reorder point; SKU {i} at site {name!r} "
-                        f"gets {int(rop[i])} from its demand (reorder_point: auto), got "
-                        f"{rep.order_up_to}; raise order_up_to, or use order_up_to_days"))
-            break
-    return out
+            out[path] = (f"must be above every automatic reorder point; SKU {i} at site {name!r} "
+                         f"gets {int(rop[i])} from its demand (reorder_point: auto), got "
+                         f"{rep.order_up_to}; raise order_up_to, or use order_up_to_days")
+    return list(out.items())
 
 
 def stock_from_config(env: simpy.Environment, rng: np.random.Generator, cfg: InventoryConfig,

@@ -324,7 +324,8 @@ def _build_stocks(scenario: Scenario, env: simpy.Environment, site: np.ndarray, 
     out = []
     for s, name in enumerate(scenario.sites):
         try:
-            out.append(stock_from_config(env, streams.get(f"inventory.{name}"), cfg, mean[s], sd[s], name))
+            out.append(stock_from_config(env, streams.get(f"inventory.{name}"), cfg.for_site(name),
+                                         mean[s], sd[s], name))
         except ValueError as exc:
             raise ScenarioError([str(exc)]) from None
     return out

@@ -82,11 +82,28 @@ class Replenishment(Model):
         return self
 
 
+class SiteStock(Model):
+    """What one site does differently from the scenario-wide ``inventory``: its own
+    start stock (``initial_days_of_cover`` or ``initial_units``) and/or its own
+    ``replenishment`` (which replaces the scenario-wide one whole)."""
+
+    initial_days_of_cover: float | None = Field(default=None, ge=0)
+    initial_units: int | None = Field(default=None, ge=0)
+    replenishment: Replenishment | None = None
+
+    @model_validator(mode="after")
+    def _one_start(self) -> SiteStock:
+        if self.initial_days_of_cover is not None and self.initial_units is not None:
+            raise ValueError("give at most one of initial_days_of_cover or initial_units")
+        return self
+
+
 class InventoryConfig(Model):
     """Stock keeping at every site.
 
     Start stock per SKU per site: ``initial_days_of_cover`` times that SKU's expected
     daily demand at that site, rounded up, or ``initial_units`` of every SKU (give one).
+    ``sites`` gives a site its own start stock or replenishment (:class:`SiteStock`).
 
     An order is served from its nearest site's stock when every line is on hand.
     Otherwise ``fallback`` says what is tried next:
@@ -106,6 +123,8 @@ class InventoryConfig(Model):
     initial_days_of_cover: float | None = Field(default=None, ge=0)
     initial_units: int | None = Field(default=None, ge=0)
     replenishment: Replenishment
+    # Per site (warehouse name): a different start stock and/or replenishment policy.
+    sites: dict[str, SiteStock] = Field(default_factory=dict)
     fallback: Literal["backorder", "other_site", "split"] = "backorder"
     backorder: Literal["wait", "cancel_after", "ship_available"] = "wait"
     cancel_after_days: float | None = Field(default=None, gt=0)
@@ -125,3 +144,23 @@ class InventoryConfig(Model):
             raise ValueError(f"cancel_after_days: is only used by backorder 'cancel_after', "
                              f"got backorder {self.backorder!r}")
         return self
+
+    def for_site(self, name: str) -> InventoryConfig:
+        """The stock keeping of site ``name``: this, with the site's overrides."""
+        over = self.sites.get(name)
+        if over is None:
+            return self
+        update: dict = {"sites": {}}
+        if over.initial_days_of_cover is not None or over.initial_units is not None:
+            update["initial_days_of_cover"] = over.initial_days_of_cover
+            update["initial_units"] = over.initial_units
+        if over.replenishment is not None:
+            update["replenishment"] = over.replenishment
+        return self.model_copy(update=update)
+
+    def replenishment_path(self, name: str) -> str:
+        """Where site ``name``'s replenishment is configured (a dotted path)."""
+        over = self.sites.get(name)
+        if over is not None and over.replenishment is not None:
+            return f"inventory.sites.{name}.replenishment"
+        return "inventory.replenishment"

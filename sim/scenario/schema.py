@@ -493,6 +493,11 @@ class Scenario(Model):
                     raise ValueError(
                         f"demand.channels.{name}.{field}: unknown carrier {value!r}; "
                         f"defined carriers: {sorted(self.carriers)}")
+        if self.inventory is not None:
+            unknown = sorted(set(self.inventory.sites) - set(self.warehouses))
+            if unknown:
+                raise ValueError(f"inventory.sites: unknown site(s) {unknown}; "
+                                 f"sites: {sorted(self.warehouses)}")
         for region, site in self.routing.region_to_site.items():
             if site not in self.warehouses:
                 raise ValueError(
