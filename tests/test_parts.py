@@ -185,3 +185,20 @@ def test_bad_policy_names_what_is_allowed(key, value, words):
         validate_data(d)
     for w in words:
         assert w in str(err.value)
+
+
+def test_with_three_sites_the_rest_comes_from_the_nearest_site_that_has_it():
+    # A central site, nearer than the other coast to every customer, never has stock:
+    # each second part comes from the other coast.
+    d = data("split")
+    d["warehouses"]["central"] = {**d["warehouses"]["east"], "location": {"lat": 32.78, "lon": -96.80}}
+    d["inventory"]["sites"] = {"central": {
+        "initial_units": 0, "replenishment": {"policy": "RQ", "reorder_point": 0, "order_quantity": 1,
+                                              "supplier_lead_time_days": 1000}}}
+    o = run_replication(validate_data(d), 0, 4).orders
+    parts = o[o["part_of"] >= 0]
+    assert len(parts) > 10
+    first = o.loc[parts["part_of"].to_numpy()]
+    assert set(first["site"]) == {"west", "east"} and set(parts["site"]) == {"west", "east"}
+    assert (first["site"].to_numpy() != parts["site"].to_numpy()).all()
+    assert not (o["site"] == "central").to_numpy()[o["released_h"].notna().to_numpy()].any()

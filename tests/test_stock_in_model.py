@@ -258,3 +258,33 @@ def test_ss_with_order_up_to_days_sets_a_level_per_sku():
     with pytest.raises(sim.ScenarioError, match="give exactly one"):
         scenario(replenishment={"policy": "sS", "reorder_point": 2, "order_up_to": 10,
                                 "order_up_to_days": 7, "supplier_lead_time_days": 2})
+
+
+def three_sites(fallback: str) -> sim.Scenario:
+    """West and a central site with no stock (their supplier never comes in time), the
+    east with plenty; every customer in California."""
+    d = tiny_data({"catalogue.skus": 20, "horizon.days": 5, "horizon.drain_days": 15,
+                   "demand.channels.web.regions": {"CA": 1.0},
+                   "demand.channels.wholesale.regions": {"CA": 1.0}})
+    d["warehouses"]["central"] = {**d["warehouses"]["east"], "location": {"lat": 32.78, "lon": -96.80}}
+    d["inventory"] = inventory(
+        initial_units=10_000, fallback=fallback,
+        replenishment={"policy": "RQ", "reorder_point": 0, "order_quantity": 1,
+                       "supplier_lead_time_days": 1000},
+        sites={"west": {"initial_units": 0}, "central": {"initial_units": 0}})
+    return validate_data(d)
+
+
+@pytest.mark.parametrize("fallback", ["other_site", "split"])
+def test_the_fallback_tries_every_other_site_nearest_first(fallback):
+    o = run_replication(three_sites(fallback), 0, 2).orders
+    served = o[o["customer_order"] & o["paid_h"].notna()]
+    assert len(served) > 100
+    # West has nothing and the central site (nearer to California) has nothing: the
+    # east ships every order, whole.
+    assert (served["site"] == "east").all()
+    assert (served["alternative_of"] >= 0).all() and not (o["part_of"] >= 0).any()
+    rerouted = o[o["status"] == "rerouted"]
+    assert (rerouted["site"] == "west").all() and len(rerouted) == len(served)
+    assert served["shipped_h"].notna().all()
+

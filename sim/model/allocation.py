@@ -3,12 +3,13 @@
 When every line is on hand the units are taken and the order goes to picking at once
 (filled from stock on the first attempt). Otherwise the ``fallback`` is tried:
 
-- ``other_site``: its alternative row at the next nearest site takes over if that site
-  has every line (the order is then ``rerouted``; its alternative becomes the
-  customer's order);
-- ``split``: the same, and else, if the nearest site has some of the units and the next
-  nearest site all the others, each ships what it has: the order's own row carries the
-  first part, its alternative row the second (``part_of`` the order).
+- ``other_site``: its alternative row at the nearest other site that has every line
+  takes over (the order is then ``rerouted``; its alternative becomes the customer's
+  order); the other sites are tried nearest first;
+- ``split``: the same, and else, if the nearest site has some of the units and another
+  site (nearest first) all the others, each ships what it has: the order's own row
+  carries the first part, that site's alternative row the second (``part_of`` the
+  order).
 
 An order the fallback cannot serve is backordered at its site: it waits, first come
 first served, until the supplier's deliveries cover all its units
@@ -46,7 +47,9 @@ class Allocator:
         self.stocks, self.site = stocks, site
         self.line_start, self.line_sku, self.line_units = line_start, line_sku, line_units
         self.enqueue = enqueue
-        self.alternative = alternative  # per order: its other-site row (-1: none)
+        # Per order: its rows at the other sites, nearest first (shape (orders, sites - 1);
+        # -1: none).
+        self.alternative = alternative
         self.rest = rest  # per order: its rest row for ship_available (-1: none)
         self.parts = parts  # sets a part's contents (split, ship_available)
 
@@ -61,17 +64,18 @@ class Allocator:
         if stock.take_if_available(skus, qty):
             self.enqueue[s](order)
             return
-        alt = int(self.alternative[order])
-        if alt >= 0:
-            other = self.stocks[int(self.site[alt])]
-            if other.can_fill(skus, qty):
+        alts = [a for a in self.alternative[order].tolist() if a >= 0]
+        for alt in alts:
+            if self.stocks[int(self.site[alt])].can_fill(skus, qty):
                 self._reroute(order, alt, skus, qty)
                 return
-            if self.cfg.fallback == "split":
-                here = stock.available(skus, qty)
-                if here.any() and other.can_fill(skus, qty - here):
-                    self._split(order, alt, skus, here, qty - here)
-                    return
+        if alts and self.cfg.fallback == "split":
+            here = stock.available(skus, qty)
+            if here.any():
+                for alt in alts:
+                    if self.stocks[int(self.site[alt])].can_fill(skus, qty - here):
+                        self._split(order, alt, skus, here, qty - here)
+                        return
         rest = -1 if self.rest is None else int(self.rest[order])
         if rest >= 0:
             here = stock.available(skus, qty)

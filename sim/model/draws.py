@@ -169,14 +169,17 @@ def _extend(a, b) -> None:
 
 
 def with_alternatives(scenario: Scenario, d: OrderDraws, skus: SkuTable, storages: list,
-                      streams: Streams, site: np.ndarray, distance_km: np.ndarray) -> OrderDraws:
-    """With ``inventory.fallback: other_site``, append for every order a dormant
-    alternative row at ``site`` (the next nearest site, ``distance_km`` away), drawn
-    like any order from streams of its own (``.alt``): used only if the order's
-    nearest site lacks a line and the alternative has them all (``d`` grows in place)."""
-    rows = np.arange(len(d))
+                      streams: Streams, site: np.ndarray, distance_km: np.ndarray,
+                      n_orders: int, rank: int = 1) -> OrderDraws:
+    """With an ``inventory.fallback`` other than ``backorder``, append for each of the
+    first ``n_orders`` rows (the customers' orders) a dormant alternative row at
+    ``site`` (its ``rank``-th nearest other site, ``distance_km`` away), drawn like any
+    order from streams of its own (``.alt``, ``.alt2``...): used only if the order's
+    nearest site lacks a line (``d`` grows in place)."""
+    rows = np.arange(n_orders)
     sub = _orders_subset(d.orders, rows)
-    new = draw_orders(scenario, sub, site, distance_km, skus, storages, _Renamed(streams, ".alt"),
+    suffix = ".alt" if rank == 1 else f".alt{rank}"
+    new = draw_orders(scenario, sub, site, distance_km, skus, storages, _Renamed(streams, suffix),
                       np.full(len(rows), -1, dtype=np.int64), rows.astype(np.int64))
     _extend(d, new)
     return d

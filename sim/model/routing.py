@@ -42,10 +42,13 @@ def route(scenario: Scenario, region: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return site, dist
 
 
-def next_nearest(scenario: Scenario, region: np.ndarray, site: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(site index, distance km) of the nearest site other than ``site`` for orders from
-    ``region`` (the other-coast fallback)."""
+def next_nearest(scenario: Scenario, region: np.ndarray, site: np.ndarray,
+                 rank: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """(site index, distance km) of the ``rank``-th nearest site other than ``site`` for
+    orders from ``region`` (rank 1: the nearest other site; the stock fallbacks try the
+    others in this order). Ties go to the site listed first."""
     dist = region_site_distance_km(scenario)[region].copy()
-    dist[np.arange(len(region)), site] = np.inf
-    other = np.argmin(dist, axis=1).astype(np.int16)
-    return other, dist[np.arange(len(region)), other]
+    rows = np.arange(len(region))
+    dist[rows, site] = np.inf
+    other = np.argsort(dist, axis=1, kind="stable")[:, rank - 1].astype(np.int16)
+    return other, dist[rows, other]

@@ -119,8 +119,11 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     draws = draw_orders(scenario, originals, site0, distance0, skus, storages, streams,
                         np.full(n0, -1, dtype=np.int64))
     if scenario.inventory is not None and scenario.inventory.fallback != "backorder" and len(sites) > 1:
-        alt_site, alt_km = routing.next_nearest(scenario, originals.region, site0)
-        draws = with_alternatives(scenario, draws, skus, storages, streams, alt_site, alt_km)
+        region0 = originals.region  # (the draws grow ``originals`` in place)
+        for rank in range(1, len(sites)):  # every other site, nearest first
+            alt_site, alt_km = routing.next_nearest(scenario, region0, site0, rank)
+            draws = with_alternatives(scenario, draws, skus, storages, streams, alt_site, alt_km,
+                                      n0, rank)
     if scenario.inventory is not None and scenario.inventory.backorder == "ship_available":
         draws = with_rests(scenario, draws, skus, storages, streams, n0)
     draws = with_reships(scenario, draws, skus, storages, streams)
@@ -195,9 +198,11 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     enqueue = [m.enqueue for m in methods]
     release = enqueue
     if stocks:
-        alternative = np.full(n, -1, dtype=np.int64)
+        # Per order, its alternative rows at the other sites, nearest first (-1: none).
         alt_rows = np.flatnonzero(draws.alt_of >= 0)
-        alternative[draws.alt_of[alt_rows]] = alt_rows
+        alternative = np.full((n, max(len(sites) - 1, 1)), -1, dtype=np.int64)
+        if len(alt_rows):
+            alternative[:n0] = alt_rows.reshape(len(sites) - 1, n0).T
         rest = np.full(n, -1, dtype=np.int64)
         rest_rows = np.flatnonzero(draws.rest_of >= 0)
         rest[draws.rest_of[rest_rows]] = rest_rows

@@ -109,9 +109,9 @@ class InventoryConfig(Model):
     Otherwise ``fallback`` says what is tried next:
 
     - ``backorder``: nothing; the order is backordered at its nearest site;
-    - ``other_site``: the next nearest site ships the whole order if it has every line;
+    - ``other_site``: the nearest other site that has every line ships the whole order;
     - ``split``: like ``other_site``, and else the nearest site ships the units it has
-      and the next nearest site the rest, in two parcels, if it has all of the rest.
+      and the nearest other site that has all of the rest ships it, in two parcels.
 
     An order the fallback cannot serve is backordered at its nearest site, where it
     waits, first come first served, for the supplier, by the ``backorder`` policy:
