@@ -69,19 +69,18 @@ class Allocator:
             if self.stocks[int(self.site[alt])].can_fill(skus, qty):
                 self._reroute(order, alt, skus, qty)
                 return
-        if alts and self.cfg.fallback == "split":
-            here = stock.available(skus, qty)
+        rest = -1 if self.rest is None else int(self.rest[order])
+        split = bool(alts) and self.cfg.fallback == "split"
+        if split or rest >= 0:
+            here = stock.available(skus, qty)  # units per line this site can ship now
             if here.any():
-                for alt in alts:
+                for alt in alts if split else ():
                     if self.stocks[int(self.site[alt])].can_fill(skus, qty - here):
                         self._split(order, alt, skus, here, qty - here)
                         return
-        rest = -1 if self.rest is None else int(self.rest[order])
-        if rest >= 0:
-            here = stock.available(skus, qty)
-            if here.any():
-                self._ship_available(order, rest, skus, here, qty - here)
-                return
+                if rest >= 0:
+                    self._ship_available(order, rest, skus, here, qty - here)
+                    return
         self.rec.backordered_h[order] = self.env.now
         stock.backorder(order, skus, qty, self._filled)
         if self.cfg.backorder == "cancel_after":
