@@ -11,7 +11,7 @@ The run-level API::
     result.summary     # the dict written to summary.json
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 from sim.experiment import Result, run  # noqa: E402
 from sim.scenario import Scenario, ScenarioError, load_scenario  # noqa: E402

@@ -130,6 +130,18 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _unfinished_warning(kpis: dict) -> list[str]:
+    """A warning if customers' orders placed after warm-up were still in progress (not
+    delivered, lost or cancelled) when the run ended."""
+    unfinished = kpis["orders_in_progress"]["mean"] or 0
+    if unfinished <= 0:
+        return []
+    placed = kpis["orders_placed"]["mean"]
+    return [f"{unfinished:,.0f} of {placed:,.0f} orders placed after warm-up (mean per "
+            "replication) were still in progress at the end of the run; lead-time and "
+            "on-time KPIs cover delivered orders only (more staff, or a longer drain_days?)"]
+
+
 def _merge_warnings(per_replication: list[list[str]]) -> list[str]:
     """One line per kind of warning: warnings that differ only in their numbers are
     reported once (numbers from the first replication that gave it), with a count."""
@@ -168,6 +180,7 @@ def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
         "kpis": summarise_kpis(kpis),
         "warnings": _merge_warnings([o.warnings for o in outputs]),
     }
+    summary["warnings"] += _unfinished_warning(summary["kpis"])
     return Result(scenario=scenario, orders=orders, kpis=kpis, timeseries=timeseries,
                   tours=tours, label_jobs=label_jobs, inventory=inventory,
                   stock_levels=stock_levels, summary=summary,

@@ -335,11 +335,12 @@ def _returns_figure(result: Result, path: Path) -> Path:
     for code in range(1, len(names)):
         per_day = np.bincount(day[reason == code], minlength=n_days) / n_rep
         if per_day.any():
-            ax.bar(np.arange(n_days), per_day, bottom=bottom, width=1.0, label=names[code])
+            ax.bar(np.arange(n_days), per_day, bottom=bottom, width=1.0, align="edge",
+                   label=names[code])
             bottom += per_day
     hz = result.scenario.horizon
-    ax.axvspan(-0.5, hz.warmup_days - 0.5, color="0.9", zorder=0, label="warm-up")
-    ax.axvline(hz.days - 0.5, color="0.5", linestyle="--", linewidth=0.8, label="last order placed")
+    ax.axvspan(0, hz.warmup_days, color="0.9", zorder=0, label="warm-up")
+    ax.axvline(hz.days, color="0.5", linestyle="--", linewidth=0.8, label="last order placed")
     ax.set(xlabel="day", ylabel="returns arriving (parcels per day)",
            title=f"{result.scenario.name}: returns arriving per day, by reason"
                  f" (mean of {n_rep} replication{'s' if n_rep > 1 else ''})")
@@ -371,7 +372,8 @@ def _stock_figure(result: Result, path: Path) -> Path:
     keep = (placed >= lo) & (placed < hi) & df["customer_order"].to_numpy() & ~np.isnan(wait)
     site = df["site"].to_numpy()
     groups = [(str(s), wait[keep & (site == s)]) for s in df["site"].cat.categories]
-    _ecdf_axes(wait_ax, [(n, w) for n, w in groups if len(w)], "Backorder wait (filled backorders)",
+    _ecdf_axes(wait_ax, [(n, w) for n, w in groups if len(w)],
+               "Backorder wait (orders placed after warm-up,\nfilled; all replications)",
                "hours waiting for stock")
     if not keep.any():
         wait_ax.text(0.5, 0.5, "no backorder was filled", ha="center", va="center",

@@ -276,7 +276,8 @@ def _cost_kpis(result: RunResult, scenario: Scenario, df: pd.DataFrame, pools: d
 def _reship_kpis(df: pd.DataFrame, placed: np.ndarray, reships: np.ndarray) -> dict[str, float]:
     """Reships placed in the window per 1,000 orders, and the lead time to a correct
     delivery: from placing the order to the first delivery in its chain of reships that
-    arrived intact and right (orders placed in the window that got one)."""
+    arrived intact and right (orders placed in the window that got one; an order shipped
+    in parts: when the last of its parts did)."""
     n = int(placed.sum())
     delivered_h = _col(df, "delivered_h")
     ok = (~np.isnan(delivered_h) & ~_is(df, "exception", "damaged") & ~_col(df, "pick_error"))
@@ -296,6 +297,11 @@ def _reship_kpis(df: pd.DataFrame, placed: np.ndarray, reships: np.ndarray) -> d
         rows = nxt[idx] + offset[idx]
         correct[idx] = np.where(ok[rows], delivered_h[rows], np.nan)
         current[idx] = rows
+    # An order shipped in parts is right when every part is (each through its reships).
+    part_of = _col(df, "part_of")
+    parts = np.flatnonzero(part_of >= 0)
+    with np.errstate(invalid="ignore"):  # NaN wins: a part never arrived right
+        np.maximum.at(correct, part_of[parts] + offset[parts], correct[parts])
     lead = (correct - _col(df, "placed_h"))[placed]
     lead = lead[~np.isnan(lead)]
     return {

@@ -41,7 +41,11 @@ def check_invariants(df):
     assert df.loc[delivered, "delivered_h"].notna().all()
     assert df.loc[delivered, "shipped_h"].notna().all()
     lost = status == "lost"
-    assert df.loc[lost, "shipped_h"].notna().all() and df.loc[lost, "delivered_h"].isna().all()
+    # Lost: its parcel left and never arrived, or (an order shipped in parts) a part's.
+    lost_part = df["order_id"].isin(df.loc[(df["part_of"] >= 0) & (df["status"] == "lost"), "part_of"])
+    assert df.loc[lost & ~lost_part, "shipped_h"].notna().all()
+    assert df.loc[lost & ~lost_part, "delivered_h"].isna().all()
+    assert (status[lost_part] == "lost").all()
     in_progress = status == "in_progress"
     assert df.loc[in_progress, "paid_h"].notna().all()
     # In progress: not shipped, or (an order shipped in parts) a part not delivered.

@@ -166,7 +166,7 @@ def test_a_site_can_keep_stock_its_own_way():
     assert st.loc["west", "beginning_units"] == 40 * 60 and st.loc["east", "beginning_units"] == 6 * 60
     # sS tops the west up to 60, so it ends with more on hand than the east's (R=2, Q=6).
     assert st.loc["west", "ending_units"] > st.loc["east", "ending_units"]
-    with pytest.raises(sim.ScenarioError, match=r"inventory.sites: unknown site\(s\) \['north'\]"):
+    with pytest.raises(sim.ScenarioError, match=r"inventory.sites.north: unknown site 'north'"):
         scenario(sites={"north": {"initial_units": 3}})
     with pytest.raises(sim.ScenarioError, match="inventory.sites.west.replenishment.order_up_to: must be above"):
         scenario(sites={"west": {"replenishment": {"policy": "sS", "reorder_point": "auto",

@@ -63,9 +63,11 @@ class Replenishment(Model):
                 raise ValueError("order_up_to: is required for policy 'sS' (the level S "
                                  "to order up to, units), or order_up_to_days instead "
                                  "(give exactly one)")
-            if self.order_quantity is not None or self.order_quantity_days is not None:
-                raise ValueError("order_quantity: is only used by policy 'RQ'; policy 'sS' "
-                                 "orders up to order_up_to")
+            for key in ("order_quantity", "order_quantity_days"):
+                if getattr(self, key) is not None:
+                    raise ValueError(f"{key}: is only used by policy 'RQ', got {getattr(self, key)}; "
+                                     f"policy 'sS' orders up to order_up_to (to drop a value "
+                                     f"inherited through extends, write {key}: null)")
             if (self.order_up_to is not None and self.reorder_point != "auto"
                     and self.reorder_point >= self.order_up_to):
                 raise ValueError(
@@ -76,9 +78,11 @@ class Replenishment(Model):
                 raise ValueError("order_quantity: policy 'RQ' needs exactly one of "
                                  "order_quantity (units) or order_quantity_days (days of "
                                  "each SKU's demand)")
-            if self.order_up_to is not None or self.order_up_to_days is not None:
-                raise ValueError("order_up_to: is only used by policy 'sS'; policy 'RQ' "
-                                 "orders multiples of order_quantity")
+            for key in ("order_up_to", "order_up_to_days"):
+                if getattr(self, key) is not None:
+                    raise ValueError(f"{key}: is only used by policy 'sS', got {getattr(self, key)}; "
+                                     f"policy 'RQ' orders multiples of order_quantity (to drop a "
+                                     f"value inherited through extends, write {key}: null)")
         return self
 
 
@@ -136,7 +140,8 @@ class InventoryConfig(Model):
         if len(given) != 1:
             raise ValueError(
                 "give exactly one of initial_days_of_cover (days of expected demand) or "
-                f"initial_units (units of every SKU); got {given or 'neither'}")
+                f"initial_units (units of every SKU); got {given or 'neither'}"
+                + (" (to drop one inherited through extends, write it as null)" if given else ""))
         if self.backorder == "cancel_after" and self.cancel_after_days is None:
             raise ValueError("cancel_after_days: is required for backorder 'cancel_after' "
                              "(days a backorder waits before it is cancelled, > 0)")

@@ -358,7 +358,10 @@ class Returns(Model):
             raise ValueError(f"{taken[0]!r} is a reason the model decides itself (with "
                              f"{taken[0]}_return_prob); name the others, got {list(v)}")
         if any(s < 0 for s in v.values()) or abs(sum(v.values()) - 1) > 1e-6:
-            raise ValueError(f"shares must be >= 0 and sum to 1, got sum {sum(v.values()):g}")
+            raise ValueError(
+                f"shares must be >= 0 and sum to 1, got sum {sum(v.values()):g} from {v} "
+                "(with extends, reasons merge with the extended scenario's: give each of "
+                "them, 0 for one you do not want)")
         return v
 
 
@@ -496,7 +499,7 @@ class Scenario(Model):
         if self.inventory is not None:
             unknown = sorted(set(self.inventory.sites) - set(self.warehouses))
             if unknown:
-                raise ValueError(f"inventory.sites: unknown site(s) {unknown}; "
+                raise ValueError(f"inventory.sites.{unknown[0]}: unknown site {unknown[0]!r}; "
                                  f"sites: {sorted(self.warehouses)}")
         for region, site in self.routing.region_to_site.items():
             if site not in self.warehouses:
