@@ -132,11 +132,13 @@ class Recorder:
         status[self.exception == 1] = STATUSES.index("lost")
         # An order shipped in parts is delivered when its last part is, and lost if a
         # part is lost (like an order shipped whole: a reship is a row of its own).
-        order_delivered_h = self.delivered_h.copy()
         parts = np.flatnonzero(self.part_of >= 0)
-        with np.errstate(invalid="ignore"):  # NaN wins: a part not delivered yet
-            np.maximum.at(order_delivered_h, self.part_of[parts], self.delivered_h[parts])
-        status[self.part_of[parts[self.exception[parts] == 1]]] = STATUSES.index("lost")
+        order_delivered_h = self.delivered_h  # (the same array, unless orders were split)
+        if len(parts):
+            order_delivered_h = self.delivered_h.copy()
+            with np.errstate(invalid="ignore"):  # NaN wins: a part not delivered yet
+                np.maximum.at(order_delivered_h, self.part_of[parts], self.delivered_h[parts])
+            status[self.part_of[parts[self.exception[parts] == 1]]] = STATUSES.index("lost")
         status[~np.isnan(order_delivered_h)] = STATUSES.index("delivered")
         exception = pd.Categorical.from_codes(self.exception, ["", "lost", "damaged", "address_problem"])
         # Code 0 is "" (not returned), like cancel_reason and exception.

@@ -153,7 +153,10 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     priority = np.array([c.priority for c in scenario.demand.channels.values()])[orders.channel]
     priority[draws.reship_of >= 0] = REMEDY_PRIORITY
     pack_h, label_h = draws.pack_h, draws.label_h
-    line_end = orders.line_start[1:].copy()  # a part of an order picks fewer lines
+    # Where each row's lines to pick end: a part of an order picks fewer (sim.model.parts).
+    inv = scenario.inventory
+    may_split = inv is not None and (inv.fallback == "split" or inv.backorder == "ship_available")
+    line_end = orders.line_start[1:].copy() if may_split else orders.line_start[1:]
     works = [site_work(scenario.warehouses[name].picking, draws.pick, orders.line_start,
                        streams.get(f"picking.{name}.tours"), line_end) for name in sites]
     site_orders = [np.flatnonzero(site == s) for s in range(len(sites))]
