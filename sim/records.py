@@ -118,6 +118,18 @@ class Recorder:
         self.pick_travel_m = np.full(n_orders, np.nan)  # its share of tour metres
         self.tours = TourLog(capacity=max(n_lines, n_orders))
 
+    def order_delivered_h(self) -> np.ndarray:
+        """Per row, when the customer had the whole order: its delivery, or for an order
+        shipped in parts the last part's (NaN until every part is delivered); hours.
+        The recorder's own ``delivered_h`` array when no order was split."""
+        parts = np.flatnonzero(self.part_of >= 0)
+        if not len(parts):
+            return self.delivered_h
+        done = self.delivered_h.copy()
+        with np.errstate(invalid="ignore"):  # NaN wins: a part not delivered yet
+            np.maximum.at(done, self.part_of[parts], self.delivered_h[parts])
+        return done
+
     def frame(self, attrs: dict[str, np.ndarray | pd.Categorical], replication: int,
               return_reasons: list[str]) -> pd.DataFrame:
         """The tidy per-order table of this replication (see README, orders.parquet)."""
@@ -133,12 +145,8 @@ class Recorder:
         # An order shipped in parts is delivered when its last part is, and lost if a
         # part is lost (like an order shipped whole: a reship is a row of its own).
         parts = np.flatnonzero(self.part_of >= 0)
-        order_delivered_h = self.delivered_h  # (the same array, unless orders were split)
-        if len(parts):
-            order_delivered_h = self.delivered_h.copy()
-            with np.errstate(invalid="ignore"):  # NaN wins: a part not delivered yet
-                np.maximum.at(order_delivered_h, self.part_of[parts], self.delivered_h[parts])
-            status[self.part_of[parts[self.exception[parts] == 1]]] = STATUSES.index("lost")
+        order_delivered_h = self.order_delivered_h()
+        status[self.part_of[parts[self.exception[parts] == 1]]] = STATUSES.index("lost")
         status[~np.isnan(order_delivered_h)] = STATUSES.index("delivered")
         exception = pd.Categorical.from_codes(self.exception, ["", "lost", "damaged", "address_problem"])
         # Code 0 is "" (not returned), like cancel_reason and exception.

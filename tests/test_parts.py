@@ -232,3 +232,16 @@ def test_with_three_sites_the_rest_comes_from_the_nearest_site_that_has_it():
     assert set(first["site"]) == {"west", "east"} and set(parts["site"]) == {"west", "east"}
     assert (first["site"].to_numpy() != parts["site"].to_numpy()).all()
     assert not (o["site"] == "central").to_numpy()[o["released_h"].notna().to_numpy()].any()
+
+
+def test_an_order_in_parts_is_late_once_by_its_last_part():
+    o = run("split", "ship_available", **{"remedies": {"late_discount": 5.0}}).orders
+    parts = o[o["part_of"] >= 0]
+    first = o.loc[parts["part_of"].to_numpy()]
+    assert not (parts["remedy"] == "discount").any()  # a part is not late on its own account
+    fine = (first["exception"] == "").to_numpy() & ~first["pick_error"].to_numpy()
+    late = (first["order_delivered_h"] > first["due_h"]).to_numpy() & fine
+    on_time = (first["order_delivered_h"] <= first["due_h"]).to_numpy() & fine
+    assert late.sum() > 5 and on_time.sum() > 5
+    assert (first["remedy"].to_numpy()[late] == "discount").all()
+    assert (first["remedy"].to_numpy()[on_time] == "").all()

@@ -6,7 +6,9 @@ bulk (from the ``aftersales`` stream), not as SimPy processes.
 Remedies (``remedies``): a lost, damaged or wrong-item order is reshipped (when its
 reship row was placed in the run: the remedy costs the reship's goods at unit cost,
 box and carrier charge) or refunded (its value at selling price); a late one gets a
-discount code worth ``late_discount``.
+discount code worth ``late_discount``. An order shipped in parts is late when its last
+part arrives after its promised day (the parts themselves are not late on their own
+account: one discount, one late penalty per order).
 
 Satisfaction (``satisfaction``): a delivered or lost order's customer answers a survey
 with ``survey_prob``. The score starts at ``base_score``; it loses
@@ -43,16 +45,20 @@ class Aftersales:
 def aftersales(remedies: Remedies, sat: Satisfaction, order_value: np.ndarray,
                delivered_h: np.ndarray, due_h: np.ndarray, exception: np.ndarray,
                wrong_item: np.ndarray, rng: np.random.Generator,
-               reship_cost: np.ndarray | None = None) -> Aftersales:
+               reship_cost: np.ndarray | None = None,
+               late_h: np.ndarray | None = None) -> Aftersales:
     """Remedy and survey answer of every order (see the module docstring).
-    ``reship_cost``: per order, what its placed reship cost (NaN: no reship placed)."""
+    ``reship_cost``: per order, what its placed reship cost (NaN: no reship placed).
+    ``late_h``: per order, the time its lateness is judged by (default ``delivered_h``;
+    NaN: never late), hours."""
     n = len(order_value)
     reshipped = np.zeros(n, dtype=bool) if reship_cost is None else np.isfinite(reship_cost)
     delivered = ~np.isnan(delivered_h)
     lost = exception == LOST
     damaged = delivered & (exception == DAMAGED)
     wrong = delivered & wrong_item
-    late_days = np.where(delivered, np.maximum(0.0, delivered_h - due_h) / HOURS_PER_DAY, 0.0)
+    late_h = delivered_h if late_h is None else late_h
+    late_days = np.where(~np.isnan(late_h), np.maximum(0.0, late_h - due_h) / HOURS_PER_DAY, 0.0)
     late = late_days > 0
 
     troubled = lost | damaged | wrong

@@ -234,9 +234,11 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     value = np.add.reduceat(skus.unit_price[orders.line_sku] * orders.line_units,
                             orders.line_start[:-1]) if n else np.zeros(0)
     child = delivery.child if delivery.child is not None else np.full(n, -1, dtype=np.int64)
+    # Lateness is the customer's: an order shipped in parts by its last part, not each part.
+    late_h = np.where(rec.part_of >= 0, np.nan, rec.order_delivered_h())
     after = aftersales(scenario.remedies, scenario.satisfaction, value, rec.delivered_h, rec.due_h,
                        rec.exception, pick_error, streams.get("aftersales"),
-                       _reship_cost(rec, orders, parcels, skus, child) if n > n0 else None)
+                       _reship_cost(rec, orders, parcels, skus, child) if n > n0 else None, late_h)
     channels = list(scenario.demand.channels)
     pick_methods = [scenario.warehouses[name].picking.method for name in sites]
     attrs = {
