@@ -98,7 +98,8 @@ def replication_kpis(result: RunResult, scenario: Scenario) -> dict[str, float]:
         "orders_delivered": n_delivered,
         "orders_lost": int((placed & _is(df, "status", "lost")).sum()),
         "orders_in_progress": int((placed & _is(df, "status", "in_progress")).sum()),
-        "throughput_orders_per_day": int(((shipped_h >= lo) & (shipped_h < hi)).sum())
+        # Customers' orders only (not reships, nor the second parcel of an order).
+        "throughput_orders_per_day": int(((shipped_h >= lo) & (shipped_h < hi) & customer).sum())
         / ((hi - lo) / HOURS_PER_DAY),
         "lead_time_hours_mean": float(lead.mean()) if len(lead) else math.nan,
         "lead_time_hours_p50": float(q[0]),

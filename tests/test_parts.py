@@ -245,3 +245,16 @@ def test_an_order_in_parts_is_late_once_by_its_last_part():
     assert late.sum() > 5 and on_time.sum() > 5
     assert (first["remedy"].to_numpy()[late] == "discount").all()
     assert (first["remedy"].to_numpy()[on_time] == "").all()
+
+
+def test_throughput_counts_customers_orders_not_parcels():
+    s = validate_data(data("split", "ship_available", **{"carriers.ground.lost_prob": 0.2,
+                                                         "remedies": {"lost": "reship"}}))
+    result = sim.run(s, seed=4)
+    o, k = result.orders, result.summary["kpis"]
+    lo, hi = 24 * s.horizon.warmup_days, 24 * s.horizon.days
+    inside = o["shipped_h"].between(lo, hi, inclusive="left")
+    days = s.horizon.days - s.horizon.warmup_days
+    extra = inside & ~o["customer_order"]  # second parcels and reships
+    assert extra.sum() > 20
+    assert k["throughput_orders_per_day"]["mean"] == pytest.approx((inside & o["customer_order"]).sum() / days)
