@@ -201,7 +201,7 @@ def test_set_contents_rejects_an_empty_part():
     parts.d.orders = Rows()
     parts.d.orders.line_start = np.array([0, 2])
     with pytest.raises(ValueError, match=">= 1 unit"):
-        parts.set_contents(0, [0, 0])
+        parts.set_contents([(0, [0, 0])])
 
 
 @pytest.mark.parametrize(("key", "value", "words"), [

@@ -100,8 +100,7 @@ class Allocator:
     def _start_part(self, order: int, part: int, first: np.ndarray, second: np.ndarray) -> None:
         """``order`` ships ``first`` (units per line) and ``part`` the ``second``."""
         rec = self.rec
-        self.parts.set_contents(order, first)
-        self.parts.set_contents(part, second)
+        self.parts.set_contents([(order, first), (part, second)])
         rec.part_of[part] = order
         rec.placed_h[part], rec.paid_h[part], rec.due_h[part] = (
             rec.placed_h[order], rec.paid_h[order], rec.due_h[order])

@@ -117,6 +117,7 @@ class Backorder:
     queued_h: float
     on_filled: OnFilled = field(repr=False)
     lines: list[tuple[int, int]] = field(default_factory=list, repr=False)
+    seq: int = 0  # place in the order of arrival at this stock
 
 
 def _lines(skus, qty) -> list[tuple[int, int]]:
@@ -216,6 +217,7 @@ class Stock:
         self.queue: OrderedDict[int, Backorder] = OrderedDict()
         # Per SKU, the waiting orders that need it and how many units, in arrival order.
         self.waiting: dict[int, dict[int, int]] = {}
+        self._arrivals = 0  # backorders queued so far (their seq)
         self.filled: list[tuple[int, float, float]] = []
         self.cancelled: list[tuple[int, float, float]] = []
         self._callbacks: list[tuple[OnFilled, int]] = []
@@ -311,7 +313,9 @@ class Stock:
         tot = np.array([q for _, q in lines], dtype=np.int64)
         self._enter()
         try:
-            self.queue[order_id] = Backorder(order_id, u, tot, self.env.now, on_filled, lines)
+            self._arrivals += 1
+            self.queue[order_id] = Backorder(order_id, u, tot, self.env.now, on_filled, lines,
+                                             self._arrivals)
             ow = self.owed
             for k, q in lines:
                 ow[k] += q
@@ -517,9 +521,7 @@ class Stock:
                                for j, qj in bo.lines if j != k):
                             fill.append(bo)
                 claimed += q
-        if len(fill) > 1:
-            order = {oid: i for i, oid in enumerate(self.queue)}
-            fill.sort(key=lambda bo: order[bo.order_id])
+        fill.sort(key=lambda bo: bo.seq)
         for bo in fill:
             self._fill(bo)
 

@@ -16,6 +16,8 @@ Conventions:
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from sim.scenario.packaging import DamageModel, PackagingConfig, RateTable
@@ -63,17 +65,34 @@ def order_totals(line_start: np.ndarray, line_sku: np.ndarray, line_units: np.nd
 # --- boxes -------------------------------------------------------------------------
 
 
+# Per catalogue object (by id; an entry goes when its catalogue does).
+_BOX_ARRAYS: dict[int, dict[str, np.ndarray]] = {}
+
+
 def box_arrays(cfg: PackagingConfig) -> dict[str, np.ndarray]:
     """The catalogue as arrays in catalogue order: ``dims_cm`` (boxes, 3),
-    ``volume_cm3``, ``longest_cm``, ``max_weight_kg``, ``cost``."""
+    ``volume_cm3``, ``longest_cm``, ``max_weight_kg``, ``cost``. Built once per
+    (immutable) catalogue: parts of orders are packed one at a time during the run."""
+    key = id(cfg)
+    arrays = _BOX_ARRAYS.get(key)
+    if arrays is None:
+        arrays = _BOX_ARRAYS[key] = _build_box_arrays(cfg)
+        weakref.finalize(cfg, _BOX_ARRAYS.pop, key, None)
+    return arrays
+
+
+def _build_box_arrays(cfg: PackagingConfig) -> dict[str, np.ndarray]:
     dims = np.array([b.dims_cm for b in cfg.boxes], dtype=float)
-    return {
+    arrays = {
         "dims_cm": dims,
         "volume_cm3": dims.prod(axis=1),
         "longest_cm": dims.max(axis=1),
         "max_weight_kg": np.array([b.max_weight_kg for b in cfg.boxes], dtype=float),
         "cost": np.array([b.cost for b in cfg.boxes], dtype=float),
     }
+    for a in arrays.values():
+        a.flags.writeable = False  # shared by every caller
+    return arrays
 
 
 def needed_volume_cm3(cfg: PackagingConfig, volume_cm3: np.ndarray,

@@ -5,7 +5,7 @@ in two parcels whose contents are known only when its stock is allocated, during
 run. The second parcel of every order that may need one is a dormant row drawn before
 the run (its other-site alternative, or a row at its own site for the rest; see
 :mod:`sim.model.draws`), holding a copy of all the order's lines. When the order
-splits, :meth:`Parts.set_contents` tells each of the two rows the units it carries:
+splits, :meth:`Parts.set_contents` tells both rows the units each carries:
 
 - its lines are compacted in place, the carried ones first; the others keep 0 units
   and are not picked (``line_end``, the end of the lines each row picks, moves back);
@@ -62,34 +62,39 @@ class Parts:
             rows.append(int(self.child[rows[-1]]))
         return rows
 
-    def set_contents(self, row: int, units) -> None:
-        """Make ``row`` (and its reships) carry ``units`` of each of its lines (one
-        number per line, in the row's line order, as copied from the order; at least
-        one unit in all). Call once per row, before it is queued for picking."""
+    def set_contents(self, parts: list[tuple[int, np.ndarray]]) -> None:
+        """Make each ``(row, units)`` row (and its reships) carry ``units`` of each of
+        its lines (one number per line, in the row's line order, as copied from the
+        order; at least one unit in all). Call once per row, before it is queued for
+        picking; the parts of one order together (one draw for all of them)."""
         d, orders = self.d, self.d.orders
         ls = orders.line_start
-        units = np.asarray(units, dtype=np.int64)
-        keep = units > 0
-        k = int(keep.sum())
-        if k == 0 or (units < 0).any():
-            raise ValueError(f"a part needs >= 1 unit and none negative, got {units.tolist()}")
-        rows = np.array(self._chain(row), dtype=np.int64)
-        for r in rows.tolist():
-            a, b = int(ls[r]), int(ls[r + 1])
-            if b - a != len(units) or self.line_end[r] != b:
-                raise ValueError(f"row {r} has {b - a} lines ({self.line_end[r] - a} to pick), "
-                                 f"got units for {len(units)}")
-            orders.line_sku[a:a + k] = orders.line_sku[a:b][keep]
-            orders.line_units[a:a + k] = units[keep]
-            orders.line_units[a + k:b] = 0
-            self.line_end[r] = a + k
-        orders.lines[rows] = k
-        orders.units[rows] = units.sum()
-        lines = (ls[rows][:, None] + np.arange(k)[None, :]).ravel()
+        rows, counts = [], []
+        for row, units in parts:
+            units = np.asarray(units, dtype=np.int64)
+            keep = units > 0
+            k = int(keep.sum())
+            if k == 0 or (units < 0).any():
+                raise ValueError(f"a part needs >= 1 unit and none negative, got {units.tolist()}")
+            for r in self._chain(row):
+                a, b = int(ls[r]), int(ls[r + 1])
+                if b - a != len(units) or self.line_end[r] != b:
+                    raise ValueError(f"row {r} has {b - a} lines ({self.line_end[r] - a} to pick), "
+                                     f"got units for {len(units)}")
+                orders.line_sku[a:a + k] = orders.line_sku[a:b][keep]
+                orders.line_units[a:a + k] = units[keep]
+                orders.line_units[a + k:b] = 0
+                self.line_end[r] = a + k
+                orders.lines[r], orders.units[r] = k, units.sum()
+                rows.append(r)
+                counts.append(k)
+        rows = np.array(rows, dtype=np.int64)
+        counts = np.array(counts, dtype=np.int64)
+        line_start = np.concatenate(([0], np.cumsum(counts)))
+        lines = np.repeat(ls[rows], counts) + np.arange(line_start[-1]) - np.repeat(line_start[:-1], counts)
         sub = Orders(placed_h=np.full(len(rows), np.nan), channel=orders.channel[rows],
                      region=orders.region[rows], lines=orders.lines[rows], units=orders.units[rows],
-                     below_moq=np.zeros(len(rows), dtype=bool),
-                     line_start=np.arange(len(rows) + 1, dtype=np.int64) * k,
+                     below_moq=np.zeros(len(rows), dtype=bool), line_start=line_start,
                      line_sku=orders.line_sku[lines], line_units=orders.line_units[lines])
         new = draw_orders(self.scenario, sub, d.site[rows], d.distance_km[rows], self.skus,
                           self.storages, self.streams, d.reship_of[rows],
