@@ -177,12 +177,9 @@ def with_alternatives(scenario: Scenario, d: OrderDraws, skus: SkuTable, storage
     order from streams of its own (``.alt``, ``.alt2``...): used only if the order's
     nearest site lacks a line (``d`` grows in place)."""
     rows = np.arange(n_orders)
-    sub = _orders_subset(d.orders, rows)
     suffix = ".alt" if rank == 1 else f".alt{rank}"
-    new = draw_orders(scenario, sub, site, distance_km, skus, storages, _Renamed(streams, suffix),
-                      np.full(len(rows), -1, dtype=np.int64), rows.astype(np.int64))
-    _extend(d, new)
-    return d
+    return _with_copies(scenario, d, skus, storages, streams, rows, site, distance_km, suffix,
+                        alt_of=rows.astype(np.int64))
 
 
 def with_rests(scenario: Scenario, d: OrderDraws, skus: SkuTable, storages: list,
@@ -193,10 +190,18 @@ def with_rests(scenario: Scenario, d: OrderDraws, skus: SkuTable, storages: list
     place). It holds a copy of all the order's lines until the split says which it
     carries (:mod:`sim.model.parts`)."""
     rows = np.arange(n_orders)
-    sub = _orders_subset(d.orders, rows)
-    none = np.full(len(rows), -1, dtype=np.int64)
-    new = draw_orders(scenario, sub, d.site[rows], d.distance_km[rows], skus, storages,
-                      _Renamed(streams, ".rest"), none, none, rows.astype(np.int64))
+    return _with_copies(scenario, d, skus, storages, streams, rows, d.site[rows],
+                        d.distance_km[rows], ".rest", rest_of=rows.astype(np.int64))
+
+
+def _with_copies(scenario: Scenario, d: OrderDraws, skus: SkuTable, storages: list,
+                 streams: Streams, rows: np.ndarray, site: np.ndarray, distance_km: np.ndarray,
+                 suffix: str, **marks: np.ndarray) -> OrderDraws:
+    """Append a dormant copy of each of ``rows`` at ``site`` (``distance_km`` away),
+    drawn from the streams renamed with ``suffix``; ``marks``: ``alt_of`` or
+    ``rest_of`` of the copies (``d`` grows in place)."""
+    new = draw_orders(scenario, _orders_subset(d.orders, rows), site, distance_km, skus, storages,
+                      _Renamed(streams, suffix), np.full(len(rows), -1, dtype=np.int64), **marks)
     _extend(d, new)
     return d
 

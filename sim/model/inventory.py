@@ -137,22 +137,6 @@ def _lines(skus, qty) -> list[tuple[int, int]]:
     return sorted(tot.items())
 
 
-def _per_sku(skus, qty) -> tuple[np.ndarray, np.ndarray]:
-    """Unique SKUs and the total units asked for each (order lines may repeat a SKU)."""
-    skus = np.asarray(skus, dtype=np.int64)
-    qty = np.asarray(qty, dtype=np.int64)
-    if skus.shape != qty.shape:
-        raise ValueError(f"skus and qty differ in shape: {skus.shape} vs {qty.shape}")
-    if (qty < 0).any():
-        raise ValueError(f"quantities must be >= 0, got {qty}")
-    if len(skus) <= 1 or len(set(skus.tolist())) == len(skus):
-        return skus, qty  # already one line per SKU (the usual case): skip the sort
-    u, inv = np.unique(skus, return_inverse=True)
-    tot = np.zeros(len(u), dtype=np.int64)
-    np.add.at(tot, inv, qty)
-    return u, tot
-
-
 class Stock:
     """One site's stock of every SKU.
 

@@ -2,9 +2,9 @@
 
 A method owns the site's pick queue(s). The release process hands it paid orders with
 ``enqueue(order)`` (after ``refresh(order)`` if the order's lines changed since the
-method was built: a part of an order shipped in parts); it tells the world which queues its pickers pull from
-(``stations()``: one per zone, or one for the whole site) and what a picker does with
-what it pulls (``serve``, a SimPy generator). When an order's picking is complete the
+method was built: a part of an order shipped in parts); it tells the world which
+queues its pickers pull from (``stations()``: one per zone, or one for the whole site)
+and what a picker does with what it pulls (``serve``, a SimPy generator). When an order's picking is complete the
 method calls ``done(order)`` (from :class:`PickContext`), which moves it to packing.
 """
 
