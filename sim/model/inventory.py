@@ -277,13 +277,6 @@ class Stock:
         finally:
             self._leave()
 
-    def take_available(self, skus, qty) -> np.ndarray:
-        """Ship what is free now of each line (for ``ship_available``); returns the units
-        taken per line. Backorder the rest with :meth:`backorder`."""
-        got = self.available(skus, qty)
-        self.take(skus, got)
-        return got
-
     def backorder(self, order_id: int, skus, qty, on_filled: OnFilled) -> None:
         """Queue an order whose lines (``qty`` units still needed) wait for stock; when
         it is its turn and all of it is on hand, the units are shipped and

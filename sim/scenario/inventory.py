@@ -16,6 +16,12 @@ from pydantic import Field, field_validator, model_validator
 from sim.dists import Dist
 from sim.scenario.base import Model
 
+# Per policy: the other policy, the keys only it uses, and what this policy does instead.
+_OTHER_POLICY = {
+    "sS": ("RQ", ("order_quantity", "order_quantity_days"), "orders up to order_up_to"),
+    "RQ": ("sS", ("order_up_to", "order_up_to_days"), "orders multiples of order_quantity"),
+}
+
 
 class Replenishment(Model):
     """How each site re-stocks each SKU from its supplier, under continuous review.
@@ -63,11 +69,6 @@ class Replenishment(Model):
                 raise ValueError("order_up_to: is required for policy 'sS' (the level S "
                                  "to order up to, units), or order_up_to_days instead "
                                  "(give exactly one)")
-            for key in ("order_quantity", "order_quantity_days"):
-                if getattr(self, key) is not None:
-                    raise ValueError(f"{key}: is only used by policy 'RQ', got {getattr(self, key)}; "
-                                     f"policy 'sS' orders up to order_up_to (to drop a value "
-                                     f"inherited through extends, write {key}: null)")
             if (self.order_up_to is not None and self.reorder_point != "auto"
                     and self.reorder_point >= self.order_up_to):
                 raise ValueError(
@@ -78,11 +79,12 @@ class Replenishment(Model):
                 raise ValueError("order_quantity: policy 'RQ' needs exactly one of "
                                  "order_quantity (units) or order_quantity_days (days of "
                                  "each SKU's demand)")
-            for key in ("order_up_to", "order_up_to_days"):
-                if getattr(self, key) is not None:
-                    raise ValueError(f"{key}: is only used by policy 'sS', got {getattr(self, key)}; "
-                                     f"policy 'RQ' orders multiples of order_quantity (to drop a "
-                                     f"value inherited through extends, write {key}: null)")
+        other, keys, how = _OTHER_POLICY[self.policy]
+        for key in keys:
+            if getattr(self, key) is not None:
+                raise ValueError(f"{key}: is only used by policy {other!r}, got {getattr(self, key)}; "
+                                 f"policy {self.policy!r} {how} (to drop a value inherited "
+                                 f"through extends, write {key}: null)")
         return self
 
 
