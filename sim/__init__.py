@@ -6,14 +6,39 @@ The run-level API::
     scenario = sim.load_scenario("scenarios/baseline.yaml",
                                  overrides={"warehouses.west.staff.pickers": 14})
     result = sim.run(scenario, replications=10, seed=7, workers=2)
-    result.orders      # per-order DataFrame (one row per order and replication)
+    result.orders      # one row per customer order and replication
+    result.shipments   # one row per parcel sent
     result.kpis        # per-replication KPI DataFrame
     result.summary     # the dict written to summary.json
+
+Names are imported when first used, so ``import sim`` (and ``fsim --help``) stays fast.
 """
+
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.4.0"
 
-from sim.experiment import Result, run  # noqa: E402
-from sim.scenario import Scenario, ScenarioError, load_scenario  # noqa: E402
+_LAZY = {
+    "Result": "sim.experiment",
+    "run": "sim.experiment",
+    "Scenario": "sim.scenario.schema",
+    "load_scenario": "sim.scenario.loader",
+    "ScenarioError": "sim.errors",
+}
 
 __all__ = ["Result", "Scenario", "ScenarioError", "__version__", "load_scenario", "run"]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

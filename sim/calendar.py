@@ -11,8 +11,8 @@ import math
 import numpy as np
 
 from sim.scenario.schema import WEEKDAYS, Shift
+from sim.units import HOURS_PER_DAY, MINUTES_PER_HOUR
 
-HOURS_PER_DAY = 24.0
 # A Monday, used only to map day numbers onto numpy's business-day calendar.
 _MONDAY = np.datetime64("2024-01-01", "D")
 
@@ -45,7 +45,7 @@ def shift_duty_intervals(
         if (day + WEEKDAYS.index(start_weekday)) % 7 not in days:
             continue
         base = day * HOURS_PER_DAY
-        cuts = sorted((base + b.start_h, base + b.start_h + b.minutes / 60) for b in shift.breaks)
+        cuts = sorted((base + b.start_h, base + b.start_h + b.minutes / MINUTES_PER_HOUR) for b in shift.breaks)
         t = base + shift.start_h
         for b_start, b_end in cuts:
             if b_start > t:

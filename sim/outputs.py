@@ -13,6 +13,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from sim.errors import OutputDirError
 from sim.experiment import Result
 from sim.scenario.loader import scenario_to_yaml
 
@@ -30,10 +31,6 @@ INVENTORY_FILES = (
     "inventory_statement.csv",
     "stock_levels.parquet",
 )
-
-
-class OutputDirError(ValueError):
-    """The output folder cannot be used (checked before the run starts)."""
 
 
 def default_out_dir(scenario_name: str, root: str | Path = "results") -> Path:

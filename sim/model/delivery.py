@@ -15,6 +15,7 @@ import numpy as np
 from sim.calendar import HOURS_PER_DAY, add_business_days
 from sim.records import Recorder
 from sim.scenario.schema import Carrier, Returns
+from sim.units import MINUTES_PER_HOUR
 
 NO_EXCEPTION, LOST, DAMAGED, ADDRESS_PROBLEM = 0, 1, 2, 3
 EXCEPTIONS = ("", "lost", "damaged", "address_problem")
@@ -69,7 +70,7 @@ def draw_delivery(carrier: Carrier, distance_km: np.ndarray, rng: np.random.Gene
     exception[address] = ADDRESS_PROBLEM
     transit[address] += carrier.address_delay_business_days.sample(rng, int(address.sum()))
     hour = np.clip(carrier.delivery_hour.sample(rng, n), 0.0, 23.999)
-    notify = carrier.tracking_delay_min.sample(rng, 3 * n).reshape(n, 3) / 60.0
+    notify = carrier.tracking_delay_min.sample(rng, 3 * n).reshape(n, 3) / MINUTES_PER_HOUR
     return DeliveryDraws(transit, late, exception.astype(np.int8), hour, notify)
 
 

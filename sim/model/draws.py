@@ -27,8 +27,7 @@ from sim.model.picking.work import PickArrays, PickWork, build_pick_work
 from sim.rng import Streams
 from sim.scenario.picking import Picking
 from sim.scenario.schema import Scenario
-
-SECONDS_PER_HOUR = 3600.0
+from sim.units import SECONDS_PER_HOUR
 
 
 class _Renamed:

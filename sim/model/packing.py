@@ -11,11 +11,11 @@ import simpy
 
 from sim.records import Recorder
 from sim.scenario.schema import BulkLabels, Packing, Shipping
+from sim.units import MINUTES_PER_HOUR, SECONDS_PER_HOUR
 
 if TYPE_CHECKING:
     from sim.model.shipping import Dock
 
-SECONDS_PER_HOUR = 3600.0
 
 
 def sample_pack_times_h(cfg: Packing, units: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -95,7 +95,7 @@ class BulkLabeller:
             self._submit()
         elif len(self.waiting) == 1:
             self._timer_for = self._next_job
-            timer = self.env.timeout(self.cfg.every_min / 60.0)
+            timer = self.env.timeout(self.cfg.every_min / MINUTES_PER_HOUR)
             timer.callbacks.append(lambda _t, job=self._timer_for: self._due(job))
 
     def _due(self, job: int) -> None:

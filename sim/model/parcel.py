@@ -16,8 +16,7 @@ from sim.model.delivery import DeliveryDraws, draw_delivery, zone_of
 from sim.model.demand import Orders
 from sim.rng import Streams
 from sim.scenario.schema import Scenario
-
-SECONDS_PER_HOUR = 3600.0
+from sim.units import SECONDS_PER_HOUR
 
 
 @dataclass

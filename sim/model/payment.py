@@ -14,9 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.schema import Payment
-
-SECONDS_PER_HOUR = 3600.0
-MINUTES_PER_HOUR = 60.0
+from sim.units import MINUTES_PER_HOUR, SECONDS_PER_HOUR
 
 
 @dataclass

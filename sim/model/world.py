@@ -42,6 +42,7 @@ from sim.records import CANCEL_REASONS, Recorder
 from sim.rng import Streams
 from sim.scenario.loader import ScenarioError
 from sim.scenario.schema import Scenario, Warehouse
+from sim.units import MINUTES_PER_HOUR
 
 Progress = Callable[[float], None]
 REMEDY_PRIORITY = 10  # reships jump every queue (channel priorities are 0..9)  # called with the fraction of simulated time done
@@ -173,7 +174,7 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         for c in sorted({carrier_names.index(x) for x in [wh.shipping.carrier, *wh.shipping.services]}):
             carrier = scenario.carriers[carrier_names[c]]
             pickups = pickup_times(carrier.pickup_times_h, carrier.pickup_days, hz.start_weekday, end_h)
-            docks[c] = Dock(env, rec, pickups, carrier.cutoff_min / 60.0, delivery.ship)
+            docks[c] = Dock(env, rec, pickups, carrier.cutoff_min / MINUTES_PER_HOUR, delivery.ship)
         pack_queue = make_queue(env, priority)
         labeller = None
         if wh.shipping.labels == "bulk":
@@ -187,7 +188,7 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
         method = build_method(ctx, site_orders[s],
                               pickup_times(default.pickup_times_h, default.pickup_days,
                                            hz.start_weekday, end_h),
-                              default.cutoff_min / 60.0, end_h)
+                              default.cutoff_min / MINUTES_PER_HOUR, end_h)
         for st in method.stations():
             per_shift = _zone_head_count(wh, st.zone) if st.zone >= 0 else None
             pickers = build_pool(name, "pickers", wh.staff, hz.start_weekday, end_h, per_shift, st.zone)

@@ -17,22 +17,10 @@ from typing import Any, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.errors import ScenarioError
 from sim.scenario.schema import Scenario
 
 MAX_EXTENDS_DEPTH = 10
-
-
-class ScenarioError(ValueError):
-    """A scenario (or an override) is invalid. ``str(err)`` is the message for the user:
-    one line per problem, each naming the place, the bad value and what is allowed."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
-
-    def __reduce__(self):
-        # Raised in a worker process, it must arrive whole in the parent.
-        return (type(self), (self.problems,))
 
 
 # --- YAML with line numbers ---------------------------------------------------------

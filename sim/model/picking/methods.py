@@ -24,6 +24,7 @@ from sim.model.picking.work import SECONDS_PER_HOUR, PickWork, build_layout
 from sim.model.queues import BatchQueue, WorkQueue, make_queue
 from sim.records import Recorder
 from sim.scenario.picking import Picking
+from sim.units import MINUTES_PER_HOUR
 
 
 @dataclass
@@ -172,7 +173,7 @@ class BatchPicking:
         self.size = size
         cart = _Cart(size, ctx.work, cfg.proximity_window)
         choose = cart.fcfs if cfg.rule == "fcfs" or ctx.work.layout is None else cart.nearest
-        max_wait_h = 0.0 if release_immediately else cfg.max_wait_min / 60.0
+        max_wait_h = 0.0 if release_immediately else cfg.max_wait_min / MINUTES_PER_HOUR
         self.queue = BatchQueue(ctx.env, capacity, max_wait_h, ctx.rec.released_h, choose, size)
 
     def enqueue(self, order: int) -> None:
@@ -329,7 +330,7 @@ class WavePicking:
             if t > env.now:
                 yield env.timeout(t - env.now)
             if cfg.wait_for_previous and self.outstanding > 0:
-                limit = math.inf if cfg.timeout_min is None else cfg.timeout_min / 60.0
+                limit = math.inf if cfg.timeout_min is None else cfg.timeout_min / MINUTES_PER_HOUR
                 if limit < math.inf:
                     yield self.all_picked | env.timeout(limit)
                 else:
@@ -355,9 +356,9 @@ def wave_release_times(cfg: Picking, pickups_h: np.ndarray, cutoff_h: float, end
         days = np.arange(int(math.ceil(end_h / HOURS_PER_DAY)) + 1)
         t = (days[:, None] * HOURS_PER_DAY + np.asarray(wave.times_h)[None, :]).ravel()
     elif wave.every_min is not None:
-        t = np.arange(0.0, end_h, wave.every_min / 60.0)
+        t = np.arange(0.0, end_h, wave.every_min / MINUTES_PER_HOUR)
     else:
-        t = np.asarray(pickups_h) - cutoff_h - wave.cutoff_lead_min / 60.0
+        t = np.asarray(pickups_h) - cutoff_h - wave.cutoff_lead_min / MINUTES_PER_HOUR
     t = np.sort(t[(t >= 0) & (t <= end_h)])
     return t
 

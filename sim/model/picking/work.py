@@ -16,8 +16,7 @@ import numpy as np
 from sim.model.picking.layout import Layout, assign_storage
 from sim.model.picking.routes import route_distance
 from sim.scenario.picking import LayoutConfig, Picking
-
-SECONDS_PER_HOUR = 3600.0
+from sim.units import SECONDS_PER_HOUR
 
 
 def build_layout(cfg: LayoutConfig, n_aisles: int | None = None) -> Layout:

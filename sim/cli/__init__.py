@@ -1,0 +1,113 @@
+"""The ``fsim`` command (also ``python -m sim``): a thin layer over :mod:`sim`'s API.
+
+Each command lives in its own module under :mod:`sim.cli` with ``HELP`` (one line),
+``add_arguments(parser)`` and ``run(args, console) -> exit code``. Building the parser
+imports only those modules, which import what they need (pandas, the model, rich
+tables) inside ``run``: ``fsim --help`` does not pay for the simulator.
+
+Exit codes: 0 done; 1 anything else (and, for some commands, a documented finding such
+as a regression); 2 bad input (scenario, input file or command line); 3 ``fsim run
+--strict`` found a saturated pool; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+
+from sim import __version__
+from sim.errors import OutputDirError, ScenarioError
+
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_SATURATED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+# name -> module (in the order ``fsim --help`` lists them)
+COMMANDS = {
+    "run": "sim.cli.run",
+    "validate": "sim.cli.validate",
+    "compare": "sim.cli.compare",
+}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that exits with EXIT_BAD_INPUT (2) on a bad command line."""
+
+    def error(self, message: str):  # noqa: D401
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"fsim: error: {message}\n")
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    """argparse type: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def add_scenario_args(p: argparse.ArgumentParser) -> None:
+    """The positional SCENARIO and the repeatable ``--set PATH=VALUE``."""
+    p.add_argument("scenario", help="scenario YAML file")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a scenario value, e.g. warehouses.west.staff.pickers=14 (repeatable)")
+
+
+def load_from_args(args: argparse.Namespace):
+    """The scenario named on the command line, with its ``--set`` overrides."""
+    from sim.scenario import load_scenario, parse_set_option
+
+    overrides = dict(parse_set_option(text) for text in args.overrides)
+    return load_scenario(args.scenario, overrides or None, override_label="--set")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="fsim", description="Simulate e-commerce order fulfilment from a YAML scenario.")
+    parser.add_argument("--version", action="version", version=f"fsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for name, module in COMMANDS.items():
+        mod = importlib.import_module(module)
+        p = sub.add_parser(name, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP))
+        mod.add_arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    try:
+        return importlib.import_module(COMMANDS[args.command]).run(args, console)
+    except ScenarioError as exc:
+        for line in exc.problems:
+            sys.stderr.write(f"error: {line}\n")
+        return EXIT_BAD_INPUT
+    except OutputDirError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the promise: exit 1, one line, traceback on request
+        sys.stderr.write(f"fsim: internal error: {type(exc).__name__}: {exc}\n")
+        if os.environ.get("FSIM_DEBUG"):
+            traceback.print_exc()
+        else:
+            sys.stderr.write("(set FSIM_DEBUG=1 for the traceback)\n")
+        return EXIT_ERROR
