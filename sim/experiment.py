@@ -85,6 +85,14 @@ def run_one(scenario: Scenario, replication: int, seed: int,
     )
 
 
+def replication_kpis_only(scenario: Scenario, replication: int, seed: int) -> dict[str, float]:
+    """The KPIs of one replication and nothing else (what a sweep task sends back: a
+    small picklable dict, not the per-order tables). Deterministic in (scenario,
+    replication, seed), whatever process runs it."""
+    result = run_replication(scenario, replication, seed)
+    return replication_kpis(result, scenario)
+
+
 def scenario_sha256(scenario: Scenario) -> str:
     return hashlib.sha256(scenario_to_yaml(scenario).encode("utf-8")).hexdigest()
 
