@@ -1,35 +1,61 @@
-"""Distribution objects parsed from YAML: every stage time in a scenario is one of these.
+"""Distribution objects parsed from YAML: every stage time and every count in a scenario
+is one of these.
 
 A distribution is written in YAML either as a bare number (a constant) or as a mapping
 with a ``dist`` key, for example ``{dist: exponential, mean: 90}``. Each object is a
-frozen pydantic model with ``sample(rng, n) -> ndarray`` (vectorised) and ``mean``.
-Distributions carry no unit: the scenario field that holds one says it (``_s``, ``_min``,
-``_days``...).
+frozen pydantic model with:
 
-``Dist`` is the family for continuous, non-negative quantities (times); ``CountDist`` the
-family for counts of at least one (lines per order, units per line, business days).
+- ``ppf(u)``: the inverse distribution function at uniforms ``u`` in [0, 1), vectorised.
+  This is how the model makes every variate: one keyed uniform per variate (common
+  random numbers), so a variate depends on its own uniform and nothing else. Truncated
+  families invert inside their bounds (no rejection); counts come back as int64; the
+  result lies in the support for every u in [0, 1), u = 0 included.
+- ``sample(rng, n)`` = ``ppf(rng.random(n))``: one definition per distribution.
+- ``mean`` and ``var``: exact, in closed form (truncation included).
+- ``support``: the smallest and largest value it can give (for the schema's bounds).
+
+Distributions carry no unit: the scenario field that holds one says it (``_s``,
+``_min``, ``_days``...). ``Dist`` is the family for continuous, non-negative quantities
+(times); ``CountDist`` the family for non-negative integer counts.
 """
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from sim.quantiles import poisson_cdf_table, truncated_std_normal
+
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-_MAX_REJECTION_ROUNDS = 200
+_SUMMED_CAP = 100_000  # Geometric.var sums term by term up to this cap
 
 
 class _DistBase(BaseModel):
     model_config = _FROZEN
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:  # pragma: no cover
+    def ppf(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover
+        """The inverse distribution function at ``u`` in [0, 1)."""
         raise NotImplementedError
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` independent variates, one uniform from ``rng`` each."""
+        return self.ppf(rng.random(n))
 
     @property
     def mean(self) -> float:  # pragma: no cover
+        raise NotImplementedError
+
+    @property
+    def var(self) -> float:  # pragma: no cover
+        raise NotImplementedError
+
+    @property
+    def support(self) -> tuple[float, float]:  # pragma: no cover
+        """(smallest, largest) value it can give (``math.inf``: unbounded)."""
         raise NotImplementedError
 
 
@@ -39,12 +65,20 @@ class Constant(_DistBase):
     dist: Literal["constant"] = "constant"
     value: float = Field(ge=0)
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return np.full(n, self.value, dtype=float)
+    @property
+    def support(self) -> tuple[float, float]:
+        return self.value, self.value
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), self.value, dtype=float)
 
     @property
     def mean(self) -> float:
         return self.value
+
+    @property
+    def var(self) -> float:
+        return 0.0
 
 
 class Exponential(_DistBase):
@@ -53,12 +87,20 @@ class Exponential(_DistBase):
     dist: Literal["exponential"]
     mean_: float = Field(gt=0, alias="mean")
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.exponential(self.mean_, n)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return -self.mean_ * np.log1p(-np.asarray(u, dtype=float))
 
     @property
     def mean(self) -> float:
         return self.mean_
+
+    @property
+    def var(self) -> float:
+        return self.mean_**2
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return 0.0, math.inf
 
 
 class Uniform(_DistBase):
@@ -74,12 +116,21 @@ class Uniform(_DistBase):
             raise ValueError(f"high must be >= low, got low={self.low}, high={self.high}")
         return self
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.uniform(self.low, self.high, n)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        x = self.low + np.asarray(u, dtype=float) * (self.high - self.low)
+        return np.clip(x, self.low, self.high)
 
     @property
     def mean(self) -> float:
         return (self.low + self.high) / 2
+
+    @property
+    def var(self) -> float:
+        return (self.high - self.low) ** 2 / 12
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
 
 
 class Triangular(_DistBase):
@@ -99,18 +150,33 @@ class Triangular(_DistBase):
             )
         return self
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.triangular(self.low, self.mode, self.high, n)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        a, c, b = self.low, self.mode, self.high
+        u = np.asarray(u, dtype=float)
+        left = u < (c - a) / (b - a)
+        x = np.where(left, a + np.sqrt(u * (b - a) * (c - a)),
+                     b - np.sqrt((1 - u) * (b - a) * (b - c)))
+        return np.clip(x, a, b)
 
     @property
     def mean(self) -> float:
         return (self.low + self.mode + self.high) / 3
 
+    @property
+    def var(self) -> float:
+        a, c, b = self.low, self.mode, self.high
+        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
+
 
 class _Bounded(_DistBase):
     """A two-parameter family given by its own ``mean`` and ``sd``, optionally truncated
-    to ``[low, high]`` by rejection (so the shape inside the bounds is kept; ``mean``
-    then reports the truncated mean, computed numerically)."""
+    to ``[low, high]``: the shape inside the bounds is kept, and ``mean``/``var`` are
+    those of the truncated distribution. With ``sd: 0`` it is the constant ``mean``
+    (moved into the bounds)."""
 
     mean_: float = Field(alias="mean")
     sd: float = Field(ge=0)
@@ -118,76 +184,134 @@ class _Bounded(_DistBase):
     high: float | None = None
 
     @model_validator(mode="after")
-    def _ordered(self):
+    def _bounds(self):
+        self._check_shape()
         if self.high is not None and self.high <= self.low:
             raise ValueError(f"high must be > low, got low={self.low}, high={self.high}")
+        if self.sd > 0 and not self._std().mass > 0:
+            raise ValueError(
+                f"the bounds [{self.low:g}, {self._high:g}] hold (numerically) none of "
+                f"the distribution with mean {self.mean_:g} and sd {self.sd:g}")
         return self
 
-    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:  # pragma: no cover
+    def _check_shape(self) -> None:
+        """Checks of ``mean`` and ``sd`` particular to the family."""
+
+    @property
+    def _high(self) -> float:
+        return math.inf if self.high is None else self.high
+
+    @property
+    def _point(self) -> float:
+        """The value when ``sd`` is 0."""
+        return min(max(self.mean_, self.low), self._high)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self._point, self._point) if self.sd == 0 else (self.low, self._high)
+
+    def _loc_scale(self) -> tuple[float, float]:  # pragma: no cover
+        """(location, scale) of the underlying normal."""
         raise NotImplementedError
 
-    def _pdf(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover
+    def _to_normal(self, x: float) -> float:  # pragma: no cover
+        """A bound of the variable, as a bound of the underlying normal's value."""
         raise NotImplementedError
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+    def _std(self):
+        """The underlying standard normal, truncated to the bounds."""
+        loc, scale = self._loc_scale()
+        return truncated_std_normal((self._to_normal(self.low) - loc) / scale,
+                                    (self._to_normal(self._high) - loc) / scale)
+
+
+class Normal(_Bounded):
+    """Normal(mean, sd), truncated to [``low``, ``high``] (``low`` defaults to 0: times
+    are never negative)."""
+
+    dist: Literal["normal"]
+
+    def _loc_scale(self) -> tuple[float, float]:
+        return self.mean_, self.sd
+
+    def _to_normal(self, x: float) -> float:
+        return x
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
         if self.sd == 0:
-            return np.full(n, min(max(self.mean_, self.low), self.high or math.inf))
-        out = self._raw(rng, n)
-        high = math.inf if self.high is None else self.high
-        bad = (out < self.low) | (out > high)
-        for _ in range(_MAX_REJECTION_ROUNDS):
-            if not bad.any():
-                return out
-            out[bad] = self._raw(rng, int(bad.sum()))
-            bad = (out < self.low) | (out > high)
-        raise ValueError(f"{self!r}: bounds exclude almost all of the distribution")
+            return np.full(np.shape(u), self._point, dtype=float)
+        x = self.mean_ + self.sd * self._std().ppf(u)
+        return np.minimum(np.maximum(x, self.low), self._high)
 
     @property
     def mean(self) -> float:
         if self.sd == 0:
-            return min(max(self.mean_, self.low), self.high or math.inf)
-        high = self.high if self.high is not None else self.mean_ + 12 * self.sd
-        x = np.linspace(self.low, high, 20001)
-        p = self._pdf(x)
-        return float(np.trapezoid(x * p, x) / np.trapezoid(p, x))
+            return self._point
+        return self.mean_ + self.sd * self._std().partial_moments()[0]
 
-
-class Normal(_Bounded):
-    """Normal(mean, sd), truncated at ``low`` (default 0, times are never negative)."""
-
-    dist: Literal["normal"]
-
-    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.normal(self.mean_, self.sd, n)
-
-    def _pdf(self, x: np.ndarray) -> np.ndarray:
-        return np.exp(-0.5 * ((x - self.mean_) / self.sd) ** 2)
+    @property
+    def var(self) -> float:
+        """σ²·(1 + (αφ(α) − βφ(β))/m − ((φ(α) − φ(β))/m)²), m = Φ(β) − Φ(α)."""
+        if self.sd == 0:
+            return 0.0
+        m1, m2 = self._std().partial_moments()
+        return self.sd**2 * max(m2 - m1 * m1, 0.0)
 
 
 class Lognormal(_Bounded):
-    """Lognormal whose own mean and sd (not the log's) are ``mean`` and ``sd``."""
+    """Lognormal whose own mean and sd (not the log's) are ``mean`` and ``sd``,
+    truncated to [``low``, ``high``] (``low`` 0: not truncated below)."""
 
     dist: Literal["lognormal"]
 
-    @model_validator(mode="after")
-    def _positive_mean(self) -> Lognormal:
+    def _check_shape(self) -> None:
         if self.mean_ <= 0:
             raise ValueError(f"mean must be > 0, got {self.mean_}")
-        return self
 
-    def _log_params(self) -> tuple[float, float]:
-        s2 = math.log1p((self.sd / self.mean_) ** 2)
-        return math.log(self.mean_) - s2 / 2, math.sqrt(s2)
+    def _loc_scale(self) -> tuple[float, float]:
+        return _log_params(self.mean_, self.sd)
 
-    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        mu, sigma = self._log_params()
-        return rng.lognormal(mu, sigma, n)
+    def _to_normal(self, x: float) -> float:
+        return math.log(x) if x > 0 else -math.inf
 
-    def _pdf(self, x: np.ndarray) -> np.ndarray:
-        mu, sigma = self._log_params()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p = np.exp(-((np.log(x) - mu) ** 2) / (2 * sigma**2)) / x
-        return np.nan_to_num(p)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        if self.sd == 0:
+            return np.full(np.shape(u), self._point, dtype=float)
+        mu, sigma = self._loc_scale()
+        x = np.exp(mu + sigma * self._std().ppf(u))
+        return np.minimum(np.maximum(x, self.low), self._high)
+
+    def _raw_moment_ratio(self, k: int) -> float:
+        """E[Xᵏ] / exp(kμ + k²σ²/2) = (Φ(β − kσ) − Φ(α − kσ)) / (Φ(β) − Φ(α)), α and β
+        the bounds of the log in standard units."""
+        _, sigma = self._loc_scale()
+        std = self._std()
+        return truncated_std_normal(std.alpha - k * sigma, std.beta - k * sigma).mass / std.mass
+
+    @property
+    def mean(self) -> float:
+        if self.sd == 0:
+            return self._point
+        mu, sigma = self._loc_scale()
+        return math.exp(mu + sigma**2 / 2) * self._raw_moment_ratio(1)
+
+    @property
+    def var(self) -> float:
+        """E[X²] − E[X]² = E[X]²·(e^{σ²}·r − 1), r = D₀D₂/D₁², Dₖ = Φ(β − kσ) − Φ(α − kσ),
+        written with expm1 so an untruncated small σ keeps its digits."""
+        if self.sd == 0:
+            return 0.0
+        _, sigma = self._loc_scale()
+        r = self._raw_moment_ratio(2) / self._raw_moment_ratio(1) ** 2
+        return self.mean**2 * max(math.expm1(sigma**2) * r + (r - 1.0), 0.0)
+
+
+@lru_cache(maxsize=256)
+def _log_params(mean: float, sd: float) -> tuple[float, float]:
+    """(μ, σ) of the log of a lognormal with this mean and sd:
+    σ² = ln(1 + sd²/mean²), μ = ln(mean) − σ²/2."""
+    s2 = math.log1p((sd / mean) ** 2)
+    return math.log(mean) - s2 / 2, math.sqrt(s2)
 
 
 class Empirical(_DistBase):
@@ -212,19 +336,38 @@ class Empirical(_DistBase):
                 raise ValueError(f"weights must be >= 0 with a positive sum, got {self.weights}")
         return self
 
-    def _p(self) -> np.ndarray | None:
-        if self.weights is None:
-            return None
-        w = np.asarray(self.weights, dtype=float)
+    def _p(self) -> np.ndarray:
+        """The probability of each value, in the order given."""
+        w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights, dtype=float)
         return w / w.sum()
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.choice(np.asarray(self.values, dtype=float), size=n, p=self._p())
+    def _table(self) -> tuple[np.ndarray, np.ndarray]:
+        """(values sorted, distribution function at each): the last entries are exactly
+        1, so u < 1 never lands on a value of weight 0."""
+        order = np.argsort(np.asarray(self.values, dtype=float), kind="stable")
+        w = (np.ones(len(self.values)) if self.weights is None
+             else np.asarray(self.weights, dtype=float))[order]
+        cum = np.cumsum(w)
+        return np.asarray(self.values)[order], cum / cum[-1]
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        values, cdf = self._table()
+        i = np.searchsorted(cdf, np.asarray(u, dtype=float), side="right")
+        return values.astype(float)[np.minimum(i, len(values) - 1)]
 
     @property
     def mean(self) -> float:
-        p = self._p()
-        return float(np.average(self.values, weights=p))
+        return math.fsum(self._p() * np.asarray(self.values, dtype=float))
+
+    @property
+    def var(self) -> float:
+        v = np.asarray(self.values, dtype=float)
+        return math.fsum(self._p() * (v - self.mean) ** 2)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        drawn = [v for v, p in zip(self.values, self._p(), strict=True) if p > 0]
+        return min(drawn), max(drawn)
 
 
 def _number_is_constant(value: Any) -> Any:
@@ -251,34 +394,77 @@ class CountConstant(_DistBase):
     dist: Literal["constant"] = "constant"
     value: int = Field(ge=0)
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return np.full(n, self.value, dtype=np.int64)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), self.value, dtype=np.int64)
 
     @property
     def mean(self) -> float:
         return float(self.value)
 
+    @property
+    def var(self) -> float:
+        return 0.0
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return self.value, self.value
+
 
 class Geometric(_DistBase):
     """Counts 1, 2, 3... with P(k) = p(1-p)^(k-1) and the given ``mean`` (>= 1): the
-    usual shape of lines per order and units per line in e-commerce."""
+    usual shape of lines per order and units per line in e-commerce. With ``max``,
+    larger draws become ``max`` (so ``mean`` and ``var`` are those of min(K, max))."""
 
     dist: Literal["geometric"]
     mean_: float = Field(ge=1, alias="mean")
     max: int | None = Field(default=None, ge=1)
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        k = rng.geometric(1.0 / self.mean_, n).astype(np.int64)
-        return k if self.max is None else np.minimum(k, self.max)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=float)
+        p = 1.0 / self.mean_
+        if p == 1.0:
+            k = np.ones(u.shape)
+        else:
+            log_q = math.log1p(-p)
+            # K = smallest k with P(K <= k) = 1 - q^k >= u; one step back where the
+            # ceiling overshot by rounding.
+            k = np.maximum(np.ceil(np.log1p(-u) / log_q), 1.0)
+            k = np.where((k > 1) & (-np.expm1((k - 1) * log_q) >= u), k - 1, k)
+        if self.max is not None:
+            k = np.minimum(k, self.max)
+        return k.astype(np.int64)
 
     @property
     def mean(self) -> float:
-        if self.max is None:
+        """E[min(K, M)] = Σ_{k<M} P(K > k) = (1 − q^M)/p; 1/p without a cap."""
+        p = 1.0 / self.mean_
+        if self.max is None or p == 1.0:
             return self.mean_
-        q = 1 - 1 / self.mean_
-        k = np.arange(1, self.max + 1)
-        pk = (1 - q) * q ** (k - 1)
-        return float((k * pk).sum() + self.max * q**self.max)
+        return -math.expm1(self.max * math.log1p(-p)) / p
+
+    @property
+    def var(self) -> float:
+        """q/p² without a cap. With cap M, min(K, M) = Σ_{j<M} 1{K > j}, so its variance
+        is Σ_{j,k<M} q^max(j,k)·(1 − q^min(j,k)) = Σ_{k<M} q^k·((1 − q^k) + 2Σ_{j<k}(1 − q^j)):
+        a sum of non-negative terms, summed exactly as written (no cancellation, unlike
+        the closed form E[Y²] − E[Y]² when p·M is small). A cap beyond
+        :data:`_SUMMED_CAP` uses the closed form ((1 − a)(1 + a − p) − 2aMp)/p², a = q^M."""
+        p = 1.0 / self.mean_
+        if self.max is None or p == 1.0:
+            return (1.0 - p) / p**2
+        log_q = math.log1p(-p)
+        if self.max > _SUMMED_CAP:
+            a = math.exp(self.max * log_q)
+            return max((-math.expm1(self.max * log_q) * (1 + a - p) - 2 * a * self.max * p) / p**2, 0.0)
+        k = np.arange(self.max)
+        q_k = np.exp(k * log_q)
+        gap = -np.expm1(k * log_q)  # 1 - q^k
+        below = np.concatenate([[0.0], np.cumsum(gap)[:-1]])  # Σ_{j<k} (1 - q^j)
+        return math.fsum(q_k * (gap + 2 * below))
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return 1, math.inf if self.max is None else self.max
 
 
 class Poisson(_DistBase):
@@ -294,12 +480,24 @@ class Poisson(_DistBase):
             raise ValueError(f"mean must be >= shift ({self.shift}), got {self.mean_}")
         return self
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return self.shift + rng.poisson(self.mean_ - self.shift, n).astype(np.int64)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """By the table of the distribution function (:func:`poisson_cdf_table`): the
+        count whose step contains u (P(N < k) <= u < P(N <= k))."""
+        first, cdf = poisson_cdf_table(float(self.mean_ - self.shift))
+        i = np.searchsorted(cdf, np.asarray(u, dtype=float), side="right")
+        return (self.shift + first + np.minimum(i, len(cdf) - 1)).astype(np.int64)
 
     @property
     def mean(self) -> float:
         return self.mean_
+
+    @property
+    def var(self) -> float:
+        return self.mean_ - self.shift
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return self.shift, self.shift if self.mean_ == self.shift else math.inf
 
 
 class CountUniform(_DistBase):
@@ -315,12 +513,23 @@ class CountUniform(_DistBase):
             raise ValueError(f"high must be >= low, got low={self.low}, high={self.high}")
         return self
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.integers(self.low, self.high + 1, n)
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        n = self.high - self.low + 1
+        k = np.floor(np.asarray(u, dtype=float) * n).astype(np.int64)
+        return self.low + np.minimum(k, n - 1)
 
     @property
     def mean(self) -> float:
         return (self.low + self.high) / 2
+
+    @property
+    def var(self) -> float:
+        n = self.high - self.low + 1
+        return (n * n - 1) / 12
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
 
 
 class CountEmpirical(Empirical):
@@ -328,8 +537,10 @@ class CountEmpirical(Empirical):
 
     values: list[int] = Field(min_length=1)
 
-    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return rng.choice(np.asarray(self.values, dtype=np.int64), size=n, p=self._p())
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        values, cdf = self._table()
+        i = np.searchsorted(cdf, np.asarray(u, dtype=float), side="right")
+        return values.astype(np.int64)[np.minimum(i, len(values) - 1)]
 
 
 CountDist = Annotated[
@@ -338,11 +549,3 @@ CountDist = Annotated[
     BeforeValidator(_number_is_constant),
 ]
 """A distribution of non-negative integer counts; YAML: an integer or ``{dist: ...}``."""
-
-
-def dist_to_yaml(d: _DistBase) -> Any:
-    """The compact YAML form of a distribution (a bare number for constants)."""
-    data = d.model_dump(by_alias=True, exclude_none=True)
-    if data.get("dist") == "constant":
-        return data["value"]
-    return data
