@@ -54,6 +54,32 @@ CASES = [
      "warehouses.west.staff.shifts.day", ["start_h < end_h"]),
     ("demand:\n  channels:\n    web:\n      lines_per_order: {dist: poisson, mean: 1, shift: 2}\n", 4,
      "demand.channels.web.lines_per_order", ["mean must be >= shift"]),
+    # Counts and sizes the model cannot take are refused, not clamped.
+    ("demand:\n  channels:\n    web:\n      lines_per_order: 0\n", 4,
+     "demand.channels.web.lines_per_order",
+     ["must never be below 1 (an order has at least one line)", "got 0;", "use 1 or more"]),
+    ("demand:\n  channels:\n    web:\n      lines_per_order: {dist: uniform, low: 0, high: 3}\n", 4,
+     "demand.channels.web.lines_per_order",
+     ["must never be below 1", "{dist: uniform, low: 0, high: 3}, which can give 0", "use low: 1"]),
+    ("demand:\n  channels:\n    web:\n      lines_per_order: {dist: poisson, mean: 1.6}\n", 4,
+     "demand.channels.web.lines_per_order",
+     ["must never be below 1", "which can give 0", "use {dist: poisson, mean: 1.6, shift: 1}"]),
+    ("demand:\n  channels:\n    web:\n      units_per_line: {dist: empirical, values: [0, 1, 2]}\n", 4,
+     "demand.channels.web.units_per_line",
+     ["must never be below 1 (a line asks for at least one unit)", "which can give 0",
+      "give the values below 1 no weight"]),
+    ("carriers:\n  ground:\n    late_extra_business_days: {dist: uniform, low: 0, high: 2}\n", 3,
+     "carriers.ground.late_extra_business_days",
+     ["must never be below 1 (a late parcel is at least one business day late)", "can give 0"]),
+    ("carriers:\n  ground:\n    delivery_hour: {dist: uniform, low: 9, high: 24}\n", 3,
+     "carriers.ground.delivery_hour", ["must stay below 24", "which can give 24", "a high below 24"]),
+    ("carriers:\n  ground:\n    delivery_hour: {dist: normal, mean: 14, sd: 2}\n", 3,
+     "carriers.ground.delivery_hour", ["must stay below 24", "which has no upper bound"]),
+    ("catalogue:\n  unit_weight_kg: {dist: lognormal, mean: 0.6, sd: 0.5}\n", 2,
+     "catalogue.unit_weight_kg",
+     ["must never be below 0.001 kg", "values down to 0 kg", "add low: 0.001"]),
+    ("catalogue:\n  unit_height_cm: {dist: exponential, mean: 5}\n", 2,
+     "catalogue.unit_height_cm", ["must never be below 0.1 cm", "bounded below"]),
 ]
 
 
@@ -71,6 +97,17 @@ def test_bad_scenario_message(tmp_path, capsys, body, line, path, words):
     assert expected_where in message, message
     for word in words:
         assert word in message, f"{word!r} missing from: {message}"
+
+
+def test_counts_that_never_give_zero_are_accepted(tmp_path):
+    body = ("demand:\n  channels:\n    web:\n"
+            "      lines_per_order: {dist: empirical, values: [0, 1, 2], weights: [0, 3, 1]}\n"
+            "      units_per_line: {dist: poisson, mean: 1.6, shift: 1}\n"
+            "carriers:\n  ground:\n    delivery_hour: {dist: normal, mean: 14, sd: 2, high: 23.5}\n"
+            "    late_extra_business_days: {dist: geometric, mean: 1.5}\n")
+    s = load_scenario(_write(tmp_path, body))
+    assert s.demand.channels["web"].lines_per_order.support == (1, 2)
+    assert s.carriers["ground"].delivery_hour.support == (0, 23.5)
 
 
 def test_every_problem_is_reported_at_once(tmp_path):

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from sim.dists import CountDist, Dist
 from sim.geo import us_states
 from sim.scenario.base import HeadCount, Model, check_head_count
+from sim.scenario.bounds import require_at_least, require_below
 from sim.scenario.inventory import InventoryConfig
 from sim.scenario.packaging import DamageModel, PackagingConfig, RateTable
 from sim.scenario.picking import Picking
@@ -68,6 +69,16 @@ class Channel(Model):
         if self.expedited_share > 0 and self.expedited_service is None:
             raise ValueError("expedited_service: needed when expedited_share > 0 (a carrier name)")
         return self
+
+    @field_validator("lines_per_order")
+    @classmethod
+    def _lines(cls, v: CountDist) -> CountDist:
+        return require_at_least(v, 1, "an order has at least one line")
+
+    @field_validator("units_per_line")
+    @classmethod
+    def _units(cls, v: CountDist) -> CountDist:
+        return require_at_least(v, 1, "a line asks for at least one unit")
 
     @field_validator("hour_of_day_profile", "day_of_week_profile")
     @classmethod
@@ -295,6 +306,16 @@ class Carrier(Model):
             raise ValueError(f"pick-up times must be strictly increasing, got {v}")
         return v
 
+    @field_validator("late_extra_business_days")
+    @classmethod
+    def _late_days(cls, v: CountDist) -> CountDist:
+        return require_at_least(v, 1, "a late parcel is at least one business day late")
+
+    @field_validator("delivery_hour")
+    @classmethod
+    def _hour(cls, v: Dist) -> Dist:
+        return require_below(v, 24, "an hour of the day, delivered on the arrival day")
+
     @field_validator("zones")
     @classmethod
     def _zones(cls, v: list[TransitZone]) -> list[TransitZone]:
@@ -398,6 +419,10 @@ class Satisfaction(Model):
     dissatisfied_at_most: int = Field(default=2, ge=1, le=4)
 
 
+MIN_UNIT_SIZE_CM = 0.1  # the smallest side a unit may have
+MIN_UNIT_WEIGHT_KG = 0.001
+
+
 class Catalogue(Model):
     """The SKUs sold. Each order line is one SKU, drawn by popularity: SKU ``i`` (0 the
     most popular) with weight ``(i + 1) ** -zipf_exponent`` (0: all equally popular).
@@ -416,6 +441,16 @@ class Catalogue(Model):
     fragile_share: float = Field(default=0.0, ge=0, le=1)
     unit_cost: Dist = 10
     price_markup: float = Field(default=2.0, ge=1)
+
+    @field_validator("unit_length_cm", "unit_width_cm", "unit_height_cm")
+    @classmethod
+    def _size(cls, v: Dist) -> Dist:
+        return require_at_least(v, MIN_UNIT_SIZE_CM, "a unit has a size", " cm")
+
+    @field_validator("unit_weight_kg")
+    @classmethod
+    def _weight(cls, v: Dist) -> Dist:
+        return require_at_least(v, MIN_UNIT_WEIGHT_KG, "a unit weighs something", " kg")
 
     @field_validator("abc_shares")
     @classmethod
