@@ -12,18 +12,7 @@ from __future__ import annotations
 
 import math
 
-from sim.dists import (
-    Constant,
-    CountConstant,
-    CountEmpirical,
-    CountUniform,
-    Empirical,
-    Lognormal,
-    Normal,
-    Poisson,
-    Triangular,
-    Uniform,
-)
+from sim.dists import Constant, CountConstant, CountEmpirical, CountUniform, Poisson
 
 
 def describe(d) -> str:
@@ -72,30 +61,27 @@ def _unless_constant(d, clause: str) -> str:
     return "" if isinstance(d, (Constant, CountConstant)) else f", {clause}"
 
 
+# How to fix each family, (to raise a floor, to lower a ceiling) at a bound {b}.
+_FIXES = {
+    "constant": ("use {b} or more", "use a value below {b}"),
+    "uniform": ("use low: {b} (or more)", "use a high below {b}"),
+    "triangular": ("use low: {b} (or more)", "use a high below {b}"),
+    "normal": ("add low: {b} (or more)", "add a high below {b}"),
+    "lognormal": ("add low: {b} (or more)", "add a high below {b}"),
+    "empirical": ("give the values below {b} no weight, or drop them",
+                  "give the values of {b} or more no weight, or drop them"),
+}
+_UNBOUNDED = ("use a distribution bounded below, e.g. {{dist: lognormal, mean: ..., sd: ..., low: {b}}}",
+              "use a distribution bounded above, e.g. {{dist: uniform, low: ..., high: ...}} with "
+              "high below {b}")
+
+
 def _raise_floor(d, minimum: float) -> str:
-    m = _number(minimum)
     if isinstance(d, Poisson):
         mean = d.mean if d.mean >= minimum else d.mean + minimum
-        return f"use {{dist: poisson, mean: {_number(mean)}, shift: {m}}}"
-    if isinstance(d, (Constant, CountConstant)):
-        return f"use {m} or more"
-    if isinstance(d, (Uniform, CountUniform, Triangular)):
-        return f"use low: {m} (or more)"
-    if isinstance(d, (Normal, Lognormal)):
-        return f"add low: {m} (or more)"
-    if isinstance(d, (Empirical, CountEmpirical)):
-        return f"give the values below {m} no weight, or drop them"
-    return f"use a distribution bounded below, e.g. {{dist: lognormal, mean: ..., sd: ..., low: {m}}}"
+        return f"use {{dist: poisson, mean: {_number(mean)}, shift: {_number(minimum)}}}"
+    return _FIXES.get(d.dist, _UNBOUNDED)[0].format(b=_number(minimum))
 
 
 def _lower_ceiling(d, ceiling: float) -> str:
-    c = _number(ceiling)
-    if isinstance(d, (Constant, CountConstant)):
-        return f"use a value below {c}"
-    if isinstance(d, (Uniform, CountUniform, Triangular)):
-        return f"use a high below {c}"
-    if isinstance(d, (Normal, Lognormal)):
-        return f"add a high below {c}"
-    if isinstance(d, (Empirical, CountEmpirical)):
-        return f"give the values of {c} or more no weight, or drop them"
-    return f"use a distribution bounded above, e.g. {{dist: uniform, low: ..., high: ...}} with high below {c}"
+    return _FIXES.get(d.dist, _UNBOUNDED)[1].format(b=_number(ceiling))

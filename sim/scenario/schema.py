@@ -70,15 +70,12 @@ class Channel(Model):
             raise ValueError("expedited_service: needed when expedited_share > 0 (a carrier name)")
         return self
 
-    @field_validator("lines_per_order")
+    @field_validator("lines_per_order", "units_per_line")
     @classmethod
-    def _lines(cls, v: CountDist) -> CountDist:
-        return require_at_least(v, 1, "an order has at least one line")
-
-    @field_validator("units_per_line")
-    @classmethod
-    def _units(cls, v: CountDist) -> CountDist:
-        return require_at_least(v, 1, "a line asks for at least one unit")
+    def _at_least_one(cls, v: CountDist, info) -> CountDist:
+        why = {"lines_per_order": "an order has at least one line",
+               "units_per_line": "a line asks for at least one unit"}[info.field_name]
+        return require_at_least(v, 1, why)
 
     @field_validator("hour_of_day_profile", "day_of_week_profile")
     @classmethod
@@ -442,15 +439,12 @@ class Catalogue(Model):
     unit_cost: Dist = 10
     price_markup: float = Field(default=2.0, ge=1)
 
-    @field_validator("unit_length_cm", "unit_width_cm", "unit_height_cm")
+    @field_validator("unit_length_cm", "unit_width_cm", "unit_height_cm", "unit_weight_kg")
     @classmethod
-    def _size(cls, v: Dist) -> Dist:
+    def _physical(cls, v: Dist, info) -> Dist:
+        if info.field_name == "unit_weight_kg":
+            return require_at_least(v, MIN_UNIT_WEIGHT_KG, "a unit weighs something", " kg")
         return require_at_least(v, MIN_UNIT_SIZE_CM, "a unit has a size", " cm")
-
-    @field_validator("unit_weight_kg")
-    @classmethod
-    def _weight(cls, v: Dist) -> Dist:
-        return require_at_least(v, MIN_UNIT_WEIGHT_KG, "a unit weighs something", " kg")
 
     @field_validator("abc_shares")
     @classmethod
