@@ -57,18 +57,16 @@ def comparison_table(folders: list[str | Path], kpis: tuple[str, ...] = DEFAULT_
 
 def lead_time_groups(folders: list[str | Path]) -> tuple[list, list]:
     """Per run, of the orders placed after warm-up: lead times of delivered orders and
-    times in the warehouse (paid to packed), in hours."""
+    times in the warehouse (paid to shipped) of shipped ones, in hours."""
     lead, warehouse = [], []
     for folder in folders:
         summary, path = load_run(folder)
         orders = pd.read_parquet(path / "orders.parquet",
-                                 columns=["placed_h", "paid_h", "packed_h", "status", "lead_time_h",
-                                          "customer_order"])
+                                 columns=["placed_h", "paid_h", "shipped_h", "status", "lead_time_h"])
         lo, hi = summary["warmup_days"] * 24, summary["horizon_days"] * 24
-        # Customers' orders only, like the KPIs (a reship is a remedy).
-        inside = orders["placed_h"].between(lo, hi, inclusive="left") & orders["customer_order"]
+        inside = orders["placed_h"].between(lo, hi, inclusive="left")
         delivered = inside & (orders["status"] == "delivered")
         lead.append((summary["scenario"], orders.loc[delivered, "lead_time_h"].to_numpy()))
-        packed = orders[inside & orders["packed_h"].notna()]
-        warehouse.append((summary["scenario"], (packed["packed_h"] - packed["paid_h"]).to_numpy()))
+        shipped = orders[inside & orders["shipped_h"].notna()]
+        warehouse.append((summary["scenario"], (shipped["shipped_h"] - shipped["paid_h"]).to_numpy()))
     return lead, warehouse

@@ -10,19 +10,27 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import platform
 import re
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 import pandas as pd
 
 from sim import __version__
+from sim.kpis import KPIS, replication_kpis
+from sim.kpis.pools import pool_timeseries
+from sim.model.warnings import staffing_warnings
 from sim.model.world import run_replication
 from sim.scenario.loader import scenario_to_yaml
 from sim.scenario.schema import Scenario
-from sim.stats import pool_timeseries, replication_kpis, summarise_kpis
+from sim.stats import summarise_kpis
+
+TIMESERIES_STEP_H = 0.25  # the grid of timeseries.parquet (queues and staff, for figures)
 
 # (replications finished, replications in all, fraction of the current one done)
 ProgressCallback = Callable[[int, int, float], None]
@@ -34,7 +42,10 @@ class ReplicationOutput:
 
     replication: int
     orders: pd.DataFrame
+    shipments: pd.DataFrame
     kpis: dict[str, float]
+    lower_bounds: dict[str, float]  # censored KPIs: a lower bound of their value
+    saturated: list[str]  # saturated pools, "site.role"
     timeseries: pd.DataFrame
     tours: pd.DataFrame
     label_jobs: pd.DataFrame
@@ -48,8 +59,10 @@ class ReplicationOutput:
 class Result:
     """The outcome of :func:`run`.
 
-    ``orders``: one row per order and replication (see README, orders.parquet);
-    ``kpis``: one row per replication; ``timeseries``: staff pools over time;
+    ``orders``: one row per customer order and replication (README, orders.parquet);
+    ``shipments``: one row per parcel sent (README, shipments.parquet);
+    ``kpis``: one row per replication (one column per KPI; NaN where undefined or
+    censored: ``lower_bounds[r]`` gives a bound for each censored one); ``timeseries``: staff pools over time;
     ``tours``: one row per picking tour; ``label_jobs``: one row per bulk label print;
     ``inventory``: the inventory statement per site; ``stock_levels``: units on hand;
     ``summary``: the dict written to ``summary.json``.
@@ -57,8 +70,11 @@ class Result:
 
     scenario: Scenario
     orders: pd.DataFrame
+    shipments: pd.DataFrame
     kpis: pd.DataFrame
     timeseries: pd.DataFrame
+    lower_bounds: list[dict[str, float]] = field(default_factory=list)
+    saturated: list[list[str]] = field(default_factory=list)  # per replication
     tours: pd.DataFrame = field(default_factory=pd.DataFrame)
     label_jobs: pd.DataFrame = field(default_factory=pd.DataFrame)
     inventory: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -71,11 +87,15 @@ def run_one(scenario: Scenario, replication: int, seed: int,
             progress: Callable[[float], None] | None = None) -> ReplicationOutput:
     """Run and measure one replication (no I/O, no global state: any process can)."""
     result = run_replication(scenario, replication, seed, progress)
+    kpis = replication_kpis(result, scenario)
     return ReplicationOutput(
         replication=replication,
         orders=result.orders,
-        kpis={"replication": replication, **replication_kpis(result, scenario)},
-        timeseries=pool_timeseries(result),
+        shipments=result.shipments,
+        kpis={"replication": replication, **kpis.values},
+        lower_bounds=kpis.lower_bounds,
+        saturated=kpis.saturated,
+        timeseries=pool_timeseries(result, scenario.sites, TIMESERIES_STEP_H),
         tours=result.tours,
         label_jobs=result.label_jobs,
         warnings=result.warnings,
@@ -90,7 +110,7 @@ def replication_kpis_only(scenario: Scenario, replication: int, seed: int) -> di
     small picklable dict, not the per-order tables). Deterministic in (scenario,
     replication, seed), whatever process runs it."""
     result = run_replication(scenario, replication, seed)
-    return replication_kpis(result, scenario)
+    return replication_kpis(result, scenario).values
 
 
 def scenario_sha256(scenario: Scenario) -> str:
@@ -98,12 +118,16 @@ def scenario_sha256(scenario: Scenario) -> str:
 
 
 def run(scenario: Scenario, replications: int = 1, seed: int | None = None, workers: int = 1,
-        progress: ProgressCallback | None = None) -> Result:
+        progress: ProgressCallback | None = None, provenance: dict | None = None) -> Result:
     """Run ``replications`` independent replications of ``scenario``.
 
     ``seed`` defaults to the scenario's own; ``workers > 1`` runs replications in that
-    many processes (results are identical to ``workers=1``).
+    many processes (results are identical to ``workers=1``). ``provenance``: what the
+    caller knows of where the scenario came from (``scenario_file``, ``overrides``,
+    ``command``), recorded in the summary with the versions and times of the run.
     """
+    started = datetime.now(timezone.utc)
+    clock = time.perf_counter()
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
     if workers < 1:
@@ -126,7 +150,17 @@ def run(scenario: Scenario, replications: int = 1, seed: int | None = None, work
                 outputs.append(fut.result())
                 if progress:
                     progress(done, replications, 0.0)
-    return collect(scenario, seed, outputs)
+    result = collect(scenario, seed, outputs)
+    result.summary["provenance"] = {
+        "scenario_file": None, "overrides": {}, "command": None, **(provenance or {}),
+        "scenario_sha256": result.summary["scenario_sha256"],
+        "seed": seed, "replications": replications, "workers": workers,
+        "sim_version": __version__, "python_version": platform.python_version(),
+        "platform": platform.platform(), "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "wall_time_s": round(time.perf_counter() - clock, 3),
+    }
+    return result
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -138,16 +172,26 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _unfinished_warning(kpis: dict) -> list[str]:
-    """A warning if customers' orders placed after warm-up were still in progress (not
-    delivered, lost or cancelled) when the run ended."""
-    unfinished = kpis["orders_in_progress"]["mean"] or 0
-    if unfinished <= 0:
-        return []
-    placed = kpis["orders_placed"]["mean"]
-    return [f"{unfinished:,.0f} of {placed:,.0f} orders placed after warm-up (mean per "
-            "replication) were still in progress at the end of the run; lead-time and "
-            "on-time KPIs cover delivered orders only (more staff, or a longer drain_days?)"]
+def _state_warnings(kpis: dict, saturated: dict[str, int], replications: int) -> list[str]:
+    """Warnings about what the KPIs cannot show on their own: orders unfinished at the
+    end of the run, censored percentiles, saturated pools."""
+    out = []
+    unfinished = kpis["orders_undelivered_at_end"]["mean"] or 0
+    if unfinished > 0:
+        placed = kpis["orders_placed"]["mean"]
+        out.append(f"{unfinished:,.0f} of {placed:,.0f} orders placed after warm-up (mean per "
+                   "replication) were not delivered by the end of the run; they count as late once "
+                   "due, and as longer than any delivered order in the lead-time percentiles "
+                   "(completion_pct)")
+    censored = sorted(k for k, v in kpis.items() if v.get("censored") and k in KPIS)  # pooled only
+    if censored:
+        out.append(f"censored (they fall among unfinished orders; only a lower bound is known): "
+                   f"{', '.join(censored)}")
+    if saturated:
+        pools = ", ".join(f"{p} (in {n} of {replications} replications)" for p, n in saturated.items())
+        out.append(f"saturated staff pools, whose queue grows without bound: {pools}; more staff "
+                   "there, or fewer orders routed to the site (fsim run --strict exits 3)")
+    return out
 
 
 def _merge_warnings(per_replication: list[list[str]]) -> list[str]:
@@ -170,8 +214,13 @@ def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
     # One replication needs no concatenation (a copy of the biggest table).
     orders = outputs[0].orders if len(outputs) == 1 else pd.concat(
         [o.orders for o in outputs], ignore_index=True)
+    shipments = outputs[0].shipments if len(outputs) == 1 else pd.concat(
+        [o.shipments for o in outputs], ignore_index=True)
     kpis = pd.DataFrame([o.kpis for o in outputs])
     kpis["replication"] = kpis["replication"].astype(int)
+    lower_bounds = [o.lower_bounds for o in outputs]
+    saturated = [o.saturated for o in outputs]
+    saturated_any = sorted({p for reps in saturated for p in reps})
     timeseries = pd.concat([o.timeseries for o in outputs], ignore_index=True)
     tours = pd.concat([o.tours for o in outputs], ignore_index=True)
     label_jobs = pd.concat([o.label_jobs for o in outputs], ignore_index=True)
@@ -185,11 +234,13 @@ def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
         "scenario_sha256": scenario_sha256(scenario),
         "horizon_days": scenario.horizon.days,
         "warmup_days": scenario.horizon.warmup_days,
-        "kpis": summarise_kpis(kpis),
-        "warnings": _merge_warnings([o.warnings for o in outputs]),
+        "kpis": summarise_kpis(kpis, lower_bounds),
+        "saturated_pools": {p: sum(p in reps for reps in saturated) for p in saturated_any},
+        "warnings": staffing_warnings(scenario) + _merge_warnings([o.warnings for o in outputs]),
     }
-    summary["warnings"] += _unfinished_warning(summary["kpis"])
-    return Result(scenario=scenario, orders=orders, kpis=kpis, timeseries=timeseries,
+    summary["warnings"] += _state_warnings(summary["kpis"], summary["saturated_pools"], len(outputs))
+    return Result(scenario=scenario, orders=orders, shipments=shipments, kpis=kpis,
+                  timeseries=timeseries, lower_bounds=lower_bounds, saturated=saturated,
                   tours=tours, label_jobs=label_jobs, inventory=inventory,
                   stock_levels=stock_levels, summary=summary,
                   worker_pids=[o.pid for o in outputs])

@@ -13,19 +13,25 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from sim.errors import OutputDirError
 from sim.experiment import Result
 from sim.scenario.loader import scenario_to_yaml
 
-RESULT_FILES = (
-    "summary.json",
-    "kpis.csv",
+# Written by every run (``--outputs kpis`` writes only these).
+KPI_FILES = ("summary.json", "kpis.csv", "scenario.resolved.yaml")
+# Written with ``--outputs orders`` or ``all`` (the default).
+TABLE_FILES = (
     "orders.parquet",
+    "shipments.parquet",
     "timeseries.parquet",
     "tours.parquet",
     "label_jobs.parquet",
-    "scenario.resolved.yaml",
 )
+RESULT_FILES = KPI_FILES + TABLE_FILES
+OUTPUTS = ("kpis", "orders", "all")  # fsim run --outputs
 # Written only when the scenario models stock (``inventory``).
 INVENTORY_FILES = (
     "inventory_statement.csv",
@@ -84,26 +90,67 @@ def _atomic(path: Path, write) -> None:
     os.replace(tmp, path)
 
 
-def write_results(result: Result, out_dir: str | Path, figures: bool = True) -> list[Path]:
-    """Write every output of ``result`` under ``out_dir``; return the files written."""
+def tidy_kpis(result: Result) -> pd.DataFrame:
+    """kpis.csv: one row per replication and KPI: ``replication, name`` (the full KPI
+    name, as in summary.json), ``kpi`` (its base name), ``site`` and ``channel`` (empty
+    when pooled), ``value`` (empty where undefined or censored), ``censored`` and
+    ``lower_bound`` (for a censored KPI)."""
+    from sim.kpis import base_of
+
+    sc = result.scenario
+    sites, channels = sc.sites, list(sc.demand.channels)
+    wide = result.kpis.set_index("replication")
+    names = list(wide.columns)
+    parts = [base_of(n, sites, channels) for n in names]
+    reps = wide.index.to_numpy()
+    values = wide.to_numpy(dtype=float)
+    bounds = np.full(values.shape, np.nan)
+    for r, lower in enumerate(result.lower_bounds):
+        for j, n in enumerate(names):
+            if n in lower:
+                bounds[r, j] = lower[n]
+    return pd.DataFrame({
+        "replication": np.repeat(reps, len(names)),
+        "name": np.tile(names, len(reps)),
+        "kpi": np.tile([p[0] for p in parts], len(reps)),
+        "site": np.tile([p[1] for p in parts], len(reps)),
+        "channel": np.tile([p[2] for p in parts], len(reps)),
+        "value": values.ravel(),
+        "censored": ~np.isnan(bounds.ravel()),
+        "lower_bound": bounds.ravel(),
+    })
+
+
+def write_results(result: Result, out_dir: str | Path, figures: bool = True,
+                  outputs: str = "all") -> list[Path]:
+    """Write the outputs of ``result`` under ``out_dir`` (``outputs``: ``kpis`` for the
+    KPI files only, ``orders`` adds the tables, ``all`` also the figures unless
+    ``figures`` is false); return the files written. summary.json is written last: a
+    folder without it is an incomplete run."""
+    if outputs not in OUTPUTS:
+        raise ValueError(f"outputs must be one of {OUTPUTS}, got {outputs!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _atomic(out / "scenario.resolved.yaml",
             lambda p: p.write_text(scenario_to_yaml(result.scenario), encoding="utf-8"))
-    _atomic(out / "orders.parquet", lambda p: result.orders.to_parquet(p, index=False))
-    _atomic(out / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
-    _atomic(out / "tours.parquet", lambda p: result.tours.to_parquet(p, index=False))
-    _atomic(out / "label_jobs.parquet", lambda p: result.label_jobs.to_parquet(p, index=False))
-    _atomic(out / "kpis.csv", lambda p: result.kpis.to_csv(p, index=False))
-    _atomic(out / "summary.json",
-            lambda p: p.write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8"))
-    written = [out / name for name in RESULT_FILES]
-    if len(result.inventory):
-        _atomic(out / "inventory_statement.csv", lambda p: result.inventory.to_csv(p, index=False))
-        _atomic(out / "stock_levels.parquet", lambda p: result.stock_levels.to_parquet(p, index=False))
-        written += [out / name for name in INVENTORY_FILES]
-    if figures:
+    written = [out / "scenario.resolved.yaml"]
+    if outputs != "kpis":
+        for name, frame in (("orders.parquet", result.orders), ("shipments.parquet", result.shipments),
+                            ("timeseries.parquet", result.timeseries), ("tours.parquet", result.tours),
+                            ("label_jobs.parquet", result.label_jobs)):
+            _atomic(out / name, lambda p, frame=frame: frame.to_parquet(p, index=False))
+            written.append(out / name)
+        if len(result.inventory):
+            _atomic(out / "inventory_statement.csv", lambda p: result.inventory.to_csv(p, index=False))
+            _atomic(out / "stock_levels.parquet", lambda p: result.stock_levels.to_parquet(p, index=False))
+            written += [out / name for name in INVENTORY_FILES]
+    _atomic(out / "kpis.csv", lambda p: tidy_kpis(result).to_csv(p, index=False))
+    written.append(out / "kpis.csv")
+    if figures and outputs == "all":
         from sim.report import write_figures  # matplotlib only when figures are wanted
 
         written += write_figures(result, out)
+    _atomic(out / "summary.json",
+            lambda p: p.write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8"))
+    written.append(out / "summary.json")
     return written

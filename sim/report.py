@@ -53,16 +53,22 @@ def _measured_delivered(result: Result) -> np.ndarray:
     lo, hi = window_h(result.scenario)
     df = result.orders
     placed = df["placed_h"].to_numpy()
-    return ((placed >= lo) & (placed < hi) & (df["status"] == "delivered").to_numpy()
-            & df["customer_order"].to_numpy())
+    return (placed >= lo) & (placed < hi) & (df["status"] == "delivered").to_numpy()
 
 
 def _lead_times_by(result: Result, by: str) -> list[tuple[str, np.ndarray]]:
     """Lead times (hours) of the measured delivered orders, per value of column ``by``
-    (computed on column arrays: no copy of the order table)."""
+    (``pick_method``: the method of the site each order was routed to; computed on
+    column arrays: no copy of the order table)."""
     df = result.orders
     mask = _measured_delivered(result)
     lead = df["lead_time_h"].to_numpy()
+    if by == "pick_method":
+        sc = result.scenario
+        method = np.array([sc.warehouses[s].picking.method for s in df["site"].cat.categories])
+        values = method[df["site"].cat.codes.to_numpy()]
+        names = sorted(set(method.tolist()))
+        return [(m, lead[mask & (values == m)]) for m in names if (mask & (values == m)).any()]
     col = df[by]
     codes = col.cat.codes.to_numpy()
     return [(str(name), lead[mask & (codes == i)]) for i, name in enumerate(col.cat.categories)
@@ -180,7 +186,7 @@ def comparison_figure(lead: list[tuple[str, np.ndarray]], warehouse: list[tuple[
     """Runs side by side: ECDFs of order lead time and of time in the warehouse."""
     fig, (ax_l, ax_w) = plt.subplots(1, 2, figsize=(12, 4.5))
     _ecdf_axes(ax_l, lead, "Order lead time")
-    _ecdf_axes(ax_w, warehouse, "Time in the warehouse", "paid to packed (hours)")
+    _ecdf_axes(ax_w, warehouse, "Time in the warehouse", "paid to shipped (hours)")
     return _save(fig, path)
 
 
@@ -230,7 +236,7 @@ def _routes_figure(result: Result, site: str, path: Path) -> Path | None:
 
 def _picking_figure(result: Result, path: Path) -> Path | None:
     """Per site: distributions of tour length, orders per tour and wait for release."""
-    tours, orders = result.tours, result.orders
+    tours, parcels = result.tours, result.shipments
     lo, hi = window_h(result.scenario)
     if not len(tours):
         return None
@@ -251,14 +257,14 @@ def _picking_figure(result: Result, path: Path) -> Path | None:
         counts = t["orders"].value_counts().sort_index()
         ax_b.bar(counts.index, counts.to_numpy(), color="tab:green")
         ax_b.set(xlabel="orders on the tour", ylabel="tours", title=f"{site}: orders per tour")
-        placed = orders["placed_h"].to_numpy()
-        mine = (orders["site"] == site).to_numpy() & (placed >= lo) & (placed < hi)
-        wait = (orders["pick_start_h"] - orders["released_h"]).to_numpy()[mine]
+        released = parcels["released_h"].to_numpy()
+        mine = (parcels["site"] == site).to_numpy() & (released >= lo) & (released < hi)
+        wait = (parcels["pick_start_h"] - parcels["released_h"]).to_numpy()[mine]
         wait = wait[~np.isnan(wait)]
         ax_w.hist(wait, bins=40, color="tab:orange")
-        ax_w.set(xlabel="hours from release to pick start", ylabel="orders",
+        ax_w.set(xlabel="hours from release to pick start", ylabel="parcels",
                  title=f"{site}: wait in the pick queue")
-    fig.suptitle(f"{result.scenario.name}: picking (tours ending and orders placed after warm-up)")
+    fig.suptitle(f"{result.scenario.name}: picking (tours ending and parcels released after warm-up)")
     return _save(fig, path)
 
 
@@ -322,7 +328,7 @@ def _csat_figure(result: Result, path: Path) -> Path:
 def _returns_figure(result: Result, path: Path) -> Path:
     """Returns arriving back per day, by reason (every parcel; mean over replications),
     stacked, with the measurement window marked."""
-    df = result.orders
+    df = result.shipments
     back_h = df["returned_h"].to_numpy()
     came = ~np.isnan(back_h)
     day = (back_h[came] // HOURS_PER_DAY).astype(np.int64)
@@ -369,7 +375,7 @@ def _stock_figure(result: Result, path: Path) -> Path:
     lo, hi = window_h(result.scenario)
     placed = df["placed_h"].to_numpy()
     wait = df["backorder_filled_h"].to_numpy() - df["backordered_h"].to_numpy()
-    keep = (placed >= lo) & (placed < hi) & df["customer_order"].to_numpy() & ~np.isnan(wait)
+    keep = (placed >= lo) & (placed < hi) & ~np.isnan(wait)
     site = df["site"].to_numpy()
     groups = [(str(s), wait[keep & (site == s)]) for s in df["site"].cat.categories]
     _ecdf_axes(wait_ax, [(n, w) for n, w in groups if len(w)],

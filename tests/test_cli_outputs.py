@@ -22,8 +22,10 @@ REQUIRED_KPIS = [
     "throughput_orders_per_day", "lead_time_hours_mean", "lead_time_hours_p50",
     "lead_time_hours_p90", "lead_time_hours_p95", "lead_time_hours_p99",
     "picking_accuracy_pct", "return_rate_pct", "on_time_delivery_pct", "payment_failure_pct",
-    "utilization_pickers_west", "utilization_packers_west",
-    "utilization_pickers_east", "utilization_packers_east",
+    "utilization_pct_pickers_west", "utilization_pct_packers_west",
+    "utilization_pct_pickers_east", "utilization_pct_packers_east",
+    "on_time_delivery_pct_east", "warehouse_hours_p95_west", "lead_time_hours_mean_web",
+    "completion_pct", "orders_undelivered_at_end", "same_day_ship_pct", "saturated_pools",
 ]
 REQUIRED_ORDER_COLUMNS = [
     "replication", "order_id", "channel", "region", "site", "units", "placed_h", "paid_h",
@@ -44,7 +46,7 @@ def run_dir(tmp_path_factory):
 
 
 def test_files(run_dir):
-    for name in ["summary.json", "orders.parquet", "kpis.csv", "timeseries.parquet", "tours.parquet",
+    for name in ["summary.json", "orders.parquet", "shipments.parquet", "kpis.csv", "timeseries.parquet", "tours.parquet",
                  "scenario.resolved.yaml", "lead_time_by_site.png", "lead_time_by_channel.png",
                  "picking_accuracy_by_day.png", "staff_pools.png", "lead_time_by_method.png",
                  "csat.png", "returns_per_day.png"]:
@@ -68,12 +70,23 @@ def test_summary_json(run_dir):
         assert entry["ci95_low"] <= entry["mean"] <= entry["ci95_high"]
 
 
-def test_kpis_csv_matches_summary(run_dir):
-    kpis = pd.read_csv(run_dir / "kpis.csv")
+def test_kpis_csv_is_tidy_and_matches_summary(run_dir):
+    kpis = pd.read_csv(run_dir / "kpis.csv", keep_default_na=False, na_values=[""])
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert list(kpis["replication"]) == [0, 1, 2]
+    assert list(kpis.columns) == ["replication", "name", "kpi", "site", "channel", "value",
+                                  "censored", "lower_bound"]
+    assert sorted(kpis["replication"].unique()) == [0, 1, 2]
+    assert set(kpis["name"]) == set(summary["kpis"])
     for name in REQUIRED_KPIS:
-        assert kpis[name].tolist() == pytest.approx(summary["kpis"][name]["per_replication"])
+        rows = kpis[kpis["name"] == name].sort_values("replication")
+        assert rows["value"].tolist() == pytest.approx(summary["kpis"][name]["per_replication"])
+    east = kpis[kpis["name"] == "on_time_delivery_pct_east"].iloc[0]
+    assert (east["kpi"], east["site"]) == ("on_time_delivery_pct", "east") and pd.isna(east["channel"])
+    web = kpis[kpis["name"] == "lead_time_hours_mean_web"].iloc[0]
+    assert (web["kpi"], web["channel"]) == ("lead_time_hours_mean", "web")
+    # Pivoting back to one column per KPI works as a pandas user would do it.
+    wide = kpis.pivot(index="replication", columns="name", values="value")
+    assert wide.shape == (3, len(summary["kpis"]))
 
 
 def test_orders_parquet(run_dir):
@@ -99,7 +112,10 @@ def test_kpis_agree_with_a_recount_from_orders(run_dir):
     d = o[o["status"] == "delivered"]
     accuracy = 100 * (len(d) - (d["return_reason"] == "wrong_item").sum()) / len(d)
     assert summary["kpis"]["picking_accuracy_pct"]["per_replication"][0] == pytest.approx(accuracy)
-    rate = 100 * d["units_returned"].sum() / d["units"].sum()
+    sh = pd.read_parquet(run_dir / "shipments.parquet")
+    sh = sh[(sh["replication"] == 0) & sh["order_id"].isin(o["order_id"]) & (sh["kind"] != "reship")
+            & sh["delivered_h"].notna()]
+    rate = 100 * sh["units_returned"].sum() / sh["units"].sum()
     assert summary["kpis"]["return_rate_pct"]["per_replication"][0] == pytest.approx(rate)
 
 

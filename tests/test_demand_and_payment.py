@@ -41,7 +41,7 @@ def test_generated_orders_follow_profile_and_moq():
 def test_payment_declines_at_configured_rate():
     cfg = Payment(decline_prob=0.1, soft_decline_share=0.5, retry_prob=1.0, max_attempts=2,
                   auth_time_s=2, retry_delay_min=30)
-    out = authorise(cfg, 200_000, np.random.default_rng(3))
+    out = authorise(cfg, np.arange(200_000, dtype=np.uint64), Streams(3, 0))
     # Fail: hard on attempt 1 (0.05), or soft then declined again on attempt 2 (0.05*0.1).
     p_fail = 0.1 * 0.5 + 0.1 * 0.5 * 0.1
     assert out.failed.mean() == pytest.approx(p_fail, abs=5 * np.sqrt(p_fail / 200_000))

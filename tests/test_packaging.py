@@ -138,7 +138,7 @@ def test_dunnage_time_mean_matches_distribution():
     c = cfg()
     rng = np.random.default_rng()
     fragile = rng.integers(0, 4, 20000)
-    t = pk.dunnage_time_s(c, fragile, rng)
+    t = pk.dunnage_time_s(c, fragile, rng.random(int(fragile.sum())))
     assert (t[fragile == 0] == 0).all()
     per_unit = t.sum() / fragile.sum()
     mean = c.dunnage.time_per_fragile_unit_s.mean
@@ -148,10 +148,7 @@ def test_dunnage_time_mean_matches_distribution():
 
 def test_no_dunnage_means_no_time_no_cost():
     c = cfg(dunnage=None)
-    rng = np.random.default_rng()
-    state = rng.bit_generator.state
-    assert (pk.dunnage_time_s(c, np.array([0, 3]), rng) == 0).all()
-    assert rng.bit_generator.state == state  # no draws taken
+    assert (pk.dunnage_time_s(c, np.array([0, 3]), np.random.default_rng().random(3)) == 0).all()
     assert (pk.dunnage_cost(c, np.array([0, 3])) == 0).all()
     assert c.protection == 0
 
@@ -216,15 +213,6 @@ def test_damage_probability_properties():
     assert ((p >= 0) & (p <= 1)).all()
     want = 1 - (1 - 0.01) * (1 - 0.05 * 0.7) ** 4
     assert pk.damage_probability(m, np.array([4]), 0.3)[0] == pytest.approx(want)
-
-
-def test_sample_damaged_rate_matches_probability():
-    m = DamageModel(base_prob=0.02, fragile_unit_prob=0.1)
-    rng = np.random.default_rng()
-    units = np.full(40000, 3)
-    hit = pk.sample_damaged(m, units, 0.5, rng)
-    p = pk.damage_probability(m, units[:1], 0.5)[0]
-    assert abs(hit.mean() - p) < 5 * math.sqrt(p * (1 - p) / len(units))
 
 
 # --- load-time warnings --------------------------------------------------------------

@@ -13,6 +13,7 @@ from sim.model.world import run_replication
 from sim.scenario import validate_data
 
 from .conftest import tiny_data
+from .invariants import check_replication, check_stock
 
 
 def inventory(**over) -> dict:
@@ -54,17 +55,18 @@ def test_scarce_stock_makes_backorders_served_in_order():
 
 def test_inventory_statement_balances_and_matches_orders():
     r = run_replication(scenario(), 0, 2)
-    o, st = r.orders, r.inventory
+    st = r.inventory
     for _, row in st.iterrows():
         assert row["beginning_units"] + row["receipts_units"] + row["returned_units"] - row["shipped_units"] == row["ending_units"]
         assert row["ending_units"] >= 0
         value = row["beginning_value"] + row["receipts_value"] + row["returned_value"] - row["shipped_value"]
         assert value == pytest.approx(row["ending_value"])
-    # Units taken from stock = the units of every order released to picking.
-    released = o[o["released_h"].notna()]
-    assert st["shipped_units"].sum() == lines_units(released)
-    # Returned units back on the shelf = the units of orders restocked.
-    assert st["returned_units"].sum() == lines_units(o[o["restocked_h"].notna()])
+    # Units taken from stock = the units of every parcel made; returned units back on the
+    # shelf = the units of the parcels restocked (per site).
+    check_stock(r)
+    sh = r.shipments
+    assert st["shipped_units"].sum() == lines_units(sh)
+    assert st["returned_units"].sum() == lines_units(sh[sh["restocked_h"].notna()])
     assert (r.stock_levels["units_on_hand"] >= 0).all()
 
 
@@ -108,7 +110,8 @@ def test_kpis_and_files(tmp_path):
     assert k["fill_rate_pct"]["mean"] + k["backorder_rate_pct"]["mean"] == pytest.approx(100)
     assert k["backorder_wait_hours_mean"]["mean"] > 0
     assert "stockout_days_per_sku_A" in k
-    by_reason = [v["mean"] for name, v in k.items() if name.startswith("return_rate_pct_")]
+    reasons = ["wrong_item", "damaged", "late", *s.returns.reasons]
+    by_reason = [k[f"return_rate_pct_{r}"]["mean"] for r in reasons]
     assert len(by_reason) == 3 + 3 and sum(by_reason) == pytest.approx(k["return_rate_pct"]["mean"])
     from sim.outputs import write_results
 
@@ -223,27 +226,29 @@ def test_other_site_fallback_ships_from_the_other_coast():
                                replenishment={"policy": "RQ", "reorder_point": 2, "order_quantity": 6,
                                               "supplier_lead_time_days": 5})
     result = sim.run(validate_data(d), seed=8)
-    o, k = result.orders, result.summary["kpis"]
-    rerouted = o[o["status"] == "rerouted"]
-    assert len(rerouted) > 10 and (rerouted["site"] == "west").all()
-    served = o.set_index("order_id").loc[rerouted["rerouted_to"]]
-    assert (served["site"] == "east").all() and served["customer_order"].all()
-    assert (served["alternative_of"].to_numpy() == rerouted["order_id"].to_numpy()).all()
-    assert (served["placed_h"].to_numpy() == rerouted["placed_h"].to_numpy()).all()
-    assert (served["lines"].to_numpy() == rerouted["lines"].to_numpy()).all()
-    assert not rerouted["customer_order"].any()
-    # Every customer order counted once: rerouted ones by the row that served them.
+    check_replication(result)
+    o, sh, k = result.orders, result.shipments, result.summary["kpis"]
+    other = sh[sh["kind"] == "other_site"]
+    assert len(other) > 10 and (other["site"] == "east").all()
+    rerouted = o.set_index("order_id").loc[other["order_id"]]
+    # Routed west (the nearest site), served whole from the east.
+    assert (rerouted["site"] == "west").all() and (rerouted["served_from"] == "east").all()
+    assert (rerouted["parcels"] == 1).all()
+    assert (other["lines"].to_numpy() == rerouted["lines"].to_numpy()).all()
+    assert (other["units"].to_numpy() == rerouted["units"].to_numpy()).all()
+    assert (other["created_h"].to_numpy() == rerouted["paid_h"].to_numpy()).all()
+    # Every customer order counted once; the KPI counts these parcels' orders.
     assert k["rerouted_pct"]["mean"] > 0
     total = k["fill_rate_pct"]["mean"] + k["backorder_rate_pct"]["mean"] + k["rerouted_pct"]["mean"]
     assert total == pytest.approx(100)
-    placed = o[(o["placed_h"] >= 24) & (o["placed_h"] < 8 * 24) & o["customer_order"]]
+    placed = o[(o["placed_h"] >= 24) & (o["placed_h"] < 8 * 24)]
     assert k["orders_placed"]["mean"] == len(placed)
-    # The statement still balances with the other site's units.
-    released = o[o["released_h"].notna()]
-    assert result.inventory["shipped_units"].sum() == int(released["units"].sum())
+    paid = placed[placed["paid_h"].notna()]
+    measured = other[other["order_id"].isin(paid["order_id"])]
+    assert k["rerouted_pct"]["mean"] == pytest.approx(100 * len(measured) / len(paid))
     # Without the fallback nobody is rerouted.
     d["inventory"]["fallback"] = "backorder"
-    assert not (sim.run(validate_data(d), seed=8).orders["status"] == "rerouted").any()
+    assert not (sim.run(validate_data(d), seed=8).shipments["kind"] == "other_site").any()
 
 
 def test_ss_with_order_up_to_days_sets_a_level_per_sku():
@@ -277,14 +282,13 @@ def three_sites(fallback: str) -> sim.Scenario:
 
 @pytest.mark.parametrize("fallback", ["other_site", "split"])
 def test_the_fallback_tries_every_other_site_nearest_first(fallback):
-    o = run_replication(three_sites(fallback), 0, 2).orders
-    served = o[o["customer_order"] & o["paid_h"].notna()]
+    r = run_replication(three_sites(fallback), 0, 2)
+    check_replication(r)
+    o, sh = r.orders, r.shipments
+    served = o[o["paid_h"].notna()]
     assert len(served) > 100
     # West has nothing and the central site (nearer to California) has nothing: the
     # east ships every order, whole.
-    assert (served["site"] == "east").all()
-    assert (served["alternative_of"] >= 0).all() and not (o["part_of"] >= 0).any()
-    rerouted = o[o["status"] == "rerouted"]
-    assert (rerouted["site"] == "west").all() and len(rerouted) == len(served)
-    assert served["shipped_h"].notna().all()
-
+    assert (served["served_from"] == "east").all() and (served["site"] == "west").all()
+    assert (sh["kind"] == "other_site").all() and (sh["site"] == "east").all()
+    assert len(sh) == len(served) and served["shipped_h"].notna().all()

@@ -5,29 +5,43 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli import EXIT_OK, add_scenario_args, load_from_args, positive_int, seed_int
+from sim.cli import (
+    EXIT_OK,
+    EXIT_SATURATED,
+    add_scenario_args,
+    load_from_args,
+    positive_int,
+    seed_int,
+)
 
 HELP = "run a scenario and write its outputs"
 
-# The KPIs shown on the terminal after a run (all of them are in summary.json).
+# The KPIs shown on the terminal after a run (all of them are in summary.json), then
+# per site the ones a planner asks about.
 HEADLINE_KPIS = (
     "orders_placed",
     "orders_delivered",
-    "orders_in_progress",
+    "orders_undelivered_at_end",
+    "completion_pct",
     "throughput_orders_per_day",
     "lead_time_hours_mean",
     "lead_time_hours_p50",
     "lead_time_hours_p95",
     "on_time_delivery_pct",
+    "warehouse_hours_p95",
+    "same_day_ship_pct",
     "picking_accuracy_pct",
     "return_rate_pct",
     "payment_failure_pct",
+    "cost_per_order",
     # with inventory
     "fill_rate_pct",
     "backorder_rate_pct",
     "rerouted_pct",
     "shipped_in_parts_pct",
 )
+SITE_KPIS = ("on_time_delivery_pct", "warehouse_hours_p95", "utilization_pct_pickers",
+             "utilization_pct_packers", "backlog_at_end_pickers", "backlog_at_end_packers")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -38,28 +52,35 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", "-o", default=None, help="output folder (default results/<scenario>/<timestamp>/)")
     p.add_argument("--overwrite", action="store_true", help="replace the results already in --out")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.add_argument("--outputs", choices=("kpis", "orders", "all"), default="all",
+                   help="what to write: kpis (summary.json, kpis.csv, the resolved scenario), "
+                        "orders (and the tables), all (and the figures; default)")
+    p.add_argument("--strict", action="store_true",
+                   help="exit with code 3 if a staff pool is saturated (its queue grows without bound)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
 
 
-def _kpi_table(summary: dict):
+def _kpi_table(summary: dict, sites: list[str], channels: list[str]):
     from rich.table import Table
 
+    from sim.cli.tables import fmt_entry
+
     reps = summary["replications"]
-    table = Table(title=f"{summary['scenario']}: {reps} replication(s), seed {summary['seed']}")
+    caption = ("one replication: no confidence interval (use -r 5 or more)" if reps == 1
+               else f"95% confidence intervals over {reps} replications")
+    table = Table(title=f"{summary['scenario']}: {reps} replication(s), seed {summary['seed']}",
+                  caption=caption)
     table.add_column("KPI")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
-    for name in HEADLINE_KPIS + tuple(k for k in summary["kpis"] if k.startswith("utilization_")):
-        k = summary["kpis"].get(name)
-        if k is None:
-            continue
-        digits = 3 if name.startswith("util") else 0 if name.startswith("orders_") else 2
-
-        def fmt(v, digits=digits):
-            return "-" if v is None else f"{v:,.{digits}f}"
-
-        ci = "-" if k["ci95_low"] is None else f"{fmt(k['ci95_low'])} .. {fmt(k['ci95_high'])}"
-        table.add_row(name, fmt(k["mean"]), ci)
+    kpis = summary["kpis"]
+    names = [n for n in HEADLINE_KPIS if n in kpis]
+    names += [f"{k}_{site}" for site in sites for k in SITE_KPIS if f"{k}_{site}" in kpis]
+    for name in names:
+        mean, ci = fmt_entry(name, kpis[name], sites, channels)
+        table.add_row(name, mean, ci if reps > 1 else "")
+    saturated = summary.get("saturated_pools") or {}
+    table.add_row("saturated_pools", ", ".join(saturated) or "none", "")
     return table
 
 
@@ -74,12 +95,17 @@ def run(args: argparse.Namespace, console) -> int:
 
     from sim.experiment import run as run_replications
     from sim.outputs import default_out_dir, prepare_out_dir, write_results
+    from sim.scenario import parse_set_option
 
     scenario = load_from_args(args)
     # Check the output folder before simulating, so a bad --out costs nothing.
     out = prepare_out_dir(args.out, args.overwrite) if args.out else default_out_dir(scenario.name)
+    provenance = {"scenario_file": str(args.scenario),
+                  "overrides": dict(parse_set_option(text) for text in args.overrides),
+                  "command": ["fsim", *getattr(args, "argv", [])]}
     if args.quiet:
-        result = run_replications(scenario, args.replications, args.seed, args.workers)
+        result = run_replications(scenario, args.replications, args.seed, args.workers,
+                                  provenance=provenance)
     else:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
@@ -90,11 +116,15 @@ def run(args: argparse.Namespace, console) -> int:
                            description=f"{scenario.name}: replication {min(done + 1, total)}/{total}")
 
             result = run_replications(scenario, args.replications, args.seed, args.workers,
-                                      progress=on_progress)
-    files = write_results(result, out, figures=not args.no_figures)
+                                      progress=on_progress, provenance=provenance)
+    files = write_results(result, out, figures=not args.no_figures, outputs=args.outputs)
     if not args.quiet:
-        console.print(_kpi_table(result.summary))
+        console.print(_kpi_table(result.summary, scenario.sites, list(scenario.demand.channels)))
         console.print(f"wrote {len(files)} files to [bold]{out}[/bold]")
     for line in result.summary["warnings"]:
         sys.stderr.write(f"warning: {line}\n")
+    if args.strict and result.summary["saturated_pools"]:
+        sys.stderr.write(f"error: saturated staff pools: {', '.join(result.summary['saturated_pools'])} "
+                         "(--strict)\n")
+        return EXIT_SATURATED
     return EXIT_OK

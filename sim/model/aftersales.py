@@ -1,23 +1,24 @@
 """After the delivery: remedies for what went wrong, and customer satisfaction.
 
-Both follow from each order's record once the run is over, so they are computed in
-bulk (from the ``aftersales`` stream), not as SimPy processes.
+Both follow from the record at the end of the run, so they are computed in bulk, not
+as SimPy processes; only what came to light before the end counts.
 
-Remedies (``remedies``): a lost, damaged or wrong-item order is reshipped (when its
-reship row was placed in the run: the remedy costs the reship's goods at unit cost,
-box and carrier charge) or refunded (its value at selling price); a late one gets a
-discount code worth ``late_discount``. An order shipped in parts is late when its last
-part arrives after its promised day (the parts themselves are not late on their own
-account: one discount, one late penalty per order).
+Remedies (``remedies``), per parcel: a lost, damaged or wrong-item parcel is reshipped
+(the reship parcel was made: the remedy costs its goods at unit cost, box and carrier
+charge) or refunded (its units at selling price; also when the chain of reships is
+``max_reships`` deep). Per order: ``reship`` if any parcel was reshipped, else
+``refund`` if any was refunded, else ``discount`` (a code worth ``late_discount``) if
+the order arrived after its promised day. An order shipped in parts is late when its
+last part arrives late: one discount, one late penalty per order.
 
-Satisfaction (``satisfaction``): a delivered or lost order's customer answers a survey
-with ``survey_prob``. The score starts at ``base_score``; it loses
-``late_penalty_per_day`` per business day late (calendar days / 7 x 5), and the
-penalty of each thing that went wrong (wrong item, damaged, lost, address problem); a
-remedy gives some back; Gaussian noise (``noise_sd``) stands for everything else; the
-result is rounded and kept within 1..5. An answer at or below ``dissatisfied_at_most``
-is dissatisfied, and its reason is the worst thing that happened to the order (lost,
-wrong item, damaged, late, address problem) or ``other``.
+Satisfaction (``satisfaction``): the customer of an order that arrived whole, or whose
+parcel was declared lost, answers a survey with ``survey_prob``. The score starts at
+``base_score``; it loses ``late_penalty_per_day`` per business day late (calendar days
+/ 7 x 5), and the penalty of each thing that went wrong (wrong item, damaged, lost,
+address problem); a remedy gives some back; Gaussian noise (``noise_sd``) stands for
+everything else; the result is rounded and kept within 1..5. An answer at or below
+``dissatisfied_at_most`` is dissatisfied, and its reason is the worst thing that
+happened to the order (lost, wrong item, damaged, late, address problem) or ``other``.
 """
 
 from __future__ import annotations
@@ -26,12 +27,41 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.calendar import HOURS_PER_DAY
-from sim.model.delivery import ADDRESS_PROBLEM, DAMAGED, LOST
+from sim.quantiles import norm_ppf
 from sim.scenario.schema import Remedies, Satisfaction
+from sim.units import HOURS_PER_DAY
 
 REMEDIES = ("", "refund", "discount", "reship")
+REFUND, DISCOUNT, RESHIP_REMEDY = 1, 2, 3
 DISSATISFACTION_REASONS = ("", "lost", "wrong_item", "damaged", "late", "address_problem", "other")
+
+
+def parcel_remedies(remedies: Remedies, troubled: np.ndarray, reshipped: np.ndarray,
+                    value: np.ndarray, reship_cost: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(remedy code, cost) per parcel: ``troubled`` (its trouble came to light in the
+    run), ``reshipped`` (its reship was made), ``value`` (selling price of its units),
+    ``reship_cost`` (what its reship cost, where made). A troubled parcel that was not
+    reshipped is refunded (refund is the remedy, or the reships ran out)."""
+    refund = troubled & ~reshipped
+    reship = troubled & reshipped
+    code = np.select([refund, reship], [REFUND, RESHIP_REMEDY], 0).astype(np.int8)
+    cost = np.where(refund, value, 0.0) + np.where(reship, np.nan_to_num(reship_cost), 0.0)
+    return code, cost
+
+
+@dataclass
+class OrderTrouble:
+    """Per order, what went wrong, as known at the end of the run."""
+
+    delivered_h: np.ndarray  # the whole order arrived (NaN: not, or not yet)
+    due_h: np.ndarray
+    lost: np.ndarray  # a first-attempt parcel was declared lost
+    damaged: np.ndarray  # a delivered first-attempt parcel was damaged
+    wrong: np.ndarray  # a delivered first-attempt parcel held a wrong item
+    address_problem: np.ndarray
+    refunded: np.ndarray  # a parcel of the order was refunded
+    reshipped: np.ndarray  # a parcel of the order was reshipped
+    parcel_remedy_cost: np.ndarray  # summed over the order's parcels
 
 
 @dataclass
@@ -42,61 +72,34 @@ class Aftersales:
     dissatisfied_reason: np.ndarray  # index into DISSATISFACTION_REASONS
 
 
-def aftersales(remedies: Remedies, sat: Satisfaction, order_value: np.ndarray,
-               delivered_h: np.ndarray, due_h: np.ndarray, exception: np.ndarray,
-               wrong_item: np.ndarray, rng: np.random.Generator,
-               reship_cost: np.ndarray | None = None,
-               late_h: np.ndarray | None = None) -> Aftersales:
-    """Remedy and survey answer of every order (see the module docstring).
-    ``reship_cost``: per order, what its placed reship cost (NaN: no reship placed).
-    ``late_h``: per order, the time its lateness is judged by (default ``delivered_h``;
-    NaN: never late), hours."""
-    n = len(order_value)
-    reshipped = np.zeros(n, dtype=bool) if reship_cost is None else np.isfinite(reship_cost)
-    delivered = ~np.isnan(delivered_h)
-    lost = exception == LOST
-    damaged = delivered & (exception == DAMAGED)
-    wrong = delivered & wrong_item
-    late_h = delivered_h if late_h is None else late_h
-    late_days = np.where(~np.isnan(late_h), np.maximum(0.0, late_h - due_h) / HOURS_PER_DAY, 0.0)
+def aftersales(remedies: Remedies, sat: Satisfaction, trouble: OrderTrouble,
+               survey_u: np.ndarray, noise_u: np.ndarray) -> Aftersales:
+    """Each order's remedy and survey answer (see the module docstring); ``survey_u``
+    and ``noise_u``: the order's own uniforms."""
+    delivered = ~np.isnan(trouble.delivered_h)
+    late_days = np.where(delivered, np.maximum(0.0, trouble.delivered_h - trouble.due_h), 0.0) / HOURS_PER_DAY
     late = late_days > 0
+    discount = late & ~trouble.refunded & ~trouble.reshipped & (remedies.late_discount > 0)
+    remedy = np.select([trouble.reshipped, trouble.refunded, discount],
+                       [RESHIP_REMEDY, REFUND, DISCOUNT], 0).astype(np.int8)
+    cost = trouble.parcel_remedy_cost + np.where(discount, remedies.late_discount, 0.0)
 
-    troubled = lost | damaged | wrong
-    wants_reship = (lost & (remedies.lost == "reship")) | (damaged & (remedies.damaged == "reship")) | (
-        wrong & (remedies.wrong_item == "reship"))
-    # Refund if that is the remedy, or if the reships ran out (max_reships deep);
-    # a reship not placed by the end of the run is not a remedy yet.
-    refund = troubled & (~wants_reship | (~reshipped & _out_of_reships(wants_reship, reship_cost)))
-    reship = troubled & reshipped
-    discount = late & ~refund & ~reship & (remedies.late_discount > 0)
-    remedy = np.select([refund, discount, reship], [1, 2, 3], 0).astype(np.int8)
-    cost = (np.where(refund, order_value, 0.0) + np.where(discount, remedies.late_discount, 0.0)
-            + np.where(reship, np.nan_to_num(reship_cost if reship_cost is not None else 0.0), 0.0))
-
-    answers = (delivered | lost) & (rng.random(n) < sat.survey_prob)
-    noise = rng.normal(0.0, sat.noise_sd, n) if sat.noise_sd > 0 else np.zeros(n)
+    lost, damaged, wrong = trouble.lost, trouble.damaged, trouble.wrong
+    answers = (delivered | lost) & (survey_u < sat.survey_prob)
+    noise = sat.noise_sd * norm_ppf(noise_u) if sat.noise_sd > 0 else 0.0
     score = (sat.base_score - sat.late_penalty_per_day * late_days * 5 / 7
              - sat.wrong_item_penalty * wrong - sat.damaged_penalty * damaged
              - sat.lost_penalty * lost
-             - sat.address_problem_penalty * (delivered & (exception == ADDRESS_PROBLEM))
-             + sat.refund_bonus * refund + sat.discount_bonus * discount
-             + sat.reship_bonus * reship + noise)
+             - sat.address_problem_penalty * trouble.address_problem
+             + sat.refund_bonus * trouble.refunded + sat.discount_bonus * discount
+             + sat.reship_bonus * trouble.reshipped + noise)
     csat = np.where(answers, np.clip(np.rint(score), 1, 5), np.nan)
 
-    reason = np.zeros(n, dtype=np.int8)
+    reason = np.zeros(len(score), dtype=np.int8)
     unhappy = answers & (csat <= sat.dissatisfied_at_most)
     reason[unhappy] = DISSATISFACTION_REASONS.index("other")
     # The worst thing that happened wins: assign the mildest first.
-    for name, mask in (("address_problem", exception == ADDRESS_PROBLEM), ("late", late),
+    for name, mask in (("address_problem", trouble.address_problem), ("late", late),
                        ("damaged", damaged), ("wrong_item", wrong), ("lost", lost)):
         reason[unhappy & mask] = DISSATISFACTION_REASONS.index(name)
     return Aftersales(remedy, cost, csat, reason)
-
-
-def _out_of_reships(wants: np.ndarray, reship_cost: np.ndarray | None) -> np.ndarray:
-    """Orders that wanted a reship but have no reship row at all (the chain is
-    ``max_reships`` deep): refunded instead. ``reship_cost`` is None when no order got
-    a reship row; rows exist (NaN or a cost) only for orders that got one."""
-    if reship_cost is None:
-        return wants
-    return wants & np.isinf(reship_cost)

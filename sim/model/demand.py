@@ -4,8 +4,14 @@ Each channel's rate is ``orders_per_day`` shaped by an hour-of-day and a day-of-
 profile (weights, normalised to mean 1), constant within each hour. Arrivals in each
 hour are Poisson with that hour's mean and uniform within it, which is an exact sample
 of the piecewise-constant NHPP. Orders do not interact before they reach a warehouse,
-so the whole horizon is sampled at once, channel by channel, each from its own stream
-(common random numbers: changing one channel leaves the others' orders unchanged).
+so the whole horizon is sampled at once.
+
+Randomness (common random numbers): a channel's arrival times come from its own
+sequential stream (``demand.<channel>.arrivals``); everything else about an order is
+drawn from a keyed stream per variate (region, lines, units per line, SKU per line),
+keyed by the order's *key*, a hash of its channel and its place among that channel's
+orders. So changing one channel's volume leaves every other channel's orders exactly as
+they were, and changing the lines per order leaves arrival times and regions alone.
 """
 
 from __future__ import annotations
@@ -14,11 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.calendar import HOURS_PER_DAY, weekday_of
+from sim.calendar import weekday_of
 from sim.geo import us_states
 from sim.model.catalogue import popularity as sku_popularity
-from sim.rng import Streams
+from sim.rng import Streams, mix_keys, name_key
 from sim.scenario.schema import Channel, Scenario
+from sim.units import HOURS_PER_DAY
 
 
 @dataclass
@@ -31,12 +38,17 @@ class Orders:
     lines: np.ndarray
     units: np.ndarray
     below_moq: np.ndarray  # bool: rejected for the channel's minimum order quantity
+    key: np.ndarray  # uint64: the order's key for keyed draws (stable across scenarios)
     line_start: np.ndarray  # order i's lines are line_sku[line_start[i]:line_start[i + 1]]
     line_sku: np.ndarray  # SKU id of each order line (0 = most popular)
     line_units: np.ndarray  # units on each order line
 
     def __len__(self) -> int:
         return len(self.placed_h)
+
+    def line_index(self) -> np.ndarray:
+        """Each line's position within its order (0, 1, ...)."""
+        return np.arange(self.line_start[-1]) - np.repeat(self.line_start[:-1], self.lines)
 
 
 def hourly_rate(channel: Channel, days: float, start_weekday: str) -> np.ndarray:
@@ -57,6 +69,7 @@ def hourly_rate(channel: Channel, days: float, start_weekday: str) -> np.ndarray
 
 
 def region_weights(channel: Channel) -> np.ndarray:
+    """The channel's share of customers per region (US state), summing to 1."""
     states = us_states()
     if channel.regions == "population":
         w = states.population.astype(float)
@@ -67,19 +80,37 @@ def region_weights(channel: Channel) -> np.ndarray:
     return w / w.sum()
 
 
-def _channel_orders(channel: Channel, scenario: Scenario, rng: np.random.Generator):
+def _categorical(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Category index for uniforms ``u`` given a cumulative distribution ``cdf``."""
+    return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
+
+
+def _arrivals(channel: Channel, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    """Placement times (hours, unsorted within an hour) of a channel's orders."""
     hz = scenario.horizon
     rate = hourly_rate(channel, hz.days, hz.start_weekday)
     counts = rng.poisson(rate)
-    n = int(counts.sum())
     hour_of_order = np.repeat(np.arange(len(rate)), counts)
     width = np.ones(len(rate))
-    width[-1] = hz.days * HOURS_PER_DAY - (len(rate) - 1) if len(rate) else 1.0
-    placed = hour_of_order + rng.random(n) * width[hour_of_order]
-    region = rng.choice(len(us_states().codes), size=n, p=region_weights(channel))
-    lines = np.maximum(channel.lines_per_order.sample(rng, n), 1)
-    units_per_line = np.maximum(channel.units_per_line.sample(rng, int(lines.sum())), 1)
-    starts = np.concatenate(([0], np.cumsum(lines)[:-1])) if n else np.zeros(0, dtype=np.int64)
+    if len(rate):
+        width[-1] = hz.days * HOURS_PER_DAY - (len(rate) - 1)
+    return hour_of_order + rng.random(len(hour_of_order)) * width[hour_of_order]
+
+
+def _channel_orders(name: str, channel: Channel, scenario: Scenario, streams: Streams,
+                    sku_cdf: np.ndarray) -> dict[str, np.ndarray]:
+    placed = _arrivals(channel, scenario, streams.get(f"demand.{name}.arrivals"))
+    n = len(placed)
+    key = mix_keys(np.arange(n, dtype=np.uint64), name_key(name))
+    region = _categorical(np.cumsum(region_weights(channel)),
+                          streams.keyed("demand.region").uniform(key))
+    lines = channel.lines_per_order.ppf(streams.keyed("demand.lines").uniform(key)).astype(np.int64)
+    starts = np.concatenate(([0], np.cumsum(lines)[:-1])).astype(np.int64)
+    index_in_order = np.arange(int(lines.sum())) - np.repeat(starts, lines)
+    line_key = mix_keys(np.repeat(key, lines), index_in_order)
+    units_per_line = channel.units_per_line.ppf(
+        streams.keyed("demand.units").uniform(line_key)).astype(np.int64)
+    line_sku = _categorical(sku_cdf, streams.keyed("demand.sku").uniform(line_key))
     units = np.add.reduceat(units_per_line, starts) if n else np.zeros(0, dtype=np.int64)
     below = units < channel.min_order_units
     if channel.moq_policy == "round_up" and below.any():
@@ -87,41 +118,34 @@ def _channel_orders(channel: Channel, scenario: Scenario, rng: np.random.Generat
         units_per_line[starts[below]] += channel.min_order_units - units[below]
         units = np.where(below, channel.min_order_units, units)
         below = np.zeros(n, dtype=bool)
-    return placed, region, lines, units, below, units_per_line
+    return {"placed_h": placed, "region": region, "lines": lines, "units": units,
+            "below_moq": below, "key": key, "line_sku": line_sku, "line_units": units_per_line}
 
 
 def generate_orders(scenario: Scenario, streams: Streams) -> Orders:
-    """All orders placed over the horizon, every channel merged and sorted by time."""
-    parts = []
-    popularity = sku_popularity(scenario.catalogue)
-    for idx, (name, channel) in enumerate(scenario.demand.channels.items()):
-        placed, region, lines, units, below, line_units = _channel_orders(
-            channel, scenario, streams.get(f"demand.{name}")
-        )
-        # SKUs from a stream of their own, so the catalogue never shifts arrivals.
-        skus = streams.get(f"demand.{name}.skus").choice(
-            len(popularity), size=int(lines.sum()), p=popularity
-        )
-        parts.append((placed, np.full(len(placed), idx, dtype=np.int16), region, lines, units,
-                      below, skus, line_units))
-    placed, channel, region, lines, units, below, _, _ = (
-        np.concatenate(c) for c in zip(*parts, strict=True))
-    order = np.argsort(placed, kind="stable")
-    # Re-order the line table with the orders: each channel's lines are contiguous.
-    all_skus = np.concatenate([p[6] for p in parts])
-    all_units = np.concatenate([p[7] for p in parts])
+    """All orders placed over the horizon, every channel merged and sorted by time
+    (ties, which have probability zero, by channel then by the channel's own order)."""
+    sku_cdf = np.cumsum(sku_popularity(scenario.catalogue))
+    parts = [_channel_orders(name, ch, scenario, streams, sku_cdf)
+             for name, ch in scenario.demand.channels.items()]
+    cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    channel = np.concatenate([np.full(len(p["placed_h"]), i, dtype=np.int16)
+                              for i, p in enumerate(parts)])
+    order = np.argsort(cat["placed_h"], kind="stable")
+    lines = cat["lines"]
     starts = np.concatenate(([0], np.cumsum(lines)[:-1])).astype(np.int64)
     lines_sorted = lines[order].astype(np.int32)
     line_start = np.concatenate(([0], np.cumsum(lines_sorted))).astype(np.int64)
     take = np.repeat(starts[order] - line_start[:-1], lines_sorted) + np.arange(line_start[-1])
     return Orders(
-        placed_h=placed[order],
+        placed_h=cat["placed_h"][order],
         channel=channel[order],
-        region=region[order].astype(np.int16),
+        region=cat["region"][order].astype(np.int16),
         lines=lines_sorted,
-        units=units[order].astype(np.int32),
-        below_moq=below[order],
+        units=cat["units"][order].astype(np.int32),
+        below_moq=cat["below_moq"][order],
+        key=cat["key"][order],
         line_start=line_start,
-        line_sku=all_skus[take].astype(np.int32),
-        line_units=all_units[take].astype(np.int32),
+        line_sku=cat["line_sku"][take].astype(np.int32),
+        line_units=cat["line_units"][take].astype(np.int32),
     )

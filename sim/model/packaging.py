@@ -150,17 +150,17 @@ def box_usage(cfg: PackagingConfig, box: np.ndarray) -> dict[str, int]:
 
 
 def dunnage_time_s(cfg: PackagingConfig, fragile_units: np.ndarray,
-                   rng: np.random.Generator) -> np.ndarray:
-    """Time to wrap each order's fragile units, seconds: one draw of
-    ``time_per_fragile_unit_s`` per fragile unit, summed per order. Zero (and no draws
-    taken from ``rng``) without dunnage."""
+                   unit_uniforms: np.ndarray) -> np.ndarray:
+    """Time to wrap each parcel's fragile units, seconds: one draw of
+    ``time_per_fragile_unit_s`` per fragile unit, from ``unit_uniforms`` (one uniform
+    per fragile unit, parcel after parcel), summed per parcel. Zero without dunnage."""
     fragile_units = np.asarray(fragile_units, dtype=np.int64)
     n = len(fragile_units)
     if cfg.dunnage is None:
         return np.zeros(n)
-    draws = cfg.dunnage.time_per_fragile_unit_s.sample(rng, int(fragile_units.sum()))
-    order_of_draw = np.repeat(np.arange(n), fragile_units)
-    return np.bincount(order_of_draw, draws, minlength=n).astype(float)
+    draws = cfg.dunnage.time_per_fragile_unit_s.ppf(unit_uniforms)
+    parcel_of_draw = np.repeat(np.arange(n), fragile_units)
+    return np.bincount(parcel_of_draw, draws, minlength=n).astype(float)
 
 
 def dunnage_cost(cfg: PackagingConfig, fragile_units: np.ndarray) -> np.ndarray:
@@ -218,13 +218,6 @@ def damage_probability(model: DamageModel, fragile_units: np.ndarray,
     per_unit = model.fragile_unit_prob * (1 - np.asarray(protection, dtype=float))
     survive = (1 - model.base_prob) * np.power(1 - per_unit, np.asarray(fragile_units, dtype=float))
     return 1 - survive
-
-
-def sample_damaged(model: DamageModel, fragile_units: np.ndarray, protection: np.ndarray | float,
-                   rng: np.random.Generator) -> np.ndarray:
-    """Bool per order: damaged in transit (one uniform draw per order)."""
-    p = damage_probability(model, fragile_units, protection)
-    return rng.random(p.shape) < p
 
 
 # --- load-time checks --------------------------------------------------------------

@@ -1,96 +1,44 @@
-"""Packing: a packer packs the order (time per order + per unit), prints and applies the
-label, and stages the parcel at the dock for the carrier."""
+"""Packing: a packer packs the parcel (its ``pack_h``, dunnage, scans and sorting
+included), prints and applies the label, and stages the parcel at the dock of its
+carrier service; or, with bulk labels, leaves it for the next print job."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Generator
 
 import numpy as np
 import simpy
 
-from sim.records import Recorder
-from sim.scenario.schema import BulkLabels, Packing, Shipping
+from sim.model.shipments import Shipments
+from sim.rng import Streams
+from sim.scenario.schema import BulkLabels
 from sim.units import MINUTES_PER_HOUR, SECONDS_PER_HOUR
 
-if TYPE_CHECKING:
-    from sim.model.shipping import Dock
-
-
-
-def sample_pack_times_h(cfg: Packing, units: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Pack time in hours: one draw per order plus one per unit."""
-    n = len(units)
-    per_unit = cfg.time_per_unit_s.sample(rng, int(units.sum()))
-    starts = np.concatenate(([0], np.cumsum(units)[:-1])) if n else np.zeros(0, dtype=np.int64)
-    unit_total = np.add.reduceat(per_unit, starts) if n else np.zeros(0)
-    return (cfg.time_per_order_s.sample(rng, n) + unit_total) / SECONDS_PER_HOUR
-
-
-def sample_label_times_h(cfg: Shipping, n: int, rng: np.random.Generator) -> np.ndarray:
-    return cfg.label_time_s.sample(rng, n) / SECONDS_PER_HOUR
-
-
-class PackStation:
-    """What a packer does with one order: pack it (dunnage included), then label it one
-    by one, or leave it for the next bulk print (:class:`BulkLabeller`). ``docks[i]``
-    is the dock of carrier service ``i``; ``service[order]`` says which."""
-
-    def __init__(self, env: simpy.Environment, rec: Recorder, pack_time_h: np.ndarray,
-                 label_time_h: np.ndarray, docks: dict[int, Dock], service: np.ndarray,
-                 labeller: BulkLabeller | None = None) -> None:
-        self.env = env
-        self.rec = rec
-        self.pack_time_h = pack_time_h
-        self.label_time_h = label_time_h
-        self.docks = docks
-        self.service = service
-        self.labeller = labeller
-
-    def serve(self, item: int, worker_id: int) -> Generator:
-        if item < 0:  # a bulk print job
-            yield from self.labeller.print_job(-item - 1, worker_id)
-            return
-        rec, now, order = self.rec, self.env.now, item
-        rec.pack_start_h[order] = now
-        pack = float(self.pack_time_h[order])
-        rec.packer[order] = worker_id
-        if self.labeller is not None:
-            yield self.env.timeout(pack)
-            rec.packed_h[order] = self.env.now
-            rec.packer_done_h[order] = self.env.now
-            self.labeller.add(order)
-            return
-        # One event for pack + label: the packer does both without a break.
-        yield self.env.timeout(pack + float(self.label_time_h[order]))
-        rec.packed_h[order] = now + pack
-        rec.labelled_h[order] = rec.packer_done_h[order] = self.env.now
-        self.stage(order)
-
-    def stage(self, order: int) -> None:
-        self.docks[int(self.service[order])].stage(order)
+Stage = Callable[[int], None]  # a labelled parcel goes to its dock
 
 
 class BulkLabeller:
     """Packed parcels wait for a bulk label print. When ``every_orders`` are waiting, or
-    the oldest has waited ``every_min``, a print job joins the packers' queue; the
-    packer who takes it prints and applies every label of the job
-    (``print_time_s`` + ``time_per_label_s`` each), and the parcels go to the dock."""
+    the oldest has waited ``every_min``, a print job joins the packers' queue (as item
+    ``-job - 1``); the packer who takes it prints and applies every label of the job
+    (``print_time_s``, keyed by the job's first parcel, + ``time_per_label_s`` per
+    parcel, keyed by the parcel), and the parcels go to the dock."""
 
-    def __init__(self, env: simpy.Environment, rec: Recorder, cfg: BulkLabels,
-                 pack_queue, rng: np.random.Generator) -> None:
-        self.env, self.rec, self.cfg = env, rec, cfg
+    def __init__(self, env: simpy.Environment, table: Shipments, cfg: BulkLabels, pack_queue,
+                 stage: Stage, streams: Streams) -> None:
+        self.env, self.table, self.cfg = env, table, cfg
         self.pack_queue = pack_queue
-        self.rng = rng
+        self.stage = stage
+        self.print_draw = streams.keyed("labels.print_time")
+        self.label_draw = streams.keyed("labels.bulk_label_time")
         self.waiting: list[int] = []
         self.jobs: dict[int, list[int]] = {}
-        self.station: PackStation | None = None
         self.log: list[tuple[float, float, int, int]] = []  # (start h, end h, labels, packer)
         self._next_job = 0
         self._timer_for = -1  # job number the pending timer would close
 
-    def add(self, order: int) -> None:
-        self.waiting.append(order)
+    def add(self, parcel: int) -> None:
+        self.waiting.append(parcel)
         if len(self.waiting) >= self.cfg.every_orders:
             self._submit()
         elif len(self.waiting) == 1:
@@ -110,12 +58,51 @@ class BulkLabeller:
         self.pack_queue.put(-job - 1)
 
     def print_job(self, job: int, worker_id: int) -> Generator:
-        orders = self.jobs.pop(job)
+        parcels = self.jobs.pop(job)
+        keys = self.table.key[parcels]
         start = self.env.now
-        t_s = self.cfg.print_time_s.sample(self.rng, 1)[0] + self.cfg.time_per_label_s.sample(
-            self.rng, len(orders)).sum()
-        yield self.env.timeout(t_s / SECONDS_PER_HOUR)
-        self.log.append((start, self.env.now, len(orders), worker_id))
-        self.rec.labelled_h[orders] = self.env.now
-        for o in orders:
-            self.station.stage(o)
+        t_s = (self.cfg.print_time_s.ppf(self.print_draw.uniform(keys[:1]))[0]
+               + self.cfg.time_per_label_s.ppf(self.label_draw.uniform(keys)).sum())
+        yield self.env.timeout(float(t_s) / SECONDS_PER_HOUR)
+        self.log.append((start, self.env.now, len(parcels), worker_id))
+        self.table.labelled_h[parcels] = self.env.now
+        for p in parcels:
+            self.stage(p)
+
+
+class PackStation:
+    """What a packer does with one parcel: pack it, then label it one by one, or leave
+    it for the next bulk print (``labeller``)."""
+
+    def __init__(self, env: simpy.Environment, table: Shipments, stage: Stage,
+                 labeller: BulkLabeller | None = None) -> None:
+        self.env, self.table, self.stage, self.labeller = env, table, stage, labeller
+
+    def serve(self, item: int, worker_id: int) -> Generator:
+        if item < 0:  # a bulk print job
+            yield from self.labeller.print_job(-item - 1, worker_id)
+            return
+        t, now, parcel = self.table, self.env.now, item
+        t.pack_start_h[parcel] = now
+        pack = float(t.pack_h[parcel])
+        t.packer[parcel] = worker_id
+        if self.labeller is not None:
+            yield self.env.timeout(pack)
+            t.packed_h[parcel] = t.packer_done_h[parcel] = self.env.now
+            self.labeller.add(parcel)
+            return
+        # One event for pack + label: the packer does both without a break.
+        yield self.env.timeout(pack + float(t.label_h[parcel]))
+        t.packed_h[parcel] = now + pack
+        t.labelled_h[parcel] = t.packer_done_h[parcel] = self.env.now
+        self.stage(parcel)
+
+
+def label_jobs_frame(labellers: list, sites: list[str], replication: int):
+    """One row per bulk label print job: site, start_h, end_h, labels, packer."""
+    import pandas as pd
+
+    rows = [(sites[s], *job) for s, lab in enumerate(labellers) if lab is not None for job in lab.log]
+    df = pd.DataFrame(rows, columns=["site", "start_h", "end_h", "labels", "packer"])
+    df.insert(0, "replication", np.int32(replication))
+    return df

@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from collections.abc import Callable
 
 import simpy
 
@@ -62,64 +63,59 @@ class WorkQueue(_IdleWorkers):
 
 
 class PriorityWorkQueue(WorkQueue):
-    """Like :class:`WorkQueue`, but the waiting item with the highest ``priority[item]``
-    goes first (first come first served among equals). ``priority`` may be any
-    indexable (a numpy array per order); items it does not cover (ids < 0 or beyond
-    its length, e.g. label print jobs) get ``default``."""
+    """Like :class:`WorkQueue`, but the waiting item with the highest
+    ``priority_of(item)`` goes first (first come first served among equals)."""
 
-    def __init__(self, env: simpy.Environment, priority, default: int = 0) -> None:
+    def __init__(self, env: simpy.Environment, priority_of: Callable[[int], int]) -> None:
         super().__init__(env)
-        self.priority = priority
-        self.default = default
+        self.priority_of = priority_of
         self._heap: list[tuple[int, int, int]] = []
         self._seq = 0
 
     def __len__(self) -> int:
         return len(self._heap)
 
-    def _prio(self, item: int) -> int:
-        return int(self.priority[item]) if 0 <= item < len(self.priority) else self.default
-
     def put(self, item: int) -> None:
         if self._waiters:
             self._waiters.popleft().succeed(item)
         else:
             self._seq += 1
-            heapq.heappush(self._heap, (-self._prio(item), self._seq, item))
+            heapq.heappush(self._heap, (-self.priority_of(item), self._seq, item))
 
     def pop(self) -> int | None:
         return heapq.heappop(self._heap)[2] if self._heap else None
 
 
-def make_queue(env: simpy.Environment, priority) -> WorkQueue:
-    """A priority queue if priorities differ, else the cheaper FIFO one."""
-    if priority is not None and len(priority) and int(priority.min()) != int(priority.max()):
-        return PriorityWorkQueue(env, priority)
+def make_queue(env: simpy.Environment, priority_of: Callable[[int], int] | None) -> WorkQueue:
+    """A priority queue if items can differ in priority (``priority_of`` given), else
+    the cheaper FIFO one."""
+    if priority_of is not None:
+        return PriorityWorkQueue(env, priority_of)
     return WorkQueue(env)
 
 
 class BatchQueue(_IdleWorkers):
-    """Orders waiting to be batched. Each order takes ``size[order]`` of a cart's
-    ``capacity`` (1 per order, or its number of totes). A picker gets a batch (a list of
-    order ids) when the waiting orders fill a cart, or when the oldest has waited
+    """Orders waiting to be batched. Each takes ``size_of(item)`` of a cart's
+    ``capacity`` (1 per parcel, or its number of totes). A picker gets a batch (a list
+    of parcels) when the waiting ones fill a cart, or when the oldest has waited
     ``max_wait_h`` (then whatever is there, up to a cart). ``choose`` picks the batch
-    from the waiting orders (first come first served, or by proximity to the oldest).
+    from the waiting items (first come first served, or by proximity to the oldest).
 
     Same protocol as :class:`WorkQueue`: ``put``, ``pop`` (None if no batch is ready),
     ``wait(deadline_h)`` (an event firing with a batch, or None at the deadline).
     """
 
     def __init__(self, env: simpy.Environment, capacity: int, max_wait_h: float,
-                 queued_h, choose, size=None) -> None:
+                 choose, size_of: Callable[[int], int] | None = None) -> None:
         super().__init__(env)
         self.capacity = capacity
-        self.size = size  # per-order share of the cart (None: 1 each)
+        self.size_of = size_of  # share of the cart (None: 1 each)
         self.max_wait_h = max_wait_h
-        self.queued_h = queued_h  # per-order time it entered this queue (array)
-        self.choose = choose  # (items deque, max_orders) -> list, removing them
+        self.choose = choose  # (items deque, capacity) -> list, removing them
         self.items: deque[int] = deque()
+        self.queued_h: dict[int, float] = {}  # when each waiting item came in
         self._armed_for = math.inf  # time of the pending release timer, if any
-        self._load = 0  # cart units the waiting orders would take
+        self._load = 0  # cart units the waiting items would take
 
     def __len__(self) -> int:
         return len(self.items)
@@ -131,22 +127,26 @@ class BatchQueue(_IdleWorkers):
             self.env.now - self.queued_h[self.items[0]] >= self.max_wait_h - 1e-12)
 
     def _size(self, item: int) -> int:
-        return 1 if self.size is None else int(self.size[item])
+        return 1 if self.size_of is None else self.size_of(item)
 
     def put(self, item: int) -> None:
         self.put_many([item])
 
     def put_many(self, items: list[int]) -> None:
-        """Add several orders at once (a wave): carts are filled only after all are in,
-        so an idle picker does not leave with the first order of a wave alone."""
+        """Add several items at once (a wave): carts are filled only after all are in,
+        so an idle picker does not leave with the first item of a wave alone."""
+        now = self.env.now
         for item in items:
             self.items.append(item)
+            self.queued_h[item] = now
             self._load += self._size(item)
         self._serve()
 
     def _take(self) -> list[int]:
         batch = self.choose(self.items, self.capacity)
-        self._load -= sum(self._size(o) for o in batch)
+        for item in batch:
+            self._load -= self._size(item)
+            del self.queued_h[item]
         return batch
 
     def pop(self) -> list[int] | None:
@@ -163,7 +163,7 @@ class BatchQueue(_IdleWorkers):
         self._arm()
 
     def _arm(self) -> None:
-        """Make sure someone wakes up when the oldest waiting order times out."""
+        """Make sure someone wakes up when the oldest waiting item times out."""
         if not (self._waiters and self.items):
             return
         due = self.queued_h[self.items[0]] + self.max_wait_h

@@ -42,13 +42,11 @@ def route(scenario: Scenario, region: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return site, dist
 
 
-def next_nearest(scenario: Scenario, region: np.ndarray, site: np.ndarray,
-                 rank: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """(site index, distance km) of the ``rank``-th nearest site other than ``site`` for
-    orders from ``region`` (rank 1: the nearest other site; the stock fallbacks try the
-    others in this order). Ties go to the site listed first."""
-    dist = region_site_distance_km(scenario)[region].copy()
-    rows = np.arange(len(region))
-    dist[rows, site] = np.inf
-    other = np.argsort(dist, axis=1, kind="stable")[:, rank - 1].astype(np.int16)
-    return other, dist[rows, other]
+def other_sites_by_region(scenario: Scenario) -> np.ndarray:
+    """For each region (rows), the sites other than the one serving it, nearest first
+    (ties to the site listed first): shape (regions, sites - 1). The stock fallbacks
+    try them in this order."""
+    dist = region_site_distance_km(scenario).copy()
+    own = site_per_region(scenario)
+    dist[np.arange(len(own)), own] = np.inf
+    return np.argsort(dist, axis=1, kind="stable")[:, : dist.shape[1] - 1]

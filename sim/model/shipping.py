@@ -13,18 +13,18 @@ from collections.abc import Callable, Generator
 import numpy as np
 import simpy
 
-from sim.records import Recorder
+from sim.model.shipments import Shipments
 
-OnShip = Callable[[np.ndarray, float], None]  # (order ids, pick-up time h)
+OnShip = Callable[[np.ndarray, float], None]  # (parcels, pick-up time h)
 
 
 class Dock:
     """The staging lane of one site."""
 
-    def __init__(self, env: simpy.Environment, rec: Recorder, pickups_h: np.ndarray,
+    def __init__(self, env: simpy.Environment, table: Shipments, pickups_h: np.ndarray,
                  cutoff_h: float, on_ship: OnShip) -> None:
         self.env = env
-        self.rec = rec
+        self.table = table
         self.pickups_h = pickups_h
         self.cutoff_h = cutoff_h
         self.on_ship = on_ship
@@ -33,17 +33,18 @@ class Dock:
         if not self.continuous:
             env.process(self._collections())
 
-    def stage(self, order: int) -> None:
+    def stage(self, parcel: int) -> None:
         if self.continuous:
-            self.on_ship(np.array([order]), self.env.now)
+            self.on_ship(np.array([parcel]), self.env.now)
         else:
-            self.staged.append(order)
+            self.staged.append(parcel)
 
     def _collections(self) -> Generator:
-        env, labelled = self.env, self.rec.labelled_h
+        env = self.env
         for t in self.pickups_h:
             if t > env.now:
                 yield env.timeout(t - env.now)
+            labelled = self.table.labelled_h  # (read after the wait: the table may grow)
             ready_by = t - self.cutoff_h
             # Parcels are staged in labelling order: the ready ones are a prefix.
             k = 0
@@ -52,3 +53,14 @@ class Dock:
             if k:
                 batch, self.staged = self.staged[:k], self.staged[k:]
                 self.on_ship(np.asarray(batch, dtype=np.int64), t)
+
+
+class Docks:
+    """A site's docks, one per carrier service it ships with: a labelled parcel goes to
+    the dock of its service."""
+
+    def __init__(self, table: Shipments, docks: dict[int, Dock]) -> None:
+        self.table, self.docks = table, docks
+
+    def stage(self, parcel: int) -> None:
+        self.docks[int(self.table.service[parcel])].stage(parcel)

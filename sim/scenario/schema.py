@@ -518,6 +518,11 @@ class Scenario(Model):
             raise ValueError(
                 f"returns.category_multiplier: unknown categor{'ies' if len(unknown) > 1 else 'y'} "
                 f"{unknown}; catalogue.categories: {sorted(self.catalogue.categories)}")
+        both = sorted(set(self.demand.channels) & set(self.warehouses))
+        if both:
+            raise ValueError(
+                f"demand.channels.{both[0]}: a channel may not be named like a site "
+                f"({both[0]!r} is both): per-site and per-channel KPIs are named <kpi>_<name>")
         for name, ch in self.demand.channels.items():
             for field in ("service", "expedited_service"):
                 value = getattr(ch, field)

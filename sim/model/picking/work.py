@@ -1,10 +1,16 @@
-"""The picking work of one site: where each line is, how long it takes, what goes wrong.
+"""The picking work of parcels: where each line is, how long it takes, what goes wrong.
 
-Everything that belongs to an order or a line (its pick locations, time per line, sort
-time, pick errors, whether a scan catches them, re-pick time) is drawn when the site is
-built, from the site's ``picking.<site>`` stream, so it does not depend on which picker
-or tour the order ends up in (common random numbers across methods and staffing). What
-belongs to a tour (set-up time, travel with no layout) is drawn when the tour forms.
+:func:`draw_pick_work` draws, when a parcel is made, everything that belongs to its
+lines and units: pick locations (from the site's storage), time per line, scanning,
+pick and sort errors, whether a scan catches them, re-pick and sort times. Each draw is
+keyed by the line (or unit) and the parcel (one keyed stream per variate,
+``picking.<variate>``), so it does not depend on which picker or tour the parcel ends
+up in, on the picking method, or on other parcels (common random numbers across
+methods, staffing and options).
+
+:class:`PickWork` is what a picking method asks during the run: the travel of a tour
+through some parcels' lines, and the tour's set-up, drawn keyed by the tour's first
+parcel (so a tour's draws do not depend on the order in which tours formed).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ import numpy as np
 
 from sim.model.picking.layout import Layout, assign_storage
 from sim.model.picking.routes import route_distance
+from sim.model.shipments import Shipments
+from sim.rng import Streams
 from sim.scenario.picking import LayoutConfig, Picking
 from sim.units import SECONDS_PER_HOUR
 
@@ -32,131 +40,6 @@ def build_layout(cfg: LayoutConfig, n_aisles: int | None = None) -> Layout:
     )
 
 
-def _sum_by_order(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Sum consecutive runs of ``values`` of the given lengths (lengths may be 0)."""
-    csum = np.concatenate(([0.0], np.cumsum(values)))
-    ends = np.cumsum(counts)
-    return csum[ends] - csum[ends - counts]
-
-
-@dataclass
-class Tour:
-    """What one tour took: hours of work and metres walked."""
-
-    time_h: float
-    distance_m: float
-
-
-@dataclass
-class PickWork:
-    """Per-order picking inputs for the orders of one site (indexed by order id; only
-    this site's orders are filled in)."""
-
-    cfg: Picking
-    rng: np.random.Generator
-    layout: Layout | None
-    line_start: np.ndarray
-    line_aisle: np.ndarray  # per line (global line index); -1 outside this site
-    line_y: np.ndarray
-    line_time_h: np.ndarray  # per line: picking (+ scanning)
-    repick_at_pick_h: np.ndarray  # per order: re-picks of errors a pick scan caught
-    order_line_time_h: np.ndarray  # picking + scanning + re-picks found at pick
-    order_sort_time_h: np.ndarray  # sorting the order's units (batch methods)
-    errors_made: np.ndarray  # wrong lines (and sort errors)
-    errors_found: np.ndarray  # of those, caught by a scan
-    pack_extra_h: np.ndarray  # scan at pack + re-picks found at pack
-    centroid_x: np.ndarray
-    centroid_y: np.ndarray
-    # Per order: the end of its lines to pick. Usually line_start[o + 1]; a part of an
-    # order shipped in parts carries only its first lines (sim.model.parts).
-    line_end: np.ndarray
-
-    def n_lines(self, order: int) -> int:
-        """Lines this order picks."""
-        return int(self.line_end[order] - self.line_start[order])
-
-    def lines_of(self, orders: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(aisle, y) of every line of ``orders``."""
-        ls, le = self.line_start, self.line_end
-        if len(orders) == 1:
-            a, b = ls[orders[0]], le[orders[0]]
-            return self.line_aisle[a:b], self.line_y[a:b]
-        idx = np.concatenate([np.arange(ls[o], le[o]) for o in orders])
-        return self.line_aisle[idx], self.line_y[idx]
-
-    def travel(self, aisle: np.ndarray, y: np.ndarray, layout: Layout | None = None) -> Tour:
-        """Travel of one tour through the given locations (hours, metres)."""
-        layout = layout or self.layout
-        if layout is None:  # travel time given directly: no metres to report
-            return Tour(self.cfg.travel_time_s.sample(self.rng, 1)[0] / SECONDS_PER_HOUR, np.nan)
-        dist = route_distance(layout, aisle, y, self.cfg.layout.routing)
-        return Tour(dist / layout.walk_speed_m_s / SECONDS_PER_HOUR, dist)
-
-    def tour(self, orders: list[int], sort: bool = False) -> Tour:
-        """A tour collecting every line of ``orders``: set-up + travel + lines (+ sort)."""
-        aisle, y = self.lines_of(orders)
-        t = self.travel(aisle, y)
-        work = sum(self.order_line_time_h[o] for o in orders)
-        if sort:
-            work += sum(self.order_sort_time_h[o] for o in orders)
-        setup = self.cfg.setup_time_s.sample(self.rng, 1)[0] / SECONDS_PER_HOUR
-        return Tour(setup + t.time_h + work, t.distance_m)
-
-    def single_order_tours(self, orders: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Tour time (h) and distance (m) of each order picked alone, all at once."""
-        n = len(orders)
-        setup = self.cfg.setup_time_s.sample(self.rng, n) / SECONDS_PER_HOUR
-        if self.layout is None:  # travel time given directly: no metres to report
-            travel_h = self.cfg.travel_time_s.sample(self.rng, n) / SECONDS_PER_HOUR
-            dist = np.full(n, np.nan)
-        else:
-            dist = np.empty(n)
-            ls, le, lay = self.line_start, self.line_end, self.layout
-            lines = le[orders] - ls[orders]
-            one = lines == 1
-            # A one-line tour is out and back to one location under every policy.
-            first = ls[orders[one]]
-            dist[one] = 2 * lay.depot_distance_m(self.line_aisle[first], self.line_y[first])
-            policy = self.cfg.layout.routing
-            for i in np.flatnonzero(~one):
-                o = orders[i]
-                dist[i] = route_distance(lay, self.line_aisle[ls[o]:le[o]],
-                                         self.line_y[ls[o]:le[o]], policy)
-            travel_h = dist / lay.walk_speed_m_s / SECONDS_PER_HOUR
-        return setup + travel_h + self.order_line_time_h[orders], dist
-
-
-@dataclass
-class PickArrays:
-    """Per-order and per-line arrays shared by every site's :class:`PickWork` (sites own
-    disjoint orders and lines, so one set of arrays serves them all)."""
-
-    line_aisle: np.ndarray
-    line_y: np.ndarray
-    line_time_h: np.ndarray
-    repick_at_pick_h: np.ndarray
-    order_line_time_h: np.ndarray
-    order_sort_time_h: np.ndarray
-    errors_made: np.ndarray
-    errors_found: np.ndarray
-    pack_extra_h: np.ndarray
-    centroid_x: np.ndarray
-    centroid_y: np.ndarray
-
-    @classmethod
-    def empty(cls, n_orders: int, n_lines: int) -> PickArrays:
-        # Lengths and durations, not clock times: single precision halves their memory.
-        f32 = np.float32
-        return cls(
-            line_aisle=np.full(n_lines, -1, dtype=np.int32), line_y=np.zeros(n_lines, f32),
-            line_time_h=np.zeros(n_lines, f32), repick_at_pick_h=np.zeros(n_orders, f32),
-            order_line_time_h=np.zeros(n_orders, f32), order_sort_time_h=np.zeros(n_orders, f32),
-            errors_made=np.zeros(n_orders, dtype=np.int16),
-            errors_found=np.zeros(n_orders, dtype=np.int16),
-            pack_extra_h=np.zeros(n_orders, f32), centroid_x=np.zeros(n_orders, f32),
-            centroid_y=np.zeros(n_orders, f32))
-
-
 def site_storage(cfg: Picking, n_skus: int, popularity: np.ndarray,
                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
     """Where each SKU is stored at a site: (aisle, y metres) per SKU, or None without a
@@ -167,77 +50,180 @@ def site_storage(cfg: Picking, n_skus: int, popularity: np.ndarray,
                           tuple(cfg.layout.class_shares))
 
 
-def build_pick_work(cfg: Picking, orders_of_site: np.ndarray, line_start: np.ndarray,
-                    line_sku: np.ndarray, units: np.ndarray,
-                    storage: tuple[np.ndarray, np.ndarray] | None, rng: np.random.Generator,
-                    sorts: bool, arrays: PickArrays) -> PickWork:
-    """Draw the picking work of one site's orders into ``arrays`` (``storage``: from
-    :func:`site_storage`). ``sorts``: the method sorts units (batch picking), which adds
-    sort time and sort errors."""
-    layout = build_layout(cfg.layout) if cfg.layout is not None else None
-    line_aisle, line_y = arrays.line_aisle, arrays.line_y
-    if layout is not None:
-        sku_aisle, sku_y = storage
-    counts = line_start[orders_of_site + 1] - line_start[orders_of_site]
-    idx = np.repeat(line_start[orders_of_site], counts) + (
-        np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-    if layout is not None:
-        line_aisle[idx] = sku_aisle[line_sku[idx]]
-        line_y[idx] = sku_y[line_sku[idx]]
+def method_sorts(cfg: Picking) -> bool:
+    """Whether the site's method sorts units into orders (batch picking)."""
+    return cfg.method == "batch" or (cfg.method == "wave" and cfg.wave is not None
+                                     and cfg.wave.within == "batch")
 
+
+def consolidates(cfg: Picking) -> bool:
+    """Whether the site's method leaves zone-picked parts to consolidate at packing."""
+    zoned = cfg.method == "zone" or (cfg.method == "wave" and cfg.wave is not None
+                                     and cfg.wave.within == "zone")
+    return zoned and cfg.zone is not None and cfg.zone.mode == "parallel"
+
+
+def sum_by_parcel(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Sum consecutive runs of ``values`` of the given lengths (lengths may be 0)."""
+    csum = np.concatenate(([0.0], np.cumsum(values, dtype=float)))
+    ends = np.cumsum(counts)
+    return csum[ends] - csum[ends - counts]
+
+
+@dataclass
+class Items:
+    """The lines (or units) of a batch of parcels, flattened: the parcel each belongs to
+    (position in the batch), and its key for keyed draws."""
+
+    parcel: np.ndarray
+    key: np.ndarray
+    counts: np.ndarray  # per parcel
+
+
+def draw_pick_work(cfg: Picking, storage, table: Shipments, ids: np.ndarray,
+                   rows: np.ndarray, lines: Items, units: Items, streams: Streams) -> np.ndarray:
+    """Draw the picking work of the parcels ``ids`` (all at one site with picking
+    ``cfg``; their line rows ``rows``) into ``table``; return the work each leaves for
+    the pack station (scanning at pack, re-picks found there, sorting after a batch
+    tour, consolidating zone parts), in hours."""
+    def u(variate: str, items: Items, k: int = 0) -> np.ndarray:
+        return streams.keyed(f"picking.{variate}").uniform(items.key, k)
+
+    n = len(ids)
+    if storage is not None:
+        sku = table.line_sku[rows]
+        table.line_aisle[rows] = storage[0][sku]
+        table.line_y[rows] = storage[1][sku]
     ver = cfg.verification
-    per_line_s = cfg.time_per_line_s.sample(rng, len(idx))
+    line_s = cfg.time_per_line_s.ppf(u("line_time", lines))
     if ver.at_pick:
-        per_line_s = per_line_s + ver.scan_time_per_line_s.sample(rng, len(idx))
-    arrays.line_time_h[idx] = per_line_s / SECONDS_PER_HOUR
-    line_time_h = _sum_by_order(per_line_s, counts) / SECONDS_PER_HOUR
+        line_s = line_s + ver.scan_time_per_line_s.ppf(u("scan", lines, 0))
+    table.line_time_h[rows] = line_s / SECONDS_PER_HOUR
+    sorts = method_sorts(cfg) and cfg.batch is not None
 
-    k = len(orders_of_site)
-    site_units = units[orders_of_site]
-    made = rng.binomial(counts, cfg.error_prob_per_line)
-    sort_h = np.zeros(k)
-    if sorts and cfg.batch is not None:
-        made = made + rng.binomial(site_units, cfg.batch.sort_error_prob_per_unit)
-        sort_h = _sum_by_order(cfg.batch.sort_time_per_unit_s.sample(rng, int(site_units.sum())),
-                               site_units) / SECONDS_PER_HOUR
-    found_at_pick = rng.binomial(made, ver.detection_prob) if ver.at_pick else np.zeros(k, np.int64)
-    left = made - found_at_pick
-    found_at_pack = rng.binomial(left, ver.detection_prob) if ver.at_pack else np.zeros(k, np.int64)
+    # Errors: a wrong line (each line), a unit sorted into the wrong tote (each unit).
+    # A scan at pick, then one at pack, each catches an error with detection_prob.
+    def caught(error: np.ndarray, items: Items, k: int) -> np.ndarray:
+        return error & (u("detect", items, k) < ver.detection_prob)
 
-    def repick_h(found: np.ndarray) -> np.ndarray:
-        return _sum_by_order(ver.repick_time_s.sample(rng, int(found.sum())), found) / SECONDS_PER_HOUR
+    def repick_s(found: np.ndarray, items: Items, k: int) -> np.ndarray:
+        t = np.zeros(len(found))
+        if found.any():
+            t[found] = ver.repick_time_s.ppf(u("repick", items, k)[found])
+        return sum_by_parcel(t, items.counts)
 
-    pack_extra = repick_h(found_at_pack)
+    groups = [(u("errors", lines) < cfg.error_prob_per_line, lines)]
+    sort_s = np.zeros(n)
+    if sorts:
+        groups.append((u("sort_errors", units) < cfg.batch.sort_error_prob_per_unit, units))
+        sort_s = sum_by_parcel(cfg.batch.sort_time_per_unit_s.ppf(u("sort_time", units)), units.counts)
+    made = np.zeros(n, dtype=np.int64)
+    found = np.zeros(n, dtype=np.int64)
+    repick_pick_s = np.zeros(n)
+    pack_extra_s = np.zeros(n)
+    for error, items in groups:
+        at_pick = caught(error, items, 0) if ver.at_pick else np.zeros(len(error), dtype=bool)
+        at_pack = caught(error & ~at_pick, items, 1) if ver.at_pack else np.zeros(len(error), dtype=bool)
+        made += sum_by_parcel(error, items.counts).astype(np.int64)
+        found += sum_by_parcel(at_pick | at_pack, items.counts).astype(np.int64)
+        repick_pick_s += repick_s(at_pick, items, 0)
+        pack_extra_s += repick_s(at_pack, items, 1)
     if ver.at_pack:
-        pack_extra = pack_extra + _sum_by_order(
-            ver.scan_time_per_line_s.sample(rng, int(counts.sum())), counts) / SECONDS_PER_HOUR
+        pack_extra_s += sum_by_parcel(ver.scan_time_per_line_s.ppf(u("scan", lines, 1)), lines.counts)
+    if sorts and cfg.batch.sort == "after_pick":
+        pack_extra_s += sort_s
+    if consolidates(cfg):
+        pack_extra_s += cfg.zone.consolidation_time_s.ppf(
+            streams.keyed("picking.consolidation").uniform(table.key[ids]))
 
-    a, site = arrays, orders_of_site
-    repick_at_pick = repick_h(found_at_pick)
-    a.repick_at_pick_h[site] = repick_at_pick
-    a.order_line_time_h[site] = line_time_h + repick_at_pick
-    a.order_sort_time_h[site] = sort_h
-    a.errors_made[site] = made
-    a.errors_found[site] = found_at_pick + found_at_pack
-    a.pack_extra_h[site] = pack_extra
-    if layout is not None:
-        n_of = np.maximum(counts, 1)
-        a.centroid_x[site] = _sum_by_order(line_aisle[idx] * layout.aisle_spacing_m, counts) / n_of
-        a.centroid_y[site] = _sum_by_order(line_y[idx], counts) / n_of
-    return site_work(cfg, a, line_start, rng)
+    table.errors_made[ids] = made
+    table.errors_found[ids] = found
+    table.repick_at_pick_h[ids] = repick_pick_s / SECONDS_PER_HOUR
+    table.pick_lines_h[ids] = (sum_by_parcel(line_s, lines.counts) + repick_pick_s) / SECONDS_PER_HOUR
+    table.sort_h[ids] = sort_s / SECONDS_PER_HOUR
+    if storage is not None:
+        spacing = cfg.layout.aisle_spacing_m
+        n_of = np.maximum(lines.counts, 1)
+        table.centroid_x[ids] = sum_by_parcel(table.line_aisle[rows] * spacing, lines.counts) / n_of
+        table.centroid_y[ids] = sum_by_parcel(table.line_y[rows], lines.counts) / n_of
+    return pack_extra_s / SECONDS_PER_HOUR
 
 
-def site_work(cfg: Picking, a: PickArrays, line_start: np.ndarray,
-              rng: np.random.Generator, line_end: np.ndarray | None = None) -> PickWork:
-    """A site's :class:`PickWork` over already drawn arrays (shared by every site).
-    ``line_end``: per order, the end of its lines to pick (default: all its lines)."""
-    return PickWork(
-        cfg=cfg, rng=rng, layout=build_layout(cfg.layout) if cfg.layout is not None else None,
-        line_start=line_start,
-        line_aisle=a.line_aisle, line_y=a.line_y, line_time_h=a.line_time_h,
-        repick_at_pick_h=a.repick_at_pick_h, order_line_time_h=a.order_line_time_h,
-        order_sort_time_h=a.order_sort_time_h, errors_made=a.errors_made,
-        errors_found=a.errors_found, pack_extra_h=a.pack_extra_h,
-        centroid_x=a.centroid_x, centroid_y=a.centroid_y,
-        line_end=line_start[1:] if line_end is None else line_end,
-    )
+@dataclass
+class Tour:
+    """What one tour took: hours of work and metres walked."""
+
+    time_h: float
+    distance_m: float
+
+
+class PickWork:
+    """Tours at one site during the run (see the module docstring)."""
+
+    def __init__(self, cfg: Picking, table: Shipments, streams: Streams) -> None:
+        self.cfg, self.table, self.streams = cfg, table, streams
+        self.layout = build_layout(cfg.layout) if cfg.layout is not None else None
+        self.setup = streams.keyed("picking.setup")
+        self.travel_draw = streams.keyed("picking.travel")
+
+    def lines_of(self, parcels: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(aisle, y) of every line of ``parcels``."""
+        t = self.table
+        if len(parcels) == 1:
+            a, b = t.line_start[parcels[0]], t.line_end[parcels[0]]
+            return t.line_aisle[a:b], t.line_y[a:b]
+        idx = np.concatenate([np.arange(t.line_start[p], t.line_end[p]) for p in parcels])
+        return t.line_aisle[idx], t.line_y[idx]
+
+    def setup_h(self, lead: int, k: int = 0) -> float:
+        """A tour's set-up, keyed by its first parcel (and ``k``: the zone)."""
+        u = self.setup.uniform1(int(self.table.key[lead]), k)
+        return float(self.cfg.setup_time_s.ppf(np.array([u]))[0]) / SECONDS_PER_HOUR
+
+    def travel(self, aisle: np.ndarray, y: np.ndarray, lead: int, k: int = 0,
+               layout: Layout | None = None) -> Tour:
+        """Travel of one tour through the given locations (hours, metres); without a
+        layout, a ``travel_time_s`` draw keyed by the tour's first parcel."""
+        layout = layout or self.layout
+        if layout is None:  # travel time given directly: no metres to report
+            u = self.travel_draw.uniform1(int(self.table.key[lead]), k)
+            return Tour(float(self.cfg.travel_time_s.ppf(np.array([u]))[0]) / SECONDS_PER_HOUR,
+                        np.nan)
+        dist = route_distance(layout, aisle, y, self.cfg.layout.routing)
+        return Tour(dist / layout.walk_speed_m_s / SECONDS_PER_HOUR, dist)
+
+    def tour(self, parcels: list[int], sort: bool = False) -> Tour:
+        """A tour collecting every line of ``parcels``: set-up + travel + lines (+ sort)."""
+        t = self.table
+        aisle, y = self.lines_of(parcels)
+        lead = parcels[0]
+        trip = self.travel(aisle, y, lead)
+        work = sum(float(t.pick_lines_h[p]) for p in parcels)
+        if sort:
+            work += sum(float(t.sort_h[p]) for p in parcels)
+        return Tour(self.setup_h(lead) + trip.time_h + work, trip.distance_m)
+
+    def single_tours(self, ids: np.ndarray) -> None:
+        """Tour time and distance of each parcel picked alone, into the table's
+        ``tour_h`` and ``tour_m`` (all at once)."""
+        t = self.table
+        n = len(ids)
+        keys = t.key[ids]
+        setup = self.cfg.setup_time_s.ppf(self.setup.uniform(keys)) / SECONDS_PER_HOUR
+        if self.layout is None:  # travel time given directly: no metres to report
+            travel_h = self.cfg.travel_time_s.ppf(self.travel_draw.uniform(keys)) / SECONDS_PER_HOUR
+            dist = np.full(n, np.nan)
+        else:
+            dist = np.empty(n)
+            ls, le, lay = t.line_start[ids], t.line_end[ids], self.layout
+            one = (le - ls) == 1
+            # A one-line tour is out and back to one location under every policy.
+            first = ls[one]
+            dist[one] = 2 * lay.depot_distance_m(t.line_aisle[first], t.line_y[first])
+            policy = self.cfg.layout.routing
+            for i in np.flatnonzero(~one):
+                a, b = ls[i], le[i]
+                dist[i] = route_distance(lay, t.line_aisle[a:b], t.line_y[a:b], policy)
+            travel_h = dist / lay.walk_speed_m_s / SECONDS_PER_HOUR
+        t.tour_h[ids] = setup + travel_h + t.pick_lines_h[ids]
+        t.tour_m[ids] = dist

@@ -1,0 +1,41 @@
+"""How KPIs print on the terminal: one convention for every command.
+
+Counts (orders, parcels) print as whole numbers with thousands separators; percentages
+(every ``_pct`` KPI, utilisation included) with one decimal; hours with one decimal;
+money with two. A censored KPI prints as ``> X`` (its lower bound); a KPI with no value
+as ``-``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sim.kpis.registry import KPIS, base_of
+
+_DIGITS = {"orders": 0, "parcels": 0, "count": 0, "%": 1, "h": 1, "currency": 2, "m": 1,
+           "per 1000": 2, "orders/day": 1, "lines/h": 1, "parcels/day": 2, "score": 2}
+
+
+def digits_for(name: str, sites: list[str] = (), channels: list[str] = ()) -> int:
+    """Decimals to print a KPI with (by its unit)."""
+    base, _, _ = base_of(name, list(sites), list(channels))
+    kpi = KPIS.get(base)
+    if kpi is None:
+        return 2
+    return _DIGITS.get(kpi.unit, 2)
+
+
+def fmt(value: float | None, digits: int) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def fmt_entry(name: str, entry: dict, sites=(), channels=()) -> tuple[str, str]:
+    """(mean, CI) of a summary.json KPI entry as text."""
+    d = digits_for(name, sites, channels)
+    if entry.get("censored"):
+        return f"> {fmt(entry.get('lower_bound'), d)}", "censored"
+    if entry.get("ci95_low") is None:
+        return fmt(entry.get("mean"), d), "-"
+    return fmt(entry["mean"], d), f"{fmt(entry['ci95_low'], d)} .. {fmt(entry['ci95_high'], d)}"

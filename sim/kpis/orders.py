@@ -1,0 +1,90 @@
+"""Order KPIs of one group of orders (all, one site's, one channel's), censoring-aware.
+
+Percentiles of a time (lead time, time in the warehouse) are taken over every order
+that should have got there, the unfinished ones counted as longer than any finished
+one. A percentile that falls among the unfinished is *censored*: its value is unknown
+(NaN) and a lower bound is reported instead, the same percentile with each unfinished
+order's age at the end of the run in its place (each order's time is at least that).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.kpis.registry import PERCENTILES
+
+
+def pct(num: float, den: float) -> float:
+    return 100.0 * num / den if den else math.nan
+
+
+def mean(x: np.ndarray) -> float:
+    x = x[~np.isnan(x)]
+    return float(x.mean()) if len(x) else math.nan
+
+
+def censored_percentiles(done: np.ndarray, ages: np.ndarray, name: str,
+                         out: dict[str, float], lower: dict[str, float]) -> None:
+    """``<name>_p50 ... _p99`` over ``done`` (finished times) and the unfinished, whose
+    ages at the end are ``ages``: into ``out``, and a lower bound into ``lower`` for
+    each censored one (see the module docstring). The percentile interpolates linearly
+    between order statistics, as ``numpy.percentile`` does."""
+    done = np.sort(done)
+    n = len(done) + len(ages)
+    for q in PERCENTILES:
+        key = f"{name}_p{q}"
+        if n == 0:
+            out[key] = math.nan
+            continue
+        rank = q / 100 * (n - 1)
+        below, above = math.floor(rank), math.ceil(rank)
+        if above < len(done):
+            out[key] = float(done[below] + (rank - below) * (done[above] - done[below]))
+        else:
+            out[key] = math.nan
+            lower[key] = float(np.percentile(np.concatenate((done, ages)), q))
+
+
+def order_kpis(v, m: np.ndarray, lo: float, hi: float, end_h: float,
+               lower: dict[str, float]) -> dict[str, float]:
+    """The order KPIs of the orders ``m`` (a mask over ``v``, an
+    :class:`~sim.kpis.views.OrderView`), placed in the window ``[lo, hi)``."""
+    placed = m & v.placed
+    n = int(placed.sum())
+    cancelled = placed & v.cancelled
+    lost = placed & v.lost
+    delivered = placed & v.delivered
+    shipped = placed & ~np.isnan(v.shipped_h)
+    should = placed & ~v.cancelled & ~v.lost  # orders that should arrive
+    undelivered = should & ~v.delivered
+    k: dict[str, float] = {
+        "orders_placed": n,
+        "orders_cancelled": int(cancelled.sum()),
+        "orders_shipped": int(shipped.sum()),
+        "orders_delivered": int(delivered.sum()),
+        "orders_lost": int(lost.sum()),
+        "orders_in_progress": int((placed & v.in_progress).sum()),
+        "orders_in_transit": int((placed & v.in_transit).sum()),
+        "orders_backordered": int((placed & v.backordered).sum()),
+        "orders_undelivered_at_end": int(undelivered.sum()),
+        "completion_pct": pct(int((delivered | cancelled | lost).sum()), n),
+        "throughput_orders_per_day": int((m & (v.shipped_h >= lo) & (v.shipped_h < hi)).sum())
+        / ((hi - lo) / 24.0),
+    }
+    lead = (v.delivered_h - v.placed_h)
+    k["lead_time_hours_mean"] = mean(lead[delivered])
+    censored_percentiles(lead[should & v.delivered], end_h - v.placed_h[undelivered],
+                         "lead_time_hours", k, lower)
+    known = placed & v.on_time_known & ~v.cancelled
+    k["on_time_delivery_pct"] = pct(int((known & v.on_time).sum()), int(known.sum()))
+    paid = placed & ~v.cancelled & ~np.isnan(v.paid_h)
+    wh = v.shipped_h - v.paid_h
+    k["warehouse_hours_mean"] = mean(wh[paid & ~np.isnan(v.shipped_h)])
+    censored_percentiles(wh[paid & ~np.isnan(v.shipped_h)], end_h - v.paid_h[paid & np.isnan(v.shipped_h)],
+                         "warehouse_hours", k, lower)
+    eligible = paid & ~np.isnan(v.same_day_cutoff_h)
+    same_day = eligible & (v.shipped_h <= v.same_day_pickup_h)
+    k["same_day_ship_pct"] = pct(int(same_day.sum()), int(eligible.sum()))
+    return k

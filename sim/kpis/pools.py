@@ -1,0 +1,186 @@
+"""Staff pool KPIs: utilisation, the queue in front of each pool (time-weighted mean,
+maximum, backlog at the end and its trend), saturation, and picking productivity.
+
+The queue of a pool is exact, from event times: a parcel waits for the pickers from its
+release to its first pick start, for the packers from its last pick to its pack start
+(a parcel still waiting at the end waits until then). Nothing is sampled on a grid
+except the trend, which is the least-squares slope of the number waiting at one time of
+day (the window's end), day after day over the window.
+
+Saturation: a pool is *saturated* when work reaches it in the window and it cannot keep
+up: nobody is on duty, or it is busy at least ``SATURATED_UTILIZATION`` of its on-duty
+time, or its queue keeps growing (a positive trend, and at the window's end at least
+twice the largest of the first half's daily samples, plus ``SATURATED_MARGIN``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.calendar import overlap_hours
+from sim.kpis.views import col
+from sim.units import HOURS_PER_DAY
+
+SATURATED_UTILIZATION = 0.98
+SATURATED_MARGIN = 10
+
+# Each pool: (column when work enters its queue, start of service, end of service).
+POOL_COLUMNS = {
+    "pickers": ("released_h", "pick_start_h", "picked_h"),
+    "packers": ("picked_h", "pack_start_h", "packer_done_h"),
+}
+
+
+def busy_hours(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> float:
+    ok = ~np.isnan(start) & ~np.isnan(end)
+    return float((np.clip(end[ok], lo, hi) - np.clip(start[ok], lo, hi)).sum())
+
+
+def waiting_at(enter: np.ndarray, leave: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """How many parcels wait at each time in ``t`` (entered, not yet left; NaN leave:
+    never left)."""
+    e = np.sort(enter[~np.isnan(enter)])
+    lv = np.sort(leave[~np.isnan(leave)])
+    return np.searchsorted(e, t, side="right") - np.searchsorted(lv, t, side="right")
+
+
+def queue_stats(enter: np.ndarray, leave: np.ndarray, lo: float, hi: float,
+                end_h: float) -> dict[str, float]:
+    """Time-weighted mean and maximum in ``[lo, hi)``, number waiting at ``end_h``, and
+    the daily trend over the window (parcels per day)."""
+    ok = ~np.isnan(enter)
+    enter, leave = enter[ok], leave[ok]  # (NaN leave: still waiting at the end)
+    overlap = np.clip(np.where(np.isnan(leave), end_h, leave), lo, hi) - np.clip(enter, lo, hi)
+    mean = float(overlap.clip(min=0).sum() / (hi - lo)) if hi > lo else math.nan
+    # The maximum over the window: at its start, or just after an arrival inside it.
+    times = np.concatenate(([lo], enter[(enter >= lo) & (enter < hi)]))
+    most = int(waiting_at(enter, leave, times).max()) if len(times) else 0
+    samples_t = hi - HOURS_PER_DAY * np.arange(int((hi - lo) // HOURS_PER_DAY) + 1)[::-1]
+    samples = waiting_at(enter, leave, samples_t).astype(float)
+    trend = float(np.polyfit(samples_t / HOURS_PER_DAY, samples, 1)[0]) if len(samples) >= 3 else math.nan
+    first_half = samples[: max(len(samples) // 2, 1)]
+    growing = bool(trend > 0 and samples[-1] >= 2 * first_half.max() + SATURATED_MARGIN)
+    return {"queue_length_mean": mean, "queue_length_max": most,
+            "backlog_at_end": int(waiting_at(enter, leave, np.array([end_h]))[0]),
+            "backlog_trend_per_day": trend, "_growing": growing}
+
+
+def _nanmean(x: np.ndarray) -> float:
+    x = x[~np.isnan(x)]
+    return float(x.mean()) if len(x) else math.nan
+
+
+def pools_by_site_role(pools) -> dict[str, dict[str, list]]:
+    """Duty calendars of every worker, grouped by site and role (zones merged)."""
+    out: dict[str, dict[str, list]] = {}
+    for pool in pools:
+        out.setdefault(pool.site, {}).setdefault(pool.role, []).extend(pool.duty)
+    return out
+
+
+def pool_kpis(result, site_codes: np.ndarray, ready_h: np.ndarray, sites: list[str], lo: float,
+              hi: float, end_h: float) -> tuple[dict[str, float], list[str]]:
+    """Per pool KPIs (``<kpi>_<role>_<site>``) and pooled ones (``<kpi>_<role>``, and
+    picking productivity), plus the names of the saturated pools (``site.role``).
+    ``site_codes``: each parcel's site; ``ready_h``: when each parcel could have gone to
+    picking (its order paid; a reship made)."""
+    sh, tours = result.shipments, result.tours
+    k: dict[str, float] = {}
+    saturated: list[str] = []
+    t_start, t_end = col(tours, "start_h"), col(tours, "end_h")
+    t_lines, t_orders = col(tours, "lines"), col(tours, "orders")
+    t_site = tours["site"].to_numpy()
+    t_ended = (t_end >= lo) & (t_end < hi)
+    totals = {role: [0.0, 0.0] for role in POOL_COLUMNS}  # busy, staffed
+    for site, roles in pools_by_site_role(result.pools).items():
+        at_site = site_codes == sites.index(site)
+        for role, duty in roles.items():
+            enter_col, start_col, end_col = POOL_COLUMNS[role]
+            staffed = sum(overlap_hours(d, lo, hi) for d in duty)
+            if role == "pickers":
+                mine = t_site == site
+                busy = busy_hours(t_start[mine], t_end[mine], lo, hi)
+                ended = mine & t_ended
+                lines, worked = t_lines[ended].sum(), (t_end[ended] - t_start[ended]).sum()
+                k[f"picks_per_picker_hour_{site}"] = lines / staffed if staffed else math.nan
+                k[f"picks_per_busy_picker_hour_{site}"] = lines / worked if worked else math.nan
+                k[f"orders_per_tour_{site}"] = float(t_orders[ended].mean()) if ended.any() else math.nan
+                k[f"release_wait_hours_mean_{site}"] = _nanmean((col(sh, "released_h") - ready_h)[at_site])
+            else:
+                busy = busy_hours(col(sh, start_col)[at_site], col(sh, end_col)[at_site], lo, hi)
+                jobs = result.label_jobs
+                if len(jobs):
+                    mine = (jobs["site"] == site).to_numpy()
+                    busy += busy_hours(jobs["start_h"].to_numpy()[mine], jobs["end_h"].to_numpy()[mine], lo, hi)
+            totals[role][0] += busy
+            totals[role][1] += staffed
+            util = busy / staffed if staffed else math.nan
+            k[f"utilization_pct_{role}_{site}"] = 100 * util
+            enter = col(sh, enter_col)[at_site]
+            q = queue_stats(enter, col(sh, start_col)[at_site], lo, hi, end_h)
+            growing = q.pop("_growing")
+            for name, value in q.items():
+                k[f"{name}_{role}_{site}"] = value
+            # Work reached the site in the window (a pool nobody staffs gets none of it).
+            released = col(sh, "released_h")[at_site]
+            worked_in_window = bool(((released >= lo) & (released < hi)).any())
+            if worked_in_window and (not staffed or util >= SATURATED_UTILIZATION or growing):
+                saturated.append(f"{site}.{role}")
+    for role, (busy, staffed) in totals.items():
+        k[f"utilization_pct_{role}"] = 100 * busy / staffed if staffed else math.nan
+        for name in ("queue_length_mean", "queue_length_max", "backlog_at_end"):
+            k[f"{name}_{role}"] = sum(k.get(f"{name}_{role}_{s}", 0.0) for s in sites)
+        k[f"backlog_trend_per_day_{role}"] = sum(
+            v for s in sites if not math.isnan(v := k.get(f"backlog_trend_per_day_{role}_{s}", math.nan)))
+    staffed = sum(overlap_hours(d, lo, hi) for roles in pools_by_site_role(result.pools).values()
+                  for d in roles.get("pickers", []))
+    lines, worked = t_lines[t_ended].sum(), (t_end[t_ended] - t_start[t_ended]).sum()
+    k["picks_per_picker_hour"] = lines / staffed if staffed else math.nan
+    k["picks_per_busy_picker_hour"] = lines / worked if worked else math.nan
+    k["orders_per_tour"] = float(t_orders[t_ended].mean()) if t_ended.any() else math.nan
+    k["release_wait_hours_mean"] = _nanmean(col(sh, "released_h") - ready_h)
+    k["saturated_pools"] = len(saturated)
+    return k, saturated
+
+
+def labour_cost(scenario, pools, lo: float, hi: float) -> dict[str, float]:
+    """On-duty cost per site inside the window (hours at each pool's hourly cost)."""
+    out: dict[str, float] = {}
+    for site, roles in pools_by_site_role(pools).items():
+        staff = scenario.warehouses[site].staff
+        rate = {"pickers": staff.picker_hourly_cost, "packers": staff.packer_hourly_cost}
+        out[site] = sum(rate[role] * sum(overlap_hours(d, lo, hi) for d in duty)
+                        for role, duty in roles.items())
+    return out
+
+
+def pool_timeseries(result, sites: list[str], step_h: float) -> pd.DataFrame:
+    """Queue length, busy workers and workers on duty per pool on a regular time grid
+    (hours), derived exactly from the parcels' timestamps (for figures)."""
+    from sim.calendar import on_duty_count
+    from sim.kpis.views import codes
+
+    sh, tours = result.shipments, result.tours
+    t = np.arange(0.0, result.end_h + step_h / 2, step_h)
+    site_codes = codes(sh, "site", sites)
+    frames = []
+    for site, roles in pools_by_site_role(result.pools).items():
+        at_site = site_codes == sites.index(site)
+        for role, duty in roles.items():
+            enter_col, start_col, end_col = POOL_COLUMNS[role]
+            if role == "pickers":
+                mine = (tours["site"] == site).to_numpy()
+                busy = waiting_at(col(tours, "start_h")[mine], col(tours, "end_h")[mine], t)
+            else:
+                busy = waiting_at(col(sh, start_col)[at_site], col(sh, end_col)[at_site], t)
+            on_duty = on_duty_count(duty, t)
+            frames.append(pd.DataFrame({
+                "replication": result.replication, "site": site, "pool": role, "t_h": t,
+                "queue_length": waiting_at(col(sh, enter_col)[at_site], col(sh, start_col)[at_site], t),
+                "busy": busy, "on_duty": on_duty,
+                "utilization": np.where(on_duty > 0, busy / np.maximum(on_duty, 1), np.nan),
+            }))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,66 @@
+"""Warnings for the user about a run's inputs: SKUs that fit no box, parcels packed by
+hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sim.model import packaging
+from sim.scenario.schema import Scenario
+
+
+def unfit_warnings(scenario: Scenario, skus, shown: int = 3) -> list[str]:
+    """SKUs whose single unit fits no box of a site's catalogue (their parcels become
+    packing exceptions, ``no_box``): one line for the first few, then a count."""
+    out = []
+    for name in scenario.sites:
+        cfg = scenario.warehouses[name].packing.packaging
+        if cfg is None:
+            continue
+        unfit = packaging.unfit_skus(cfg, skus.volume_cm3, skus.weight_kg, skus.longest_cm, skus.fragile)
+        out += [packaging.format_unfit_warning(cfg, f"SKU-{sku}", reason, name)
+                for sku, reason in unfit[:shown]]
+        if len(unfit) > shown:
+            out.append(f"... and {len(unfit) - shown} more SKUs that fit no box at site {name!r}")
+    return out
+
+
+def no_box_warnings(scenario: Scenario, shipments: pd.DataFrame) -> list[str]:
+    """Parcels too big as a whole for every box of their site (packed by hand)."""
+    out = []
+    no_box = shipments["no_box"].to_numpy()
+    site = shipments["site"].to_numpy()
+    for name in scenario.sites:
+        mine = no_box & (site == name)
+        if mine.any():
+            cfg = scenario.warehouses[name].packing.packaging
+            big = cfg.boxes[packaging.largest_box(cfg)]
+            units = int(shipments["units"].to_numpy()[mine].max())
+            out.append(f"{int(mine.sum())} parcel(s) at site {name!r} fit no box as a whole (largest "
+                       f"box {big.name!r}: {big.length_cm:g} x {big.width_cm:g} x {big.height_cm:g} cm, "
+                       f"max {big.max_weight_kg:g} kg; biggest such parcel {units} units); they are "
+                       "packed by hand and flagged no_box")
+    return out
+
+
+def staffing_warnings(scenario: Scenario) -> list[str]:
+    """Sites that receive demand but have nobody in a pool on any shift: their orders
+    would wait for ever (the run flags the pool as saturated)."""
+    import numpy as np
+
+    from sim.model import demand, routing
+
+    per_region = routing.site_per_region(scenario)
+    out = []
+    for s, name in enumerate(scenario.sites):
+        share = sum(ch.orders_per_day * demand.region_weights(ch)[per_region == s].sum()
+                    for ch in scenario.demand.channels.values())
+        if share <= 0:
+            continue
+        staff = scenario.warehouses[name].staff
+        for pool in ("pickers", "packers"):
+            if not any(np.asarray(list(staff.head_count(pool).values())) > 0):
+                out.append(f"warehouses.{name}.staff.{pool}: nobody on any shift, but about "
+                           f"{share:,.0f} orders a day are routed to site {name!r}: they would "
+                           "never ship (the pool will be reported as saturated)")
+    return out

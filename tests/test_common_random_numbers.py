@@ -1,0 +1,144 @@
+"""Common random numbers survive toggles: every random quantity has its own keyed
+stream (sim.rng), so with the same seed a change at one place leaves every unrelated
+draw identical. And a parcel's draws depend only on what it is: the same whether it is
+made in bulk before the run or on its own during it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.model import world as world_module
+from sim.model.shipments import _DRAWN, ORIGINAL
+from sim.model.world import World, run_replication
+from sim.scenario import validate_data
+
+from .conftest import tiny_data
+
+LAYOUT = {"aisles": 10, "aisle_length_m": 20, "aisle_spacing_m": 3, "locations_per_side": 60,
+          "routing": "s_shape", "storage": "random"}
+ORDER_DRAWS = ["placed_h", "channel", "region", "lines", "units", "order_value", "payment_attempts",
+               "paid_h", "due_h"]
+PARCEL_DRAWS = ["site", "service", "lines", "units", "box", "weight_kg", "billable_kg", "fragile_units",
+                "packaging_cost", "shipping_cost", "pick_errors_made", "transit_business_days"]
+
+
+def base(**over) -> dict:
+    d = tiny_data({"demand.channels.web.orders_per_day": 300, "carriers.ground.late_prob": 0.2,
+                   "warehouses.west.picking.error_prob_per_line": 0.05, **over})
+    for site in ("west", "east"):
+        p = d["warehouses"][site]["picking"]
+        p.pop("travel_time_s", None)
+        p.update({"layout": dict(LAYOUT), "time_per_line_s": 10})
+    return d
+
+
+def run(d: dict, seed: int = 11):
+    return run_replication(validate_data(d), 0, seed)
+
+
+def originals(result) -> pd.DataFrame:
+    sh = result.shipments
+    return sh[sh["kind"] == "original"].set_index("order_id")
+
+
+def assert_same_orders(a, b) -> None:
+    pd.testing.assert_frame_equal(a.orders[ORDER_DRAWS], b.orders[ORDER_DRAWS])
+
+
+def _west_changes() -> dict[str, dict]:
+    changes = {}
+    d = base()
+    d["warehouses"]["west"]["picking"]["verification"] = {"at_pick": True, "at_pack": True}
+    changes["scan at west"] = d
+    changes["west head count"] = base(**{"warehouses.west.staff.pickers": 5,
+                                         "warehouses.west.staff.packers": 3})
+    d = base()
+    d["warehouses"]["west"]["picking"].update({"method": "batch", "batch": {"max_orders": 4}})
+    changes["west picking method"] = d
+    return changes
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return run(base())
+
+
+@pytest.mark.parametrize("change", list(_west_changes()))
+def test_a_change_at_one_site_leaves_every_draw_of_the_orders_alone(change, reference):
+    other = run(_west_changes()[change])
+    assert_same_orders(reference, other)
+    a, b = originals(reference), originals(other)
+    assert a.index.equals(b.index)
+    # Every parcel keeps its draws: contents, box, pick errors made, transit.
+    pd.testing.assert_frame_equal(a[PARCEL_DRAWS], b[PARCEL_DRAWS])
+    # The east shares nothing with the west: every one of its parcels is identical, to
+    # the second, reships included.
+    east_a = reference.shipments[reference.shipments["site"] == "east"].reset_index(drop=True)
+    east_b = other.shipments[other.shipments["site"] == "east"].reset_index(drop=True)
+    # (ids count over both sites: they interleave differently)
+    cols = [c for c in east_a.columns if c not in ("shipment_id", "parent_shipment", "tour_id")]
+    pd.testing.assert_frame_equal(east_a[cols], east_b[cols])
+    # ...while the west did change (the toggle had an effect).
+    west = a["site"] == "west"
+    assert not np.array_equal(a.loc[west, "picked_h"].to_numpy(), b.loc[west, "picked_h"].to_numpy(),
+                              equal_nan=True)
+
+
+def stocked(fallback: str) -> dict:
+    d = base(**{"catalogue.skus": 40})
+    d["inventory"] = {"initial_days_of_cover": 2, "fallback": fallback, "backorder": "wait",
+                      "replenishment": {"policy": "RQ", "reorder_point": "auto", "order_quantity_days": 2,
+                                        "service_z": 0, "supplier_lead_time_days": 2}}
+    return d
+
+
+def test_switching_the_stock_fallback_leaves_unaffected_orders_alone():
+    a, b = run(stocked("backorder")), run(stocked("split"))
+    assert_same_orders(a, b)
+    # Orders filled at once from their nearest site in both runs: same parcel draws.
+    first_a, first_b = originals(a), originals(b)
+    whole = first_a.index.intersection(first_b.index)
+    whole = whole[(first_a.loc[whole, "units"].to_numpy() == b.orders.set_index("order_id").loc[whole, "units"].to_numpy())
+                  & (first_b.loc[whole, "units"].to_numpy() == first_a.loc[whole, "units"].to_numpy())]
+    assert len(whole) > 100
+    pd.testing.assert_frame_equal(first_a.loc[whole, PARCEL_DRAWS], first_b.loc[whole, PARCEL_DRAWS])
+    assert (b.shipments["kind"] == "split").any()
+
+
+def test_a_parcel_made_during_the_run_gets_the_draws_it_gets_in_bulk():
+    """Make, on its own, a parcel that was also drawn in bulk (an order's whole parcel
+    from its nearest site): every drawn column is bit-identical."""
+    scenario = validate_data(base(**{"catalogue.skus": 40}))
+    w = World(scenario, 0, 11)
+    t, book = w.draws.table, w.draws.book
+    orders = np.flatnonzero(~np.isnan(book.paid_h))[:50]
+    lines = book.orders
+    for o in orders.tolist():
+        units = lines.line_units[lines.line_start[o]:lines.line_start[o + 1]]
+        s = w.factory.make(o, ORIGINAL, int(book.site[o]), units)
+        for col in _DRAWN:
+            if col in ("tour_h", "tour_m"):
+                continue
+            a, b = getattr(t, col)[o], getattr(t, col)[s]
+            assert a == b or (np.isnan(a) and np.isnan(b)), (o, col, a, b)
+        ra, rb = t.line_rows(np.array([o])), t.line_rows(np.array([s]))
+        for col in ("line_sku", "line_units", "line_aisle", "line_y", "line_time_h"):
+            assert (getattr(t, col)[ra[0]] == getattr(t, col)[rb[0]]).all(), col
+
+
+def test_a_table_that_has_to_grow_gives_the_same_run(monkeypatch):
+    """Start the parcel table with no room to spare: it grows during the run, and no
+    component may keep a stale column (the rule in sim.model.shipments)."""
+    d = stocked("split")
+    d["inventory"]["backorder"] = "ship_available"
+    d["remedies"] = {"lost": "reship", "damaged": "reship", "wrong_item": "reship"}
+    d["carriers"]["ground"]["lost_prob"] = 0.05
+    roomy = run(d)
+    monkeypatch.setattr("sim.model.draws.shipment_capacity", lambda scenario, n: 1)
+    cramped = run(d)
+    assert len(cramped.shipments) > len(cramped.orders) + 10  # it had to grow
+    pd.testing.assert_frame_equal(roomy.orders, cramped.orders)
+    pd.testing.assert_frame_equal(roomy.shipments, cramped.shipments)
+    assert world_module is not None
