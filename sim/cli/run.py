@@ -39,6 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace the results already in --out")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    p.add_argument("--no-size-check", action="store_true",
+                   help="run even if the estimated peak memory exceeds the memory available")
 
 
 def _kpi_table(summary: dict):
@@ -76,6 +78,10 @@ def run(args: argparse.Namespace, console) -> int:
     from sim.outputs import default_out_dir, prepare_out_dir, write_results
 
     scenario = load_from_args(args)
+    if not args.no_size_check:  # refuse a run the machine cannot hold, before it starts
+        from sim.sizing import check_fits, estimate_run
+
+        check_fits(estimate_run(scenario, args.replications, args.workers))
     # Check the output folder before simulating, so a bad --out costs nothing.
     out = prepare_out_dir(args.out, args.overwrite) if args.out else default_out_dir(scenario.name)
     if args.quiet:
