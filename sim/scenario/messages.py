@@ -122,7 +122,8 @@ def _describe_error(err: dict, data: dict) -> tuple[list[str], str]:
         if m:
             rel = m.group(1).split(".")
             node = node_at(data, path)
-            if isinstance(node, dict) and rel[0] in node:
+            model = model_at(Scenario, path, data)
+            if isinstance(node, dict) and (rel[0] in node or (model and rel[0] in model.model_fields)):
                 return path + rel, m.group(2)
         return path, msg
     template = _MESSAGES.get(kind)

@@ -11,7 +11,7 @@ an empirical distribution with thousands of values, and refuse in well under a s
 what would otherwise hang the machine or exhaust its memory):
 
 - ``MAX_FILE_BYTES``: a scenario file is at most 1 MiB (the shipped ones are ~10 KiB);
-- ``MAX_NODES``: at most 50,000 YAML nodes (every key, value, list and mapping) once
+- ``MAX_NODES``: at most 20,000 YAML nodes (every key, value, list and mapping) once
   every alias is copied out. A "billion laughs" file of a few hundred bytes expands to
   about 10^9; the baseline scenario has about 1,100;
 - ``MAX_DEPTH``: lists and mappings nested at most 32 deep (a scenario needs ~8);
@@ -32,7 +32,7 @@ import yaml
 from sim.errors import ScenarioError
 
 MAX_FILE_BYTES = 1_048_576
-MAX_NODES = 50_000
+MAX_NODES = 20_000
 MAX_DEPTH = 32
 MAX_EXTENDS_DEPTH = 10
 MAX_NUMBER = 1e15
@@ -113,46 +113,50 @@ def _compose(text: str, where: str) -> _Composed:
             return
         if event.anchor in anchors:
             raise yaml.composer.ComposerError(
-                f"found duplicate anchor {event.anchor!r}; first occurrence",
-                anchors[event.anchor].start_mark, "second occurrence", event.start_mark)
+                None, None, f"found the anchor &{event.anchor} a second time (first at line "
+                f"{anchors[event.anchor].start_mark.line + 1})", event.start_mark)
         anchors[event.anchor] = node
 
+    unresolved: list[tuple[yaml.ScalarNode, tuple]] = []  # tags are found once all is in
     for event in yaml.parse(text, Loader=_PARSER):
-        if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise yaml.composer.ComposerError(
-                    "expected a single document in the stream", None,
-                    "but found another document", event.start_mark)
-        elif isinstance(event, yaml.AliasEvent):
+        kind = type(event)
+        if kind is yaml.ScalarEvent or kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise _too_big(where, event.start_mark)
+            tag = None if event.tag == "!" else event.tag
+            if kind is yaml.ScalarEvent:
+                node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark,
+                                       style=event.style)
+                if tag is None:
+                    unresolved.append((node, event.implicit))
+            else:
+                node_kind = yaml.SequenceNode if kind is yaml.SequenceStartEvent else yaml.MappingNode
+                if tag is None:
+                    tag = resolver.resolve(node_kind, None, event.implicit)
+                node = node_kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+            anchor(event, node)
+            attach(node)
+            if kind is not yaml.ScalarEvent:
+                open_.append([node, None])
+                if len(open_) > MAX_DEPTH:
+                    raise _too_deep(where, event.start_mark)
+        elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+            open_.pop()[0].end_mark = event.end_mark
+        elif kind is yaml.AliasEvent:
             if event.anchor not in anchors:
                 raise yaml.composer.ComposerError(
                     None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
             out.aliases.append((anchors[event.anchor], event.start_mark, event.anchor))
             attach(anchors[event.anchor])
-        elif isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-            nodes += 1
-            if nodes > MAX_NODES:
-                raise _too_big(where, event.start_mark)
-            tag = event.tag
-            if isinstance(event, yaml.ScalarEvent):
-                if tag is None or tag == "!":
-                    tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
-                node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark,
-                                       style=event.style)
-            else:
-                kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
-                if tag is None or tag == "!":
-                    tag = resolver.resolve(kind, None, event.implicit)
-                node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
-            anchor(event, node)
-            attach(node)
-            if not isinstance(node, yaml.ScalarNode):
-                open_.append([node, None])
-                if len(open_) > MAX_DEPTH:
-                    raise _too_deep(where, event.start_mark)
-        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            open_.pop()[0].end_mark = event.end_mark
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise yaml.composer.ComposerError(
+                    None, None, "found a second document (after ---): a scenario is one "
+                    "YAML document", event.start_mark)
+    for node, implicit in unresolved:
+        node.tag = resolver.resolve(yaml.ScalarNode, node.value, implicit)
     return out
 
 
@@ -276,6 +280,11 @@ def _yaml_error(exc: yaml.YAMLError, where: str, text: str) -> ScenarioError:
     last_line = max(1, len(text.splitlines()))
     line = f":{min(mark.line + 1, last_line)}" if mark is not None else ""
     problem = getattr(exc, "problem", None) or str(exc)
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark is not None and (mark is None or context_mark.line != mark.line):
+        problem += f" ({context} at line {context_mark.line + 1})"
+    elif context:
+        problem += f" ({context})"
     if isinstance(exc, yaml.constructor.ConstructorError) and "constructor for the tag" in problem:
         tag = re.search(r"'([^']*)'", problem)
         return ScenarioError([
@@ -334,7 +343,7 @@ def read_yaml_file(path: Path) -> tuple[Any, dict[str, str]]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ScenarioError([f"{path}:{line}: not a text (UTF-8) file: byte {exc.start} "
-                             "cannot be decoded"]) from None
+                             f"(0x{raw[exc.start]:02x}) cannot be decoded"]) from None
     return parse_yaml(text, str(path))
 
 
