@@ -280,6 +280,8 @@ def _yaml_error(exc: yaml.YAMLError, where: str, text: str) -> ScenarioError:
     last_line = max(1, len(text.splitlines()))
     line = f":{min(mark.line + 1, last_line)}" if mark is not None else ""
     problem = getattr(exc, "problem", None) or str(exc)
+    if "maximum nesting depth" in problem and mark is not None:  # libyaml's own limit
+        return _too_deep(where, mark)
     context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
     if context and context_mark is not None and (mark is None or context_mark.line != mark.line):
         problem += f" ({context} at line {context_mark.line + 1})"
