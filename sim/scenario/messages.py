@@ -113,6 +113,8 @@ def _describe_error(err: dict, data: dict) -> tuple[list[str], str]:
         allowed = _dist_allowed(path, data)
         if allowed:
             return path, f"must be {allowed}; got {_short(got)}"
+        if kind == "union_tag_not_found":
+            return path, f"needs a 'dist' key naming the distribution, got {_short(got)}"
         return path, f"must be a mapping of keys (key: value lines), got {_short(got)}"
     if kind == "value_error":
         # A cross-field check may start its message with the field it is about
