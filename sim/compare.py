@@ -26,9 +26,18 @@ DEFAULT_KPIS = (
 def load_run(folder: str | Path) -> tuple[dict, Path]:
     """The summary of a run folder (raises ScenarioError, exit 2, if it is not one)."""
     path = Path(folder) / "summary.json"
-    if not path.exists():
+    if not path.is_file():
         raise ScenarioError([f"{folder}: not a run folder (no summary.json); give folders written by fsim run"])
-    return json.loads(path.read_text(encoding="utf-8")), Path(folder)
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ScenarioError([f"{path}: not a summary written by fsim run (cannot be read as "
+                             f"JSON: {exc}); was the run interrupted?"]) from None
+    if not (isinstance(summary, dict) and isinstance(summary.get("scenario"), str)
+            and isinstance(summary.get("kpis"), dict)):
+        raise ScenarioError([f"{path}: not a summary written by fsim run (expected a JSON "
+                             "object with 'scenario' and 'kpis')"])
+    return summary, Path(folder)
 
 
 def run_labels(folders: list[str | Path]) -> list[str]:
@@ -61,8 +70,13 @@ def lead_time_groups(folders: list[str | Path]) -> tuple[list, list]:
     lead, warehouse = [], []
     for folder in folders:
         summary, path = load_run(folder)
-        orders = pd.read_parquet(path / "orders.parquet",
-                                 columns=["placed_h", "paid_h", "shipped_h", "status", "lead_time_h"])
+        try:
+            orders = pd.read_parquet(path / "orders.parquet",
+                                     columns=["placed_h", "paid_h", "shipped_h", "status", "lead_time_h"])
+        except Exception as exc:  # pyarrow raises several kinds for a bad file
+            raise ScenarioError([f"{path / 'orders.parquet'}: cannot be read as the orders of a "
+                                 f"run ({type(exc).__name__}: {str(exc).splitlines()[0]}); truncated, "
+                                 "or not written by fsim run 0.5 or later?"]) from None
         lo, hi = summary["warmup_days"] * 24, summary["horizon_days"] * 24
         inside = orders["placed_h"].between(lo, hi, inclusive="left")
         delivered = inside & (orders["status"] == "delivered")

@@ -208,7 +208,8 @@ def test_infinite_or_huge_horizon_is_rejected(tmp_path, capsys):
 def test_errors_under_an_override_blame_the_override(tmp_path, capsys):
     path = _write(tmp_path, "")
     lines = _errors(capsys, ["validate", str(path), "--set", "horizon.days.x=3"])
-    assert lines == ["error: --set horizon.days.x horizon.days: must be a number, got {'x': 3}"]
+    assert lines == ["error: --set horizon.days.x: horizon.days is a single value (4), not a "
+                     "mapping: it has no key 'x'"]
     with pytest.raises(ScenarioError) as err:
         load_scenario(path, {"horizon.dayz": 3})
     assert err.value.problems[0].startswith("override horizon.dayz: unknown key")

@@ -58,6 +58,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true",
                    help="exit with code 3 if a staff pool is saturated (its queue grows without bound)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    p.add_argument("--no-size-check", action="store_true",
+                   help="run even if the estimated peak memory exceeds the memory available")
 
 
 def _kpi_table(summary: dict, sites: list[str], channels: list[str]):
@@ -98,6 +100,10 @@ def run(args: argparse.Namespace, console) -> int:
     from sim.scenario import parse_set_option
 
     scenario = load_from_args(args)
+    if not args.no_size_check:  # refuse a run the machine cannot hold, before it starts
+        from sim.sizing import check_fits, estimate_run
+
+        check_fits(estimate_run(scenario, args.replications, args.workers))
     # Check the output folder before simulating, so a bad --out costs nothing.
     out = prepare_out_dir(args.out, args.overwrite) if args.out else default_out_dir(scenario.name)
     provenance = {"scenario_file": str(args.scenario),

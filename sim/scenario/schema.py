@@ -46,7 +46,9 @@ class Horizon(Model):
 class Channel(Model):
     """One sales channel: its demand, order composition and promise."""
 
-    orders_per_day: float = Field(ge=0)
+    # At most ten million a day: more than the largest retailers ship from a whole
+    # network; a larger figure is a typo (one day of it already needs ~12 GB).
+    orders_per_day: float = Field(ge=0, le=10_000_000)
     hour_of_day_profile: list[float] | None = None  # 24 weights, hour 0 first
     day_of_week_profile: list[float] | None = None  # 7 weights, Monday first
     lines_per_order: CountDist = 1
@@ -121,7 +123,9 @@ class Payment(Model):
     decline_prob: float = Field(default=0.0, ge=0, le=1)
     soft_decline_share: float = Field(default=0.8, ge=0, le=1)
     retry_prob: float = Field(default=1.0, ge=0, le=1)
-    max_attempts: int = Field(default=3, ge=1)
+    # Card networks cap retries of a declined payment (Visa: 15 in 30 days); each
+    # attempt is a pass over the pending orders.
+    max_attempts: int = Field(default=3, ge=1, le=15)
     retry_delay_min: Dist = 30
 
 
@@ -427,7 +431,9 @@ class Catalogue(Model):
     replication from the distributions here; ``abc_shares`` split the SKUs by
     popularity rank into classes A, B, C... for reporting."""
 
-    skus: int = Field(default=1000, ge=1)
+    # Ten million: ten times the assortment of the largest single warehouses; each
+    # SKU costs memory in every replication (see sim/sizing.py).
+    skus: int = Field(default=1000, ge=1, le=10_000_000)
     zipf_exponent: float = Field(default=1.0, ge=0)
     abc_shares: list[float] = Field(default_factory=lambda: [0.2, 0.3, 0.5], min_length=1, max_length=26)
     categories: dict[str, float] = Field(default_factory=lambda: {"general": 1.0}, min_length=1)
