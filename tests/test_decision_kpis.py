@@ -1,0 +1,201 @@
+"""Decision-grade KPIs: honest under overload (censoring, saturation), per site and per
+channel (recomputed by hand from the tables), time in the warehouse, provenance, and
+the KPI-only output."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import sim
+from sim.cli import EXIT_SATURATED, main
+from sim.scenario import validate_data
+
+from .conftest import SCENARIOS, TINY, tiny_data
+
+EMPTY_EAST = ["--set", "warehouses.east.staff.pickers=0", "--set", "warehouses.east.staff.packers=0",
+              "--set", "horizon.days=10", "--set", "horizon.warmup_days=2"]
+
+
+@pytest.fixture(scope="module")
+def empty_east(tmp_path_factory):
+    out = tmp_path_factory.mktemp("empty") / "run"
+    code = main(["run", str(SCENARIOS / "baseline.yaml"), *EMPTY_EAST, "-o", str(out), "-q",
+                 "--outputs", "orders", "--strict"])
+    return code, out, json.loads((out / "summary.json").read_text())
+
+
+def test_a_site_with_nobody_looks_late_and_saturated_not_on_time(empty_east, capsys):
+    code, _, summary = empty_east
+    k = summary["kpis"]
+    # Every undelivered order past due is late: far below half on time.
+    assert k["on_time_delivery_pct"]["mean"] < 50
+    assert k["on_time_delivery_pct_east"]["mean"] < 1
+    assert k["on_time_delivery_pct_west"]["mean"] > 90  # the west is fine
+    # The lead-time percentiles fall among the undelivered orders: censored, not a
+    # number that looks fine.
+    p95 = k["lead_time_hours_p95"]
+    assert p95["mean"] is None and p95["censored"] is True and p95["lower_bound"] > 200
+    assert k["censored_percentiles"]["mean"] >= 4
+    assert k["orders_undelivered_at_end"]["mean"] > 10_000
+    assert k["completion_pct"]["mean"] < 40
+    # The site is named as saturated, and --strict says so with its exit code.
+    assert set(summary["saturated_pools"]) == {"east.pickers", "east.packers"}
+    assert k["saturated_pools"]["mean"] == 2
+    assert code == EXIT_SATURATED == 3
+    assert any("saturated" in w for w in summary["warnings"])
+
+
+def test_validate_warns_for_a_site_with_demand_and_nobody(capsys):
+    assert main(["validate", str(SCENARIOS / "baseline.yaml"), *EMPTY_EAST]) == 0
+    err = capsys.readouterr().err
+    assert "warehouses.east.staff.pickers: nobody on any shift" in err
+
+
+def test_no_false_alarm_on_the_baseline_week():
+    s = sim.load_scenario(SCENARIOS / "baseline.yaml", {"horizon.days": 9, "horizon.warmup_days": 2})
+    r = sim.run(s, seed=3)
+    assert r.summary["saturated_pools"] == {}
+    assert r.summary["kpis"]["censored_percentiles"]["mean"] == 0
+    assert r.summary["kpis"]["lead_time_hours_p95"]["mean"] > 0
+
+
+def test_nothing_after_the_end_is_reported_as_happened():
+    """With a one-day drain, orders still travelling at the end are in transit, not
+    delivered, and count in no lead time or return."""
+    s = sim.load_scenario(SCENARIOS / "baseline.yaml", {"horizon.days": 9, "horizon.warmup_days": 2,
+                                                        "horizon.drain_days": 1})
+    r = sim.run(s, seed=3)
+    end_h = (9 + 1) * 24
+    o, sh = r.orders, r.shipments
+    assert (o["delivered_h"].dropna() <= end_h).all() and (sh["returned_h"].dropna() <= end_h).all()
+    in_transit = o["status"] == "in_transit"
+    assert in_transit.sum() > 1000
+    assert o.loc[in_transit, "delivered_h"].isna().all() and o.loc[in_transit, "shipped_h"].notna().all()
+    k = r.summary["kpis"]
+    assert k["orders_in_transit"]["mean"] == int((in_transit & o["placed_h"].between(48, 9 * 24, "left")).sum())
+    # A third of the orders did not arrive: the 90th percentile falls among them.
+    assert k["completion_pct"]["mean"] < 70
+    assert k["lead_time_hours_p90"]["censored"] is True and k["lead_time_hours_p90"]["mean"] is None
+
+
+# --- per site and per channel, recomputed by hand ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_run():
+    d = tiny_data({"carriers.ground.late_prob": 0.3, "horizon.drain_days": 3})
+    return sim.run(validate_data(d), seed=5)
+
+
+def _percentile_with_censoring(lead: np.ndarray, q: float) -> float | None:
+    """The documented definition, written out: the q-th percentile (linear) over all
+    orders, unfinished ones as +inf; None if it touches one of them."""
+    values = np.sort(np.where(np.isnan(lead), np.inf, lead))
+    rank = q / 100 * (len(values) - 1)
+    lo, hi = math.floor(rank), math.ceil(rank)
+    if np.isinf(values[hi]):
+        return None
+    return values[lo] + (rank - lo) * (values[hi] - values[lo])
+
+
+def test_site_and_channel_kpis_recomputed_from_the_orders_table(tiny_run):
+    s = tiny_run.scenario
+    o, k = tiny_run.orders, tiny_run.kpis.iloc[0]
+    lo, hi = 24 * s.horizon.warmup_days, 24 * s.horizon.days
+    placed = o[o["placed_h"].between(lo, hi, inclusive="left")]
+    groups = [("", placed)] + [(f"_{x}", placed[placed["site"] == x]) for x in s.sites] + \
+             [(f"_{c}", placed[placed["channel"] == c]) for c in s.demand.channels]
+    for suffix, g in groups:
+        assert k[f"orders_placed{suffix}"] == len(g)
+        status = g["status"].astype(str)
+        should = g[~status.isin(["cancelled", "lost"])]
+        lead = (should["delivered_h"] - should["placed_h"]).to_numpy()
+        for q in (50, 90, 95, 99):
+            want = _percentile_with_censoring(lead, q)
+            got = k[f"lead_time_hours_p{q}{suffix}"]
+            assert (math.isnan(got) if want is None else got == pytest.approx(want)), (suffix, q)
+        known = g[g["on_time"].notna()]
+        assert k[f"on_time_delivery_pct{suffix}"] == pytest.approx(100 * known["on_time"].astype(bool).mean())
+        paid = g[g["paid_h"].notna() & (status != "cancelled")]
+        wh = (paid["shipped_h"] - paid["paid_h"]).dropna()
+        assert k[f"warehouse_hours_mean{suffix}"] == pytest.approx(wh.mean())
+        delivered = g[status == "delivered"]
+        assert k[f"lead_time_hours_mean{suffix}"] == pytest.approx(
+            (delivered["delivered_h"] - delivered["placed_h"]).mean())
+
+
+def test_site_kpis_weighted_by_their_denominators_give_the_pooled_kpi(tiny_run):
+    s = tiny_run.scenario
+    o, k = tiny_run.orders, tiny_run.kpis.iloc[0]
+    lo, hi = 24 * s.horizon.warmup_days, 24 * s.horizon.days
+    placed = o[o["placed_h"].between(lo, hi, inclusive="left")]
+    for by, names in (("site", s.sites), ("channel", list(s.demand.channels))):
+        n = {x: int(placed.loc[placed[by] == x, "on_time"].notna().sum()) for x in names}
+        pooled = sum(k[f"on_time_delivery_pct_{x}"] * n[x] for x in names) / sum(n.values())
+        assert pooled == pytest.approx(k["on_time_delivery_pct"])
+        counts = sum(k[f"orders_placed_{x}"] for x in names)
+        assert counts == k["orders_placed"]
+        delivered = {x: int(((placed[by] == x) & (placed["status"] == "delivered")).sum()) for x in names}
+        pooled = sum(k[f"lead_time_hours_mean_{x}"] * delivered[x] for x in names if delivered[x]) \
+            / sum(delivered.values())
+        assert pooled == pytest.approx(k["lead_time_hours_mean"])
+
+
+def test_same_day_shipping_by_its_definition(tiny_run):
+    """Orders paid on a pick-up day before the day's last cut-off, shipped that day."""
+    s = tiny_run.scenario
+    o, k = tiny_run.orders, tiny_run.kpis.iloc[0]
+    lo, hi = 24 * s.horizon.warmup_days, 24 * s.horizon.days
+    g = o[o["placed_h"].between(lo, hi, inclusive="left") & o["paid_h"].notna()
+          & (o["status"] != "cancelled")]
+    carrier = s.carriers["ground"]  # both sites' default
+    last_h = max(carrier.pickup_times_h)
+    cut_h = last_h - carrier.cutoff_min / 60
+    day = np.floor(g["paid_h"] / 24)
+    weekday = (day % 7).astype(int)  # the tiny scenario starts on a Monday
+    eligible = (weekday < 5) & (g["paid_h"] - 24 * day <= cut_h)
+    same_day = eligible & (g["shipped_h"] <= 24 * day + last_h)
+    assert eligible.sum() > 100
+    assert k["same_day_ship_pct"] == pytest.approx(100 * same_day.sum() / eligible.sum())
+
+
+# --- provenance and output size -----------------------------------------------------------
+
+
+def test_provenance_of_a_run_with_two_sets(tmp_path):
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(TINY, sort_keys=False))
+    out = tmp_path / "run"
+    argv = ["run", str(scenario), "-r", "2", "--seed", "4", "-o", str(out), "-q", "--outputs", "kpis",
+            "--set", "warehouses.east.staff.pickers=6", "--set", "payment.decline_prob=0.1"]
+    assert main(argv) == 0
+    p = json.loads((out / "summary.json").read_text())["provenance"]
+    assert p["scenario_file"] == str(scenario)
+    assert p["overrides"] == {"warehouses.east.staff.pickers": 6, "payment.decline_prob": 0.1}
+    assert p["command"] == ["fsim", *argv]
+    assert (p["seed"], p["replications"], p["sim_version"]) == (4, 2, sim.__version__)
+    assert len(p["scenario_sha256"]) == 64 and p["python_version"].count(".") == 2
+    assert p["started_at"] <= p["finished_at"] and p["wall_time_s"] > 0
+
+
+def test_kpi_only_output_writes_no_tables_and_the_same_kpis(tmp_path):
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(TINY, sort_keys=False))
+    runs = {}
+    for outputs in ("kpis", "all"):
+        out = tmp_path / outputs
+        assert main(["run", str(scenario), "-r", "2", "-o", str(out), "-q", "--outputs", outputs]) == 0
+        runs[outputs] = out
+    assert sorted(p.name for p in runs["kpis"].iterdir()) == ["kpis.csv", "scenario.resolved.yaml",
+                                                            "summary.json"]
+    assert (runs["all"] / "orders.parquet").exists() and list(runs["all"].glob("*.png"))
+    a, b = (pd.read_csv(runs[x] / "kpis.csv") for x in ("kpis", "all"))
+    pd.testing.assert_frame_equal(a, b)
+    ka, kb = (json.loads((runs[x] / "summary.json").read_text())["kpis"] for x in ("kpis", "all"))
+    assert ka == kb
