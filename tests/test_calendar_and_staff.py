@@ -9,8 +9,9 @@ import pytest
 import simpy
 
 from sim.calendar import add_business_days, on_duty_count, pickup_times, shift_duty_intervals
-from sim.model.queues import WorkQueue
-from sim.model.staff import worker
+from sim.model.clock import RELEASE, call_at
+from sim.model.queues import Arrivals, WorkQueue
+from sim.model.staff import Crew, Pool
 from sim.scenario.schema import Shift
 
 
@@ -43,46 +44,72 @@ def test_pickups_and_business_days():
     assert add_business_days(np.array([0]), np.array([1]), "fri").tolist() == [3]
 
 
-def _trace(duty, arrivals, service_h):
-    """Run one worker on one queue; return [(event, order, time)]."""
+def _trace(duty, arrivals, service_h, lazy=False, workers=1):
+    """Run a crew on one queue; return [(event, order, worker, time)]. ``lazy``: the
+    orders come as known arrivals (no event each) instead of being put in one by one."""
     env = simpy.Environment()
-    queue = WorkQueue(env)
     log = []
-
-    def serve(order, worker_id):
-        log.append(("start", order, env.now))
-        yield env.timeout(service_h)
-        log.append(("end", order, env.now))
-
-    def feed():
+    if lazy:
+        queue = WorkQueue(env, arrivals=Arrivals(np.asarray(arrivals, dtype=float),
+                                                 np.arange(len(arrivals)), lambda o, t: None))
+    else:
+        queue = WorkQueue(env)
         for order, t in enumerate(arrivals):
-            yield env.timeout(t - env.now)
-            queue.put(order)
+            call_at(env, t, RELEASE, lambda _e, order=order: queue.put(order))
 
-    env.process(worker(env, duty, queue, serve, 0))
-    env.process(feed())
+    def start(order, w):
+        log.append(("start", order, w, env.now))
+        return service_h
+
+    def finish(order, started, w):
+        log.append(("end", order, w, env.now))
+
+    Crew(env, Pool("s", "pickers", duty=[duty] * workers), queue, start, finish, 0)
     env.run(until=100)
     return log
 
 
-def test_worker_finishes_a_job_but_starts_none_off_duty():
-    log = _trace(duty=[(1, 3), (10, 12)], arrivals=[0, 0.5, 2.5, 2.8], service_h=1.0)
+@pytest.mark.parametrize("lazy", [False, True])
+def test_worker_finishes_a_job_but_starts_none_off_duty(lazy):
+    log = _trace(duty=[(1, 3), (10, 12)], arrivals=[0, 0.5, 2.5, 2.8], service_h=1.0, lazy=lazy)
     assert log == [
-        ("start", 0, 1), ("end", 0, 2),
-        ("start", 1, 2), ("end", 1, 3),      # finished at the shift's end
-        ("start", 2, 10), ("end", 2, 11),    # waited for the next shift
-        ("start", 3, 11), ("end", 3, 12),
+        ("start", 0, 0, 1), ("end", 0, 0, 2),
+        ("start", 1, 0, 2), ("end", 1, 0, 3),      # finished at the shift's end
+        ("start", 2, 0, 10), ("end", 2, 0, 11),    # waited for the next shift
+        ("start", 3, 0, 11), ("end", 3, 0, 12),
     ]
 
 
-def test_idle_worker_goes_home_at_shift_end():
-    log = _trace(duty=[(0, 2), (5, 6)], arrivals=[3], service_h=0.5)
-    assert log == [("start", 0, 5), ("end", 0, 5.5)]
+@pytest.mark.parametrize("lazy", [False, True])
+def test_idle_worker_goes_home_at_shift_end(lazy):
+    log = _trace(duty=[(0, 2), (5, 6)], arrivals=[3], service_h=0.5, lazy=lazy)
+    assert log == [("start", 0, 0, 5), ("end", 0, 0, 5.5)]
 
 
-def test_always_on_duty():
-    log = _trace(duty=[(0, math.inf)], arrivals=[7.25], service_h=2)
-    assert log == [("start", 0, 7.25), ("end", 0, 9.25)]
+@pytest.mark.parametrize("lazy", [False, True])
+def test_always_on_duty(lazy):
+    log = _trace(duty=[(0, math.inf)], arrivals=[7.25], service_h=2, lazy=lazy)
+    assert log == [("start", 0, 0, 7.25), ("end", 0, 0, 9.25)]
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_ties_are_settled_by_rule_not_by_event_order(lazy):
+    """Work released at the instant a shift ends waits for the next shift (no job is
+    begun at the end of a duty interval), work released at the instant a shift starts
+    is taken at once, and a job that ends at the instant of a release lets the lowest
+    numbered free worker take the new work."""
+    log = _trace(duty=[(0, 2), (4, 6)], arrivals=[2.0, 4.0], service_h=0.5, lazy=lazy)
+    assert log == [("start", 0, 0, 4), ("end", 0, 0, 4.5), ("start", 1, 0, 4.5), ("end", 1, 0, 5.0)]
+    # Two workers; worker 1 is busy until 1.0 exactly, when order 1 is released while
+    # worker 0 is free: worker 0 (the lowest number) takes it.
+    # (Who does what, when, is the rule's; the order the log lines were written in at
+    # one instant is not.)
+    log = _trace(duty=[(0, 10)], arrivals=[0.0, 0.0, 1.0, 1.0], service_h=1.0, lazy=lazy, workers=2)
+    assert sorted(log, key=lambda e: (e[3], e[0] == "start", e[1])) == [
+        ("start", 0, 0, 0), ("start", 1, 1, 0),
+        ("end", 0, 0, 1.0), ("end", 1, 1, 1.0),
+        ("start", 2, 0, 1.0), ("start", 3, 1, 1.0),
+        ("end", 2, 0, 2.0), ("end", 3, 1, 2.0)]
 
 
 @pytest.mark.parametrize("n_workers", [1, 3])
@@ -90,14 +117,32 @@ def test_fifo_order(n_workers):
     env = simpy.Environment()
     queue = WorkQueue(env)
     started = []
+    for order in range(5):
+        queue.put(order)
 
-    def serve(order, worker_id):
+    def start(order, w):
         started.append(order)
-        yield env.timeout(1)
+        return 1.0
 
-    for _ in range(5):
-        queue.put(len(queue) + len(started))
-    for w in range(n_workers):
-        env.process(worker(env, [(0, math.inf)], queue, serve, w))
+    Crew(env, Pool("s", "pickers", duty=[[(0, math.inf)]] * n_workers), queue, start,
+         lambda *a: None, 0)
     env.run(until=10)
     assert started == [0, 1, 2, 3, 4]
+
+
+def test_priorities_first_then_release_time():
+    env = simpy.Environment()
+    prio = {0: 0, 1: 5, 2: 0, 3: 5}
+    queue = WorkQueue(env, priority_of=prio.__getitem__)
+    for order, t in enumerate([0.0, 0.1, 0.05, 0.2]):
+        call_at(env, t, RELEASE, lambda _e, order=order: queue.put(order))
+    started = []
+    call_at(env, 1.0, RELEASE, lambda _e: None)
+
+    def start(order, w):
+        started.append(order)
+        return 1.0
+
+    Crew(env, Pool("s", "pickers", duty=[[(0.5, math.inf)]]), queue, start, lambda *a: None, 0)
+    env.run(until=10)
+    assert started == [1, 3, 0, 2]

@@ -142,3 +142,40 @@ def test_a_table_that_has_to_grow_gives_the_same_run(monkeypatch):
     pd.testing.assert_frame_equal(roomy.orders, cramped.orders)
     pd.testing.assert_frame_equal(roomy.shipments, cramped.shipments)
     assert world_module is not None
+
+
+def _reference_pair(d: dict, seed: int = 5):
+    scenario = validate_data(d)
+    fast, slow = World(scenario, 0, seed), World(scenario, 0, seed, lazy_release=False)
+    assert fast.arrivals and not slow.arrivals  # the two paths really differ
+    for w in (fast, slow):
+        w.run()
+    return fast.collect(), slow.collect()
+
+
+@pytest.mark.parametrize("method", ["single", "wave_single", "wave_batch", "wave_zone", "ties"])
+def test_orders_taken_in_without_an_event_give_the_reference_run_bit_for_bit(method):
+    """The optimised path (orders released while every picker is busy are taken in when
+    a picker looks) against the straightforward one (an event per order), on small
+    scenarios, including one with constant times where events coincide."""
+    d = base(**{"horizon.days": 3, "warehouses.east.staff.pickers": 2})
+    p = d["warehouses"]["west"]["picking"]
+    if method.startswith("wave"):
+        within = method.split("_")[1]
+        p.update({"method": "wave", "wave": {"every_min": 60, "within": within}})
+        if within == "batch":
+            p["batch"] = {"max_orders": 4}
+        if within == "zone":
+            p["zone"] = {"zones": 2}
+    if method == "ties":  # constant times on a grid: many simultaneous events
+        for site in ("west", "east"):
+            d["warehouses"][site]["picking"].update({"setup_time_s": 0, "time_per_line_s": 360,
+                                                     "layout": None, "travel_time_s": 0})
+            d["warehouses"][site]["packing"] = {"time_per_order_s": 0, "time_per_unit_s": 0}
+            d["warehouses"][site]["shipping"]["label_time_s"] = 0
+        d["payment"] = {"auth_time_s": 0}
+        d["demand"]["channels"]["web"]["lines_per_order"] = 1
+    fast, slow = _reference_pair(d)
+    pd.testing.assert_frame_equal(fast.orders, slow.orders)
+    pd.testing.assert_frame_equal(fast.shipments, slow.shipments)
+    pd.testing.assert_frame_equal(fast.tours, slow.tours)

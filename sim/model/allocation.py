@@ -29,6 +29,7 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
+from sim.model.clock import LATER, call_after, call_at
 from sim.model.draws import CANCEL_REASONS, OrderBook
 from sim.model.factory import ParcelFactory
 from sim.model.inventory import Stock
@@ -98,8 +99,8 @@ class Allocator:
         self.record.backordered_h[order] = self.env.now
         stock.backorder(order, skus, qty, self._filled)
         if cfg.backorder == "cancel_after":
-            timer = self.env.timeout(cfg.cancel_after_days * HOURS_PER_DAY)
-            timer.callbacks.append(lambda _t, o=order: self._cancel(o))
+            call_after(self.env, cfg.cancel_after_days * HOURS_PER_DAY, LATER,
+                       lambda _t, o=order: self._cancel(o))
 
     def _ship_available(self, order: int, s: int, skus: np.ndarray, here: np.ndarray,
                         later: np.ndarray) -> None:
@@ -150,8 +151,7 @@ class Allocator:
         """Put the units of the returned ``parcels`` back in stock at the times
         ``at_h`` (after return transit and inspection)."""
         for parcel, t in zip(parcels.tolist(), at_h.tolist(), strict=True):
-            timer = self.env.timeout(max(0.0, t - self.env.now))
-            timer.callbacks.append(lambda _t, p=parcel: self._back_on_shelf(p))
+            call_at(self.env, t, LATER, lambda _t, p=parcel: self._back_on_shelf(p))
 
     def _back_on_shelf(self, parcel: int) -> None:
         t = self.table

@@ -105,7 +105,7 @@ def _channel_orders(name: str, channel: Channel, scenario: Scenario, streams: St
     region = _categorical(np.cumsum(region_weights(channel)),
                           streams.keyed("demand.region").uniform(key))
     lines = channel.lines_per_order.ppf(streams.keyed("demand.lines").uniform(key)).astype(np.int64)
-    starts = np.concatenate(([0], np.cumsum(lines)[:-1])).astype(np.int64)
+    starts = (np.cumsum(lines) - lines).astype(np.int64)
     index_in_order = np.arange(int(lines.sum())) - np.repeat(starts, lines)
     line_key = mix_keys(np.repeat(key, lines), index_in_order)
     units_per_line = channel.units_per_line.ppf(

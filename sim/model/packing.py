@@ -4,11 +4,12 @@ carrier service; or, with bulk labels, leaves it for the next print job."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 
 import numpy as np
 import simpy
 
+from sim.model.clock import RELEASE, call_after
 from sim.model.shipments import Shipments
 from sim.rng import Streams
 from sim.scenario.schema import BulkLabels
@@ -43,8 +44,8 @@ class BulkLabeller:
             self._submit()
         elif len(self.waiting) == 1:
             self._timer_for = self._next_job
-            timer = self.env.timeout(self.cfg.every_min / MINUTES_PER_HOUR)
-            timer.callbacks.append(lambda _t, job=self._timer_for: self._due(job))
+            call_after(self.env, self.cfg.every_min / MINUTES_PER_HOUR, RELEASE,
+                       lambda _t, job=self._timer_for: self._due(job))
 
     def _due(self, job: int) -> None:
         # Only if the parcels this timer was set for have not been printed yet.
@@ -57,15 +58,18 @@ class BulkLabeller:
         self._timer_for = -1
         self.pack_queue.put(-job - 1)
 
-    def print_job(self, job: int, worker_id: int) -> Generator:
-        parcels = self.jobs.pop(job)
-        keys = self.table.key[parcels]
-        start = self.env.now
+    def print_time_h(self, job: int) -> float:
+        """How long printing and applying job ``job``'s labels takes."""
+        keys = self.table.key[self.jobs[job]]
         t_s = (self.cfg.print_time_s.ppf(self.print_draw.uniform(keys[:1]))[0]
                + self.cfg.time_per_label_s.ppf(self.label_draw.uniform(keys)).sum())
-        yield self.env.timeout(float(t_s) / SECONDS_PER_HOUR)
-        self.log.append((start, self.env.now, len(parcels), worker_id))
-        self.table.labelled_h[parcels] = self.env.now
+        return float(t_s) / SECONDS_PER_HOUR
+
+    def printed(self, job: int, start: float, worker_id: int) -> None:
+        parcels = self.jobs.pop(job)
+        now = self.env.now
+        self.log.append((start, now, len(parcels), worker_id))
+        self.table.labelled_h[parcels] = now
         for p in parcels:
             self.stage(p)
 
@@ -78,24 +82,31 @@ class PackStation:
                  labeller: BulkLabeller | None = None) -> None:
         self.env, self.table, self.stage, self.labeller = env, table, stage, labeller
 
-    def serve(self, item: int, worker_id: int) -> Generator:
-        if item < 0:  # a bulk print job
-            yield from self.labeller.print_job(-item - 1, worker_id)
-            return
-        t, now, parcel = self.table, self.env.now, item
-        t.pack_start_h[parcel] = now
-        pack = float(t.pack_h[parcel])
-        t.packer[parcel] = worker_id
+    def start(self, item: int, worker_id: int) -> float:
+        """A packer begins ``item``: a parcel (pack, and label unless in bulk), or a
+        bulk print job (``-job - 1``)."""
+        if item < 0:
+            return self.labeller.print_time_h(-item - 1)
+        t = self.table
+        t.pack_start_h[item] = self.env.now
+        t.packer[item] = worker_id
         if self.labeller is not None:
-            yield self.env.timeout(pack)
-            t.packed_h[parcel] = t.packer_done_h[parcel] = self.env.now
-            self.labeller.add(parcel)
+            return float(t.pack_h[item])
+        # One job for pack + label: the packer does both without a break.
+        return float(t.pack_h[item]) + float(t.label_h[item])
+
+    def finish(self, item: int, start: float, worker_id: int) -> None:
+        if item < 0:
+            self.labeller.printed(-item - 1, start, worker_id)
             return
-        # One event for pack + label: the packer does both without a break.
-        yield self.env.timeout(pack + float(t.label_h[parcel]))
-        t.packed_h[parcel] = now + pack
-        t.labelled_h[parcel] = t.packer_done_h[parcel] = self.env.now
-        self.stage(parcel)
+        t, now = self.table, self.env.now
+        if self.labeller is not None:
+            t.packed_h[item] = t.packer_done_h[item] = now
+            self.labeller.add(item)
+            return
+        t.packed_h[item] = start + float(t.pack_h[item])
+        t.labelled_h[item] = t.packer_done_h[item] = now
+        self.stage(item)
 
 
 def label_jobs_frame(labellers: list, sites: list[str], replication: int):

@@ -1,10 +1,17 @@
-"""A light FIFO work queue between stages, pulled by workers.
+"""Queues of work between stages, served by a :class:`sim.model.staff.Crew`.
 
-Unlike ``simpy.Store`` it costs no event when work is waiting: a worker takes an item
-with :meth:`pop` and only asks for an event (:meth:`wait`) when the queue is empty.
-A wait can carry a deadline (the end of the worker's shift): the event then fires with
-``None`` if nothing came in time. Queue lengths over time are not tracked here; they
-follow exactly from the per-order timestamps (see :mod:`sim.stats`).
+A queue holds items (parcel ids; for zone picking, parcel x zones + zone; for the pack
+queue, negative ids for bulk label print jobs). It tells its crew when work is put in
+(``subscribe``), says whether work is ready now (``ready``), hands out the next item
+(``pop``) and says when it will next become ready on its own (``next_ready_h``), so the
+crew can set one timer instead of waiting on an event per item.
+
+Order (:class:`WorkQueue`): the highest ``priority_of(item)`` first; among equals, the
+earliest released; among those, the releases the model scheduled (orders whose payment
+cleared) before the items it put in at that instant, then in the order they came.
+
+Queue lengths over time are not tracked here: they follow exactly from the parcels'
+timestamps (:mod:`sim.kpis.pools`).
 """
 
 from __future__ import annotations
@@ -14,117 +21,153 @@ import math
 from collections import deque
 from collections.abc import Callable
 
+import numpy as np
 import simpy
 
+Listener = Callable[[], None]
 
-class _IdleWorkers:
-    """Workers waiting for work, each with an event and maybe a deadline."""
 
-    def __init__(self, env: simpy.Environment) -> None:
+class TimedItems:
+    """Items due at known times, in time order (ties: in the order given), read a chunk
+    at a time: Python lists of a million items would cost more memory than the rest of
+    the run."""
+
+    CHUNK = 65536
+
+    def __init__(self, times_h: np.ndarray, items: np.ndarray) -> None:
+        order = np.argsort(times_h, kind="stable")
+        self._times, self._items = np.asarray(times_h)[order], np.asarray(items)[order]
+        self._start = 0
+        self._load()
+
+    def _load(self) -> None:
+        end = self._start + self.CHUNK
+        self.times = self._times[self._start:end].tolist()
+        self.items = self._items[self._start:end].tolist()
+        self.i = 0
+        self.peek = self.times[0] if self.times else math.inf  # when the next is due
+
+    def next_h(self) -> float:
+        """When the next item is due (inf: none left)."""
+        if self.i == len(self.times):
+            if self._start + self.CHUNK >= len(self._times):
+                self.peek = math.inf
+                return math.inf
+            self._start += self.CHUNK
+            self._load()
+        self.peek = self.times[self.i]
+        return self.peek
+
+    def take(self, now: float, inclusive: bool):
+        """Yield (item, time) of every item due before ``now`` (at ``now`` too if
+        ``inclusive``)."""
+        while True:
+            t = self.next_h()
+            if not (t < now or (inclusive and t == now)):
+                return
+            item = self.items[self.i]
+            self.i += 1
+            self.next_h()
+            yield item, t
+
+
+class Arrivals(TimedItems):
+    """Parcels released at known times (orders whose payment clears then): a queue takes
+    them in when it is looked at, with their own release times, so an order released
+    while every worker is busy costs no event. ``on_release(item, t)`` records the
+    release."""
+
+    def __init__(self, times_h: np.ndarray, items: np.ndarray,
+                 on_release: Callable[[int, float], None]) -> None:
+        super().__init__(times_h, items)
+        self.on_release = on_release
+
+    def take(self, now: float, inclusive: bool):
+        for item, t in super().take(now, inclusive):
+            self.on_release(item, t)
+            yield item, t
+
+
+class WorkQueue:
+    """Items waiting for the next free worker (order: module docstring)."""
+
+    def __init__(self, env: simpy.Environment, priority_of: Callable[[int], int] | None = None,
+                 arrivals: Arrivals | None = None) -> None:
         self.env = env
-        self._waiters: deque[simpy.Event] = deque()
-
-    def wait(self, deadline_h: float = math.inf) -> simpy.Event:
-        """An event that fires with the next work handed out, or with None at
-        ``deadline_h``."""
-        ev = self.env.event()
-        self._waiters.append(ev)
-        if deadline_h < math.inf:
-            timer = self.env.timeout(deadline_h - self.env.now)
-            timer.callbacks.append(lambda _t, ev=ev: self._expire(ev))
-        return ev
-
-    def _expire(self, ev: simpy.Event) -> None:
-        if not ev.triggered:
-            self._waiters.remove(ev)
-            ev.succeed(None)
-
-
-class WorkQueue(_IdleWorkers):
-    """Orders (int ids) waiting for the next free worker, first come first served."""
-
-    def __init__(self, env: simpy.Environment) -> None:
-        super().__init__(env)
-        self.items: deque[int] = deque()
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def put(self, item: int) -> None:
-        """Add work; an idle worker, if any, gets it at once."""
-        if self._waiters:
-            self._waiters.popleft().succeed(item)
-        else:
-            self.items.append(item)
-
-    def pop(self) -> int | None:
-        """The next item, or None if the queue is empty."""
-        return self.items.popleft() if self.items else None
-
-
-class PriorityWorkQueue(WorkQueue):
-    """Like :class:`WorkQueue`, but the waiting item with the highest
-    ``priority_of(item)`` goes first (first come first served among equals)."""
-
-    def __init__(self, env: simpy.Environment, priority_of: Callable[[int], int]) -> None:
-        super().__init__(env)
         self.priority_of = priority_of
-        self._heap: list[tuple[int, int, int]] = []
+        self.arrivals = arrivals
+        self._heap: list[tuple] = []
         self._seq = 0
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener()`` whenever work is put in."""
+        self._listeners.append(listener)
 
     def __len__(self) -> int:
         return len(self._heap)
 
+    def _push(self, item: int, release_h: float, scheduled: int) -> None:
+        self._seq += 1
+        prio = 0 if self.priority_of is None or item < 0 else -self.priority_of(item)
+        heapq.heappush(self._heap, (prio, release_h, scheduled, self._seq, item))
+
+    def _admit(self, now: float, inclusive: bool) -> None:
+        arrivals = self.arrivals
+        if arrivals is not None and (arrivals.peek < now or (inclusive and arrivals.peek == now)):
+            for item, t in arrivals.take(now, inclusive):
+                self._push(item, t, 0)
+
     def put(self, item: int) -> None:
-        if self._waiters:
-            self._waiters.popleft().succeed(item)
-        else:
-            self._seq += 1
-            heapq.heappush(self._heap, (-self.priority_of(item), self._seq, item))
+        """Add work now and tell the crew."""
+        self._push(item, self.env.now, 1)
+        for listener in self._listeners:
+            listener()
 
-    def pop(self) -> int | None:
-        return heapq.heappop(self._heap)[2] if self._heap else None
+    def ready(self, now: float, inclusive: bool = True) -> bool:
+        """Whether an item can be handed out now (arrivals at ``now`` itself count only
+        if ``inclusive``: see :mod:`sim.model.staff`)."""
+        self._admit(now, inclusive)
+        return bool(self._heap)
+
+    def pop(self) -> int:
+        return heapq.heappop(self._heap)[-1]
+
+    def next_ready_h(self, now: float) -> float:
+        return math.inf if self.arrivals is None else self.arrivals.peek
 
 
-def make_queue(env: simpy.Environment, priority_of: Callable[[int], int] | None) -> WorkQueue:
-    """A priority queue if items can differ in priority (``priority_of`` given), else
-    the cheaper FIFO one."""
-    if priority_of is not None:
-        return PriorityWorkQueue(env, priority_of)
-    return WorkQueue(env)
+def make_queue(env: simpy.Environment, priority_of: Callable[[int], int] | None,
+               arrivals: Arrivals | None = None) -> WorkQueue:
+    """A work queue (by priority if ``priority_of`` is given)."""
+    return WorkQueue(env, priority_of, arrivals)
 
 
-class BatchQueue(_IdleWorkers):
-    """Orders waiting to be batched. Each takes ``size_of(item)`` of a cart's
-    ``capacity`` (1 per parcel, or its number of totes). A picker gets a batch (a list
-    of parcels) when the waiting ones fill a cart, or when the oldest has waited
+class BatchQueue:
+    """Parcels waiting to be batched. Each takes ``size_of(item)`` of a cart's
+    ``capacity`` (1 per parcel, or its number of totes). A batch (a list of parcels) is
+    ready when the waiting ones fill a cart, or when the oldest has waited
     ``max_wait_h`` (then whatever is there, up to a cart). ``choose`` picks the batch
-    from the waiting items (first come first served, or by proximity to the oldest).
-
-    Same protocol as :class:`WorkQueue`: ``put``, ``pop`` (None if no batch is ready),
-    ``wait(deadline_h)`` (an event firing with a batch, or None at the deadline).
-    """
+    from the waiting parcels (first come first served, or by proximity to the oldest).
+    Same protocol as :class:`WorkQueue`."""
 
     def __init__(self, env: simpy.Environment, capacity: int, max_wait_h: float,
                  choose, size_of: Callable[[int], int] | None = None) -> None:
-        super().__init__(env)
+        self.env = env
         self.capacity = capacity
         self.size_of = size_of  # share of the cart (None: 1 each)
         self.max_wait_h = max_wait_h
         self.choose = choose  # (items deque, capacity) -> list, removing them
         self.items: deque[int] = deque()
         self.queued_h: dict[int, float] = {}  # when each waiting item came in
-        self._armed_for = math.inf  # time of the pending release timer, if any
         self._load = 0  # cart units the waiting items would take
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
 
     def __len__(self) -> int:
         return len(self.items)
-
-    def _ready(self) -> bool:
-        if self._load >= self.capacity:
-            return True
-        return bool(self.items) and (
-            self.env.now - self.queued_h[self.items[0]] >= self.max_wait_h - 1e-12)
 
     def _size(self, item: int) -> int:
         return 1 if self.size_of is None else self.size_of(item)
@@ -134,44 +177,33 @@ class BatchQueue(_IdleWorkers):
 
     def put_many(self, items: list[int]) -> None:
         """Add several items at once (a wave): carts are filled only after all are in,
-        so an idle picker does not leave with the first item of a wave alone."""
+        so a free picker does not leave with the first item of a wave alone."""
         now = self.env.now
         for item in items:
             self.items.append(item)
             self.queued_h[item] = now
             self._load += self._size(item)
-        self._serve()
+        for listener in self._listeners:
+            listener()
 
-    def _take(self) -> list[int]:
+    def ready(self, now: float, inclusive: bool = True) -> bool:
+        if self._load >= self.capacity:
+            return True
+        if not self.items:
+            return False
+        waited = now - self.queued_h[self.items[0]]
+        limit = self.max_wait_h - 1e-12
+        return waited >= limit if inclusive else waited > limit
+
+    def pop(self) -> list[int]:
         batch = self.choose(self.items, self.capacity)
         for item in batch:
             self._load -= self._size(item)
             del self.queued_h[item]
         return batch
 
-    def pop(self) -> list[int] | None:
-        return self._take() if self._ready() else None
-
-    def wait(self, deadline_h: float = math.inf) -> simpy.Event:
-        ev = super().wait(deadline_h)
-        self._arm()
-        return ev
-
-    def _serve(self) -> None:
-        while self._waiters and self._ready():
-            self._waiters.popleft().succeed(self._take())
-        self._arm()
-
-    def _arm(self) -> None:
-        """Make sure someone wakes up when the oldest waiting item times out."""
-        if not (self._waiters and self.items):
-            return
-        due = self.queued_h[self.items[0]] + self.max_wait_h
-        if due < self._armed_for - 1e-12 or self._armed_for < self.env.now:
-            self._armed_for = due
-            timer = self.env.timeout(max(0.0, due - self.env.now))
-            timer.callbacks.append(lambda _t: self._fire())
-
-    def _fire(self) -> None:
-        self._armed_for = math.inf
-        self._serve()
+    def next_ready_h(self, now: float) -> float:
+        """When the oldest waiting item reaches its wait limit (if it has not yet)."""
+        if not self.items:
+            return math.inf
+        return max(now, self.queued_h[self.items[0]] + self.max_wait_h)

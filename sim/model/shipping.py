@@ -1,18 +1,20 @@
 """Shipping: labelled parcels wait at the dock for the carrier's next pick-up.
 
-One SimPy process per site's dock wakes at each pick-up time and hands over every parcel
-labelled at least ``cutoff_min`` before it; the rest wait for the next pick-up. The
+Each dock wakes at each pick-up time (an event of rank ``PICKUP``: after every job that
+ends at that instant) and hands over every parcel labelled at least ``cutoff_min``
+before it; the rest wait for the next pick-up. The
 hand-over is a batch, so delivery outcomes are computed for the batch at once (see
 :mod:`sim.model.delivery`). A carrier with no pick-up times collects continuously.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 
 import numpy as np
 import simpy
 
+from sim.model.clock import PICKUP, call_at
 from sim.model.shipments import Shipments
 
 OnShip = Callable[[np.ndarray, float], None]  # (parcels, pick-up time h)
@@ -31,7 +33,7 @@ class Dock:
         self.continuous = len(pickups_h) == 0
         self.staged: list[int] = []  # in labelling order
         if not self.continuous:
-            env.process(self._collections())
+            call_at(env, float(pickups_h[0]), PICKUP, lambda _e: self._collect(0))
 
     def stage(self, parcel: int) -> None:
         if self.continuous:
@@ -39,20 +41,20 @@ class Dock:
         else:
             self.staged.append(parcel)
 
-    def _collections(self) -> Generator:
-        env = self.env
-        for t in self.pickups_h:
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            labelled = self.table.labelled_h  # (read after the wait: the table may grow)
-            ready_by = t - self.cutoff_h
-            # Parcels are staged in labelling order: the ready ones are a prefix.
-            k = 0
-            while k < len(self.staged) and labelled[self.staged[k]] <= ready_by:
-                k += 1
-            if k:
-                batch, self.staged = self.staged[:k], self.staged[k:]
-                self.on_ship(np.asarray(batch, dtype=np.int64), t)
+    def _collect(self, k: int) -> None:
+        """The ``k``-th pick-up: hand over every parcel labelled by its cut-off."""
+        t = float(self.pickups_h[k])
+        if k + 1 < len(self.pickups_h):
+            call_at(self.env, float(self.pickups_h[k + 1]), PICKUP, lambda _e: self._collect(k + 1))
+        labelled = self.table.labelled_h
+        ready_by = t - self.cutoff_h
+        # Parcels are staged in labelling order: the ready ones are a prefix.
+        n = 0
+        while n < len(self.staged) and labelled[self.staged[n]] <= ready_by:
+            n += 1
+        if n:
+            batch, self.staged = self.staged[:n], self.staged[n:]
+            self.on_ship(np.asarray(batch, dtype=np.int64), t)
 
 
 class Docks:

@@ -1,24 +1,38 @@
-"""Staff pools: workers who pull work from a queue while on duty.
+"""Staff pools: workers who take work from a queue while on duty.
 
-Each worker is one SimPy process that walks through its duty intervals (its shifts with
-breaks removed, see :func:`sim.calendar.shift_duty_intervals`). On duty it takes the next
-item and serves it; a job started before the end of a shift is finished (overtime), but
-no job is started off duty. A stage supplies the ``serve`` generator.
+A worker walks through its duty intervals (its shifts with breaks removed, see
+:func:`sim.calendar.shift_duty_intervals`). It begins a job only while on duty
+(``start <= now < end`` of an interval); a job begun is finished, overtime included.
+
+A :class:`Crew` hands the pool's work out by callbacks rather than by one SimPy process
+per worker waiting on events: a worker busy with a job is one scheduled event (the job's
+end); a free worker costs nothing until work comes (the queue tells the crew) or its
+next duty interval starts (one event per interval). When work and free on-duty workers
+meet, the lowest-numbered free worker takes the queue's head. A worker finishing a job
+takes the next one itself if it is still on duty. If the queue will become ready at a
+known time (an order whose payment clears then; a batch's oldest order reaching its
+wait limit) and an on-duty worker is free, the crew sets one timer for then. Duty ends
+need no event: whether a worker is on duty is checked when it would take work.
+
+A stage supplies ``start(item, worker) -> hours`` (the job begins: how long it takes)
+and ``finish(item, start_h, worker)`` (the job has ended: record it, hand the item on).
 """
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import simpy
 
 from sim.calendar import shift_duty_intervals
-from sim.model.queues import WorkQueue
+from sim.model.clock import DUTY_START, RELEASE, call_after, call_at, job_done_rank
 from sim.scenario.schema import Staff
 
-Serve = Callable[[int, int], Generator]  # (item, worker id) -> SimPy generator
+Start = Callable[[object, int], float]  # (item, worker id) -> hours the job takes
+Finish = Callable[[object, float, int], None]  # (item, job start h, worker id)
 
 
 @dataclass
@@ -50,21 +64,97 @@ def build_pool(site: str, role: str, staff: Staff, start_weekday: str, until_h: 
     return pool
 
 
-def worker(env: simpy.Environment, duty: list[tuple[float, float]], queue: WorkQueue,
-           serve: Serve, worker_id: int) -> Generator:
-    """The life of one worker: serve items from ``queue`` during each duty interval."""
-    for start, end in duty:
-        if env.now < start:
-            yield env.timeout(start - env.now)
-        while env.now < end:
-            item = queue.pop()
-            if item is None:
-                item = yield queue.wait(end)
-                if item is None:
-                    break  # the shift ended while idle
-            yield from serve(item, worker_id)
+class Crew:
+    """The workers of one pool serving one queue (see the module docstring). ``order``:
+    the crew's place among all crews, for the order of simultaneous job ends."""
 
+    def __init__(self, env: simpy.Environment, pool: Pool, queue, start: Start, finish: Finish,
+                 order: int) -> None:
+        self.env, self.pool, self.queue, self.order = env, pool, queue, order
+        self.start, self.finish = start, finish
+        n = pool.size
+        self.busy = [False] * n
+        # Each worker's current (or next) duty interval: [duty_start, duty_end).
+        self.duty_start = [math.inf] * n
+        self.duty_end = [-math.inf] * n
+        self.free: list[int] = []  # heap of free workers (some perhaps off duty)
+        self.in_free = [False] * n
+        self.ranks = [job_done_rank(order, w) for w in range(n)]
+        self._timer_h = math.inf  # when the pending wake-up timer fires, if any
+        queue.subscribe(self.dispatch)
+        for w, duty in enumerate(pool.duty):
+            if duty:
+                call_at(env, duty[0][0], DUTY_START, lambda _e, w=w: self._duty_starts(w, 0))
 
-def start_pool(env: simpy.Environment, pool: Pool, queue: WorkQueue, serve: Serve) -> None:
-    for worker_id, duty in enumerate(pool.duty):
-        env.process(worker(env, duty, queue, serve, worker_id))
+    # --- duty -----------------------------------------------------------------------
+
+    def on_duty(self, w: int) -> bool:
+        return self.duty_start[w] <= self.env.now < self.duty_end[w]
+
+    def _duty_starts(self, w: int, k: int) -> None:
+        duty = self.pool.duty[w]
+        self.duty_start[w], self.duty_end[w] = duty[k]
+        if k + 1 < len(duty):
+            call_at(self.env, duty[k + 1][0], DUTY_START, lambda _e, w=w, k=k + 1: self._duty_starts(w, k))
+        if not self.busy[w]:
+            self._make_free(w)
+            self.dispatch()
+
+    def _make_free(self, w: int) -> None:
+        if not self.in_free[w]:
+            self.in_free[w] = True
+            heapq.heappush(self.free, w)
+
+    def _first_free_on_duty(self, now: float) -> int:
+        """The lowest free worker on duty now, or -1 (dropping the free workers that are
+        off duty: they come back when their next duty interval starts)."""
+        free, start, end = self.free, self.duty_start, self.duty_end
+        while free:
+            w = free[0]
+            if start[w] <= now < end[w]:
+                return w
+            heapq.heappop(free)
+            self.in_free[w] = False
+        return -1
+
+    # --- work -----------------------------------------------------------------------
+
+    def dispatch(self) -> None:
+        """Hand out ready work to free on-duty workers, lowest number first; set a timer
+        for when the queue will next become ready if a worker is left waiting."""
+        if not self.free:
+            return
+        queue, now = self.queue, self.env.now
+        w = self._first_free_on_duty(now)
+        while w >= 0 and queue.ready(now, True):
+            heapq.heappop(self.free)
+            self.in_free[w] = False
+            self._begin(w, queue.pop(), now)
+            w = self._first_free_on_duty(now)
+        if w >= 0:
+            due = queue.next_ready_h(now)
+            if due < self._timer_h:
+                self._timer_h = due
+                call_at(self.env, due, RELEASE, self._wake)
+
+    def _wake(self, _event) -> None:
+        if self._timer_h <= self.env.now:
+            self._timer_h = math.inf
+        self.dispatch()
+
+    def _begin(self, w: int, item, now: float) -> None:
+        self.busy[w] = True
+        hours = self.start(item, w)
+        call_after(self.env, hours, self.ranks[w], lambda _e: self._end(w, item, now))
+
+    def _end(self, w: int, item, start_h: float) -> None:
+        self.busy[w] = False
+        self.finish(item, start_h, w)
+        now = self.env.now
+        # (Work released at this very instant is not the finishing worker's to take
+        # first: it goes to the lowest-numbered free worker, as any release does.)
+        if self.duty_start[w] <= now < self.duty_end[w] and self.queue.ready(now, False):
+            self._begin(w, self.queue.pop(), now)
+        else:
+            self._make_free(w)
+            self.dispatch()

@@ -8,6 +8,7 @@ import pandas as pd
 import simpy
 
 from sim.model.catalogue import abc_labels
+from sim.model.clock import LATER, call_at
 from sim.scenario.schema import Scenario
 from sim.units import HOURS_PER_DAY
 
@@ -17,8 +18,7 @@ def mark_stockouts(env: simpy.Environment, stocks: list, window_h: list[float]) 
     (events at those times)."""
     marks: dict = {}
     for t in window_h:
-        timer = env.timeout(t)
-        timer.callbacks.append(lambda _e, t=t: marks.__setitem__(t, [st.stockout_hours() for st in stocks]))
+        call_at(env, t, LATER, lambda _e, t=t: marks.__setitem__(t, [st.stockout_hours() for st in stocks]))
     return marks
 
 

@@ -1,10 +1,13 @@
 """Picking methods as strategies: single-order, batch, zone and wave picking.
 
 A method owns the site's pick queue(s). Parcels come in with ``enqueue(parcel)`` when
-they are released to picking; the method tells the world which queues its pickers pull
-from (``stations()``: one per zone, or one for the whole site) and what a picker does
-with what it pulls (``serve``, a SimPy generator). When a parcel's picking is complete
-the method calls :meth:`PickContext.done`, which moves it to packing. Everything a
+they are released to picking (or, for parcels released at known times, through the
+queue's :class:`~sim.model.queues.Arrivals`); the method tells the world which queues
+its pickers take work from (``stations()``: one per zone, or one for the whole site)
+and what a picker does with it: ``start(item, worker) -> hours`` when the job begins
+and ``finish(item, start_h, worker)`` when it ends (the crew protocol of
+:mod:`sim.model.staff`). When a parcel's picking is complete the method calls
+:meth:`PickContext.done`, which moves it to packing. Everything a
 method needs about a parcel (its lines, their locations and times) is in the
 :class:`~sim.model.shipments.Shipments` table, read when the parcel comes in.
 """
@@ -13,15 +16,16 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
 import numpy as np
 import simpy
 
+from sim.model.clock import WAVE, call_after, call_at
 from sim.model.picking.work import PickWork, build_layout
-from sim.model.queues import BatchQueue, WorkQueue, make_queue
+from sim.model.queues import Arrivals, BatchQueue, WorkQueue, make_queue
 from sim.model.shipments import Shipments
 from sim.records import TourLog
 from sim.units import HOURS_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_HOUR
@@ -29,11 +33,13 @@ from sim.units import HOURS_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_HOUR
 
 @dataclass
 class Station:
-    """Pickers of one zone (or the whole site, ``zone = -1``) and their queue."""
+    """Pickers of one zone (or the whole site, ``zone = -1``), their queue and their
+    job (``start``, ``finish``: the crew protocol)."""
 
     zone: int
     queue: WorkQueue | BatchQueue
-    serve: Callable[[object, int], Generator]
+    start: Callable[[object, int], float]
+    finish: Callable[[object, float, int], None]
 
 
 @dataclass
@@ -70,36 +76,38 @@ class PickContext:
 
 class SingleOrderPicking:
     """One picker, one parcel, one tour. Tours of the parcels drawn before the run are
-    computed all at once; a parcel made during the run gets its tour when it comes in."""
+    computed all at once; a parcel made during the run gets its tour when it comes in.
+    ``arrivals``: parcels released at known times (see :class:`~sim.model.queues.Arrivals`)."""
 
     sorts = False
 
-    def __init__(self, ctx: PickContext, bulk: np.ndarray) -> None:
+    def __init__(self, ctx: PickContext, bulk: np.ndarray, arrivals: Arrivals | None = None) -> None:
         self.ctx = ctx
-        self.queue = make_queue(ctx.env, ctx.priority_of)
+        self.queue = make_queue(ctx.env, ctx.priority_of, arrivals)
         ctx.work.single_tours(bulk)
 
     def enqueue(self, parcel: int) -> None:
-        t = self.ctx.table
-        if math.isnan(t.tour_h[parcel]):
-            self.ctx.work.single_tours(np.array([parcel]))
-        t.released_h[parcel] = self.ctx.env.now
+        self.ctx.table.released_h[parcel] = self.ctx.env.now
         self.queue.put(parcel)
 
     def stations(self) -> list[Station]:
-        return [Station(-1, self.queue, self.serve)]
+        return [Station(-1, self.queue, self.start, self.finish)]
 
-    def serve(self, parcel: int, worker: int) -> Generator:
+    def start(self, parcel: int, worker: int) -> float:
+        t = self.ctx.table
+        if t.tour_h[parcel] != t.tour_h[parcel]:  # NaN: a parcel made during the run
+            self.ctx.work.single_tours(np.array([parcel]))
+        t.pick_start_h[parcel] = self.ctx.env.now
+        t.picker[parcel] = worker
+        return float(t.tour_h[parcel])
+
+    def finish(self, parcel: int, start: float, worker: int) -> None:
         ctx = self.ctx
-        env, t = ctx.env, ctx.table
-        start = env.now
-        yield env.timeout(float(t.tour_h[parcel]))
+        t = ctx.table
+        now = ctx.env.now
         dist = float(t.tour_m[parcel])
         # The hot path of the whole model: record without the general done().
-        t.pick_start_h[parcel] = start
-        now = env.now
         t.picked_h[parcel] = now
-        t.picker[parcel] = worker
         t.tour_id[parcel] = ctx.tours.add(ctx.site, -1, worker, start, now, 1, int(t.lines[parcel]), dist)
         t.batch_size[parcel] = 1
         t.pick_travel_m[parcel] = dist
@@ -168,6 +176,7 @@ class BatchPicking:
         choose = cart.fcfs if cfg.rule == "fcfs" or ctx.work.layout is None else cart.nearest
         max_wait_h = 0.0 if release_immediately else cfg.max_wait_min / MINUTES_PER_HOUR
         self.queue = BatchQueue(ctx.env, capacity, max_wait_h, choose, size_of)
+        self._tours: dict[int, object] = {}  # the tour each busy picker is on
 
     def enqueue(self, parcel: int) -> None:
         self.ctx.table.released_h[parcel] = self.ctx.env.now
@@ -178,13 +187,17 @@ class BatchPicking:
         self.queue.put_many(parcels)
 
     def stations(self) -> list[Station]:
-        return [Station(-1, self.queue, self.serve)]
+        return [Station(-1, self.queue, self.start, self.finish)]
 
-    def serve(self, batch: list[int], worker: int) -> Generator:
-        ctx, work, t = self.ctx, self.ctx.work, self.ctx.table
-        start = ctx.env.now
-        tour = work.tour(batch, sort=self.cfg.sort == "while_pick")
-        yield ctx.env.timeout(tour.time_h)
+    def start(self, batch: list[int], worker: int) -> float:
+        self.ctx.table.pick_start_h[batch] = self.ctx.env.now
+        tour = self.ctx.work.tour(batch, sort=self.cfg.sort == "while_pick")
+        self._tours[worker] = tour
+        return tour.time_h
+
+    def finish(self, batch: list[int], start: float, worker: int) -> None:
+        ctx, t = self.ctx, self.ctx.table
+        tour = self._tours.pop(worker)
         lines = [int(t.lines[p]) for p in batch]
         total = sum(lines)
         tid = ctx.tours.add(ctx.site, -1, worker, start, ctx.env.now, len(batch), total, tour.distance_m)
@@ -217,6 +230,17 @@ class ZonePicking:
         self.parts_left: dict[int, int] = {}
         self.zones_of: dict[int, list[int]] = {}
         self.pass_draw = work.streams.keyed("picking.pass")
+        self._jobs: dict[tuple[int, int], tuple] = {}  # (zone, worker): (lines, metres, passing)
+        # Each bulk parcel's set-up and hand-over time in every zone, drawn at once (the
+        # same keyed draws a tour would make; parcels made during the run draw theirs
+        # when picked).
+        t, n = ctx.table, ctx.table.n_orders
+        keys = np.repeat(t.key[:n], cfg.zones)
+        zone = np.tile(np.arange(cfg.zones), n)
+        self.setup_h = (work.cfg.setup_time_s.ppf(work.setup.uniform(keys, zone))
+                        / SECONDS_PER_HOUR).astype(np.float32).reshape(n, cfg.zones)
+        self.pass_h = (cfg.pass_time_s.ppf(self.pass_draw.uniform(keys, zone))
+                       / SECONDS_PER_HOUR).astype(np.float32).reshape(n, cfg.zones)
 
     def enqueue(self, parcel: int) -> None:
         ctx, t = self.ctx, self.ctx.table
@@ -231,35 +255,44 @@ class ZonePicking:
             self.queues[z].put(parcel * self.n_zones + z)
 
     def stations(self) -> list[Station]:
-        return [Station(z, self.queues[z], self.serve) for z in range(self.n_zones)]
+        return [Station(z, self.queues[z], self.start, self.finish) for z in range(self.n_zones)]
 
-    def serve(self, item: int, worker: int) -> Generator:
+    def start(self, item: int, worker: int) -> float:
         ctx, work, t = self.ctx, self.ctx.work, self.ctx.table
         parcel, zone = divmod(item, self.n_zones)
-        start = ctx.env.now
         if math.isnan(t.pick_start_h[parcel]):
-            t.pick_start_h[parcel] = start
+            t.pick_start_h[parcel] = ctx.env.now
         a, b = t.line_start[parcel], t.line_end[parcel]
         aisle_all = t.line_aisle[a:b]
         mine = aisle_all // self.aisles_per_zone == zone
         aisle = aisle_all[mine] - zone * self.aisles_per_zone
         travel = work.travel(aisle, t.line_y[a:b][mine], parcel, zone, self.zone_layout)
-        time_h = work.setup_h(parcel, zone) + travel.time_h + float(t.line_time_h[a:b][mine].sum())
+        bulk = parcel < len(self.setup_h)
+        setup = float(self.setup_h[parcel, zone]) if bulk else work.setup_h(parcel, zone)
+        time_h = setup + travel.time_h + float(t.line_time_h[a:b][mine].sum())
         zones = self.zones_of[parcel]
         if zone == zones[0]:
             time_h += float(t.repick_at_pick_h[parcel])
         passing = self.cfg.mode == "pick_and_pass" and zone != zones[-1]
-        if passing:
+        if passing and bulk:
+            time_h += float(self.pass_h[parcel, zone])
+        elif passing:
             u = self.pass_draw.uniform1(int(t.key[parcel]), zone)
             time_h += float(self.cfg.pass_time_s.ppf(np.array([u]))[0]) / SECONDS_PER_HOUR
-        yield ctx.env.timeout(time_h)
-        tid = ctx.tours.add(ctx.site, zone, worker, start, ctx.env.now, 1, int(mine.sum()),
-                            travel.distance_m)
+        self._jobs[(zone, worker)] = (int(mine.sum()), travel.distance_m, passing)
+        return time_h
+
+    def finish(self, item: int, start: float, worker: int) -> None:
+        ctx, t = self.ctx, self.ctx.table
+        parcel, zone = divmod(item, self.n_zones)
+        lines, distance_m, passing = self._jobs.pop((zone, worker))
+        zones = self.zones_of[parcel]
+        tid = ctx.tours.add(ctx.site, zone, worker, start, ctx.env.now, 1, lines, distance_m)
         if t.tour_id[parcel] < 0:
             t.tour_id[parcel] = tid
         before = t.pick_travel_m[parcel]
         t.pick_travel_m[parcel] = (0.0 if math.isnan(before) else before) + (
-            0.0 if math.isnan(travel.distance_m) else travel.distance_m)
+            0.0 if math.isnan(distance_m) else distance_m)
         self.parts_left[parcel] -= 1
         if passing:
             nxt = zones[zones.index(zone) + 1]
@@ -274,11 +307,13 @@ class WavePicking:
     """Released parcels wait in a holding area and are released together in waves;
     within a wave they are picked by the ``within`` method. With ``wait_for_previous``
     a wave is held back until the previous one is fully picked (or ``timeout_min`` has
-    passed)."""
+    passed); a later wave due meanwhile follows it at once. ``arrivals``: parcels
+    released at known times, which a wave takes in when it is released."""
 
-    def __init__(self, ctx: PickContext, bulk: np.ndarray, release_times_h: np.ndarray) -> None:
+    def __init__(self, ctx: PickContext, bulk: np.ndarray, release_times_h: np.ndarray,
+                 arrivals: Arrivals | None = None) -> None:
         cfg = ctx.work.cfg.wave
-        self.ctx, self.cfg = ctx, cfg
+        self.ctx, self.cfg, self.arrivals = ctx, cfg, arrivals
         if cfg.within == "batch":
             self.inner = BatchPicking(ctx, bulk, release_immediately=True)
         elif cfg.within == "zone":
@@ -286,11 +321,13 @@ class WavePicking:
         else:
             self.inner = SingleOrderPicking(ctx, bulk)
         self.sorts = self.inner.sorts
+        self.times = release_times_h.tolist()
         self.held: list[int] = []
         self.outstanding = 0
-        self.all_picked = ctx.env.event()
+        self.waiting: int | None = None  # a wave due, held back for the previous one
         ctx.on_picked.append(self._picked)
-        ctx.env.process(self._release(release_times_h))
+        if self.times:
+            call_at(ctx.env, self.times[0], WAVE, lambda _e: self._due(0))
 
     def enqueue(self, parcel: int) -> None:
         self.held.append(parcel)
@@ -300,25 +337,26 @@ class WavePicking:
 
     def _picked(self, parcel: int) -> None:
         self.outstanding -= 1
-        if self.outstanding == 0 and not self.all_picked.triggered:
-            self.all_picked.succeed()
+        if self.outstanding == 0 and self.waiting is not None:
+            self._release(self.waiting)
 
-    def _release(self, times_h: np.ndarray) -> Generator:
-        env, cfg = self.ctx.env, self.cfg
-        for wave, t in enumerate(times_h.tolist()):
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            if cfg.wait_for_previous and self.outstanding > 0:
-                limit = math.inf if cfg.timeout_min is None else cfg.timeout_min / MINUTES_PER_HOUR
-                if limit < math.inf:
-                    yield self.all_picked | env.timeout(limit)
-                else:
-                    yield self.all_picked
-            if not self.held:
-                continue
+    def _due(self, wave: int) -> None:
+        cfg = self.cfg
+        if cfg.wait_for_previous and self.outstanding > 0:
+            self.waiting = wave
+            if cfg.timeout_min is not None:
+                call_after(self.ctx.env, cfg.timeout_min / MINUTES_PER_HOUR, WAVE,
+                           lambda _e: self._release(wave) if self.waiting == wave else None)
+            return
+        self._release(wave)
+
+    def _release(self, wave: int) -> None:
+        env = self.ctx.env
+        self.waiting = None
+        if self.arrivals is not None:
+            self.held.extend(item for item, _t in self.arrivals.take(env.now, True))
+        if self.held:
             released, self.held = self.held, []
-            if self.outstanding == 0 or self.all_picked.triggered:
-                self.all_picked = env.event()
             self.outstanding += len(released)
             self.ctx.table.wave_id[released] = wave
             if isinstance(self.inner, BatchPicking):
@@ -326,6 +364,8 @@ class WavePicking:
             else:
                 for p in released:
                     self.inner.enqueue(p)
+        if wave + 1 < len(self.times):
+            call_at(env, max(self.times[wave + 1], env.now), WAVE, lambda _e: self._due(wave + 1))
 
 
 def wave_release_times(cfg, pickups_h: np.ndarray, cutoff_h: float, end_h: float) -> np.ndarray:
@@ -341,15 +381,24 @@ def wave_release_times(cfg, pickups_h: np.ndarray, cutoff_h: float, end_h: float
     return np.sort(t[(t >= 0) & (t <= end_h)])
 
 
+def takes_arrivals(cfg) -> bool:
+    """Whether the method can take parcels released at known times without an event
+    each (single-order and wave picking); batch and zone picking are handed each parcel
+    when it is released."""
+    return cfg.method in ("single", "wave")
+
+
 def build_method(ctx: PickContext, bulk: np.ndarray, pickups_h: np.ndarray, cutoff_h: float,
-                 end_h: float):
+                 end_h: float, arrivals: Arrivals | None = None):
     """The picking strategy named in the site's ``picking.method``. ``bulk``: the parcels
-    drawn before the run at this site (their single-order tours are computed at once)."""
+    drawn before the run at this site (their single-order tours are computed at once);
+    ``arrivals``: for a method that :func:`takes_arrivals`, the parcels released at
+    known times."""
     cfg = ctx.work.cfg
     if cfg.method == "single":
-        return SingleOrderPicking(ctx, bulk)
+        return SingleOrderPicking(ctx, bulk, arrivals)
     if cfg.method == "batch":
         return BatchPicking(ctx, bulk)
     if cfg.method == "zone":
         return ZonePicking(ctx, bulk)
-    return WavePicking(ctx, bulk, wave_release_times(cfg, pickups_h, cutoff_h, end_h))
+    return WavePicking(ctx, bulk, wave_release_times(cfg, pickups_h, cutoff_h, end_h), arrivals)

@@ -1,0 +1,52 @@
+"""The model's events on SimPy's calendar: ranks settle simultaneous events, and the
+SimPy behaviour sim.model.clock relies on (it builds events the way simpy.Timeout does,
+through two private attributes) is pinned here."""
+
+from __future__ import annotations
+
+import simpy
+from simpy.events import NORMAL, URGENT
+
+from sim.model.clock import (
+    DUTY_START,
+    JOB_DONE,
+    LATER,
+    PICKUP,
+    RELEASE,
+    WAVE,
+    call_at,
+    job_done_rank,
+)
+
+
+def test_simultaneous_events_run_rank_by_rank_whatever_their_creation_order():
+    env = simpy.Environment()
+    seen = []
+    # Created in the reverse of the order they must run in.
+    for name, rank in [("later", LATER), ("pickup", PICKUP), ("duty", DUTY_START), ("wave", WAVE),
+                       ("release", RELEASE), ("done w2", job_done_rank(0, 2)),
+                       ("done w1", job_done_rank(0, 1)), ("done crew0", JOB_DONE)]:
+        call_at(env, 5.0, rank, lambda _e, name=name: seen.append((name, env.now)))
+    env.run()
+    assert [n for n, _ in seen] == ["done crew0", "done w1", "done w2", "release", "wave", "duty",
+                                    "pickup", "later"]
+    assert {t for _, t in seen} == {5.0}
+    assert job_done_rank(0, 99_999) < job_done_rank(1, 0) < RELEASE
+
+
+def test_the_simpy_behaviour_the_clock_relies_on():
+    """SimPy orders its calendar by (time, priority, creation) and processes an event
+    whose ``_ok`` is True and ``_value`` set, calling its callbacks; its own urgent
+    events (a process starting, the end of run(until)) use priority 0, ours 1 and up."""
+    assert (URGENT, NORMAL) == (0, 1) and JOB_DONE >= NORMAL
+    env = simpy.Environment()
+    event = call_at(env, 2.0, RELEASE, lambda _e: None)
+    assert event._ok is True and event._value is None  # noqa: SLF001 (pinned on purpose)
+    assert env._queue[0][:2] == (2.0, RELEASE)  # noqa: SLF001
+    hit = []
+    call_at(env, 3.0, LATER, lambda e: hit.append((env.now, e.value)))
+    env.run(until=3.0)
+    assert hit == []  # the end of run(until=3) comes first, at 3.0
+    env.run(until=4.0)
+    assert hit == [(3.0, None)]
+    assert simpy.__version__.split(".")[0] == "4"
