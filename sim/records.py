@@ -8,6 +8,8 @@ are hours from the start of the run; ``NaN`` means the step never happened.
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 import pandas as pd
 
@@ -17,52 +19,39 @@ ORDER_STATUSES = ("delivered", "lost", "cancelled", "backordered", "in_progress"
 SHIPMENT_STATUSES = ("in_warehouse", "backordered", "in_transit", "delivered", "lost")
 
 class TourLog:
-    """One row per picking tour, in preallocated numpy columns (a tour has at least one
-    line, so the number of order lines bounds the number of tours; the columns grow if
-    ever needed)."""
+    """One row per picking tour, appended to compact typed arrays (``array.array``:
+    a fast append, 4 or 8 bytes a value, no Python object per value)."""
 
     COLUMNS = ("site", "zone", "worker", "start_h", "end_h", "orders", "lines", "distance_m")
 
-    def __init__(self, capacity: int = 1024) -> None:
-        self.n = 0
-        self._alloc(max(capacity, 1))
-
-    def _alloc(self, capacity: int) -> None:
-        old = {c: getattr(self, c, None) for c in self.COLUMNS}
+    def __init__(self, capacity: int = 0) -> None:
+        del capacity  # (kept for callers; arrays grow as needed)
         for c in self.COLUMNS:
-            dtype = float if c.endswith(("_h", "_m")) else np.int32
-            new = np.zeros(capacity, dtype=dtype)
-            if old[c] is not None:
-                new[: self.n] = old[c][: self.n]
-            setattr(self, c, new)
-        self.capacity = capacity
+            setattr(self, c, array("d" if c.endswith(("_h", "_m")) else "i"))
+        self._append = [getattr(self, c).append for c in self.COLUMNS]
 
     def __len__(self) -> int:
-        return self.n
+        return len(self.start_h)
 
     def add(self, site: int, zone: int, worker: int, start_h: float, end_h: float,
             orders: int, lines: int, distance_m: float) -> int:
         """Record a tour; return its id."""
-        i = self.n
-        if i == self.capacity:
-            self._alloc(2 * self.capacity)
-        self.site[i] = site
-        self.zone[i] = zone
-        self.worker[i] = worker
-        self.start_h[i] = start_h
-        self.end_h[i] = end_h
-        self.orders[i] = orders
-        self.lines[i] = lines
-        self.distance_m[i] = distance_m
-        self.n = i + 1
+        i = len(self.start_h)
+        for append, value in zip(self._append, (site, zone, worker, start_h, end_h, orders, lines,
+                                                distance_m), strict=True):
+            append(value)
         return i
 
     def frame(self, sites: list[str], replication: int) -> pd.DataFrame:
-        n = self.n
-        df = pd.DataFrame({c: getattr(self, c)[:n] for c in self.COLUMNS})
+        n = len(self)
+        def column(c: str) -> np.ndarray:
+            dtype = np.float64 if c.endswith(("_h", "_m")) else np.int32
+            return np.frombuffer(getattr(self, c), dtype=dtype) if n else np.zeros(0, dtype=dtype)
+
+        df = pd.DataFrame({c: column(c) for c in self.COLUMNS})
         df.insert(0, "tour_id", np.arange(n, dtype=np.int64))
         df.insert(0, "replication", np.int32(replication))
-        df["site"] = pd.Categorical.from_codes(df["site"].to_numpy(), sites)
+        df["site"] = pd.Categorical.from_codes(df["site"].to_numpy().astype(np.int64), sites)
         return df
 
 

@@ -112,12 +112,6 @@ class WorkQueue:
         prio = 0 if self.priority_of is None or item < 0 else -self.priority_of(item)
         heapq.heappush(self._heap, (prio, release_h, scheduled, self._seq, item))
 
-    def _admit(self, now: float, inclusive: bool) -> None:
-        arrivals = self.arrivals
-        if arrivals is not None and (arrivals.peek < now or (inclusive and arrivals.peek == now)):
-            for item, t in arrivals.take(now, inclusive):
-                self._push(item, t, 0)
-
     def put(self, item: int) -> None:
         """Add work now and tell the crew."""
         self._push(item, self.env.now, 1)
@@ -127,7 +121,10 @@ class WorkQueue:
     def ready(self, now: float, inclusive: bool = True) -> bool:
         """Whether an item can be handed out now (arrivals at ``now`` itself count only
         if ``inclusive``: see :mod:`sim.model.staff`)."""
-        self._admit(now, inclusive)
+        arrivals = self.arrivals
+        if arrivals is not None and (arrivals.peek < now or (inclusive and arrivals.peek == now)):
+            for item, t in arrivals.take(now, inclusive):
+                self._push(item, t, 0)
         return bool(self._heap)
 
     def pop(self) -> int:

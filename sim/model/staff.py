@@ -24,6 +24,7 @@ import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import simpy
 
@@ -145,9 +146,9 @@ class Crew:
     def _begin(self, w: int, item, now: float) -> None:
         self.busy[w] = True
         hours = self.start(item, w)
-        call_after(self.env, hours, self.ranks[w], lambda _e: self._end(w, item, now))
+        call_after(self.env, hours, self.ranks[w], partial(self._end, w, item, now))
 
-    def _end(self, w: int, item, start_h: float) -> None:
+    def _end(self, w: int, item, start_h: float, _event=None) -> None:
         self.busy[w] = False
         self.finish(item, start_h, w)
         now = self.env.now
