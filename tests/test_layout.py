@@ -8,8 +8,9 @@ import os
 import numpy as np
 import pytest
 
-from sim.model.picking.layout import Layout, assign_storage, zipf_popularity
+from sim.model.picking.layout import Layout, assign_storage
 from sim.model.picking.routes import route_distance
+from sim.shares import zipf_popularity
 
 Z = 4.5  # CI half-width in standard errors
 SEED = int(os.environ.get("LAYOUT_TEST_SEED", "2026"))  # determinism only; nothing pinned

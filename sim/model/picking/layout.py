@@ -225,19 +225,6 @@ class Layout:
         return np.asarray(distance_m, dtype=float) / self.walk_speed_m_s
 
 
-def zipf_popularity(n_skus: int, exponent: float) -> np.ndarray:
-    """Zipf demand shares: ``p_i ∝ (i + 1) ** -exponent`` for SKU ``i``, summing to 1.
-
-    SKU 0 is the most popular. ``exponent = 0`` gives uniform demand.
-    """
-    if int(n_skus) != n_skus or n_skus < 1:
-        raise ValueError(f"n_skus must be a positive integer, got {n_skus!r}")
-    if not np.isfinite(exponent) or exponent < 0:
-        raise ValueError(f"exponent must be >= 0 and finite, got {exponent!r}")
-    w = np.arange(1, int(n_skus) + 1, dtype=float) ** (-float(exponent))
-    return w / w.sum()
-
-
 def _class_sizes(n_skus: int, class_shares) -> list[int]:
     shares = np.asarray(class_shares, dtype=float)
     if shares.ndim != 1 or shares.size == 0 or np.any(~np.isfinite(shares)) or np.any(shares < 0):
