@@ -149,11 +149,6 @@ class Layout:
             return (-half, self.aisle_length_m / 2.0 + half, self.aisle_length_m + 3.0 * half)
         return (-half, self.aisle_length_m + half)
 
-    @property
-    def width_m(self) -> float:
-        """Distance between the centrelines of the first and last aisle, metres."""
-        return (self.n_aisles - 1) * self.aisle_spacing_m
-
     # ----------------------------------------------------------- coordinates
     def aisle_x(self, aisle):
         """x coordinate(s) of aisle centreline(s), metres."""
@@ -208,16 +203,10 @@ class Layout:
         (no detour is shorter: every walk needs at least the horizontal and
         the vertical offset), i.e. ``|dx| + c/2 + pick_y_m(y)``.
         """
-        if self.middle_cross_aisle:
-            return (
-                np.abs(self.aisle_x(aisle) - self.depot_x)
-                + self.cross_aisle_width_m / 2.0
-                + self.pick_y_m(y)
-            )
         return (
             np.abs(self.aisle_x(aisle) - self.depot_x)
             + self.cross_aisle_width_m / 2.0
-            + np.asarray(y, dtype=float)
+            + self.pick_y_m(y)
         )
 
     def travel_time_s(self, distance_m):
