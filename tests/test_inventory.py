@@ -13,15 +13,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from sim.dists import Constant, Empirical, Exponential, Triangular, Uniform
+from sim.dists import Constant, Exponential
+from sim.inventory_formulas import automatic_reorder_points
 from sim.model.inventory import (
     Stock,
     compound_poisson_daily,
-    dist_sd,
+    expected_daily_units,
     reorder_point,
     stock_from_config,
 )
 from sim.scenario.inventory import InventoryConfig, Replenishment
+from sim.shares import region_weights, site_per_region, zipf_popularity
 
 NEVER = Constant(value=1e6)  # a supplier that never delivers within a test
 
@@ -51,15 +53,64 @@ def test_reorder_point_by_hand():
                                [0, 8 + 3.3, 96.5])
 
 
-def test_daily_demand_and_lead_time_sd_by_hand():
-    mean, sd = compound_poisson_daily([10.0], 2.0, 1.0)  # 10 lines/day of 2 +- 1 units
+def test_compound_poisson_by_hand():
+    # 10 lines a day of 2 +- 1 units: E[X^2] = 1 + 4 = 5, so the variance is 10 * 5 = 50.
+    mean, sd = compound_poisson_daily([10.0], 2.0, 5.0)
     assert mean[0] == pytest.approx(20) and sd[0] == pytest.approx(math.sqrt(50))
-    assert dist_sd(Constant(value=3)) == 0
-    assert dist_sd(Exponential(dist="exponential", mean=4)) == 4
-    assert dist_sd(Uniform(dist="uniform", low=0, high=12)) == pytest.approx(math.sqrt(12))
-    assert dist_sd(Empirical(dist="empirical", values=[1, 3])) == pytest.approx(1)
-    tri = Triangular(dist="triangular", low=0, mode=0, high=3)  # var = 9/18
-    assert dist_sd(tri) == pytest.approx(math.sqrt(0.5))
+
+
+def test_automatic_reorder_point_uses_the_lead_times_exact_moments():
+    """A normal lead time truncated at 0 has a mean above its ``mean`` and an sd below
+    its ``sd``: the reorder point takes both from scipy's truncated normal."""
+    from scipy.stats import truncnorm
+
+    rep = Replenishment(policy="sS", reorder_point="auto", order_up_to=10_000,
+                        supplier_lead_time_days={"dist": "normal", "mean": 2, "sd": 2})
+    lead = truncnorm(-1, math.inf, loc=2, scale=2)
+    d, sd_d = np.array([20.0, 3.0]), np.array([5.0, 2.0])
+    by_hand = d * lead.mean() + 1.65 * np.sqrt(lead.mean() * sd_d**2 + d**2 * lead.var())
+    assert automatic_reorder_points(d, sd_d, rep).tolist() == np.ceil(by_hand).astype(int).tolist()
+
+
+def test_expected_daily_units_match_the_demand_generator():
+    """Mean and variance of each SKU's daily units at each site, from 1,500 days of the
+    model's own demand (two channels, several lines per order, a 5-SKU catalogue where
+    one order often asks for SKU 0 twice), against the formula within 5 standard
+    errors; the formula that treats every line as its own Poisson arrival (no E[L(L-1)]
+    term) is rejected for SKU 0, so the comparison has the power to tell."""
+    from sim.model.demand import generate_orders
+    from sim.model.routing import route
+    from sim.rng import Streams
+
+    from .conftest import tiny
+
+    days = 1500
+    scenario = tiny({"horizon.days": days, "horizon.warmup_days": 0, "catalogue.skus": 5,
+                     "demand.channels.wholesale.min_order_units": 1})
+    orders = generate_orders(scenario, Streams(11, 0))
+    site, _ = route(scenario, orders.region)
+    order_of_line = np.repeat(np.arange(len(orders)), orders.lines)
+    n_sites, n_skus = 2, 5
+    day = (orders.placed_h // 24).astype(np.int64)[order_of_line]
+    cell = (day * n_sites + site[order_of_line]) * n_skus + orders.line_sku
+    daily = np.bincount(cell, weights=orders.line_units,
+                        minlength=days * n_sites * n_skus).reshape(days, n_sites, n_skus)
+
+    popularity = zipf_popularity(5, scenario.catalogue.zipf_exponent)
+    mean, sd = expected_daily_units(scenario, popularity)
+    z_mean = (daily.mean(axis=0) - mean) / (daily.std(axis=0) / math.sqrt(days))
+    dev2 = (daily - mean) ** 2
+    se_var = dev2.std(axis=0) / math.sqrt(days)
+    z_var = (dev2.mean(axis=0) - sd**2) / se_var
+    assert np.abs(z_mean).max() < 5 and np.abs(z_var).max() < 5, (z_mean, z_var)
+
+    per_region = site_per_region(scenario)
+    lines_only = np.zeros_like(mean)
+    for ch in scenario.demand.channels.values():
+        share = np.bincount(per_region, weights=region_weights(ch), minlength=n_sites)
+        u2 = ch.units_per_line.var + ch.units_per_line.mean**2
+        lines_only += np.outer(ch.orders_per_day * share * ch.lines_per_order.mean * u2, popularity)
+    assert ((dev2.mean(axis=0) - lines_only) / se_var)[:, 0].min() > 5
 
 
 # --- random operation streams (hypothesis) -----------------------------------------------

@@ -8,23 +8,14 @@ import os
 import numpy as np
 import pytest
 
-from sim.model.picking.layout import Layout, assign_storage, zipf_popularity
+from sim.model.picking.layout import assign_storage
 from sim.model.picking.routes import route_distance
+from sim.shares import zipf_popularity
+
+from .routing_helpers import make_layout
 
 Z = 4.5  # CI half-width in standard errors
 SEED = int(os.environ.get("LAYOUT_TEST_SEED", "2026"))  # determinism only; nothing pinned
-
-
-def make_layout(n=10, length=20.0, spacing=3.0, lps=10, cross=0.0, depot="front_left"):
-    return Layout(
-        n_aisles=n,
-        aisle_length_m=length,
-        aisle_spacing_m=spacing,
-        locations_per_side=lps,
-        walk_speed_m_s=1.2,
-        cross_aisle_width_m=cross,
-        depot=depot,
-    )
 
 
 # ------------------------------------------------------------------ geometry
@@ -51,7 +42,7 @@ def test_depot_position():
 
 
 def test_depot_distance_and_travel_time():
-    layout = make_layout(cross=2.0, depot="front_middle", n=5)  # depot at x = 6
+    layout = make_layout(cross=2.0, depot="front_middle", n=5, walk=1.2)  # depot at x = 6
     assert layout.depot_distance_m(0, 4.0) == pytest.approx(6 + 1 + 4)
     assert layout.depot_distance_m(2, 4.0) == pytest.approx(1 + 4)
     assert layout.travel_time_s(12.0) == pytest.approx(10.0)

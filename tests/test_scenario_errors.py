@@ -11,7 +11,7 @@ import yaml
 from sim.cli import main
 from sim.scenario import ScenarioError, load_scenario
 
-from .conftest import TINY
+from .conftest import TINY, tiny_data
 
 
 def _write(tmp_path, body: str, name: str = "bad.yaml"):
@@ -248,3 +248,21 @@ def test_set_on_one_site_leaves_a_yaml_anchor_twin_alone(tmp_path):
     s = load_scenario(path, {"warehouses.west.packing.time_per_unit_s": 99})
     assert s.warehouses["west"].packing.time_per_unit_s.mean == 99
     assert s.warehouses["east"].packing.time_per_unit_s.mean == 5
+
+
+def test_loading_a_scenario_does_not_import_the_model(tmp_path):
+    """The load-time checks (here: order_up_to against the automatic reorder points)
+    use sim.inventory_formulas, not the simulation model."""
+    import subprocess
+    import sys
+
+    data = tiny_data()
+    data["inventory"] = {"initial_days_of_cover": 5, "replenishment": {
+        "policy": "sS", "reorder_point": "auto", "order_up_to": 100_000, "supplier_lead_time_days": 3}}
+    path = tmp_path / "stock.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    code = ("import sys; from sim.scenario import load_scenario; "
+            f"load_scenario({str(path)!r}); "
+            "print(sorted(m for m in sys.modules if m.startswith('sim.model')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.rng import Streams
 from sim.scenario.schema import Catalogue
+from sim.shares import zipf_popularity
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,7 @@ def abc_labels(cfg: Catalogue) -> list[str]:
 
 def popularity(cfg: Catalogue) -> np.ndarray:
     """Zipf demand shares: SKU i with weight (i + 1) ** -zipf_exponent."""
-    w = np.arange(1, cfg.skus + 1, dtype=float) ** (-cfg.zipf_exponent)
-    return w / w.sum()
+    return zipf_popularity(cfg.skus, cfg.zipf_exponent)
 
 
 def draw_catalogue(cfg: Catalogue, streams: Streams) -> SkuTable:

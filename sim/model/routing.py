@@ -10,28 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.geo import great_circle_km, us_states
 from sim.scenario.schema import Scenario
-
-
-def region_site_distance_km(scenario: Scenario) -> np.ndarray:
-    """Distance in km from every region (rows) to every site (columns)."""
-    states = us_states()
-    lat = np.array([w.location.lat for w in scenario.warehouses.values()])
-    lon = np.array([w.location.lon for w in scenario.warehouses.values()])
-    return great_circle_km(states.lat[:, None], states.lon[:, None], lat[None, :], lon[None, :])
-
-
-def site_per_region(scenario: Scenario) -> np.ndarray:
-    """The site index that serves each region."""
-    dist = region_site_distance_km(scenario)
-    site = np.argmin(dist, axis=1)
-    if scenario.routing.policy == "fixed":
-        states = us_states()
-        sites = scenario.sites
-        for code, name in scenario.routing.region_to_site.items():
-            site[states.index(code)] = sites.index(name)
-    return site.astype(np.int16)
+from sim.shares import region_site_distance_km, site_per_region
 
 
 def route(scenario: Scenario, region: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

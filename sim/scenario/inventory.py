@@ -3,7 +3,7 @@
 Quantities in units (pieces of one SKU), times as named (``_days``). Stock is kept per
 SKU per site; the same policy applies to every SKU at every site, with the reorder point
 either given or computed per SKU and site from its demand (``"auto"``, the reorder-point
-formula in :func:`sim.model.inventory.reorder_point`). See :mod:`sim.model.inventory`
+formula in :func:`sim.inventory_formulas.reorder_point`). See :mod:`sim.model.inventory`
 for what the model does with these.
 """
 

@@ -65,7 +65,7 @@ def validate_data(data: dict, lines: dict[str, str] | None = None) -> Scenario:
 def _model_problems(scenario: Scenario) -> list[tuple[str, str]]:
     """Mistakes only the model's formulas reveal, e.g. an automatic reorder point above
     a fixed order-up-to level: (dotted path, message)."""
-    from sim.model.inventory import order_up_to_problems
+    from sim.inventory_formulas import order_up_to_problems
 
     return order_up_to_problems(scenario)
 

@@ -149,11 +149,6 @@ class Layout:
             return (-half, self.aisle_length_m / 2.0 + half, self.aisle_length_m + 3.0 * half)
         return (-half, self.aisle_length_m + half)
 
-    @property
-    def width_m(self) -> float:
-        """Distance between the centrelines of the first and last aisle, metres."""
-        return (self.n_aisles - 1) * self.aisle_spacing_m
-
     # ----------------------------------------------------------- coordinates
     def aisle_x(self, aisle):
         """x coordinate(s) of aisle centreline(s), metres."""
@@ -208,34 +203,15 @@ class Layout:
         (no detour is shorter: every walk needs at least the horizontal and
         the vertical offset), i.e. ``|dx| + c/2 + pick_y_m(y)``.
         """
-        if self.middle_cross_aisle:
-            return (
-                np.abs(self.aisle_x(aisle) - self.depot_x)
-                + self.cross_aisle_width_m / 2.0
-                + self.pick_y_m(y)
-            )
         return (
             np.abs(self.aisle_x(aisle) - self.depot_x)
             + self.cross_aisle_width_m / 2.0
-            + np.asarray(y, dtype=float)
+            + self.pick_y_m(y)
         )
 
     def travel_time_s(self, distance_m):
         """Walking time, seconds, for a distance in metres."""
         return np.asarray(distance_m, dtype=float) / self.walk_speed_m_s
-
-
-def zipf_popularity(n_skus: int, exponent: float) -> np.ndarray:
-    """Zipf demand shares: ``p_i ∝ (i + 1) ** -exponent`` for SKU ``i``, summing to 1.
-
-    SKU 0 is the most popular. ``exponent = 0`` gives uniform demand.
-    """
-    if int(n_skus) != n_skus or n_skus < 1:
-        raise ValueError(f"n_skus must be a positive integer, got {n_skus!r}")
-    if not np.isfinite(exponent) or exponent < 0:
-        raise ValueError(f"exponent must be >= 0 and finite, got {exponent!r}")
-    w = np.arange(1, int(n_skus) + 1, dtype=float) ** (-float(exponent))
-    return w / w.sum()
 
 
 def _class_sizes(n_skus: int, class_shares) -> list[int]:
