@@ -214,7 +214,7 @@ class World:
         stocks = []
         for s, name in enumerate(self.scenario.sites):
             try:
-                stocks.append(stock_from_config(self.env, self.streams.get(f"inventory.{name}"),
+                stocks.append(stock_from_config(self.env, self.streams.keyed(f"inventory.{name}.lead_time"),
                                                 cfg.for_site(name), mean[s], sd[s], name))
             except ValueError as exc:
                 raise ScenarioError([str(exc)]) from None

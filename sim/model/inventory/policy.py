@@ -4,7 +4,10 @@ After every movement that lowers the *inventory position* of a SKU (on hand + on
 - owed to backorders) the stock asks :meth:`Replenishment.orders_for` whether to order:
 when the position is at or below the reorder point, ``sS`` orders up to S and ``RQ``
 orders as many batches of Q as lift the position above R. A supplier order arrives after
-a lead time drawn per order (days; 0 = at once).
+a lead time drawn per order (days; 0 = at once): with a keyed stream (the model's), the
+k-th supplier order of a SKU draws its lead time keyed by (SKU, k), so it does not
+depend on the other SKUs' orders; with a plain generator (tests, standalone use), in
+the order the orders are placed.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ from typing import Literal
 import numpy as np
 
 from sim.calendar import HOURS_PER_DAY
+from sim.rng import Keyed, mix_keys
 
 
 class Replenishment:
     """Policy arrays per SKU (scalars are broadcast): ``sS`` needs ``reorder_point`` (s)
     < ``order_up_to`` (S); ``RQ`` needs ``order_quantity`` (Q) >= 1. ``lead_time_days``:
-    supplier lead time, a :mod:`sim.dists` distribution in days, sampled with ``rng``
-    per supplier order. State: ``on_order`` (units ordered, not yet received, per SKU)
+    supplier lead time, a :mod:`sim.dists` distribution in days, drawn per supplier
+    order from ``rng`` (a :class:`sim.rng.Keyed` stream, or a numpy generator). State: ``on_order`` (units ordered, not yet received, per SKU)
     and ``supplier_orders`` ((placed h, sku, units, due h))."""
 
     def __init__(self, n_skus: int, rng: np.random.Generator, *, policy: Literal["sS", "RQ"],
@@ -47,6 +51,7 @@ class Replenishment:
         else:
             raise ValueError(f"policy must be 'sS' or 'RQ', got {policy!r}")
         self.lead_time_days = lead_time_days
+        self.placed = np.zeros(n, dtype=np.int64)  # supplier orders placed so far, per SKU
         self.on_order = np.zeros(n, dtype=np.int64)
         self.supplier_orders: list[tuple[float, int, int, float]] = []
 
@@ -70,7 +75,14 @@ class Replenishment:
     def place(self, orders: list[tuple[int, int]], now_h: float) -> list[float]:
         """Place the supplier orders at ``now_h``: each one's lead time in hours, drawn
         now, in order."""
-        lead_h = (self.lead_time_days.sample(self.rng, len(orders)) * HOURS_PER_DAY).tolist()
+        if isinstance(self.rng, Keyed):
+            skus = np.array([sku for sku, _ in orders], dtype=np.int64)
+            u = self.rng.uniform(mix_keys(skus, 0) + self.placed[skus].astype(np.uint64))
+            self.placed[skus] += 1
+            lead_days = self.lead_time_days.ppf(u)
+        else:
+            lead_days = self.lead_time_days.sample(self.rng, len(orders))
+        lead_h = (lead_days * HOURS_PER_DAY).tolist()
         oo = self.on_order
         for sku, units in orders:
             oo[sku] += units

@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 import simpy
 
+from sim.model.clock import RELEASE, call_after
 from sim.model.inventory.backorders import Backorder, BackorderBook, OnFilled
 from sim.model.inventory.ledger import Ledger
 from sim.model.inventory.policy import Replenishment
@@ -223,8 +224,7 @@ class Stock:
             if d <= 0:
                 self._receive(sku, units)
             else:
-                ev = self.env.timeout(d)
-                ev.callbacks.append(lambda _e, sku=sku, units=units: self._arrive(sku, units))
+                call_after(self.env, d, RELEASE, lambda _e, sku=sku, units=units: self._arrive(sku, units))
 
     def _arrive(self, sku: int, units: int) -> None:
         with self._settled:
