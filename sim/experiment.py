@@ -118,13 +118,17 @@ def scenario_sha256(scenario: Scenario) -> str:
 
 
 def run(scenario: Scenario, replications: int = 1, seed: int | None = None, workers: int = 1,
-        progress: ProgressCallback | None = None, provenance: dict | None = None) -> Result:
+        progress: ProgressCallback | None = None, provenance: dict | None = None,
+        done: dict[int, ReplicationOutput] | None = None,
+        on_replication: Callable[[ReplicationOutput], None] | None = None) -> Result:
     """Run ``replications`` independent replications of ``scenario``.
 
     ``seed`` defaults to the scenario's own; ``workers > 1`` runs replications in that
     many processes (results are identical to ``workers=1``). ``provenance``: what the
     caller knows of where the scenario came from (``scenario_file``, ``overrides``,
     ``command``), recorded in the summary with the versions and times of the run.
+    ``done``: replications already run (a resumed run), by number; ``on_replication``
+    is called with each replication as soon as it finishes (to keep it).
     """
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
@@ -133,23 +137,35 @@ def run(scenario: Scenario, replications: int = 1, seed: int | None = None, work
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     seed = scenario.seed if seed is None else seed
-    outputs: list[ReplicationOutput] = []
-    if workers == 1 or replications == 1:
-        for r in range(replications):
-            def within(frac: float, r=r) -> None:
-                if progress:
-                    progress(r, replications, frac)
-            outputs.append(run_one(scenario, r, seed, within if progress else None))
-            if progress:
-                progress(r + 1, replications, 0.0)
+    outputs: list[ReplicationOutput] = list((done or {}).values())
+    todo = [r for r in range(replications) if r not in (done or {})]
+
+    def finished(out: ReplicationOutput) -> None:
+        outputs.append(out)
+        if on_replication is not None:
+            on_replication(out)
+        if progress:
+            progress(len(outputs), replications, 0.0)
+
+    if workers == 1 or len(todo) <= 1:
+        for r in todo:
+            def within(frac: float) -> None:
+                progress(len(outputs), replications, frac)
+            finished(run_one(scenario, r, seed, within if progress else None))
     else:
         ctx = _mp_context()
-        with ProcessPoolExecutor(max_workers=min(workers, replications), mp_context=ctx) as pool:
-            futures = [pool.submit(run_one, scenario, r, seed) for r in range(replications)]
-            for done, fut in enumerate(as_completed(futures), start=1):
-                outputs.append(fut.result())
-                if progress:
-                    progress(done, replications, 0.0)
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx)
+        try:
+            futures = [pool.submit(run_one, scenario, r, seed) for r in todo]
+            for fut in as_completed(futures):
+                finished(fut.result())
+        except BaseException:
+            # Interrupted (or a replication failed): stop the others now, not at the end.
+            pool.shutdown(wait=False, cancel_futures=True)
+            for child in multiprocessing.active_children():
+                child.terminate()
+            raise
+        pool.shutdown()
     result = collect(scenario, seed, outputs)
     result.summary["provenance"] = {
         "scenario_file": None, "overrides": {}, "command": None, **(provenance or {}),

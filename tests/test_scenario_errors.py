@@ -224,7 +224,7 @@ def test_bad_out_folder_is_refused_before_running(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", str(scenario), "--out", str(out), "-q", "--no-figures"]) == 0
     lines = _errors(capsys, ["run", str(scenario), "--out", str(out), "-q", "--no-figures"])
-    assert "already holds a run" in lines[0]
+    assert "already holds a finished run" in lines[0]
     assert main(["run", str(scenario), "--out", str(out), "-q", "--no-figures", "--overwrite"]) == 0
 
 

@@ -13,6 +13,7 @@ as a regression); 2 bad input (scenario, input file or command line); 3 ``fsim r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -87,8 +88,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM stops a run like Ctrl-C does: cleanly, with a message and exit 130."""
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # (not the main thread: leave it)
+        signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if argv is None:  # the real command line (not a caller's own process, e.g. a test's)
+        _interrupt_on_sigterm()
     args.argv = list(sys.argv[1:] if argv is None else argv)  # for the run's provenance
     from rich.console import Console
 

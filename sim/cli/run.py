@@ -86,6 +86,29 @@ def _kpi_table(summary: dict, sites: list[str], channels: list[str]):
     return table
 
 
+class _PlainProgress:
+    """Progress as plain lines on stderr when it is not a terminal (CI logs, files): at
+    each replication's end, and at most every ``every_s`` seconds within one."""
+
+    def __init__(self, name: str, every_s: float = 30.0) -> None:
+        import time
+
+        self.name, self.every_s, self.clock = name, every_s, time.perf_counter
+        self.start = self.last = self.clock()
+
+    def __call__(self, done: int, total: int, frac: float) -> None:
+        now = self.clock()
+        if frac and now - self.last < self.every_s:
+            return
+        self.last = now
+        share = (done + frac) / total
+        elapsed = now - self.start
+        left = f", about {elapsed / share - elapsed:,.0f} s left" if 0 < share < 1 else ""
+        what = f"replication {done}/{total} done" if not frac else f"replication {done + 1}/{total}"
+        sys.stderr.write(f"fsim: {self.name}: {what} ({100 * share:.0f}%), {elapsed:,.0f} s{left}\n")
+        sys.stderr.flush()
+
+
 def run(args: argparse.Namespace, console) -> int:
     from rich.progress import (
         BarColumn,
@@ -95,8 +118,12 @@ def run(args: argparse.Namespace, console) -> int:
         TimeRemainingColumn,
     )
 
+    from sim.cli import EXIT_INTERRUPTED
+    from sim.errors import OutputDirError
     from sim.experiment import run as run_replications
-    from sim.outputs import default_out_dir, prepare_out_dir, write_results
+    from sim.experiment import scenario_sha256
+    from sim.outputs import INVENTORY_FILES, RESULT_FILES, default_out_dir, write_results
+    from sim.runfolder import RunFolder
     from sim.scenario import parse_set_option
 
     scenario = load_from_args(args)
@@ -104,26 +131,51 @@ def run(args: argparse.Namespace, console) -> int:
         from sim.sizing import check_fits, estimate_run
 
         check_fits(estimate_run(scenario, args.replications, args.workers))
-    # Check the output folder before simulating, so a bad --out costs nothing.
-    out = prepare_out_dir(args.out, args.overwrite) if args.out else default_out_dir(scenario.name)
+    # Prepare the output folder before simulating, so a bad --out costs nothing.
+    seed = scenario.seed if args.seed is None else args.seed
+    manifest = {"scenario_sha256": scenario_sha256(scenario), "seed": seed,
+                "replications": args.replications, "outputs": args.outputs}
+    folder = RunFolder.prepare(args.out or default_out_dir(scenario.name), manifest, args.overwrite,
+                               RESULT_FILES + INVENTORY_FILES)
+    out = folder.path
     provenance = {"scenario_file": str(args.scenario),
                   "overrides": dict(parse_set_option(text) for text in args.overrides),
                   "command": ["fsim", *getattr(args, "argv", [])]}
-    if args.quiet:
-        result = run_replications(scenario, args.replications, args.seed, args.workers,
-                                  provenance=provenance)
-    else:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
-                      TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
-            task = bar.add_task(f"{scenario.name}: replications", total=args.replications)
+    kept = list(folder.resumed)
 
-            def on_progress(done: int, total: int, frac: float) -> None:
-                bar.update(task, completed=done + frac,
-                           description=f"{scenario.name}: replication {min(done + 1, total)}/{total}")
+    def keep(output) -> None:
+        folder.save_replication(output)
+        kept.append(output.replication)
 
-            result = run_replications(scenario, args.replications, args.seed, args.workers,
-                                      progress=on_progress, provenance=provenance)
-    files = write_results(result, out, figures=not args.no_figures, outputs=args.outputs)
+    common = dict(provenance=provenance, done=folder.load_replications(), on_replication=keep)
+    try:
+        if args.quiet:
+            result = run_replications(scenario, args.replications, seed, args.workers, **common)
+        elif not console.is_terminal:
+            result = run_replications(scenario, args.replications, seed, args.workers,
+                                      progress=_PlainProgress(scenario.name), **common)
+        else:
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
+                          TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
+                task = bar.add_task(f"{scenario.name}: replications", total=args.replications)
+
+                def on_progress(done: int, total: int, frac: float) -> None:
+                    bar.update(task, completed=done + frac,
+                               description=f"{scenario.name}: replication {min(done + 1, total)}/{total}")
+
+                result = run_replications(scenario, args.replications, seed, args.workers,
+                                          progress=on_progress, **common)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"interrupted: {len(kept)} finished replication(s) kept in {out}; run the "
+                         "same command again to finish\n")
+        return EXIT_INTERRUPTED
+    try:
+        files = write_results(result, out, figures=not args.no_figures, outputs=args.outputs)
+    except OSError as exc:
+        raise OutputDirError(f"cannot write the results to {out}: {exc.strerror or exc}; the "
+                             f"{len(kept)} finished replication(s) are kept there: free the space "
+                             "(or fix the folder) and run the same command again") from None
+    folder.finish()
     if not args.quiet:
         console.print(_kpi_table(result.summary, scenario.sites, list(scenario.demand.channels)))
         console.print(f"wrote {len(files)} files to [bold]{out}[/bold]")

@@ -54,13 +54,13 @@ def draw_catalogue(cfg: Catalogue, streams: Streams) -> SkuTable:
     category = rng.choice(len(shares), size=n, p=shares / shares.sum()).astype(np.int16)
     dims = np.column_stack([cfg.unit_length_cm.sample(rng, n), cfg.unit_width_cm.sample(rng, n),
                             cfg.unit_height_cm.sample(rng, n)])
-    dims = -np.sort(-np.maximum(dims, 0.1), axis=1)
+    dims = -np.sort(-dims, axis=1)  # longest side first (the schema keeps sizes >= 0.1 cm)
     cost = cfg.unit_cost.sample(rng, n)
     return SkuTable(
         popularity=popularity(cfg),
         abc=abc,
         category=category,
-        weight_kg=np.maximum(cfg.unit_weight_kg.sample(rng, n), 0.001),
+        weight_kg=cfg.unit_weight_kg.sample(rng, n),  # (>= 0.001 kg: the schema)
         dims_cm=dims,
         fragile=rng.random(n) < cfg.fragile_share,
         unit_cost=cost,

@@ -75,7 +75,7 @@ def draw_fate(carrier: Carrier, distance_km: np.ndarray, keys: np.ndarray, strea
     address = (u("address") < carrier.address_problem_prob) & (exception == NO_EXCEPTION)
     exception[address] = ADDRESS_PROBLEM
     transit[address] += carrier.address_delay_business_days.ppf(u("address_days")[address]).astype(np.int64)
-    hour = np.clip(carrier.delivery_hour.ppf(u("hour")), 0.0, 23.999)
+    hour = carrier.delivery_hour.ppf(u("hour"))  # (the schema keeps it below 24)
     notify = np.column_stack([carrier.tracking_delay_min.ppf(u("notify", k)) for k in range(3)])
     return Fate(transit, late, exception.astype(np.int8), hour, notify / MINUTES_PER_HOUR)
 

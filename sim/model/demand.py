@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.calendar import weekday_of
-from sim.geo import us_states
 from sim.model.catalogue import popularity as sku_popularity
 from sim.rng import Streams, mix_keys, name_key
 from sim.scenario.schema import Channel, Scenario
+from sim.shares import region_weights
 from sim.units import HOURS_PER_DAY
 
 
@@ -66,18 +66,6 @@ def hourly_rate(channel: Channel, days: float, start_weekday: str) -> np.ndarray
     if n_hours:
         rate[-1] *= last
     return rate
-
-
-def region_weights(channel: Channel) -> np.ndarray:
-    """The channel's share of customers per region (US state), summing to 1."""
-    states = us_states()
-    if channel.regions == "population":
-        w = states.population.astype(float)
-    else:
-        w = np.zeros(len(states.codes))
-        for code, share in channel.regions.items():
-            w[states.index(code)] = share
-    return w / w.sum()
 
 
 def _categorical(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:

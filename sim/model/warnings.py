@@ -48,12 +48,13 @@ def staffing_warnings(scenario: Scenario) -> list[str]:
     would wait for ever (the run flags the pool as saturated)."""
     import numpy as np
 
-    from sim.model import demand, routing
+    from sim.model import routing
+    from sim.shares import region_weights
 
     per_region = routing.site_per_region(scenario)
     out = []
     for s, name in enumerate(scenario.sites):
-        share = sum(ch.orders_per_day * demand.region_weights(ch)[per_region == s].sum()
+        share = sum(ch.orders_per_day * region_weights(ch)[per_region == s].sum()
                     for ch in scenario.demand.channels.values())
         if share <= 0:
             continue

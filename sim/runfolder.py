@@ -1,0 +1,156 @@
+"""A run's output folder through its life, so that nothing is lost and nothing half done
+reads as finished.
+
+1. :meth:`RunFolder.prepare` (before any simulation): the folder is created and checked
+   writable; a folder holding a finished run (a ``summary.json``) is refused unless
+   ``--overwrite``; an *incomplete* run (the marker file, or result files without a
+   ``summary.json``) is resumed if it was the same run (same resolved scenario, seed,
+   replications and outputs), else replaced.
+2. The marker ``.fsim-incomplete`` (JSON: what is being run, by which process) is written
+   first and removed last.
+3. :meth:`RunFolder.save_replication` keeps each replication as soon as it finishes, in
+   ``replications/rep-NNNN/`` (written under a temporary name and renamed: a folder
+   there is complete). A killed run keeps every finished replication; rerunning the same
+   command runs only the others.
+4. The combined files are written, ``summary.json`` last (:func:`sim.outputs.write_results`),
+   then :meth:`RunFolder.finish` removes the per-replication copies and the marker.
+
+A folder without ``summary.json`` is never a finished run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from sim.errors import OutputDirError
+
+MARKER = ".fsim-incomplete"
+REPLICATIONS = "replications"
+_FRAMES = ("orders", "shipments", "timeseries", "tours", "label_jobs", "inventory", "stock_levels")
+_SMALL = ("replication", "kpis", "lower_bounds", "saturated", "warnings", "pid")
+
+
+class RunFolder:
+    """See the module docstring. ``manifest``: what identifies the run (the resolved
+    scenario's hash, seed, replications, outputs)."""
+
+    def __init__(self, path: Path, manifest: dict, resumed: list[int]) -> None:
+        self.path, self.manifest, self.resumed = path, manifest, resumed
+
+    @classmethod
+    def prepare(cls, path: str | Path, manifest: dict, overwrite: bool = False,
+                result_names: tuple[str, ...] = ()) -> RunFolder:
+        out = Path(path)
+        if out.exists() and not out.is_dir():
+            raise OutputDirError(f"--out {out}: is a file, not a folder")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputDirError(f"--out {out}: cannot create the folder: {exc.strerror}") from None
+        _check_writable(out)
+        results = [p for p in out.iterdir() if p.name in result_names or p.suffix == ".png"
+                   or p.name.endswith(".tmp")]
+        marker = out / MARKER
+        finished = (out / "summary.json").exists() and not marker.exists()
+        resumed: list[int] = []
+        if finished and not overwrite:
+            raise OutputDirError(
+                f"--out {out}: already holds a finished run (summary.json); choose another folder "
+                "or pass --overwrite")
+        if not finished and (marker.exists() or results):
+            previous = _read_marker(marker)
+            if previous is not None and _same_run(previous, manifest):
+                resumed = sorted(_finished_replications(out))
+                sys.stderr.write(f"note: {out} holds an incomplete run of the same scenario; resuming "
+                                 f"({len(resumed)} of {manifest['replications']} replications done)\n")
+            else:
+                sys.stderr.write(f"note: {out} holds an incomplete run; replacing it\n")
+                shutil.rmtree(out / REPLICATIONS, ignore_errors=True)
+        for p in results:
+            p.unlink()
+        if not resumed:
+            shutil.rmtree(out / REPLICATIONS, ignore_errors=True)
+        marker_data = {**manifest, "pid": os.getpid(),
+                       "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        _write_atomic(marker, json.dumps(marker_data, indent=1))
+        return cls(out, manifest, resumed)
+
+    # --- replications ---------------------------------------------------------------
+
+    def _rep_dir(self, replication: int) -> Path:
+        return self.path / REPLICATIONS / f"rep-{replication:04d}"
+
+    def save_replication(self, output) -> None:
+        """Keep one finished replication (a :class:`sim.experiment.ReplicationOutput`)."""
+        final = self._rep_dir(output.replication)
+        tmp = final.with_name(final.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for name in _FRAMES:
+            getattr(output, name).to_parquet(tmp / f"{name}.parquet", index=False)
+        small = {name: getattr(output, name) for name in _SMALL}
+        (tmp / "small.json").write_text(json.dumps(small), encoding="utf-8")
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+
+    def load_replications(self) -> dict:
+        """The replications a previous attempt finished, by number."""
+        from sim.experiment import ReplicationOutput
+
+        out = {}
+        for r in self.resumed:
+            folder = self._rep_dir(r)
+            small = json.loads((folder / "small.json").read_text(encoding="utf-8"))
+            frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in _FRAMES}
+            out[r] = ReplicationOutput(**small, **frames)
+        return out
+
+    def finish(self) -> None:
+        """The run is complete (summary.json written): drop the copies and the marker."""
+        shutil.rmtree(self.path / REPLICATIONS, ignore_errors=True)
+        (self.path / MARKER).unlink(missing_ok=True)
+
+
+def _check_writable(out: Path) -> None:
+    probe = out / ".fsim-write-test"
+    try:
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputDirError(f"--out {out}: cannot write there: {exc.strerror}") from None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _read_marker(marker: Path) -> dict | None:
+    try:
+        return json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _same_run(previous: dict, manifest: dict) -> bool:
+    return all(previous.get(k) == v for k, v in manifest.items())
+
+
+def _finished_replications(out: Path) -> list[int]:
+    folder = out / REPLICATIONS
+    if not folder.is_dir():
+        return []
+    done = []
+    for p in folder.iterdir():
+        if p.is_dir() and p.name.startswith("rep-") and p.name[4:].isdigit() and (p / "small.json").exists():
+            done.append(int(p.name[4:]))
+    return done

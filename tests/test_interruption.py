@@ -1,0 +1,145 @@
+"""Interrupted runs: SIGINT and SIGTERM stop cleanly (one line, exit 130); SIGKILL at
+any moment leaves complete outputs or an obviously incomplete folder (no summary.json)
+whose finished replications a rerun keeps, finishing with results identical to an
+uninterrupted run; a finished run is never overwritten silently; an output folder that
+cannot be written is refused before the work."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from sim.cli import main
+from sim.runfolder import MARKER, REPLICATIONS
+
+from .conftest import TINY
+
+SLOW_TINY = {**TINY, "horizon": {"days": 30, "warmup_days": 1, "drain_days": 5}}
+
+
+def _scenario(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(SLOW_TINY, sort_keys=False))
+    return path
+
+
+def _start(scenario: Path, out: Path, reps: int = 4) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "sim", "run", str(scenario), "-r", str(reps),
+                             "-o", str(out), "--no-figures", "--seed", "5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def _wait_for(predicate, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.05)
+
+
+def _finished_reps(out: Path) -> list[str]:
+    folder = out / REPLICATIONS
+    return sorted(p.name for p in folder.glob("rep-[0-9][0-9][0-9][0-9]")) if folder.exists() else []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_sigint_and_sigterm_stop_cleanly_and_keep_finished_replications(tmp_path, sig):
+    scenario, out = _scenario(tmp_path), tmp_path / "run"
+    proc = _start(scenario, out)
+    _wait_for(lambda: len(_finished_reps(out)) >= 1)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted:" in err and "Traceback" not in err
+    assert len([ln for ln in err.splitlines() if ln.startswith("interrupted")]) == 1
+    assert not (out / "summary.json").exists() and (out / MARKER).exists()
+    assert _finished_reps(out)
+
+
+def test_sigkill_then_rerun_resumes_and_equals_an_uninterrupted_run(tmp_path):
+    scenario = _scenario(tmp_path)
+    reference = tmp_path / "reference"
+    assert main(["run", str(scenario), "-r", "4", "-o", str(reference), "--no-figures", "--seed", "5",
+                 "-q"]) == 0
+    out = tmp_path / "killed"
+    proc = _start(scenario, out)
+    _wait_for(lambda: len(_finished_reps(out)) >= 2)
+    proc.kill()
+    proc.wait(timeout=30)
+    # Obviously incomplete: no summary.json, the marker says what was running.
+    assert not (out / "summary.json").exists()
+    assert json.loads((out / MARKER).read_text())["replications"] == 4
+    kept = _finished_reps(out)
+    assert len(kept) >= 2
+    # Rerunning the same command keeps what was done and finishes the rest.
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(scenario), "-r", "4", "-o", str(out),
+                           "--no-figures", "--seed", "5", "-q"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert f"resuming ({len(kept)} of 4 replications done)" in proc.stderr
+    assert (out / "summary.json").exists() and not (out / MARKER).exists()
+    assert not (out / REPLICATIONS).exists()
+    for table in ("orders", "shipments", "tours"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / f"{table}.parquet"),
+                                      pd.read_parquet(reference / f"{table}.parquet"))
+    a = json.loads((out / "summary.json").read_text())
+    b = json.loads((reference / "summary.json").read_text())
+    assert a["kpis"] == b["kpis"]
+
+
+def test_an_incomplete_run_of_another_scenario_is_replaced(tmp_path, capsys):
+    scenario, out = _scenario(tmp_path), tmp_path / "run"
+    out.mkdir()
+    (out / MARKER).write_text(json.dumps({"scenario_sha256": "other", "seed": 1, "replications": 2,
+                                          "outputs": "all"}))
+    (out / "orders.parquet.tmp").write_text("half")
+    assert main(["run", str(scenario), "-r", "1", "-o", str(out), "--no-figures", "-q"]) == 0
+    assert "holds an incomplete run; replacing it" in capsys.readouterr().err
+    assert not list(out.glob("*.tmp")) and (out / "summary.json").exists()
+
+
+def test_a_finished_run_is_never_overwritten_silently(tmp_path, capsys):
+    scenario, out = _scenario(tmp_path), tmp_path / "run"
+    args = ["run", str(scenario), "-r", "1", "-o", str(out), "--outputs", "kpis", "-q"]
+    assert main(args) == 0
+    before = (out / "summary.json").read_text()
+    assert main(args) == 2
+    assert "already holds a finished run" in capsys.readouterr().err
+    assert (out / "summary.json").read_text() == before
+    assert main([*args, "--overwrite"]) == 0
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into a read-only folder")
+def test_an_unwritable_folder_is_refused_before_the_work(tmp_path, capsys):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        assert main(["run", str(_scenario(tmp_path)), "-o", str(folder / "run"), "-q"]) == 2
+        assert "cannot" in capsys.readouterr().err
+    finally:
+        folder.chmod(0o700)
+
+
+def test_a_file_where_the_folder_should_be_is_refused_before_the_work(tmp_path, capsys):
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder")
+    assert main(["run", str(_scenario(tmp_path)), "-o", str(blocker), "-q"]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_plain_progress_lines_when_not_on_a_terminal(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(_scenario(tmp_path)), "-r", "2",
+                           "-o", str(tmp_path / "run"), "--no-figures"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("fsim: tiny: replication")]
+    assert any("replication 2/2 done (100%)" in ln for ln in lines), proc.stderr
