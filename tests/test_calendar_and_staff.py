@@ -146,3 +146,19 @@ def test_priorities_first_then_release_time():
     Crew(env, Pool("s", "pickers", duty=[[(0.5, math.inf)]]), queue, start, lambda *a: None, 0)
     env.run(until=10)
     assert started == [1, 3, 0, 2]
+
+
+def test_busy_time_counts_only_on_duty_hours():
+    """Utilisation is the share of on-duty time spent busy: a job that runs past the end
+    of a shift (overtime) counts only up to it. Hand-computed cases."""
+    from sim.kpis.pools import busy_on_duty, on_duty_until
+
+    duty = [(0.0, 4.0), (5.0, 8.0)]
+    t = np.array([-1.0, 0.0, 2.0, 4.5, 6.0, 9.0])
+    assert on_duty_until(duty, t, 0.0, 10.0).tolist() == [0.0, 0.0, 2.0, 4.0, 5.0, 7.0]
+    assert on_duty_until(duty, t, 1.0, 6.0).tolist() == [0.0, 0.0, 1.0, 3.0, 4.0, 4.0]
+    jobs_w = np.array([0, 0, 1])
+    start, end = np.array([3.0, 4.5, 0.0]), np.array([4.5, 5.5, 1.0])
+    # Worker 0: 3-4.5 -> 1 h on duty; 4.5-5.5 -> 0.5 h; worker 1 (always on): 1 h.
+    got = busy_on_duty({0: duty, 1: [(0.0, math.inf)]}, jobs_w, start, end, 0.0, 10.0)
+    assert got == pytest.approx(2.5)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sim.model.world import run_replication
 from sim.scenario.inventory import InventoryConfig
 
-from .conftest import tiny
+from .conftest import note, tiny
 from .invariants import check_replication
 
 
@@ -56,6 +56,8 @@ def test_every_order_ends_in_exactly_one_consistent_state(
         scenario = scenario.model_copy(update={"inventory": InventoryConfig(**inventory)})
     result = run_replication(scenario, 0, seed)
     check_replication(result)
+    note("invariant_examples")
+    note("invariant_orders", len(result.orders))
     orders, sh = result.orders, result.shipments
     if pickers == 0:
         assert sh.loc[sh["site"] == "west", "pick_start_h"].isna().all()  # nobody to pick

@@ -34,11 +34,6 @@ POOL_COLUMNS = {
 }
 
 
-def busy_hours(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> float:
-    ok = ~np.isnan(start) & ~np.isnan(end)
-    return float((np.clip(end[ok], lo, hi) - np.clip(start[ok], lo, hi)).sum())
-
-
 def waiting_at(enter: np.ndarray, leave: np.ndarray, t: np.ndarray) -> np.ndarray:
     """How many parcels wait at each time in ``t`` (entered, not yet left; NaN leave:
     never left)."""
@@ -66,6 +61,40 @@ def queue_stats(enter: np.ndarray, leave: np.ndarray, lo: float, hi: float,
     return {"queue_length_mean": mean, "queue_length_max": most,
             "backlog_at_end": int(waiting_at(enter, leave, np.array([end_h]))[0]),
             "backlog_trend_per_day": trend, "_growing": growing}
+
+
+def on_duty_until(intervals: list[tuple[float, float]], t: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """On-duty hours in ``[lo, min(t, hi))`` of a worker with these duty intervals."""
+    iv = np.asarray(intervals, dtype=float)
+    a, b = np.clip(iv[:, 0], lo, hi), np.clip(iv[:, 1], lo, hi)
+    length = b - a
+    before = np.concatenate(([0.0], np.cumsum(length)))
+    k = np.searchsorted(a, t, side="right") - 1
+    j = np.maximum(k, 0)
+    return np.where(k >= 0, before[j] + np.clip(t - a[j], 0.0, length[j]), 0.0)
+
+
+def busy_on_duty(duty: dict[int, list[tuple[float, float]]], worker: np.ndarray, start: np.ndarray,
+                 end: np.ndarray, lo: float, hi: float) -> float:
+    """Hours of jobs ``[start, end)`` (each by ``worker``, a key of ``duty``) that fall in
+    their worker's duty intervals inside ``[lo, hi)``: work in overtime does not count,
+    so busy / on duty is a share of the on-duty time, at most 1."""
+    ok = ~np.isnan(start) & ~np.isnan(end)
+    total = 0.0
+    for w in np.unique(worker[ok]).tolist():
+        intervals = duty.get(w)
+        if intervals:
+            mine = ok & (worker == w)
+            total += float((on_duty_until(intervals, end[mine], lo, hi)
+                            - on_duty_until(intervals, start[mine], lo, hi)).sum())
+    return total
+
+
+def _worker_duty(pools, site: str, role: str) -> dict[int, list[tuple[float, float]]]:
+    """Duty intervals of each worker of a site's pool, keyed by zone x 100,000 + worker
+    number (zone -1: the whole site)."""
+    return {(p.zone * 100_000) + w: duty for p in pools if p.site == site and p.role == role
+            for w, duty in enumerate(p.duty)}
 
 
 def _nanmean(x: np.ndarray) -> float:
@@ -100,9 +129,11 @@ def pool_kpis(result, site_codes: np.ndarray, ready_h: np.ndarray, sites: list[s
         for role, duty in roles.items():
             enter_col, start_col, end_col = POOL_COLUMNS[role]
             staffed = sum(overlap_hours(d, lo, hi) for d in duty)
+            duty_of = _worker_duty(result.pools, site, role)
             if role == "pickers":
                 mine = t_site == site
-                busy = busy_hours(t_start[mine], t_end[mine], lo, hi)
+                keys = col(tours, "zone")[mine].astype(np.int64) * 100_000 + col(tours, "worker")[mine]
+                busy = busy_on_duty(duty_of, keys, t_start[mine], t_end[mine], lo, hi)
                 ended = mine & t_ended
                 lines, worked = t_lines[ended].sum(), (t_end[ended] - t_start[ended]).sum()
                 k[f"picks_per_picker_hour_{site}"] = lines / staffed if staffed else math.nan
@@ -110,11 +141,15 @@ def pool_kpis(result, site_codes: np.ndarray, ready_h: np.ndarray, sites: list[s
                 k[f"orders_per_tour_{site}"] = float(t_orders[ended].mean()) if ended.any() else math.nan
                 k[f"release_wait_hours_mean_{site}"] = _nanmean((col(sh, "released_h") - ready_h)[at_site])
             else:
-                busy = busy_hours(col(sh, start_col)[at_site], col(sh, end_col)[at_site], lo, hi)
+                keys = -100_000 + col(sh, "packer")[at_site].astype(np.int64)
+                busy = busy_on_duty(duty_of, keys, col(sh, start_col)[at_site], col(sh, end_col)[at_site],
+                                    lo, hi)
                 jobs = result.label_jobs
                 if len(jobs):
                     mine = (jobs["site"] == site).to_numpy()
-                    busy += busy_hours(jobs["start_h"].to_numpy()[mine], jobs["end_h"].to_numpy()[mine], lo, hi)
+                    busy += busy_on_duty(duty_of, -100_000 + jobs["packer"].to_numpy()[mine].astype(np.int64),
+                                         jobs["start_h"].to_numpy()[mine], jobs["end_h"].to_numpy()[mine],
+                                         lo, hi)
             totals[role][0] += busy
             totals[role][1] += staffed
             util = busy / staffed if staffed else math.nan

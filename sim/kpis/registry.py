@@ -146,9 +146,9 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
       for role in ("pickers", "packers")
       for kpi, unit, direction, meaning in (
           ("utilization_pct", "%", "none",
-           "busy hours / on-duty hours inside the window x 100 (pickers: tours; packers: packing, "
-           "sorting, consolidating, label jobs); a job started before a shift ends is finished, so a "
-           "saturated pool can pass 100"),
+           "share of the on-duty hours inside the window spent busy x 100 (pickers: tours; "
+           "packers: packing, sorting, consolidating, label jobs); the overtime that finishes a job "
+           "begun before a shift ends is not on-duty time, so it is at most 100"),
           ("queue_length_mean", "parcels", "lower",
            "time-weighted mean number waiting inside the window, exact from event times"),
           ("queue_length_max", "parcels", "lower", "most waiting at once inside the window"),
