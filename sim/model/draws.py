@@ -36,6 +36,7 @@ from sim.units import HOURS_PER_DAY
 CANCEL_REASONS = ("", "payment_declined", "below_moq", "backorder_timeout")
 REMEDY_PRIORITY = 10  # reships jump every queue (channel priorities are 0..9)
 _PARCEL_SALT = 1000  # parcel keys: mix_keys(order key, _PARCEL_SALT + kind)
+DRAW_CHUNK = 32768  # parcels drawn at once before the run
 
 
 def parcel_key(key, kind: int):
@@ -147,5 +148,6 @@ def draw_replication(scenario: Scenario, streams: Streams) -> Draws:
     table.line_end[paid] = orders.line_start[paid + 1]
     table.distance_km[paid] = book.distance_km[orders.region[paid], book.site[paid]]
     table.priority[paid] = book.priority[paid]
-    maker.draw(table, paid)
+    for lo in range(0, len(paid), DRAW_CHUNK):  # (in chunks: the temporaries stay small)
+        maker.draw(table, paid[lo:lo + DRAW_CHUNK])
     return Draws(skus, storages, book, table, maker)
