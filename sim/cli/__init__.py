@@ -28,6 +28,7 @@ COMMANDS = {
     "run": "sim.cli.run",
     "validate": "sim.cli.validate",
     "compare": "sim.cli.compare",
+    "sweep": "sim.cli.sweep",
 }
 
 

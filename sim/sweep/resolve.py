@@ -1,0 +1,124 @@
+"""Every point of a sweep resolved into a validated scenario before anything runs, and
+the sweep's fingerprint (what a results folder was made from)."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sim import __version__
+from sim.errors import ScenarioError
+from sim.scenario.loader import OVERRIDES_KEY, apply_overrides, load_raw, validate_data
+from sim.scenario.schema import Scenario
+from sim.sweep.design import design_points
+from sim.sweep.spec import SweepFile
+
+MAX_PROBLEMS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of a sweep: its number, the swept values, the resolved scenario."""
+
+    index: int
+    values: dict[str, Any]
+    scenario: Scenario
+
+
+@dataclass(frozen=True)
+class ResolvedSweep:
+    """A sweep ready to run: seed, points (each validated) and a fingerprint that
+    changes with anything that changes a result (the points' resolved scenarios, the
+    seed, the replications, the simulator's version)."""
+
+    file: SweepFile
+    seed: int
+    points: list[Point]
+    sha256: str
+    base: Scenario  # the base scenario with the sweep's ``set`` applied
+
+    @property
+    def spec(self):
+        return self.file.spec
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.spec.parameters)
+
+
+def short_values(values: dict[str, Any], limit: int = 80) -> str:
+    """``west.pickers=1, west.picking.method=batch`` (cut to ``limit`` characters)."""
+    from sim.scenario.diff import short_path
+
+    text = ", ".join(f"{short_path(k)}={_compact(v)}" for k, v in values.items())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _compact(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), default=str)
+    return str(value)
+
+
+def _with_overrides(data: dict, lines: dict, overrides: dict[str, Any], label_of) -> tuple[dict, dict]:
+    lines = {k: (list(v) if k == OVERRIDES_KEY else v) for k, v in lines.items()}
+    for key, value in overrides.items():
+        data = apply_overrides(data, {key: value}, lines, label_of(key))
+    return data, lines
+
+
+def resolve_sweep(sweep: SweepFile) -> ResolvedSweep:
+    """Resolve and validate every point (raises one ScenarioError, exit 2, listing each
+    invalid point with the field and the value, before anything runs)."""
+    spec = sweep.spec
+    base_path = sweep.base_path
+    if not base_path.exists():
+        raise ScenarioError([f"{sweep.where('base')} base: no such scenario file {spec.base!r} "
+                             f"(looked in {sweep.path.parent})"])
+    raw, base_lines = load_raw(base_path)
+    fixed_data, fixed_lines = _with_overrides(
+        raw, base_lines, spec.fixed, lambda key: f"{sweep.where('set.' + key)} set")
+    base = validate_data(copy.deepcopy(fixed_data), fixed_lines)
+    seed = base.seed if spec.seed is None else spec.seed
+    points: list[Point] = []
+    problems: list[str] = []
+    invalid = 0
+    for index, values in enumerate(design_points(spec, seed)):
+        label = f"point {index} ({short_values(values)})"
+        data, lines = _with_overrides(
+            fixed_data, fixed_lines, values,
+            lambda key, label=label: f"{sweep.where('parameters.' + key)} {label}")
+        try:
+            points.append(Point(index, values, validate_data(data, lines)))
+        except ScenarioError as exc:
+            invalid += 1
+            problems.extend(p for p in exc.problems if p not in problems)
+    if problems:
+        shown = problems[:MAX_PROBLEMS_SHOWN]
+        more = len(problems) - len(shown)
+        raise ScenarioError(
+            [f"{sweep.path}: {invalid} of {invalid + len(points)} points are invalid; "
+             "nothing was run", *shown] + ([f"... and {more} more"] if more else []))
+    return ResolvedSweep(file=sweep, seed=seed, points=points,
+                         sha256=sweep_sha256(spec.replications, seed, points), base=base)
+
+
+def sweep_sha256(replications: int, seed: int, points: list[Point]) -> str:
+    """The fingerprint of a sweep's work: the same for the same resolved work,
+    different as soon as a point, the seed, the replications or the version differ."""
+    from sim.scenario.loader import scenario_to_yaml
+
+    content = {
+        "sim_version": __version__,
+        "seed": seed,
+        "replications": replications,
+        "points": [{"values": p.values,
+                    "scenario_sha256": hashlib.sha256(
+                        scenario_to_yaml(p.scenario).encode("utf-8")).hexdigest()}
+                   for p in points],
+    }
+    text = json.dumps(content, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
