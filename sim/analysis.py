@@ -216,6 +216,12 @@ class MserResult:
     long_enough: bool
 
 
+# A later truncation point is trusted only while it keeps this many batches (the
+# statistic of a short tail dips by chance), and only if it is clearly better.
+MSER_MIN_TAIL_BATCHES = 5
+MSER_LATE_MARGIN = 0.5
+
+
 def mser(series: Sequence[float], batch: int = MSER_BATCH) -> MserResult:
     """MSER-``batch`` (White 1997; MSER-5 in Hoad, Robinson & Davies 2010): average the
     series in non-overlapping batches of ``batch`` (an incomplete last batch is
@@ -225,12 +231,14 @@ def mser(series: Sequence[float], batch: int = MSER_BATCH) -> MserResult:
 
     the squared standard error of the mean of what is kept.
 
-    The minimum is looked for in the first half of the batches (``d <= k // 2``): a
-    truncation later than that leaves too little to estimate from, and near the end
-    the statistic, computed from a few batches, dips by chance. When the minimum is at
-    the end of that half the statistic is still falling there: the truncation point
-    would lie in the second half, and the run is not long enough to tell
-    (``long_enough`` False). NaN observations (a day with no orders) are dropped first."""
+    The truncation point is the minimum over the first half (``d < k / 2``). The run is
+    judged not long enough when MSER's truncation point falls in the second half:
+    either the statistic is still falling at the end of the first half (the minimum
+    sits on its last batch), or a later truncation that still keeps at least
+    ``MSER_MIN_TAIL_BATCHES`` batches halves the first half's minimum (the series
+    settles only late). The guard against short tails is there because near the end
+    the statistic, computed from a few batches, dips by chance. NaN observations (a
+    day with no orders) are dropped first."""
     x = np.asarray(series, dtype=float)
     x = x[~np.isnan(x)]
     k = len(x) // batch
@@ -241,7 +249,9 @@ def mser(series: Sequence[float], batch: int = MSER_BATCH) -> MserResult:
     for d in range(k - 1):
         tail = z[d:]
         stat[d] = float(((tail - tail.mean()) ** 2).sum()) / len(tail) ** 2
-    half = k // 2
-    best = int(np.argmin(stat[: half + 1]))
+    last_first_half = math.ceil(k / 2) - 1  # the last d with d * batch < k * batch / 2
+    best = int(np.argmin(stat[: last_first_half + 1]))
+    late = stat[last_first_half + 1: k - MSER_MIN_TAIL_BATCHES + 1]
+    settles_late = bool(len(late)) and float(late.min()) < MSER_LATE_MARGIN * stat[best]
     return MserResult(truncation=best * batch, batch=batch, batch_means=z, statistic=stat,
-                      long_enough=best < half)
+                      long_enough=best < last_first_half and not settles_late)

@@ -147,12 +147,18 @@ def test_mser5_on_a_stationary_series_deletes_little():
 
 
 def test_mser5_says_a_run_that_never_settles_is_too_short():
-    """A series still climbing at its end: the truncation point falls in the second half."""
+    """A series still climbing at its end: MSER is still falling at mid-run."""
     t = np.arange(100, dtype=float)
     series = -50 * np.exp(-t / 300) + np.random.default_rng(2).normal(0, 0.05, 100)
     result = mser(series)
     assert not result.long_enough
-    assert result.truncation >= 50
+    assert result.truncation == 45  # the end of the first half: the statistic still falls
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_mser5_says_a_transient_over_half_the_run_is_too_short(seed):
+    """A transient over the first 60% of the run: the series settles in its second half."""
+    assert not mser(_step_series(100, 60, 5.0, seed)).long_enough
 
 
 def test_mser_batches_and_statistic():
