@@ -29,6 +29,8 @@ COMMANDS = {
     "validate": "sim.cli.validate",
     "compare": "sim.cli.compare",
     "sweep": "sim.cli.sweep",
+    "warmup": "sim.cli.warmup",
+    "report": "sim.cli.report",
 }
 
 

@@ -39,6 +39,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace the results already in --out")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    from sim.cli.sweep import add_precision_arguments  # --precision, --kpi, --max-replications
+
+    add_precision_arguments(p, "a KPI for --precision (repeatable)")
 
 
 def _kpi_table(summary: dict):
@@ -72,13 +75,23 @@ def run(args: argparse.Namespace, console) -> int:
         TimeRemainingColumn,
     )
 
+    from sim.errors import ScenarioError
     from sim.experiment import run as run_replications
     from sim.outputs import default_out_dir, prepare_out_dir, write_results
 
     scenario = load_from_args(args)
     # Check the output folder before simulating, so a bad --out costs nothing.
     out = prepare_out_dir(args.out, args.overwrite) if args.out else default_out_dir(scenario.name)
-    if args.quiet:
+    if args.precision is not None:  # as many replications as the target needs (from max(-r, 3))
+        from sim.precision import run_for_precision
+
+        if not args.kpi:
+            raise ScenarioError(["--precision needs --kpi NAME, e.g. --kpi lead_time_hours_mean"])
+        result = run_for_precision(scenario, args.seed, args.kpi, args.precision,
+                                   start=max(args.replications, 3), workers=args.workers,
+                                   max_replications=args.max_replications,
+                                   console=None if args.quiet else console)
+    elif args.quiet:
         result = run_replications(scenario, args.replications, args.seed, args.workers)
     else:
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
