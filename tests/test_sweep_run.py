@@ -232,6 +232,7 @@ def test_dask_missing_is_a_clear_message(tmp_path, monkeypatch, capsys):
     path = write_sweep(tmp_path, replications=1, pickers="[1]")
     assert main(["sweep", path, "--out", str(tmp_path / "o"), "--executor", "dask", "-q"]) == 2
     assert "pip install 'fulfillment-sim[dask]'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
 def test_keep_orders_writes_a_run_folder_per_task(reference, tmp_path):
@@ -248,3 +249,25 @@ def test_keep_orders_writes_a_run_folder_per_task(reference, tmp_path):
     for name in ("orders_placed", "lead_time_hours_mean", "utilization_pickers_west"):
         assert kept[name] == pytest.approx(kpis_only[name])
         assert summary["kpis"][name]["per_replication"] == [pytest.approx(kept[name])]
+
+
+def test_dask_with_an_existing_scheduler(reference, tmp_path):
+    """--scheduler ADDRESS: the tasks go to a cluster started elsewhere."""
+    from distributed import LocalCluster
+
+    path, serial = reference
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        out = tmp_path / "out"
+        assert main(["sweep", path, "--out", str(out), "--executor", "dask", "--scheduler",
+                     cluster.scheduler_address, "--no-figures", "-q"]) == 0
+    assert (out / "runs.parquet").read_bytes() == (serial / "runs.parquet").read_bytes()
+    assert os.getpid() not in task_pids(out)
+
+
+def test_scheduler_needs_dask(reference, tmp_path, capsys):
+    path, _ = reference
+    out = tmp_path / "out"
+    assert main(["sweep", path, "--out", str(out), "--scheduler", "tcp://127.0.0.1:1", "-q"]) == 2
+    assert "--scheduler needs --executor dask" in capsys.readouterr().err
+    assert not out.exists()

@@ -118,8 +118,11 @@ class DaskExecutor:
         if self.scheduler:
             try:
                 self._client = Client(self.scheduler, timeout="20s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise ScenarioError([f"--scheduler {self.scheduler}: cannot connect: {exc}"]) from None
+            except (OSError, TimeoutError, ValueError, TypeError) as exc:
+                hint = ("; a tls:// scheduler needs the client's TLS files in Dask's configuration "
+                        "(DASK_DISTRIBUTED__COMM__TLS__CA_FILE, ...__CLIENT__CERT, ...__CLIENT__KEY)"
+                        if self.scheduler.startswith("tls://") else "")
+                raise ScenarioError([f"--scheduler {self.scheduler}: cannot connect: {exc}{hint}"]) from None
             self.workers = len(self._client.scheduler_info().get("workers", {}))
         else:
             self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
@@ -157,14 +160,25 @@ class DaskExecutor:
                 self._client.cancel(pending)
 
 
-def make_executor(kind: str, workers: int | None = None, scheduler: str | None = None):
-    """The executor called ``kind`` (one of :data:`EXECUTORS`)."""
+def check_executor(kind: str, scheduler: str | None = None) -> None:
+    """Refuse an executor that cannot start (before anything is written): an unknown
+    kind, ``--scheduler`` without Dask, or Dask not installed."""
+    if kind not in EXECUTORS:
+        raise ScenarioError([f"--executor {kind}: must be one of {', '.join(EXECUTORS)}"])
     if scheduler and kind != "dask":
         raise ScenarioError([f"--scheduler needs --executor dask (got --executor {kind})"])
+    if kind == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ScenarioError([DASK_MISSING]) from None
+
+
+def make_executor(kind: str, workers: int | None = None, scheduler: str | None = None):
+    """The executor called ``kind`` (one of :data:`EXECUTORS`)."""
+    check_executor(kind, scheduler)
     if kind == "serial":
         return SerialExecutor()
     if kind == "processes":
         return ProcessExecutor(workers)
-    if kind == "dask":
-        return DaskExecutor(workers, scheduler)
-    raise ScenarioError([f"--executor {kind}: must be one of {', '.join(EXECUTORS)}"])
+    return DaskExecutor(workers, scheduler)

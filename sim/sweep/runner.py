@@ -14,7 +14,7 @@ import pandas as pd
 
 from sim.analysis import precision_of, replications_needed
 from sim.errors import ScenarioError
-from sim.sweep.executors import make_executor
+from sim.sweep.executors import check_executor, make_executor
 from sim.sweep.progress import TaskProgress
 from sim.sweep.resolve import ResolvedSweep
 from sim.sweep.store import SweepStore
@@ -73,6 +73,7 @@ def check_kpi_names(wanted: Sequence[str], available: Sequence[str], option: str
 def run_sweep(sweep: ResolvedSweep, out: str | Path, options: SweepOptions, console=None,
               task_fn: Callable[[Task], dict] = run_task) -> SweepOutcome:
     """Run (or resume) ``sweep`` into ``out`` and write its outputs."""
+    check_executor(options.executor, options.scheduler)  # before anything is written
     store = SweepStore.open(out, sweep, options.overwrite)
     precision = options.precision is not None
     start = max(sweep.spec.replications, 2) if precision else sweep.spec.replications

@@ -36,9 +36,9 @@ class Task:
 
 
 def task_record(task: Task, kpis: dict[str, float], error: str | None, detail: str | None,
-                wall_s: float) -> dict:
+                wall_s: float, cpu_s: float | None = None) -> dict:
     """What a task sends back: identity, KPIs (floats; NaN as None) or the error, and
-    which process on which host ran it, for how long."""
+    which process on which host ran it, for how long (wall and CPU seconds)."""
     return {
         "point": task.point,
         "replication": task.replication,
@@ -49,19 +49,21 @@ def task_record(task: Task, kpis: dict[str, float], error: str | None, detail: s
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "wall_s": wall_s,
+        "cpu_s": cpu_s,
     }
 
 
 def run_task(task: Task) -> dict:
     """Run one task; an exception becomes an error in the record (the sweep goes on)."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         kpis = _full_run(task) if task.run_dir else replication_kpis_only(
             task.scenario, task.replication, task.seed)
-        return task_record(task, kpis, None, None, time.perf_counter() - started)
+        return task_record(task, kpis, None, None, time.perf_counter() - started,
+                           time.process_time() - cpu)
     except Exception as exc:  # recorded, not raised: one bad point must not stop a sweep
         return task_record(task, {}, f"{type(exc).__name__}: {exc}", traceback.format_exc(),
-                           time.perf_counter() - started)
+                           time.perf_counter() - started, time.process_time() - cpu)
 
 
 def _full_run(task: Task) -> dict[str, float]:
