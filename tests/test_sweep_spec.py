@@ -107,11 +107,26 @@ def test_an_invalid_point_is_refused_before_anything_runs(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "2 of 4 points are invalid; nothing was run" in err
     # Each bad point named, with its values, the field and what is allowed.
-    assert "sweep.yaml:4 point 2 (west.pickers=-1, west.picking.error_prob_per_line=0.01) " in err
-    assert "point 3 (" in err
-    assert "warehouses.west.staff.pickers: must be >= 0, got -1" in err
+    # One line per problem, naming the points, their values, the field and what is allowed.
+    assert ("sweep.yaml:4 points 2, 3 (e.g. west.pickers=-1, west.picking.error_prob_per_line=0.01) "
+            "warehouses.west.staff.pickers: must be >= 0, got -1") in err
     assert "Traceback" not in err
     assert not out.exists()
+
+
+def test_a_single_invalid_point_is_named_alone(tmp_path, capsys):
+    path = _write(tmp_path, """\
+        base: tiny.yaml
+        design: list
+        parameters:
+          warehouses.west.staff.pickers: [2, -1]
+          warehouses.west.picking.error_prob_per_line: [0.01, 0.02]
+        """)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "1 of 2 points are invalid" in err
+    assert ("sweep.yaml:4 point 1 (west.pickers=-1, west.picking.error_prob_per_line=0.02) "
+            "warehouses.west.staff.pickers: must be >= 0, got -1") in err
 
 
 def test_points_share_the_sweep_seed_and_set_applies_to_all(tmp_path):

@@ -125,9 +125,7 @@ class DaskExecutor:
                 raise ScenarioError([f"--scheduler {self.scheduler}: cannot connect: {exc}{hint}"]) from None
             self.workers = len(self._client.scheduler_info().get("workers", {}))
         else:
-            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                         processes=True, host="127.0.0.1",
-                                         dashboard_address=None, silence_logs=logging.ERROR)
+            self._cluster = _local_cluster(LocalCluster, self.workers)
             self._client = Client(self._cluster)
         return self
 
@@ -172,6 +170,34 @@ def check_executor(kind: str, scheduler: str | None = None) -> None:
             import distributed  # noqa: F401
         except ImportError:
             raise ScenarioError([DASK_MISSING]) from None
+
+
+# A LocalCluster's workers: no statistical profiler (it samples the worker's stack every
+# 10 ms and cost about 10% of a run's CPU time; nobody looks at a dashboard here).
+LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
+def _local_cluster(cluster_class, workers: int):
+    """A LocalCluster of ``workers`` single-threaded processes on 127.0.0.1. Where the
+    platform has it, worker processes are forked from a fork server that has imported
+    the simulator once (a spawned worker would import it again: about a second each,
+    and Dask's default is to spawn); the fork server is itself a fresh process, so this
+    is safe although this process runs threads."""
+    import multiprocessing
+
+    import dask
+
+    config = dict(LOCAL_CLUSTER_CONFIG)
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        from distributed.utils import get_mp_context
+
+        config["distributed.worker.multiprocessing-method"] = "forkserver"
+        with dask.config.set(config):
+            get_mp_context().set_forkserver_preload(["distributed", "sim.sweep.task"])
+    with dask.config.set(config):
+        return cluster_class(n_workers=workers, threads_per_worker=1, processes=True,
+                             host="127.0.0.1", dashboard_address=None,
+                             silence_logs=logging.ERROR)
 
 
 def make_executor(kind: str, workers: int | None = None, scheduler: str | None = None):

@@ -60,7 +60,32 @@ def short_values(values: dict[str, Any], limit: int = 80) -> str:
 def _compact(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"), default=str)
+    if isinstance(value, float):
+        return f"{value:.6g}"  # a Latin hypercube's 0.004556643378875563 reads as 0.00455664
     return str(value)
+
+
+# Where a point's label goes in its problems: points with the same problem are then
+# reported on one line.
+_POINT = "\0point"
+
+
+def _point_problems(problems_by_point: dict[int, list[str]], values: dict[int, dict]) -> list[str]:
+    """One line per distinct problem, naming the point(s) that have it."""
+    grouped: dict[str, list[int]] = {}
+    for index, problems in problems_by_point.items():
+        for problem in problems:
+            grouped.setdefault(problem, []).append(index)
+    lines = []
+    for problem, points in grouped.items():
+        if len(points) == 1:
+            label = f"point {points[0]} ({short_values(values[points[0]])})"
+        else:
+            shown = ", ".join(map(str, points[:8])) + (f" and {len(points) - 8} more"
+                                                       if len(points) > 8 else "")
+            label = f"points {shown} (e.g. {short_values(values[points[0]])})"
+        lines.append(problem.replace(_POINT, label))
+    return lines
 
 
 def _with_overrides(data: dict, lines: dict, overrides: dict[str, Any], label_of) -> tuple[dict, dict]:
@@ -84,24 +109,23 @@ def resolve_sweep(sweep: SweepFile) -> ResolvedSweep:
     base = validate_data(copy.deepcopy(fixed_data), fixed_lines)
     seed = base.seed if spec.seed is None else spec.seed
     points: list[Point] = []
-    problems: list[str] = []
-    invalid = 0
-    for index, values in enumerate(design_points(spec, seed)):
-        label = f"point {index} ({short_values(values)})"
+    problems: dict[int, list[str]] = {}
+    all_values = dict(enumerate(design_points(spec, seed)))
+    for index, values in all_values.items():
         data, lines = _with_overrides(
             fixed_data, fixed_lines, values,
-            lambda key, label=label: f"{sweep.where('parameters.' + key)} {label}")
+            lambda key: f"{sweep.where('parameters.' + key)} {_POINT}")
         try:
             points.append(Point(index, values, validate_data(data, lines)))
         except ScenarioError as exc:
-            invalid += 1
-            problems.extend(p for p in exc.problems if p not in problems)
+            problems[index] = exc.problems
     if problems:
-        shown = problems[:MAX_PROBLEMS_SHOWN]
-        more = len(problems) - len(shown)
+        lines = _point_problems(problems, all_values)
+        shown = lines[:MAX_PROBLEMS_SHOWN]
+        more = len(lines) - len(shown)
         raise ScenarioError(
-            [f"{sweep.path}: {invalid} of {invalid + len(points)} points are invalid; "
-             "nothing was run", *shown] + ([f"... and {more} more"] if more else []))
+            [f"{sweep.path}: {len(problems)} of {len(all_values)} points are invalid; "
+             "nothing was run", *shown] + ([f"... and {more} more problems"] if more else []))
     return ResolvedSweep(file=sweep, seed=seed, points=points,
                          sha256=sweep_sha256(spec.replications, seed, points), base=base)
 
