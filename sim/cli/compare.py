@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sim.cli import EXIT_OK, positive_int, seed_int
 
-HELP = "compare runs or scenarios: KPIs side by side and B − A with a paired 95% CI"
+HELP = "compare runs or scenarios: KPIs side by side, and B − A with its paired confidence interval"
 DESCRIPTION = __doc__.split("\n\n", 2)[1]
 
 
@@ -100,7 +100,10 @@ def run(args: argparse.Namespace, console) -> int:
         groups = groups_of(runs, args.by) if args.by else []
     available = available_kpis(runs)
     rows = expand(kpis, available, args.by, groups)
-    if args.by:
+    if args.by and not groups:
+        console.print(f"[yellow]note[/yellow]: no {args.by}s found (the runs have no "
+                      "scenario.resolved.yaml): pooled KPIs only", highlight=False)
+    elif args.by:
         bare = [k for k in kpis if not any(kk == k and g != "all" for kk, g, _ in rows)]
         if bare and args.kpi:
             console.print(f"[yellow]note[/yellow]: no per-{args.by} values of {', '.join(bare)} "
@@ -124,11 +127,18 @@ def run(args: argparse.Namespace, console) -> int:
 
 def _check_writable(args) -> None:
     """An unwritable --plot or --csv path fails before any work."""
+    import os
+
     from sim.errors import OutputDirError
 
     for option, value in (("--plot", args.plot), ("--csv", args.csv)):
-        if value and not Path(value).resolve().parent.is_dir():
-            raise OutputDirError(f"{option} {value}: no such folder {Path(value).parent}")
+        if not value:
+            continue
+        folder = Path(value).resolve().parent
+        if not folder.is_dir():
+            raise OutputDirError(f"{option} {value}: no such folder {folder}")
+        if not os.access(folder, os.W_OK) or Path(value).is_dir():
+            raise OutputDirError(f"{option} {value}: cannot write a file there")
 
 
 def _scenario_out(args) -> Path:

@@ -89,7 +89,10 @@ def run(args: argparse.Namespace, console) -> int:
                          "command to resume\n")
         raise
     if not args.quiet:
-        console.print(_points_table(outcome, sweep.parameters, args.kpi or SHOWN_KPIS))
+        from rich.console import Console
+
+        table = _points_table(outcome, sweep.parameters, args.kpi or SHOWN_KPIS)
+        Console(width=max(Console().width, 30 + 24 * (len(sweep.parameters) + 3))).print(table)
         if outcome.precision:
             _print_precision(console, outcome)
         console.print(f"{outcome.tasks} runs ({outcome.ran_now} now, "
