@@ -181,3 +181,17 @@ def test_folders_and_files_are_not_mixed(runs, capsys):
     scenario, f = runs
     assert main(["compare", str(f["A"]), str(scenario)]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+def test_runs_with_different_replication_counts_pair_the_common_ones(tmp_path, capsys):
+    _fake_run(tmp_path / "a", 1, {"on_time_delivery_pct": [90, 91, 92]})
+    _fake_run(tmp_path / "b", 1, {"on_time_delivery_pct": [93, 95, 94, 99]})
+    summary = json.loads((tmp_path / "b" / "summary.json").read_text())
+    summary["replications"] = 4
+    (tmp_path / "b" / "summary.json").write_text(json.dumps(summary))
+    out = tmp_path / "cmp"
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--kpi",
+                 "on_time_delivery_pct", "--out", str(out)]) == 0
+    assert "paired over the first 3" in capsys.readouterr().out
+    row = pd.read_csv(out / "comparison.csv").iloc[0]
+    assert row["n"] == 3 and row["diff_mean"] == pytest.approx(3.0)

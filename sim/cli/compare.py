@@ -266,6 +266,11 @@ def _print(runs, rows, table, reasons, by) -> None:
         if reason:
             console.print(f"cannot pair {run.label} with {reference.label}: {reason}; the "
                           "difference's interval is Welch's, for independent runs", highlight=False)
+            continue
+        n_a, n_b = reference.summary.get("replications"), run.summary.get("replications")
+        if n_a != n_b and n_a and n_b:
+            console.print(f"{run.label} has {n_b} replications and {reference.label} {n_a}: "
+                          f"paired over the first {min(n_a, n_b)}", highlight=False)
     if any(r.summary.get("replications") == 1 for r in runs):
         sys.stdout.write("with 1 replication there is no confidence interval: use -r 5 or more\n")
 
