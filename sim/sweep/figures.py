@@ -94,8 +94,10 @@ def _against(ax, rows: pd.DataFrame, parameters: list[str], parameter: str) -> N
                 ax.fill_between(x[ok], low[ok], high[ok], alpha=0.2, color=line.get_color())
         else:
             err = np.vstack([mean - low, high - mean])
-            ax.errorbar(x, mean, yerr=np.where(np.isnan(err), 0, err), fmt="o", ms=3,
-                        alpha=0.7, label=label if len(groups) <= MAX_LINES else None)
+            # Too many groups to tell apart (a Latin hypercube): one colour for all.
+            many = len(groups) > MAX_LINES
+            ax.errorbar(x, mean, yerr=np.where(np.isnan(err), 0, err), fmt="o", ms=3, alpha=0.7,
+                        color="tab:blue" if many else None, label=None if many else label)
     ax.set_xlabel(parameter)
     if others and len(groups) <= MAX_LINES:
         ax.legend(fontsize=7)
