@@ -42,6 +42,34 @@ def write_sweep(folder: Path, days: float | None, points: int, replications: int
     return path
 
 
+def _spin(n: int = 10_000_000) -> int:
+    """Pure-Python CPU work, nothing shared: what W processes can do together on this
+    machine right now."""
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def machine_capacity(workers: int) -> float:
+    """How many times faster ``workers`` spins run on ``workers`` processes than one
+    after the other: ``workers`` on an idle machine with that many free cores, less when
+    other work shares the CPUs. Measured next to the sweeps so that both see the same
+    load."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    started = time.perf_counter()
+    for _ in range(workers):
+        _spin()
+    serial = time.perf_counter() - started
+    with ProcessPoolExecutor(workers) as pool:
+        pool.submit(int).result()  # the pool is up before the clock starts
+        started = time.perf_counter()
+        list(pool.map(_spin, [10_000_000] * workers))
+        parallel = time.perf_counter() - started
+    return serial / parallel
+
+
 def timed_sweep(sweep, out: Path, executor: str, workers: int) -> tuple[float, object]:
     started = time.perf_counter()
     outcome = run_sweep(sweep, out, SweepOptions(executor=executor, workers=workers,
@@ -99,7 +127,9 @@ def main() -> None:
         dask_warm_start_s = time.perf_counter() - started
         best: dict[str, float] = {}
         cpu: dict[str, float] = {}
+        capacity = []
         for i in range(args.repeats):
+            capacity.append(machine_capacity(args.workers))
             for name, workers in (("serial", 1), ("processes", args.workers), ("dask", args.workers)):
                 out = tmp / f"{name}-{i}"
                 wall, _ = timed_sweep(sweep, out, name, workers)
@@ -114,6 +144,7 @@ def main() -> None:
         imports = import_cost_s()
 
     per_run = compute_s / runs
+    cap = max(capacity)
     print(f"\n  mean run (model + KPIs):              {per_run:6.2f} s")
     print(f"  serial sweep:                         {t_serial:6.1f} s")
     print(f"  processes, {args.workers} workers:                 {t_proc:6.1f} s   speed-up "
@@ -129,6 +160,11 @@ def main() -> None:
           f"({100 * imports / per_run:.0f}% of one run; forked workers skip it)")
     print(f"  CPU seconds per run inside the tasks: serial {cpu['serial'] / runs:.2f}, processes "
           f"{cpu['processes'] / runs:.2f}, Dask {cpu['dask'] / runs:.2f}")
+    print(f"  machine capacity: {args.workers} pure-Python loops ran {cap:.2f}x as fast on "
+          f"{args.workers} processes as one after the other (ideal {args.workers}; less when other "
+          "work shares the CPUs)")
+    print(f"  efficiency against that capacity:     processes {t_serial / t_proc / cap:4.2f}, "
+          f"Dask {t_serial / t_dask / cap:4.2f}")
     print(f"  runs.parquet identical on all three:  {'yes' if same else 'NO'}")
     print(f"  load average (1 min) before / after:  {load_before:.2f} / {os.getloadavg()[0]:.2f} "
           f"on {os.cpu_count()} cores (other work on the machine slows the parallel runs most)")
