@@ -284,7 +284,7 @@ def _sweep(folder: Path) -> str:
     parts += ["<h2>What was run</h2>", _pairs(meta)]
     precision = manifest.get("precision")
     if precision:
-        parts.append(f"<p>Precision target: 95% CI half-width within {precision.get('relative'):.0%} "
+        parts.append(f"<p>Precision target: 95% CI half-width within {100 * precision.get('relative', 0):g}% "
                      f"of the mean for {_e(', '.join(precision.get('kpis', [])))}; reached at "
                      f"{precision.get('points_reached')} of {len(precision.get('points', {}))} points.</p>")
     if points is not None and len(points):

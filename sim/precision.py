@@ -65,7 +65,7 @@ def precision_summary(found: PrecisionResult, relative: float, max_replications:
 def precision_line(found: PrecisionResult, relative: float, max_replications: int) -> str:
     parts = [f"{k.kpi} ±{k.relative_half_width:.1%}" for k in found.kpis]
     if found.reached:
-        return (f"precision ±{relative:.0%} of the mean reached with {found.replications} "
+        return (f"precision ±{100 * relative:g}% of the mean reached with {found.replications} "
                 f"replications ({', '.join(parts)})")
-    return (f"precision ±{relative:.0%} NOT reached after {found.replications} replications "
+    return (f"precision ±{100 * relative:g}% NOT reached after {found.replications} replications "
             f"(--max-replications {max_replications}): {', '.join(parts)}")

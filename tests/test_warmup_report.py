@@ -71,15 +71,15 @@ def tiny_file(tmp_path_factory):
 
 def test_run_to_precision_is_a_plain_run_of_the_replications_it_needed(tiny_file, tmp_path, capsys):
     out = tmp_path / "prec"
-    assert main(["run", str(tiny_file), "--precision", "0.01", "--kpi", "lead_time_hours_mean",
-                 "--max-replications", "30", "-w", "2", "--seed", "4", "--out", str(out),
+    assert main(["run", str(tiny_file), "--precision", "0.015", "--kpi", "lead_time_hours_mean",
+                 "--max-replications", "20", "-w", "2", "--seed", "4", "--out", str(out),
                  "--no-figures"]) == 0
-    assert "precision ±1% of the mean reached with" in capsys.readouterr().err
+    assert "precision ±1.5% of the mean reached with" in capsys.readouterr().err
     summary = json.loads((out / "summary.json").read_text())
     n = summary["replications"]
-    assert summary["precision"]["replications"] == n and 3 < n <= 30
+    assert summary["precision"]["replications"] == n and 3 < n <= 20
     entry = summary["kpis"]["lead_time_hours_mean"]
-    assert (entry["ci95_high"] - entry["ci95_low"]) / 2 <= 0.01 * entry["mean"]
+    assert (entry["ci95_high"] - entry["ci95_low"]) / 2 <= 0.015 * entry["mean"]
     plain = tmp_path / "plain"
     assert main(["run", str(tiny_file), "-r", str(n), "--seed", "4", "--out", str(plain),
                  "--no-figures", "-q"]) == 0

@@ -143,7 +143,7 @@ def _print_precision(console, outcome) -> None:
     capped = [p for p, v in precision["points"].items()
               if not all(k["reached"] for k in v["kpis"].values())]
     console.print(
-        f"precision ±{precision['relative']:.0%} of the mean on {', '.join(precision['kpis'])}: "
+        f"precision ±{100 * precision['relative']:g}% of the mean on {', '.join(precision['kpis'])}: "
         f"reached at {precision['points_reached']} of {len(counts)} points; replications per point "
         f"min {counts[0]}, median {counts[len(counts) // 2]}, max {counts[-1]}", highlight=False)
     if capped:
