@@ -41,9 +41,24 @@ def load_run(folder: str | Path) -> tuple[dict, Path]:
 
 
 def run_labels(folders: list[str | Path]) -> list[str]:
-    """A label per run: its scenario's name (with the folder's if names repeat)."""
+    """A label per run: its scenario's name when the names differ; otherwise what
+    differs between the resolved scenarios (e.g. ``east.pickers=6``), or the seed; the
+    folder's name as a last resort."""
+    from sim.paired import read_resolved
+    from sim.scenario.diff import diff_labels
+
     summaries = [load_run(folder) for folder in folders]
     names = [summary["scenario"] for summary, _ in summaries]
+    if len(set(names)) == len(names):
+        return names
+    resolved = [read_resolved(path) for _, path in summaries]
+    if all(r is not None for r in resolved):
+        labels = diff_labels(resolved)
+        if labels and len(set(labels)) == len(labels):
+            return labels
+    seeds = [summary.get("seed") for summary, _ in summaries]
+    if len(set(seeds)) == len(seeds):
+        return [f"{name} seed={seed}" for name, seed in zip(names, seeds, strict=True)]
     return [name if names.count(name) == 1 else f"{name} ({path.name})"
             for name, (_, path) in zip(names, summaries, strict=True)]
 

@@ -29,6 +29,9 @@ COMMANDS = {
     "run": "sim.cli.run",
     "validate": "sim.cli.validate",
     "compare": "sim.cli.compare",
+    "sweep": "sim.cli.sweep",
+    "warmup": "sim.cli.warmup",
+    "report": "sim.cli.report",
 }
 
 

@@ -1,53 +1,284 @@
-"""``fsim compare``: the KPIs of finished runs side by side."""
+"""``fsim compare``: alternatives side by side, with the difference B − A per KPI.
+
+Given run folders (written by ``fsim run``), it compares their KPIs; given two or more
+scenario files, it first runs each with the same seeds (common random numbers), KPIs
+only. Runs with the same seed are paired: the 95% CI of the difference comes from the
+per-replication differences (much narrower than the runs' own intervals suggest);
+otherwise it says why not and shows Welch's unpaired interval.
+
+Exit codes: 0 done; 2 bad input (a folder that is not a run, a wrong --kpi, mixed
+folders and files); 1 anything else.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from sim.cli import EXIT_OK
+from sim.cli import EXIT_OK, positive_int, seed_int
 
-HELP = "compare the KPIs of finished runs side by side"
+HELP = "compare runs or scenarios: KPIs side by side, and B − A with its paired confidence interval"
+DESCRIPTION = __doc__.split("\n\n", 2)[1]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("runs", nargs="+", help="run folders written by fsim run")
+    p.add_argument("runs", nargs="+", metavar="RUN_OR_SCENARIO",
+                   help="run folders written by fsim run, or scenario YAML files (the first "
+                        "is A, the reference)")
     p.add_argument("--kpi", action="append", default=None, metavar="NAME",
                    help="KPI to show (repeatable; default: lead time, on-time, accuracy, picking)")
+    p.add_argument("--by", choices=("site", "channel"), default=None,
+                   help="also show each KPI per site or per channel (<kpi>_<site> names)")
     p.add_argument("--plot", default=None, metavar="PNG",
-                   help="also write ECDFs of lead time and of time in the warehouse to this PNG")
-    p.add_argument("--csv", default=None, metavar="CSV", help="also write the table as tidy CSV")
+                   help="run folders: also write ECDFs of lead time and of time in the warehouse")
+    p.add_argument("--csv", default=None, metavar="CSV",
+                   help="also write each run's KPI means as tidy CSV (run, kpi, mean, ci95_low, "
+                        "ci95_high)")
+    p.add_argument("--out", "-o", default=None, metavar="DIR",
+                   help="write comparison.csv, comparison.json and comparison.png here (scenario "
+                        "files: default results/compare/<A>-vs-<B>/<timestamp>)")
+    p.add_argument("--overwrite", action="store_true", help="replace a comparison already in --out")
+    g = p.add_argument_group("scenario files")
+    g.add_argument("--replications", "-r", type=positive_int, default=5,
+                   help="replications of each scenario (default 5)")
+    g.add_argument("--seed", type=seed_int, default=None,
+                   help="the seed of both (default: the first scenario's seed)")
+    g.add_argument("--workers", "-w", type=positive_int, default=1, help="parallel processes (default 1)")
+    g.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a value in every scenario (repeatable)")
+    g.add_argument("--set-b", dest="overrides_b", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a value in the second scenario only, e.g. to compare a file "
+                        "with itself changed (repeatable)")
+
+
+def _kind(paths: list[str]) -> str:
+    from sim.errors import ScenarioError
+
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise ScenarioError([f"{p}: no such run folder or scenario file" for p in missing])
+    folders = [p for p in paths if Path(p).is_dir()]
+    if len(folders) == len(paths):
+        return "folders"
+    if not folders:
+        return "scenarios"
+    raise ScenarioError([f"{paths[0]} ...: give run folders or scenario files, not both"])
 
 
 def run(args: argparse.Namespace, console) -> int:
-    import pandas as pd
-    from rich.console import Console
-    from rich.table import Table
+    from sim.compare import DEFAULT_KPIS, comparison_table
+    from sim.errors import ScenarioError
+    from sim.paired import (
+        available_kpis,
+        check_kpis,
+        comparison_rows,
+        expand,
+        groups_of,
+        load_folders,
+        prepare_comparison_dir,
+        write_comparison,
+    )
 
-    from sim.compare import DEFAULT_KPIS, comparison_table, lead_time_groups, run_labels
-
-    table = comparison_table(args.runs, tuple(args.kpi) if args.kpi else DEFAULT_KPIS)
-    out = Table(title="KPI means (95% CI)")
-    out.add_column("KPI", no_wrap=True)
-    runs = list(dict.fromkeys(run_labels(args.runs)))
-    for label in runs:
-        out.add_column(label, justify="right")
-    for kpi, rows in table.groupby("kpi", sort=False):
-        cells = []
-        for label in runs:
-            r = rows[rows["run"] == label]
-            if r.empty or r["mean"].isna().all():
-                cells.append("-")
-                continue
-            m, lo, hi = r.iloc[0][["mean", "ci95_low", "ci95_high"]]
-            cells.append(f"{m:,.2f}" + ("" if pd.isna(lo) else f" [{lo:,.2f}, {hi:,.2f}]"))
-        out.add_row(kpi, *cells)
-    Console(width=max(Console().width, 40 + 28 * len(runs))).print(out)
+    kind = _kind(args.runs)
+    kpis = tuple(args.kpi) if args.kpi else DEFAULT_KPIS
+    if kind == "folders":
+        if args.overrides or args.overrides_b:
+            raise ScenarioError(["--set and --set-b apply to scenario files, not run folders"])
+        runs = load_folders(args.runs)
+        groups = groups_of(runs, args.by) if args.by else []
+        if args.kpi:
+            check_kpis(args.kpi, available_kpis(runs), groups)
+        _check_writable(args)
+        out = prepare_comparison_dir(args.out, args.overwrite) if args.out else None
+    else:
+        if len(args.runs) < 2:
+            raise ScenarioError([f"{args.runs[0]}: give two scenario files (A and B) to compare, "
+                                 "or run folders"])
+        if args.plot:
+            raise ScenarioError(["--plot needs run folders (with orders.parquet); use fsim run first"])
+        _check_writable(args)
+        out = _scenario_out(args)
+        runs = _run_scenarios(args, console, out)
+        groups = groups_of(runs, args.by) if args.by else []
+    available = available_kpis(runs)
+    rows = expand(kpis, available, args.by, groups)
+    if args.by and not groups:
+        console.print(f"[yellow]note[/yellow]: no {args.by}s found (the runs have no "
+                      "scenario.resolved.yaml): pooled KPIs only", highlight=False)
+    elif args.by:
+        bare = [k for k in kpis if not any(kk == k and g != "all" for kk, g, _ in rows)]
+        if bare and args.kpi:
+            console.print(f"[yellow]note[/yellow]: no per-{args.by} values of {', '.join(bare)} "
+                          f"in these runs (only pooled)", highlight=False)
+    table, reasons = comparison_rows(runs, rows, args.by)
+    _print(runs, rows, table, reasons, args.by)
     if args.csv:
-        table.to_csv(args.csv, index=False)
+        comparison_table([r.path for r in runs], tuple(name for _, _, name in rows)).to_csv(
+            args.csv, index=False)
     if args.plot:
+        from sim.compare import lead_time_groups
         from sim.report import comparison_figure
 
         comparison_figure(*lead_time_groups(args.runs), Path(args.plot))
         console.print(f"wrote {args.plot}")
+    if out is not None:
+        files = write_comparison(out, runs, table, reasons, args.by)
+        console.print(f"wrote {len(files)} files to [bold]{out}[/bold]", highlight=False)
     return EXIT_OK
+
+
+def _check_writable(args) -> None:
+    """An unwritable --plot or --csv path fails before any work."""
+    import os
+
+    from sim.errors import OutputDirError
+
+    for option, value in (("--plot", args.plot), ("--csv", args.csv)):
+        if not value:
+            continue
+        folder = Path(value).resolve().parent
+        if not folder.is_dir():
+            raise OutputDirError(f"{option} {value}: no such folder {folder}")
+        if not os.access(folder, os.W_OK) or Path(value).is_dir():
+            raise OutputDirError(f"{option} {value}: cannot write a file there")
+
+
+def _scenario_out(args) -> Path:
+    from sim.outputs import default_out_dir
+    from sim.paired import prepare_comparison_dir
+
+    if args.out:
+        return prepare_comparison_dir(args.out, args.overwrite)
+    names = "-vs-".join(Path(p).stem for p in args.runs[:3])
+    return default_out_dir(names, root=Path("results") / "compare")
+
+
+def _run_scenarios(args, console, out: Path):
+    """Run the scenario files (KPIs only, common random numbers) into ``out``/a, b, ..."""
+    import yaml
+
+    from sim.paired import RunData, check_kpis, groups_of, run_alternatives, write_run
+    from sim.scenario import load_scenario, parse_set_option
+    from sim.scenario.loader import scenario_to_yaml
+
+    common = dict(parse_set_option(t) for t in args.overrides)
+    only_b = dict(parse_set_option(t) for t in args.overrides_b)
+    overrides = [common] + [{**common, **only_b}] + [common] * (len(args.runs) - 2)
+    scenarios = [load_scenario(path, o or None, override_label="--set" if i != 1 or not only_b
+                               else "--set-b")
+                 for i, (path, o) in enumerate(zip(args.runs, overrides, strict=True))]
+    seed = scenarios[0].seed if args.seed is None else args.seed
+    labels = _labels(scenarios, args.runs)
+    groups = groups_of([RunData("", {}, yaml.safe_load(scenario_to_yaml(s)), "")
+                        for s in scenarios], args.by) if args.by else []
+    wanted = tuple(args.kpi or ())
+    # A wrong --kpi is caught on the first replication, not after all of them.
+    runs = run_alternatives(scenarios, labels, args.runs, overrides, args.replications, seed,
+                            args.workers, console,
+                            check_names=(lambda names: check_kpis(wanted, names, groups))
+                            if wanted else None)
+    for i, run in enumerate(runs):
+        write_run(run, out / chr(ord("a") + i))
+    return runs
+
+
+def _labels(scenarios, paths) -> list[str]:
+    import yaml
+
+    from sim.scenario.diff import diff_labels
+    from sim.scenario.loader import scenario_to_yaml
+
+    names = [s.name for s in scenarios]
+    if len(set(names)) == len(names):
+        return names
+    labels = diff_labels([yaml.safe_load(scenario_to_yaml(s)) for s in scenarios])
+    if labels and len(set(labels)) == len(labels):
+        return labels
+    return [f"{chr(ord('A') + i)}: {Path(p).name}" for i, p in enumerate(paths)]
+
+
+def _cell(mean, low=None, high=None) -> str:
+    import math
+
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return "-"
+    text = _num(mean)
+    if low is not None and not math.isnan(low):
+        text += f" [{_num(low)}, {_num(high)}]"
+    return text
+
+
+def _num(value: float) -> str:
+    """Four significant digits (thousands separated): a small difference keeps its
+    digits, a count has no decimals."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def _print(runs, rows, table, reasons, by) -> None:
+    import math
+
+    from rich.console import Console
+    from rich.table import Table
+
+    reference = runs[0]
+    others = runs[1:]
+    paired_all = all(reasons.get(r.label) is None for r in others)
+    title = "KPI means (95% CI)" if not others else (
+        f"KPI means (95% CI) and the difference from {reference.label} "
+        f"({'paired on common random numbers' if paired_all else 'see notes'})")
+    out = Table(title=title)
+    out.add_column("KPI", no_wrap=True)
+    if by:
+        out.add_column(by)
+    labels = list(dict.fromkeys(r.label for r in runs))
+    for label in labels:
+        out.add_column(label, justify="right")
+    for run in others:
+        kind = "paired" if reasons.get(run.label) is None else "unpaired"
+        out.add_column(f"({run.label}) − ({reference.label}), {kind}", justify="right")
+    for kpi, group, name in rows:
+        cells = []
+        for label in labels:
+            run = next(r for r in runs if r.label == label)
+            entry = run.summary.get("kpis", {}).get(name)
+            cells.append("-" if entry is None else _cell(
+                entry.get("mean"), _nan(entry.get("ci95_low")), _nan(entry.get("ci95_high"))))
+        for run in others:
+            match = table[(table["run_b"] == run.label) & (table["kpi"] == kpi)]
+            if by:
+                match = match[match[by] == group]
+            if match.empty:
+                cells.append("-")
+                continue
+            d = match.iloc[0]
+            text = _cell(d["diff_mean"], d["diff_ci95_low"], d["diff_ci95_high"])
+            if bool(d["significant"]):
+                text = f"[bold]{text} *[/bold]"
+            elif not math.isnan(d["diff_ci95_low"]):
+                text += "  "
+            cells.append(text)
+        out.add_row(kpi if not by or group == "all" else f"  {kpi}", *([group] if by else []), *cells)
+    width = 40 + 28 * (len(labels) + len(others)) + (10 if by else 0)
+    console = Console(width=max(Console().width, width))
+    console.print(out)
+    if others:
+        console.print("* the 95% CI of the difference excludes 0 (significant at the 5% level)")
+    for run in others:
+        reason = reasons.get(run.label)
+        if reason:
+            console.print(f"cannot pair {run.label} with {reference.label}: {reason}; the "
+                          "difference's interval is Welch's, for independent runs", highlight=False)
+            continue
+        n_a, n_b = reference.summary.get("replications"), run.summary.get("replications")
+        if n_a != n_b and n_a and n_b:
+            console.print(f"{run.label} has {n_b} replications and {reference.label} {n_a}: "
+                          f"paired over the first {min(n_a, n_b)}", highlight=False)
+    if any(r.summary.get("replications") == 1 for r in runs):
+        sys.stdout.write("with 1 replication there is no confidence interval: use -r 5 or more\n")
+
+
+def _nan(v):
+    import math
+
+    return math.nan if v is None else v

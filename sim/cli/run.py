@@ -60,6 +60,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
     p.add_argument("--no-size-check", action="store_true",
                    help="run even if the estimated peak memory exceeds the memory available")
+    from sim.cli.sweep import add_precision_arguments  # --precision, --kpi, --max-replications
+
+    add_precision_arguments(p, "a KPI for --precision (repeatable)")
 
 
 def _kpi_table(summary: dict, sites: list[str], channels: list[str]):
@@ -119,7 +122,7 @@ def run(args: argparse.Namespace, console) -> int:
     )
 
     from sim.cli import EXIT_INTERRUPTED
-    from sim.errors import OutputDirError
+    from sim.errors import OutputDirError, ScenarioError
     from sim.experiment import run as run_replications
     from sim.experiment import scenario_sha256
     from sim.outputs import INVENTORY_FILES, RESULT_FILES, default_out_dir, write_results
@@ -127,6 +130,8 @@ def run(args: argparse.Namespace, console) -> int:
     from sim.scenario import parse_set_option
 
     scenario = load_from_args(args)
+    if args.precision is not None and not args.kpi:
+        raise ScenarioError(["--precision needs --kpi NAME, e.g. --kpi lead_time_hours_mean"])
     if not args.no_size_check:  # refuse a run the machine cannot hold, before it starts
         from sim.sizing import check_fits, estimate_run
 
@@ -135,6 +140,9 @@ def run(args: argparse.Namespace, console) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     manifest = {"scenario_sha256": scenario_sha256(scenario), "seed": seed,
                 "replications": args.replications, "outputs": args.outputs}
+    if args.precision is not None:  # the count is found as it runs: the target names the run
+        manifest.update(precision=args.precision, kpi=sorted(args.kpi),
+                        max_replications=args.max_replications)
     folder = RunFolder.prepare(args.out or default_out_dir(scenario.name), manifest, args.overwrite,
                                RESULT_FILES + INVENTORY_FILES)
     out = folder.path
@@ -149,7 +157,14 @@ def run(args: argparse.Namespace, console) -> int:
 
     common = dict(provenance=provenance, done=folder.load_replications(), on_replication=keep)
     try:
-        if args.quiet:
+        if args.precision is not None:  # as many replications as the target needs (from max(-r, 3))
+            from sim.precision import run_for_precision
+
+            result = run_for_precision(scenario, seed, args.kpi, args.precision,
+                                       start=max(args.replications, 3), workers=args.workers,
+                                       max_replications=args.max_replications,
+                                       console=None if args.quiet else console, **common)
+        elif args.quiet:
             result = run_replications(scenario, args.replications, seed, args.workers, **common)
         elif not console.is_terminal:
             result = run_replications(scenario, args.replications, seed, args.workers,

@@ -1,0 +1,152 @@
+"""``fsim sweep``: run every point of a sweep file, resumably, on one core, every core
+or a Dask cluster.
+
+Exit codes: 0 every task ran; 1 some tasks failed (recorded in the ``error`` column of
+runs.csv; the rest ran; rerun the same command to retry them); 2 bad input (the sweep
+file, a point of it, an option, a changed sweep into the same --out); 130 interrupted
+(rerun the same command to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sim.cli import EXIT_ERROR, EXIT_OK, positive_int
+
+HELP = "run a parameter sweep (grid, list or Latin hypercube) from a sweep file"
+DESCRIPTION = __doc__.split("\n\n", 1)[0].replace("``", "") + """
+
+The sweep file names a base scenario, the parameters to vary (dotted paths, as with
+--set), the design (grid, list or lhs) and the replications; see docs."""
+
+# The KPIs shown per point at the end when no --kpi is given.
+SHOWN_KPIS = ("lead_time_hours_mean", "on_time_delivery_pct", "cost_per_order")
+
+
+def relative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (0.05 = within 5%% of the mean), got {value}")
+    return value
+
+
+def add_precision_arguments(p: argparse.ArgumentParser, kpi_help: str) -> None:
+    """``--precision``, ``--kpi`` and ``--max-replications`` (shared with fsim run)."""
+    p.add_argument("--precision", type=relative, default=None, metavar="REL",
+                   help="add replications until the 95%% CI half-width of each --kpi is within "
+                        "REL x its mean (e.g. 0.05)")
+    p.add_argument("--kpi", action="append", default=None, metavar="NAME", help=kpi_help)
+    p.add_argument("--max-replications", type=positive_int, default=50, metavar="N",
+                   help="with --precision: never more than N replications (default 50)")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sweep", help="sweep YAML file")
+    p.add_argument("--out", "-o", default=None,
+                   help="results folder (default results/sweeps/<sweep name>); rerunning into "
+                        "the same folder resumes")
+    p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
+                   help="where tasks run (default processes)")
+    p.add_argument("--workers", "-w", type=positive_int, default=None,
+                   help="processes or LocalCluster workers (default: the cores)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --executor dask: an existing cluster, e.g. tcp://host:8786")
+    p.add_argument("--keep-orders", action="store_true",
+                   help="also write a full run folder (orders, figures unless --no-figures) per "
+                        "point and replication, under points/")
+    p.add_argument("--overwrite", action="store_true",
+                   help="discard the results of a different sweep in --out")
+    p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress or table")
+    add_precision_arguments(p, "a KPI for --precision and the figures (repeatable)")
+
+
+def run(args: argparse.Namespace, console) -> int:
+    from pathlib import Path
+
+    from sim.errors import ScenarioError
+    from sim.sweep import SweepOptions, read_sweep, resolve_sweep, run_sweep
+
+    if args.precision is not None and not args.kpi:
+        raise ScenarioError(["--precision needs --kpi NAME (the KPI whose interval must be "
+                             "narrow enough), e.g. --kpi lead_time_hours_mean"])
+    sweep = resolve_sweep(read_sweep(args.sweep))
+    out = Path(args.out) if args.out else Path("results") / "sweeps" / sweep.file.name
+    options = SweepOptions(executor=args.executor, workers=args.workers, scheduler=args.scheduler,
+                           keep_orders=args.keep_orders, overwrite=args.overwrite,
+                           figures=not args.no_figures, figure_kpis=tuple(args.kpi or ()),
+                           precision=args.precision,
+                           precision_kpis=tuple(args.kpi or ()) if args.precision else (),
+                           max_replications=args.max_replications, quiet=args.quiet)
+    try:
+        outcome = run_sweep(sweep, out, options, console)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"interrupted: finished tasks are kept in {out}; rerun the same "
+                         "command to resume\n")
+        raise
+    if not args.quiet:
+        from rich.console import Console
+
+        table = _points_table(outcome, sweep.parameters, args.kpi or SHOWN_KPIS)
+        Console(width=max(Console().width, 30 + 24 * (len(sweep.parameters) + 3))).print(table)
+        if outcome.precision:
+            _print_precision(console, outcome)
+        console.print(f"{outcome.tasks} runs ({outcome.ran_now} now, "
+                      f"{outcome.tasks - outcome.ran_now} already done); wrote "
+                      f"{len(outcome.files)} files to [bold]{outcome.out}[/bold]", highlight=False)
+    if outcome.failed:
+        first = outcome.runs[outcome.runs["error"].notna()].iloc[0]
+        sys.stderr.write(
+            f"error: {outcome.failed} of {outcome.tasks} runs failed (first: point "
+            f"{first['point']}, replication {first['replication']}: {first['error']}); see the "
+            f"error column of {outcome.out / 'runs.csv'}; rerun the same command to retry them\n")
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _points_table(outcome, parameters: list[str], kpis) -> object:
+    import math
+
+    from rich.table import Table
+
+    from sim.scenario.diff import short_path
+
+    points = outcome.points
+    kpis = [k for k in kpis if k in set(points["kpi"])]
+    table = Table(title="mean ± 95% CI half-width per point")
+    table.add_column("point", justify="right")
+    for p in parameters:
+        table.add_column(short_path(p))
+    table.add_column("n", justify="right")
+    for k in kpis:
+        table.add_column(k, justify="right")
+    for point, rows in points.groupby("point", sort=True):
+        by_kpi = rows.set_index("kpi")
+        first = rows.iloc[0]
+        cells = []
+        for k in kpis:
+            m, lo, hi = by_kpi.loc[k, ["mean", "ci95_low", "ci95_high"]]
+            cells.append("-" if math.isnan(m) else f"{m:,.2f}" + (
+                "" if math.isnan(lo) else f" ± {(hi - lo) / 2:,.2f}"))
+        n = outcome.replications.get(int(point), "")
+        table.add_row(str(point), *(str(first[p]) for p in parameters), str(n), *cells)
+    return table
+
+
+def _print_precision(console, outcome) -> None:
+    precision = outcome.precision
+    counts = sorted(v["replications"] for v in precision["points"].values())
+    capped = [p for p, v in precision["points"].items()
+              if not all(k["reached"] for k in v["kpis"].values())]
+    console.print(
+        f"precision ±{100 * precision['relative']:g}% of the mean on {', '.join(precision['kpis'])}: "
+        f"reached at {precision['points_reached']} of {len(counts)} points; replications per point "
+        f"min {counts[0]}, median {counts[len(counts) // 2]}, max {counts[-1]}", highlight=False)
+    if capped:
+        console.print(f"[yellow]not reached[/yellow] at point(s) {', '.join(map(str, capped[:10]))} "
+                      f"(stopped at --max-replications {precision['max_replications']} or no value)",
+                      highlight=False)

@@ -1,0 +1,210 @@
+"""Where sweep tasks run: in this process (serial), in local processes (processes), or
+on a Dask cluster (dask: a LocalCluster on 127.0.0.1, or an existing scheduler).
+
+Each executor is a context manager with ``map_unordered(fn, tasks)``, which yields
+``(task, result)`` as tasks finish, in any order; ``result`` is an exception when the
+task could not be run at all (a worker died): the caller records it as a failure.
+Results do not depend on the executor: a task's result depends only on the task.
+Closing the generator early cancels what has not started.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any
+
+from sim.errors import ScenarioError
+
+EXECUTORS = ("serial", "processes", "dask")
+DASK_MISSING = ("--executor dask needs Dask, an optional extra: "
+                "pip install 'fulfillment-sim[dask]' (or pip install 'dask[distributed]')")
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class SerialExecutor:
+    """Every task in this process, one after the other."""
+
+    name = "serial"
+    workers = 1
+
+    def __enter__(self) -> SerialExecutor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def describe(self) -> str:
+        return "serial (this process)"
+
+    def map_unordered(self, fn: Callable, tasks: Sequence) -> Iterator[tuple[Any, Any]]:
+        for task in tasks:
+            yield task, fn(task)
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """``fork`` where it is safe (POSIX, no other thread in this process: it starts
+    fast and needs no ``__main__`` guard), ``spawn`` otherwise."""
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+class ProcessExecutor:
+    """A pool of ``workers`` local processes."""
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or default_workers()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ProcessExecutor:
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context())
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def describe(self) -> str:
+        return f"{self.workers} local processes"
+
+    def map_unordered(self, fn: Callable, tasks: Sequence) -> Iterator[tuple[Any, Any]]:
+        assert self._pool is not None, "use the executor in a with block"
+        futures = {self._pool.submit(fn, task): task for task in tasks}
+        try:
+            for future in as_completed(futures):
+                try:
+                    yield futures[future], future.result()
+                except Exception as exc:  # the worker died (e.g. out of memory)
+                    yield futures[future], exc
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+class DaskExecutor:
+    """Tasks on a Dask cluster: a ``LocalCluster`` of ``workers`` single-threaded worker
+    processes listening on 127.0.0.1 only, or the existing cluster at ``scheduler``
+    (``tcp://host:8786``, or ``tls://...`` with the TLS settings in Dask's
+    configuration). Dask is imported here, when asked for."""
+
+    name = "dask"
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None):
+        self.workers = workers or default_workers()
+        self.scheduler = scheduler
+        self._cluster = None
+        self._client = None
+
+    def __enter__(self) -> DaskExecutor:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ScenarioError([DASK_MISSING]) from None
+        if self.scheduler:
+            try:
+                self._client = Client(self.scheduler, timeout="20s")
+            except (OSError, TimeoutError, ValueError, TypeError) as exc:
+                hint = ("; a tls:// scheduler needs the client's TLS files in Dask's configuration "
+                        "(DASK_DISTRIBUTED__COMM__TLS__CA_FILE, ...__CLIENT__CERT, ...__CLIENT__KEY)"
+                        if self.scheduler.startswith("tls://") else "")
+                raise ScenarioError([f"--scheduler {self.scheduler}: cannot connect: {exc}{hint}"]) from None
+            self.workers = len(self._client.scheduler_info().get("workers", {}))
+        else:
+            self._cluster = _local_cluster(LocalCluster, self.workers)
+            self._client = Client(self._cluster)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        self._client = self._cluster = None
+
+    def describe(self) -> str:
+        if self.scheduler:
+            return f"Dask cluster at {self.scheduler} ({self.workers} workers now)"
+        return f"Dask LocalCluster, {self.workers} workers on 127.0.0.1"
+
+    def map_unordered(self, fn: Callable, tasks: Sequence) -> Iterator[tuple[Any, Any]]:
+        from distributed import as_completed as dask_as_completed
+
+        assert self._client is not None, "use the executor in a with block"
+        futures = {self._client.submit(fn, task, pure=False): task for task in tasks}
+        try:
+            for future in dask_as_completed(list(futures)):
+                try:
+                    yield futures[future], future.result()
+                except Exception as exc:  # a worker died, or the cluster went away
+                    yield futures[future], exc
+        finally:
+            pending = [f for f in futures if not f.done()]
+            if pending:
+                self._client.cancel(pending)
+
+
+def check_executor(kind: str, scheduler: str | None = None) -> None:
+    """Refuse an executor that cannot start (before anything is written): an unknown
+    kind, ``--scheduler`` without Dask, or Dask not installed."""
+    if kind not in EXECUTORS:
+        raise ScenarioError([f"--executor {kind}: must be one of {', '.join(EXECUTORS)}"])
+    if scheduler and kind != "dask":
+        raise ScenarioError([f"--scheduler needs --executor dask (got --executor {kind})"])
+    if kind == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ScenarioError([DASK_MISSING]) from None
+
+
+# A LocalCluster's workers: no statistical profiler (it samples the worker's stack every
+# 10 ms and cost about 10% of a run's CPU time; nobody looks at a dashboard here).
+LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
+def _local_cluster(cluster_class, workers: int):
+    """A LocalCluster of ``workers`` single-threaded processes on 127.0.0.1. Where the
+    platform has it, worker processes are forked from a fork server that has imported
+    the simulator once (a spawned worker would import it again: about a second each,
+    and Dask's default is to spawn); the fork server is itself a fresh process, so this
+    is safe although this process runs threads."""
+    import multiprocessing
+
+    import dask
+
+    config = dict(LOCAL_CLUSTER_CONFIG)
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        from distributed.utils import get_mp_context
+
+        config["distributed.worker.multiprocessing-method"] = "forkserver"
+        with dask.config.set(config):
+            get_mp_context().set_forkserver_preload(["distributed", "sim.sweep.task"])
+    with dask.config.set(config):
+        return cluster_class(n_workers=workers, threads_per_worker=1, processes=True,
+                             host="127.0.0.1", dashboard_address=None,
+                             silence_logs=logging.ERROR)
+
+
+def make_executor(kind: str, workers: int | None = None, scheduler: str | None = None):
+    """The executor called ``kind`` (one of :data:`EXECUTORS`)."""
+    check_executor(kind, scheduler)
+    if kind == "serial":
+        return SerialExecutor()
+    if kind == "processes":
+        return ProcessExecutor(workers)
+    return DaskExecutor(workers, scheduler)

@@ -1,0 +1,217 @@
+"""Running a resolved sweep into a results folder: the tasks not yet done, on the chosen
+executor, each one recorded as it finishes; with a precision target, more replications
+for the points that need them; then the tables and figures, from the task records."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sim.analysis import precision_of, replications_needed
+from sim.errors import ScenarioError
+from sim.sweep.executors import check_executor, make_executor
+from sim.sweep.progress import TaskProgress
+from sim.sweep.resolve import ResolvedSweep
+from sim.sweep.store import SweepStore
+from sim.sweep.tables import kpi_columns, points_table, runs_table
+from sim.sweep.task import Task, run_task, task_record
+
+
+@dataclass(frozen=True)
+class SweepOptions:
+    """How to run a sweep (none of it changes a result)."""
+
+    executor: str = "processes"
+    workers: int | None = None
+    scheduler: str | None = None
+    keep_orders: bool = False
+    overwrite: bool = False
+    figures: bool = True
+    figure_kpis: tuple[str, ...] = ()
+    precision: float | None = None  # relative 95% half-width target, e.g. 0.05
+    precision_kpis: tuple[str, ...] = ()
+    max_replications: int = 50
+    quiet: bool = False
+
+
+@dataclass
+class SweepOutcome:
+    """What a sweep produced: the tables, the files, failures and precision."""
+
+    out: Path
+    runs: pd.DataFrame
+    points: pd.DataFrame
+    tasks: int
+    failed: int
+    ran_now: int
+    replications: dict[int, int]  # per point
+    precision: dict | None
+    files: list[Path] = field(default_factory=list)
+    worker_pids: set[int] = field(default_factory=set)
+
+
+def check_kpi_names(wanted: Sequence[str], available: Sequence[str], option: str = "--kpi") -> None:
+    """Raise ScenarioError (exit 2) for a KPI name that does not exist, with the
+    closest names."""
+    problems = []
+    for name in wanted:
+        if name in available:
+            continue
+        close = difflib.get_close_matches(name, list(available), n=5, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else (
+            f"; KPIs are named like {', '.join(sorted(available)[:4])}, ...")
+        problems.append(f"{option} {name}: no such KPI{hint}")
+    if problems:
+        raise ScenarioError(problems)
+
+
+def run_sweep(sweep: ResolvedSweep, out: str | Path, options: SweepOptions, console=None,
+              task_fn: Callable[[Task], dict] = run_task) -> SweepOutcome:
+    """Run (or resume) ``sweep`` into ``out`` and write its outputs."""
+    check_executor(options.executor, options.scheduler)  # before anything is written
+    store = SweepStore.open(out, sweep, options.overwrite)
+    precision = options.precision is not None
+    start = max(sweep.spec.replications, 2) if precision else sweep.spec.replications
+    maximum = max(options.max_replications, start)
+    needed = {p.index: start for p in sweep.points}
+    by_index = {p.index: p for p in sweep.points}
+    wanted_kpis = tuple(dict.fromkeys((*options.precision_kpis, *options.figure_kpis)))
+    attempted: set[tuple[int, int]] = set()
+    ran_now, pids = 0, set()
+    records = store.records()
+    _check_names(records.values(), wanted_kpis)
+    with make_executor(options.executor, options.workers, options.scheduler) as executor:
+        if console is not None and not options.quiet:
+            console.print(f"{sweep.file.name}: {len(sweep.points)} points, "
+                          f"{sweep.spec.replications} replications each, seed {sweep.seed}; "
+                          f"running on {executor.describe()}", highlight=False)
+        round_no = 0
+        while True:
+            round_no += 1
+            todo = [Task(p, r, sweep.seed, by_index[p].scenario,
+                         str(store.run_dir(p, r)) if options.keep_orders else None,
+                         options.figures)
+                    for p in needed for r in range(needed[p])
+                    if (p, r) not in attempted and (
+                        (p, r) not in records or records[(p, r)].get("error"))]
+            attempted.update(t.key for t in todo)
+            if todo:
+                remaining = {p: sum(1 for t in todo if t.point == p) for p in needed}
+                label = sweep.file.name if round_no == 1 else f"{sweep.file.name} (more replications)"
+                with TaskProgress(console, label, len(todo), len(needed),
+                                  sum(1 for p in needed if not remaining[p]),
+                                  quiet=options.quiet or console is None) as progress:
+                    for task, result in executor.map_unordered(task_fn, todo):
+                        record = result if isinstance(result, dict) else task_record(
+                            task, {}, f"{type(result).__name__}: {result}", None, math.nan)
+                        store.write_task(record)
+                        records[task.key] = record
+                        ran_now += 1
+                        pids.add(record.get("pid"))
+                        if not record.get("error"):
+                            _check_names([record], wanted_kpis)
+                        remaining[task.point] -= 1
+                        progress.advance(failed=bool(record.get("error")),
+                                         point_done=remaining[task.point] == 0)
+            if not precision:
+                break
+            grown = _more_replications(needed, records, options, maximum)
+            if not grown:
+                break
+            needed.update(grown)
+    return _finish(sweep, store, options, records, needed, ran_now, pids)
+
+
+def _check_names(records, wanted: Sequence[str]) -> None:
+    for record in records:
+        if not record.get("error"):
+            check_kpi_names(wanted, list(record["kpis"]))
+            return
+
+
+def _values(records: dict, point: int, n: int, kpi: str) -> list[float]:
+    out = []
+    for r in range(n):
+        record = records.get((point, r))
+        if record and not record.get("error"):
+            value = record["kpis"].get(kpi)
+            out.append(math.nan if value is None else value)
+    return out
+
+
+def _more_replications(needed: dict[int, int], records: dict, options: SweepOptions,
+                       maximum: int) -> dict[int, int]:
+    """Points whose precision target is not met yet: how many replications in all they
+    need now (only points that can still grow, and had a value)."""
+    grown = {}
+    for point, n in needed.items():
+        if n >= maximum:
+            continue
+        target = n
+        for kpi in options.precision_kpis:
+            values = _values(records, point, n, kpi)
+            if not values:
+                continue  # every replication failed: more would fail too
+            if not precision_of(values, options.precision, kpi).reached:
+                target = max(target, replications_needed(values, options.precision, maximum))
+        if target > n:
+            grown[point] = max(target, n + 1)
+    return grown
+
+
+def _finish(sweep: ResolvedSweep, store: SweepStore, options: SweepOptions, records: dict,
+            needed: dict[int, int], ran_now: int, pids: set) -> SweepOutcome:
+    wanted = [records[(p, r)] for p in needed for r in range(needed[p]) if (p, r) in records]
+    parameters = sweep.parameters
+    runs = runs_table(wanted, {p.index: p.values for p in sweep.points}, parameters)
+    points = points_table(runs, parameters)
+    out = store.out
+    files = []
+    for name, write in (("runs.parquet", lambda p: runs.to_parquet(p, index=False)),
+                        ("runs.csv", lambda p: runs.to_csv(p, index=False)),
+                        ("points.csv", lambda p: points.to_csv(p, index=False))):
+        tmp = out / f"{name}.tmp"
+        write(tmp)
+        tmp.replace(out / name)
+        files.append(out / name)
+    if options.figures and len(runs):
+        from sim.sweep.figures import DEFAULT_FIGURE_KPIS, sweep_figures
+
+        kpis = list(dict.fromkeys((*options.figure_kpis, *options.precision_kpis,
+                                   *DEFAULT_FIGURE_KPIS)))
+        files += sweep_figures(points, parameters, kpis, out)
+    failed = int(runs["error"].notna().sum())
+    precision = _precision_summary(records, needed, options) if options.precision else None
+    store.finish(tasks=len(runs), failed=failed, replications_per_point=needed,
+                 kpis=kpi_columns(runs, parameters), precision=precision,
+                 executor=options.executor)
+    return SweepOutcome(out=out, runs=runs, points=points, tasks=len(runs), failed=failed,
+                        ran_now=ran_now, replications=dict(needed), precision=precision,
+                        files=files, worker_pids={p for p in pids if p is not None})
+
+
+def _precision_summary(records: dict, needed: dict[int, int], options: SweepOptions) -> dict:
+    """Per point and precision KPI: replications used, half-width relative to the mean,
+    reached or not."""
+    per_point = {}
+    for point, n in needed.items():
+        per_point[point] = {"replications": n, "kpis": {}}
+        for kpi in options.precision_kpis:
+            status = precision_of(_values(records, point, n, kpi), options.precision, kpi)
+            per_point[point]["kpis"][kpi] = {
+                "mean": _json(status.mean), "half_width": _json(status.half_width),
+                "relative_half_width": _json(status.relative_half_width),
+                "reached": status.reached}
+    reached = sum(all(k["reached"] for k in v["kpis"].values()) for v in per_point.values())
+    return {"relative": options.precision, "kpis": list(options.precision_kpis),
+            "max_replications": options.max_replications, "points_reached": reached,
+            "points": per_point}
+
+
+def _json(value: float):
+    return None if value is None or math.isnan(value) else float(value)

@@ -1,0 +1,91 @@
+"""One unit of sweep work: a point's resolved scenario, a replication and a seed. Small
+and picklable, so any process or cluster worker can run it; it sends back the KPI row
+(and who ran it), never the per-order tables."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import socket
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.experiment import replication_kpis_only
+from sim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Task:
+    """Replication ``replication`` of point ``point``, with the sweep's ``seed`` (the same
+    for every point: common random numbers). ``run_dir``: with ``--keep-orders``, the
+    folder the full run is written to (it must be reachable from the worker)."""
+
+    point: int
+    replication: int
+    seed: int
+    scenario: Scenario
+    run_dir: str | None = None
+    figures: bool = True  # with run_dir: draw the run's figures too
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return self.point, self.replication
+
+
+def task_record(task: Task, kpis: dict[str, float], error: str | None, detail: str | None,
+                wall_s: float, cpu_s: float | None = None) -> dict:
+    """What a task sends back: identity, KPIs (floats; NaN as None) or the error, and
+    which process on which host ran it, for how long (wall and CPU seconds)."""
+    return {
+        "point": task.point,
+        "replication": task.replication,
+        "seed": task.seed,
+        "kpis": {name: _json_float(value) for name, value in kpis.items()},
+        "error": error,
+        "traceback": detail,
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "wall_s": wall_s,
+        "cpu_s": cpu_s,
+    }
+
+
+def run_task(task: Task) -> dict:
+    """Run one task; an exception becomes an error in the record (the sweep goes on)."""
+    started, cpu = time.perf_counter(), time.process_time()
+    try:
+        kpis = _full_run(task) if task.run_dir else replication_kpis_only(
+            task.scenario, task.replication, task.seed)
+        return task_record(task, kpis, None, None, time.perf_counter() - started,
+                           time.process_time() - cpu)
+    except Exception as exc:  # recorded, not raised: one bad point must not stop a sweep
+        return task_record(task, {}, f"{type(exc).__name__}: {exc}", traceback.format_exc(),
+                           time.perf_counter() - started, time.process_time() - cpu)
+
+
+def _full_run(task: Task) -> dict[str, float]:
+    """The full replication with every output file, written as a run folder (to a
+    temporary name first, then renamed: a folder under its final name is complete)."""
+    from sim.experiment import collect, run_one
+    from sim.outputs import write_results
+
+    output = run_one(task.scenario, task.replication, task.seed)
+    result = collect(task.scenario, task.seed, [output])
+    final = Path(task.run_dir)
+    tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    write_results(result, tmp, figures=task.figures)
+    if final.exists():  # left by a run killed before its task record was written
+        shutil.rmtree(final)
+    os.replace(tmp, final)
+    row = result.kpis.iloc[0].to_dict()
+    row.pop("replication", None)
+    return row
+
+
+def _json_float(value) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) else value

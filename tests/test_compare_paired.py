@@ -1,0 +1,197 @@
+"""Paired comparisons: common random numbers narrow the interval of a difference; fsim
+compare pairs run folders and scenario files the same way, labels runs by what differs,
+shows KPIs per site or channel, and refuses a wrong KPI name with the closest ones."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import yaml
+from scipy import stats
+
+from sim.analysis import paired_difference, welch_difference
+from sim.cli import main
+from sim.experiment import replication_kpis_only
+
+from .conftest import TINY, tiny
+
+KPI = "pick_wait_hours_mean"
+
+
+def test_pairing_narrows_the_interval_of_a_staffing_change(capsys):
+    """East with one picker instead of three, 10 replications each. With the same seeds
+    (common random numbers) the paired interval of the difference in pick wait is far
+    narrower than Welch's interval from independent seeds, and finds the difference."""
+    three, one = tiny(), tiny({"warehouses.east.staff.pickers": 1})
+    a = [replication_kpis_only(three, r, 5)[KPI] for r in range(10)]
+    same_seeds = [replication_kpis_only(one, r, 5)[KPI] for r in range(10)]
+    other_seeds = [replication_kpis_only(one, r, 6)[KPI] for r in range(10)]
+    paired = paired_difference(a, same_seeds)
+    independent = welch_difference(a, other_seeds)
+    factor = (independent.ci95_high - independent.ci95_low) / (paired.ci95_high - paired.ci95_low)
+    with capsys.disabled():
+        print(f"\n  pairing narrows the 95% CI of the pick-wait difference {factor:.1f}-fold "
+              f"(paired ±{(paired.ci95_high - paired.ci95_low) / 2:.4f} h, "
+              f"independent ±{(independent.ci95_high - independent.ci95_low) / 2:.4f} h)")
+    assert paired.mean > 0 and paired.significant  # one picker: longer waits
+    assert factor > 5
+    # Pairing is valid only because the replications saw the same orders.
+    assert [replication_kpis_only(three, r, 5)["orders_placed"] for r in range(3)] == \
+        [replication_kpis_only(one, r, 5)["orders_placed"] for r in range(3)]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Run folders: A (west 2 pickers), B (1 picker) with the same seed; C like A with
+    another seed."""
+    root = tmp_path_factory.mktemp("cmp")
+    scenario = root / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(TINY, sort_keys=False))
+    folders = {}
+    for name, extra in (("A", []), ("B", ["--set", "warehouses.west.staff.pickers=1"]),
+                        ("C", ["--seed", "10"])):
+        folders[name] = root / name
+        args = ["run", str(scenario), "-r", "4", "--out", str(folders[name]), "--quiet",
+                "--no-figures", *extra]
+        if name != "C":
+            args += ["--seed", "9"]
+        assert main(args) == 0
+    return scenario, folders
+
+
+def _per_rep(folder, kpi):
+    return json.loads((folder / "summary.json").read_text())["kpis"][kpi]["per_replication"]
+
+
+def test_compare_pairs_folders_with_the_same_seed(runs, tmp_path, capsys):
+    _, f = runs
+    out = tmp_path / "cmp"
+    assert main(["compare", str(f["A"]), str(f["B"]), "--kpi", KPI, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "west.pickers=2" in printed and "west.pickers=1" in printed  # labelled by what differs
+    assert "paired" in printed and "cannot pair" not in printed
+    row = pd.read_csv(out / "comparison.csv").iloc[0]
+    a, b = _per_rep(f["A"], KPI), _per_rep(f["B"], KPI)
+    ci = stats.ttest_rel(b, a).confidence_interval(0.95)
+    assert bool(row["paired"]) and row["n"] == 4
+    assert row["diff_mean"] == pytest.approx(sum(b) / 4 - sum(a) / 4)
+    assert (row["diff_ci95_low"], row["diff_ci95_high"]) == pytest.approx((ci.low, ci.high), rel=1e-3)
+    assert (out / "comparison.png").read_bytes()[:4] == b"\x89PNG"
+    meta = json.loads((out / "comparison.json").read_text())
+    assert meta["differences"] == [["warehouses.west.staff.pickers", 2, 1]]
+
+
+def test_compare_says_why_it_cannot_pair(runs, tmp_path, capsys):
+    _, f = runs
+    out = tmp_path / "cmp"
+    assert main(["compare", str(f["A"]), str(f["C"]), "--kpi", KPI, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "cannot pair" in printed and "seeds differ" in printed
+    assert "tiny seed=9" in printed and "tiny seed=10" in printed
+    row = pd.read_csv(out / "comparison.csv").iloc[0]
+    assert not bool(row["paired"])
+    want = welch_difference(_per_rep(f["A"], KPI), _per_rep(f["C"], KPI))
+    assert row["diff_ci95_low"] == pytest.approx(want.ci95_low)
+
+
+def test_compare_scenario_files_runs_them_paired(runs, tmp_path, capsys):
+    """Scenario files run with common random numbers give the same per-replication
+    values, and so the same paired difference, as the run folders made by fsim run."""
+    scenario, f = runs
+    out = tmp_path / "cmp"
+    assert main(["compare", str(scenario), str(scenario), "--set-b",
+                 "warehouses.west.staff.pickers=1", "-r", "4", "--seed", "9", "--kpi", KPI,
+                 "--kpi", "lead_time_hours_mean", "--out", str(out)]) == 0
+    for side, folder in (("a", f["A"]), ("b", f["B"])):
+        for kpi in (KPI, "lead_time_hours_mean"):
+            assert _per_rep(out / side, kpi) == pytest.approx(_per_rep(folder, kpi))
+    summary = json.loads((out / "b" / "summary.json").read_text())
+    assert summary["provenance"]["overrides"] == {"warehouses.west.staff.pickers": 1}
+    from_files = pd.read_csv(out / "comparison.csv")
+    out2 = tmp_path / "cmp2"
+    assert main(["compare", str(f["A"]), str(f["B"]), "--kpi", KPI, "--kpi",
+                 "lead_time_hours_mean", "--out", str(out2)]) == 0
+    pd.testing.assert_frame_equal(from_files, pd.read_csv(out2 / "comparison.csv"))
+    # The comparison's own sub-runs can be compared again, as run folders.
+    assert main(["compare", str(out / "a"), str(out / "b"), "--kpi", KPI]) == 0
+
+
+def test_compare_by_site(runs, tmp_path, capsys):
+    _, f = runs
+    out = tmp_path / "cmp"
+    assert main(["compare", str(f["A"]), str(f["B"]), "--by", "site", "--kpi",
+                 "utilization_pct_pickers", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "comparison.csv")
+    assert table["site"].tolist() == ["all", "west", "east"]  # the pooled KPI, then each site
+    west = table[table["site"] == "west"].iloc[0]
+    a = _per_rep(f["A"], "utilization_pct_pickers_west")
+    assert west["mean_a"] == pytest.approx(sum(a) / 4)
+    assert west["diff_mean"] > 0 and bool(west["significant"])  # one picker: busier
+    east = table[table["site"] == "east"].iloc[0]
+    assert east["diff_mean"] == pytest.approx(0.0) and not bool(east["significant"])
+    printed = capsys.readouterr().out
+    assert "west" in printed and "east" in printed
+
+
+def _fake_run(folder, seed, values):
+    """A run folder with per-channel KPIs, as the model will write them."""
+    folder.mkdir()
+    kpis = {name: {"mean": sum(v) / len(v), "ci95_low": None, "ci95_high": None,
+                   "per_replication": v} for name, v in values.items()}
+    (folder / "summary.json").write_text(json.dumps(
+        {"scenario": "shop", "seed": seed, "replications": 3, "kpis": kpis}))
+    resolved = {"name": "shop", "demand": {"channels": {"web": {}, "marketplace": {}}},
+                "warehouses": {"west": {"staff": {"pickers": 5 if "b" in folder.name else 4}}}}
+    (folder / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
+
+
+def test_compare_by_channel(tmp_path, capsys):
+    _fake_run(tmp_path / "a", 1, {"on_time_delivery_pct": [90, 91, 92],
+                                  "on_time_delivery_pct_web": [88, 90, 91],
+                                  "on_time_delivery_pct_marketplace": [95, 93, 94]})
+    _fake_run(tmp_path / "b", 1, {"on_time_delivery_pct": [93, 94, 95],
+                                  "on_time_delivery_pct_web": [92, 94, 95],
+                                  "on_time_delivery_pct_marketplace": [95, 93, 94.5]})
+    out = tmp_path / "cmp"
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--by", "channel",
+                 "--kpi", "on_time_delivery_pct", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "comparison.csv")
+    assert table["channel"].tolist() == ["all", "web", "marketplace"]
+    assert table["diff_mean"].tolist() == pytest.approx([3.0, 4.0, 0.5 / 3])
+    web = paired_difference([88, 90, 91], [92, 94, 95])
+    assert table.loc[1, "diff_ci95_low"] == pytest.approx(web.ci95_low)
+    assert "west.pickers=4" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kpis", [["lead_time_p95"], ["lead_time_hours_mean", "lead_time_p95"]])
+def test_a_wrong_kpi_exits_2_with_close_names(runs, kpis, capsys):
+    _, f = runs
+    args = ["compare", str(f["A"])]
+    for k in kpis:
+        args += ["--kpi", k]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--kpi lead_time_p95: no such KPI; did you mean lead_time_hours_p95" in err
+    assert "Traceback" not in err and "KeyError" not in err
+
+
+def test_folders_and_files_are_not_mixed(runs, capsys):
+    scenario, f = runs
+    assert main(["compare", str(f["A"]), str(scenario)]) == 2
+    assert "not both" in capsys.readouterr().err
+
+
+def test_runs_with_different_replication_counts_pair_the_common_ones(tmp_path, capsys):
+    _fake_run(tmp_path / "a", 1, {"on_time_delivery_pct": [90, 91, 92]})
+    _fake_run(tmp_path / "b", 1, {"on_time_delivery_pct": [93, 95, 94, 99]})
+    summary = json.loads((tmp_path / "b" / "summary.json").read_text())
+    summary["replications"] = 4
+    (tmp_path / "b" / "summary.json").write_text(json.dumps(summary))
+    out = tmp_path / "cmp"
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--kpi",
+                 "on_time_delivery_pct", "--out", str(out)]) == 0
+    assert "paired over the first 3" in capsys.readouterr().out
+    row = pd.read_csv(out / "comparison.csv").iloc[0]
+    assert row["n"] == 3 and row["diff_mean"] == pytest.approx(3.0)

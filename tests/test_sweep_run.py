@@ -1,0 +1,273 @@
+"""Running sweeps: the same runs.parquet on every executor (really in other processes),
+common random numbers across points, resumption after SIGKILL, failures recorded
+without stopping the sweep, a changed sweep refused, precision targets."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy import stats
+
+import sim.sweep.task
+from sim.cli import main
+from sim.sweep import SweepOptions, read_sweep, resolve_sweep, run_sweep
+
+from .conftest import ROOT, TINY
+
+SWEEP = """\
+base: tiny.yaml
+replications: {replications}
+seed: 11
+parameters:
+  warehouses.west.staff.pickers: {pickers}
+"""
+
+
+def write_sweep(folder, replications=4, pickers="[1, 3]", extra="") -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tiny.yaml").write_text(yaml.safe_dump(TINY, sort_keys=False))
+    path = folder / "sweep.yaml"
+    path.write_text(SWEEP.format(replications=replications, pickers=pickers) + textwrap.dedent(extra))
+    return str(path)
+
+
+def task_pids(out) -> list[int]:
+    return [json.loads(p.read_text())["pid"] for p in sorted((out / "tasks").glob("*.json"))]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The sweep run serially, in this process."""
+    root = tmp_path_factory.mktemp("sweep")
+    path = write_sweep(root)
+    out = root / "serial"
+    assert main(["sweep", path, "--out", str(out), "--executor", "serial", "--no-figures", "-q"]) == 0
+    return path, out
+
+
+def test_outputs(reference):
+    _, out = reference
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert list(runs.columns[:4]) == ["warehouses.west.staff.pickers", "point", "replication", "seed"]
+    assert runs["warehouses.west.staff.pickers"].dtype == np.int64
+    assert runs[["point", "replication"]].values.tolist() == [[p, r] for p in (0, 1) for r in range(4)]
+    assert (runs["seed"] == 11).all() and runs["error"].isna().all()
+    pd.testing.assert_frame_equal(pd.read_csv(out / "runs.csv").drop(columns="error"),
+                                  runs.drop(columns="error"), check_dtype=False)
+    assert set(task_pids(out)) == {os.getpid()}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] and manifest["tasks"] == 8 and manifest["failed"] == 0
+
+
+def test_points_csv_has_the_t_interval_of_each_point(reference):
+    _, out = reference
+    runs = pd.read_parquet(out / "runs.parquet")
+    points = pd.read_csv(out / "points.csv")
+    assert list(points.columns) == ["point", "warehouses.west.staff.pickers", "kpi", "n", "mean",
+                                    "ci95_low", "ci95_high"]
+    values = runs.loc[runs["point"] == 1, "pick_wait_hours_mean"]
+    row = points[(points["point"] == 1) & (points["kpi"] == "pick_wait_hours_mean")].iloc[0]
+    low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
+    assert row["n"] == 4 and row["mean"] == pytest.approx(values.mean())
+    assert (row["ci95_low"], row["ci95_high"]) == pytest.approx((low, high), rel=1e-4)
+
+
+def test_common_random_numbers_across_points(reference):
+    """Replication r of every point sees the same demand (the pickers change nothing
+    about orders placed); different replications see different demand; the pickers do
+    change the picking."""
+    _, out = reference
+    runs = pd.read_parquet(out / "runs.parquet")
+    placed = runs.pivot(index="replication", columns="point", values="orders_placed")
+    assert (placed[0] == placed[1]).all()
+    assert placed[0].nunique() == 4
+    util = runs.pivot(index="replication", columns="point", values="utilization_pct_pickers_west")
+    assert (util[1] < util[0]).all()
+
+
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_every_executor_gives_the_same_runs(reference, tmp_path, executor):
+    path, serial = reference
+    out = tmp_path / executor
+    code = main(["sweep", path, "--out", str(out), "--executor", executor, "--workers", "2",
+                 "--no-figures", "-q"])
+    assert code == 0
+    assert (out / "runs.parquet").read_bytes() == (serial / "runs.parquet").read_bytes()
+    assert (out / "points.csv").read_bytes() == (serial / "points.csv").read_bytes()
+    # The work was done by two other processes.
+    pids = task_pids(out)
+    assert os.getpid() not in pids
+    assert len(set(pids)) == 2
+
+
+def test_resume_after_sigkill(reference, tmp_path):
+    """Kill a sweep (and its workers) with SIGKILL mid-way: what finished is kept, nothing
+    reads as complete, and a rerun runs only the rest, with the same results as a sweep
+    that was never interrupted."""
+    path = write_sweep(tmp_path, replications=8, pickers="[1, 2, 3]")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "sim", "sweep", path, "--out", str(out), "--workers", "2",
+               "--no-figures", "-q"]
+    proc = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(list((out / "tasks").glob("*.json"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = {p.name for p in (out / "tasks").glob("*.json")}
+    assert 3 <= len(done_before) < 24, "the sweep must be killed mid-way"
+    assert not (out / "runs.parquet").exists() and not (out / "points.csv").exists()
+    assert json.loads((out / "manifest.json").read_text())["complete"] is False
+    for task in (out / "tasks").glob("*.json"):
+        json.loads(task.read_text())  # every task file under its final name is whole
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "tasks").glob("*.json")}
+
+    assert main(["sweep", path, "--out", str(out), "--executor", "serial", "--no-figures", "-q"]) == 0
+    # The finished tasks were not run again.
+    assert {n: (out / "tasks" / n).stat().st_mtime_ns for n in before} == before
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert runs[["point", "replication"]].values.tolist() == [[p, r] for p in range(3) for r in range(8)]
+    assert not list((out / "tasks").glob("*.tmp"))
+    whole = tmp_path / "whole"
+    assert main(["sweep", path, "--out", str(whole), "--executor", "serial", "--no-figures", "-q"]) == 0
+    pd.testing.assert_frame_equal(runs, pd.read_parquet(whole / "runs.parquet"))
+
+
+def test_a_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path):
+    sweep = resolve_sweep(read_sweep(write_sweep(tmp_path, replications=2, pickers="[1, 2, 3]")))
+    outcome = run_sweep(sweep, tmp_path / "out", SweepOptions(executor="serial", figures=False),
+                        task_fn=lambda t: sim.sweep.task.run_task(t) if t.point != 1 else
+                        sim.sweep.task.task_record(t, {}, "RuntimeError: boom", None, 0.0))
+    runs = outcome.runs
+    assert outcome.failed == 2 and outcome.tasks == 6
+    assert runs.loc[runs["point"] == 1, "error"].tolist() == ["RuntimeError: boom"] * 2
+    assert runs.loc[runs["point"] != 1, "error"].isna().all()
+    assert runs.loc[runs["point"] == 1, "orders_placed"].isna().all()
+    assert runs.loc[runs["point"] == 2, "orders_placed"].notna().all()
+
+
+def test_cli_exit_code_for_failures_and_retry_on_rerun(tmp_path, monkeypatch, capsys):
+    path = write_sweep(tmp_path, replications=2, pickers="[1, 3]")
+    real = sim.sweep.task.replication_kpis_only
+
+    def flaky(scenario, replication, seed):
+        if scenario.warehouses["west"].staff.pickers == 3:
+            raise ValueError("model fell over")
+        return real(scenario, replication, seed)
+
+    monkeypatch.setattr(sim.sweep.task, "replication_kpis_only", flaky)
+    out = tmp_path / "out"
+    args = ["sweep", path, "--out", str(out), "--executor", "serial", "--no-figures", "-q"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "2 of 4 runs failed (first: point 1, replication 0: ValueError: model fell over)" in err
+    task = json.loads((out / "tasks" / "p00001-r0000.json").read_text())
+    assert "Traceback" in task["traceback"] and "model fell over" in task["traceback"]
+    monkeypatch.setattr(sim.sweep.task, "replication_kpis_only", real)
+    assert main(args) == 0  # the failed tasks are run again
+    assert pd.read_parquet(out / "runs.parquet")["error"].isna().all()
+
+
+def test_a_changed_sweep_file_is_refused(tmp_path, capsys):
+    path = write_sweep(tmp_path, replications=2, pickers="[1, 3]")
+    out = tmp_path / "out"
+    args = ["sweep", path, "--out", str(out), "--executor", "serial", "--no-figures", "-q"]
+    assert main(args) == 0
+    with open(path, "a") as f:
+        f.write("  warehouses.west.staff.packers: [1, 2]\n")
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "holds the results of a different sweep" in err and "points (2 -> 4" in err
+    assert "--overwrite" in err
+    assert main([*args, "--overwrite"]) == 0
+    assert len(pd.read_parquet(out / "runs.parquet")) == 8
+
+
+def test_a_folder_that_is_not_a_sweep_is_refused(tmp_path, capsys):
+    path = write_sweep(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("mine")
+    assert main(["sweep", path, "--out", str(tmp_path / "out"), "-q"]) == 2
+    assert "is not empty and holds no sweep" in capsys.readouterr().err
+
+
+def test_precision_adds_replications_where_needed(tmp_path):
+    path = write_sweep(tmp_path, replications=2, pickers="[1, 3]")
+    out = tmp_path / "out"
+    assert main(["sweep", path, "--out", str(out), "--executor", "serial", "--no-figures", "-q",
+                 "--precision", "0.01", "--kpi", "lead_time_hours_mean",
+                 "--max-replications", "12"]) == 0
+    runs = pd.read_parquet(out / "runs.parquet")
+    manifest = json.loads((out / "manifest.json").read_text())
+    for point, group in runs.groupby("point"):
+        values = group["lead_time_hours_mean"]
+        half = stats.t.ppf(0.975, len(values) - 1) * stats.sem(values)
+        assert half <= 0.01 * values.mean() or len(values) == 12
+        assert manifest["precision"]["points"][str(point)]["replications"] == len(values)
+        assert group["replication"].tolist() == list(range(len(values)))
+    assert runs.groupby("point").size().max() > 2  # the target needed more than the first two
+
+
+def test_a_wrong_kpi_is_refused_with_close_names(tmp_path, capsys):
+    path = write_sweep(tmp_path, replications=1, pickers="[1]")
+    assert main(["sweep", path, "--out", str(tmp_path / "o"), "--executor", "serial", "-q",
+                 "--kpi", "lead_time_p95"]) == 2
+    err = capsys.readouterr().err
+    assert "--kpi lead_time_p95: no such KPI; did you mean lead_time_hours_p95" in err
+
+
+def test_dask_missing_is_a_clear_message(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    path = write_sweep(tmp_path, replications=1, pickers="[1]")
+    assert main(["sweep", path, "--out", str(tmp_path / "o"), "--executor", "dask", "-q"]) == 2
+    assert "pip install 'fulfillment-sim[dask]'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_keep_orders_writes_a_run_folder_per_task(reference, tmp_path):
+    path = write_sweep(tmp_path, replications=1, pickers="[1]")
+    out = tmp_path / "out"
+    assert main(["sweep", path, "--out", str(out), "--executor", "serial", "--no-figures", "-q",
+                 "--keep-orders"]) == 0
+    run_dir = out / "points" / "p00000" / "r0000"
+    assert (run_dir / "orders.parquet").exists() and (run_dir / "summary.json").exists()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    # The same KPIs as the KPIs-only task of the same point and replication.
+    kpis_only = pd.read_parquet(reference[1] / "runs.parquet").iloc[0]
+    kept = pd.read_parquet(out / "runs.parquet").iloc[0]
+    for name in ("orders_placed", "lead_time_hours_mean", "utilization_pct_pickers_west"):
+        assert kept[name] == pytest.approx(kpis_only[name])
+        assert summary["kpis"][name]["per_replication"] == [pytest.approx(kept[name])]
+
+
+def test_dask_with_an_existing_scheduler(reference, tmp_path):
+    """--scheduler ADDRESS: the tasks go to a cluster started elsewhere."""
+    from distributed import LocalCluster
+
+    path, serial = reference
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        out = tmp_path / "out"
+        assert main(["sweep", path, "--out", str(out), "--executor", "dask", "--scheduler",
+                     cluster.scheduler_address, "--no-figures", "-q"]) == 0
+    assert (out / "runs.parquet").read_bytes() == (serial / "runs.parquet").read_bytes()
+    assert os.getpid() not in task_pids(out)
+
+
+def test_scheduler_needs_dask(reference, tmp_path, capsys):
+    path, _ = reference
+    out = tmp_path / "out"
+    assert main(["sweep", path, "--out", str(out), "--scheduler", "tcp://127.0.0.1:1", "-q"]) == 2
+    assert "--scheduler needs --executor dask" in capsys.readouterr().err
+    assert not out.exists()

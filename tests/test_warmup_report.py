@@ -1,0 +1,152 @@
+"""fsim warmup on a run whose transient is known, fsim run --precision, and the
+self-contained report.html of a run, a comparison and a sweep."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from sim.cli import main
+from sim.warmup import analyse_run
+
+from .conftest import TINY
+
+
+def _fake_run(folder, transient_days: int, days: int = 60):
+    """A run folder whose daily mean lead time is 60 h too high for its first
+    ``transient_days`` days, with only the order columns the warm-up needs."""
+    folder.mkdir()
+    rng = np.random.default_rng(3)
+    rows = []
+    for replication in range(2):
+        placed = np.repeat(np.arange(days), 50) * 24.0 + rng.uniform(0, 24, days * 50)
+        lead = 100 + rng.normal(0, 10, days * 50) + np.where(placed < transient_days * 24, 60, 0)
+        rows.append(pd.DataFrame({"replication": replication, "placed_h": placed,
+                                  "lead_time_h": lead, "status": "delivered"}))
+    pd.concat(rows).to_parquet(folder / "orders.parquet")
+    (folder / "summary.json").write_text(json.dumps(
+        {"scenario": "fake", "horizon_days": days, "warmup_days": 5, "replications": 2, "kpis": {}}))
+
+
+def test_warmup_finds_a_known_transient(tmp_path, capsys):
+    _fake_run(tmp_path / "run", transient_days=12)
+    report = analyse_run(tmp_path / "run")
+    # The transient is removed (its last days share the third 5-day batch), and not much
+    # more: past it, MSER's choice among 5-day batches is noise.
+    assert 10 <= report.suggested_days <= 25
+    assert not report.warmup_enough and report.long_enough
+    assert main(["warmup", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert "the configured warm-up is too short" in out and "--set horizon.warmup_days=" in out
+    assert "the run is long enough" in out
+    assert (tmp_path / "run" / "warmup_lead_time_hours_mean.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_warmup_says_when_a_run_never_settles(tmp_path, capsys):
+    _fake_run(tmp_path / "run", transient_days=33)  # of 60
+    assert main(["warmup", str(tmp_path / "run")]) == 0
+    assert "not long enough to tell" in capsys.readouterr().out
+
+
+def test_warmup_errors(tmp_path, capsys):
+    _fake_run(tmp_path / "run", transient_days=0, days=12)
+    assert main(["warmup", str(tmp_path / "run")]) == 2
+    assert "MSER-5 needs at least 15" in capsys.readouterr().err
+    assert main(["warmup", str(tmp_path / "run"), "--kpi", "lead_time"]) == 2
+    assert "did you mean lead_time_hours_mean" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def tiny_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny") / "tiny.yaml"
+    path.write_text(yaml.safe_dump(TINY, sort_keys=False))
+    return path
+
+
+def test_run_to_precision_is_a_plain_run_of_the_replications_it_needed(tiny_file, tmp_path, capsys):
+    out = tmp_path / "prec"
+    assert main(["run", str(tiny_file), "--precision", "0.015", "--kpi", "lead_time_hours_mean",
+                 "--max-replications", "20", "-w", "2", "--seed", "4", "--out", str(out),
+                 "--no-figures"]) == 0
+    assert "precision ±1.5% of the mean reached with" in capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text())
+    n = summary["replications"]
+    assert summary["precision"]["replications"] == n and 3 < n <= 20
+    entry = summary["kpis"]["lead_time_hours_mean"]
+    assert (entry["ci95_high"] - entry["ci95_low"]) / 2 <= 0.015 * entry["mean"]
+    plain = tmp_path / "plain"
+    assert main(["run", str(tiny_file), "-r", str(n), "--seed", "4", "--out", str(plain),
+                 "--no-figures", "-q"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(out / "kpis.csv"), pd.read_csv(plain / "kpis.csv"))
+
+
+def test_precision_needs_a_kpi(tiny_file, tmp_path, capsys):
+    assert main(["run", str(tiny_file), "--precision", "0.05", "--out", str(tmp_path / "o")]) == 2
+    assert "--precision needs --kpi" in capsys.readouterr().err
+
+
+def _check_self_contained(page: str) -> None:
+    assert page.startswith("<!DOCTYPE html>")
+    assert not re.search(r"https?://", page)
+    assert "<script" not in page and "<link" not in page and "@import" not in page
+    images = re.findall(r'<img [^>]*src="([^"]+)"', page)
+    assert images
+    for src in images:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_of_a_run(tiny_file, tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", str(tiny_file), "-r", "2", "--seed", "21", "--out", str(out), "-q",
+                 "--set", "warehouses.west.staff.pickers=3"]) == 0
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    _check_self_contained(page)
+    summary = json.loads((out / "summary.json").read_text())
+    assert "<h1>Run: tiny</h1>" in page and ">21<" in page
+    assert "lead_time_hours_mean" in page and "scenario.resolved.yaml" in page
+    assert "pickers: 3" in page  # the resolved scenario, with the --set applied
+    assert summary["sim_version"] in page
+    assert len(re.findall(r"<img ", page)) == len(list(out.glob("*.png")))
+
+
+def test_report_of_a_comparison(tiny_file, tmp_path):
+    out = tmp_path / "cmp"
+    assert main(["compare", str(tiny_file), str(tiny_file), "--set-b",
+                 "warehouses.east.staff.pickers=1", "-r", "3", "--out", str(out)]) == 0
+    assert main(["report", str(out), "--out", str(tmp_path / "page.html")]) == 0
+    page = (tmp_path / "page.html").read_text()
+    _check_self_contained(page)
+    assert "Comparison: east.pickers=3 vs east.pickers=1" in page
+    assert "warehouses.east.staff.pickers" in page and "common random numbers" in page
+    assert "resolved scenario of east.pickers=1" in page
+
+
+def test_report_of_a_sweep(tiny_file, tmp_path):
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"base: {tiny_file}\nreplications: 2\nparameters:\n"
+                     "  warehouses.west.staff.pickers: [1, 2]\n  warehouses.east.staff.pickers: [2, 3]\n")
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(sweep), "--out", str(out), "--executor", "serial", "-q",
+                 "--kpi", "pick_wait_hours_mean"]) == 0
+    assert (out / "heatmap_pick_wait_hours_mean.png").exists()
+    assert (out / "sweep_pick_wait_hours_mean.png").exists()
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    _check_self_contained(page)
+    assert "<h1>Sweep: sweep</h1>" in page and "pick_wait_hours_mean" in page
+    assert "warehouses.west.staff.pickers: [1, 2]" in page  # the sweep file
+    assert "Resolved base scenario" in page
+    assert "not complete" not in page
+
+
+def test_report_refuses_other_folders(tmp_path, capsys):
+    assert main(["report", str(tmp_path)]) == 2
+    assert "not a run, comparison or sweep folder" in capsys.readouterr().err
