@@ -32,6 +32,7 @@ TABLE_FILES = (
 )
 RESULT_FILES = KPI_FILES + TABLE_FILES
 OUTPUTS = ("kpis", "orders", "all")  # fsim run --outputs
+EVENT_LOG_DIR = "eventlog"  # fsim run --event-log: eventlog/rep-<r>.<jsonocel|sqlite|xes>
 # Written only when the scenario models stock (``inventory``).
 INVENTORY_FILES = (
     "inventory_statement.csv",
@@ -69,6 +70,9 @@ def prepare_out_dir(path: str | Path, overwrite: bool = False) -> Path:
         raise OutputDirError(f"--out {out}: cannot create the folder: {exc.strerror}") from None
     previous = [p for p in out.iterdir()
                 if p.name in RESULT_FILES + INVENTORY_FILES or p.suffix == ".png"]
+    logs = out / EVENT_LOG_DIR
+    if logs.is_dir():  # event logs of an earlier run (fsim run --event-log)
+        previous += [p for p in logs.iterdir() if p.name.startswith("rep-")]
     if previous and not overwrite:
         raise OutputDirError(
             f"--out {out}: already holds a run ({len(previous)} result files); choose another "
@@ -122,11 +126,13 @@ def tidy_kpis(result: Result) -> pd.DataFrame:
 
 
 def write_results(result: Result, out_dir: str | Path, figures: bool = True,
-                  outputs: str = "all") -> list[Path]:
+                  outputs: str = "all", event_logs: tuple[str, ...] | list[str] = (),
+                  event_log_start=None) -> list[Path]:
     """Write the outputs of ``result`` under ``out_dir`` (``outputs``: ``kpis`` for the
     KPI files only, ``orders`` adds the tables, ``all`` also the figures unless
-    ``figures`` is false); return the files written. summary.json is written last: a
-    folder without it is an incomplete run."""
+    ``figures`` is false; ``event_logs``: formats of :mod:`sim.eventlog` to write per
+    replication under ``eventlog/``, hour 0 at ``event_log_start``); return the files
+    written. summary.json is written last: a folder without it is an incomplete run."""
     if outputs not in OUTPUTS:
         raise ValueError(f"outputs must be one of {OUTPUTS}, got {outputs!r}")
     out = Path(out_dir)
@@ -150,6 +156,10 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
         from sim.report import write_figures  # matplotlib only when figures are wanted
 
         written += write_figures(result, out)
+    if event_logs:
+        from sim.eventlog import write_run_event_logs
+
+        written += write_run_event_logs(result, out / EVENT_LOG_DIR, event_logs, event_log_start)
     _atomic(out / "summary.json",
             lambda p: p.write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8"))
     written.append(out / "summary.json")

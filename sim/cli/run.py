@@ -15,6 +15,7 @@ from sim.cli import (
 )
 
 HELP = "run a scenario and write its outputs"
+EVENT_LOG_FORMATS = ("ocel-json", "ocel-sqlite", "xes")  # sim.eventlog.FORMATS (not imported: fsim --help stays fast)
 
 # The KPIs shown on the terminal after a run (all of them are in summary.json), then
 # per site the ones a planner asks about.
@@ -60,6 +61,35 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
     p.add_argument("--no-size-check", action="store_true",
                    help="run even if the estimated peak memory exceeds the memory available")
+    p.add_argument("--event-log", action="append", default=[], choices=EVENT_LOG_FORMATS, metavar="FORMAT",
+                   help="also write each replication's event log, eventlog/rep-<r>.<ext>: ocel-json "
+                        "(.jsonocel), ocel-sqlite (.sqlite) or xes (.xes, flattened on orders); repeatable")
+    p.add_argument("--event-log-start", type=date_arg, default=None, metavar="DATE",
+                   help="the date (YYYY-MM-DD) of the run's hour 0 in the event log; its weekday must be "
+                        "horizon.start_weekday (default: the next such date from today)")
+
+
+def date_arg(text: str):
+    """argparse type: a date written YYYY-MM-DD."""
+    from sim.eventlog.clock import parse_start
+
+    try:
+        return parse_start(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _event_log_problems(args: argparse.Namespace, scenario) -> list[str]:
+    """Event-log options that cannot be honoured (checked before the run)."""
+    if args.event_log_start is not None and not args.event_log:
+        return ["--event-log-start: only used with --event-log FORMAT (which log to write)"]
+    if args.event_log_start is not None:
+        from sim.eventlog.clock import start_problem
+
+        problem = start_problem(args.event_log_start, scenario.horizon.start_weekday)
+        if problem:
+            return [f"--event-log-start {args.event_log_start.isoformat()}: {problem}"]
+    return []
 
 
 def _kpi_table(summary: dict, sites: list[str], channels: list[str]):
@@ -100,6 +130,11 @@ def run(args: argparse.Namespace, console) -> int:
     from sim.scenario import parse_set_option
 
     scenario = load_from_args(args)
+    problems = _event_log_problems(args, scenario)
+    if problems:
+        from sim.errors import ScenarioError
+
+        raise ScenarioError(problems)
     if not args.no_size_check:  # refuse a run the machine cannot hold, before it starts
         from sim.sizing import check_fits, estimate_run
 
@@ -123,7 +158,8 @@ def run(args: argparse.Namespace, console) -> int:
 
             result = run_replications(scenario, args.replications, args.seed, args.workers,
                                       progress=on_progress, provenance=provenance)
-    files = write_results(result, out, figures=not args.no_figures, outputs=args.outputs)
+    files = write_results(result, out, figures=not args.no_figures, outputs=args.outputs,
+                          event_logs=args.event_log, event_log_start=args.event_log_start)
     if not args.quiet:
         console.print(_kpi_table(result.summary, scenario.sites, list(scenario.demand.channels)))
         console.print(f"wrote {len(files)} files to [bold]{out}[/bold]")
