@@ -5,9 +5,10 @@ supplier orders).
 
 Per chunk only numpy columns and the chunk's strings are in memory, so a year's log
 streams to disk. Events are in time order within each chunk (ties by
-:data:`~sim.eventlog.vocabulary.RANK`); every order's, item's and package's events are
-in one chunk, so each of these objects' events are in time order in the file. Readers
-sort the whole log by time when they load it.
+:data:`~sim.eventlog.vocabulary.RANK`); an order's, its items' and its packages' events
+are all in its chunk (but the carrier pick-ups and wave releases that take several
+orders' packages, written last), so they are in time order in the file. Readers sort
+the whole log by time when they load it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sim.eventlog.tables import Tables
 from sim.eventlog.values import plain_names
 
 FORMATS = {"ocel-json": ".jsonocel", "ocel-sqlite": ".sqlite", "xes": ".xes"}
-CHUNK_ORDERS = 16384
+CHUNK_ORDERS = 8192  # orders per chunk: a few tens of MB of strings in flight
 
 
 def _writer(fmt: str, path: Path, clock: Clock, plain: bool, source: LogSource):

@@ -87,7 +87,7 @@ class OcelSqliteWriter:
         self.db = sqlite3.connect(self.path)
         self.db.execute("PRAGMA journal_mode = OFF")  # a temporary file, renamed when complete
         self.db.execute("PRAGMA synchronous = OFF")
-        self.db.execute("PRAGMA cache_size = -262144")  # 256 MiB of pages: the key indexes stay in memory
+        self.db.execute("PRAGMA cache_size = -65536")  # 64 MiB of pages: the key indexes' hot end stays in memory
         self.db.executescript("""
             CREATE TABLE event_map_type (ocel_type TEXT PRIMARY KEY, ocel_type_map TEXT);
             CREATE TABLE object_map_type (ocel_type TEXT PRIMARY KEY, ocel_type_map TEXT);
