@@ -53,6 +53,10 @@ class ReplicationOutput:
     inventory: pd.DataFrame
     stock_levels: pd.DataFrame
     pid: int  # the process that ran it (shows whether a run really went parallel)
+    seed: int = 0
+    end_h: float = 0.0
+    shipment_lines: pd.DataFrame = field(default_factory=pd.DataFrame)
+    supplier_orders: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -81,6 +85,11 @@ class Result:
     stock_levels: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: dict = field(default_factory=dict)
     worker_pids: list[int] = field(default_factory=list)  # per replication
+    # For event logs (sim.eventlog): the lines of each parcel, supplier orders, and the
+    # end of the run in hours.
+    shipment_lines: pd.DataFrame = field(default_factory=pd.DataFrame)
+    supplier_orders: pd.DataFrame = field(default_factory=pd.DataFrame)
+    end_h: float = 0.0
 
 
 def run_one(scenario: Scenario, replication: int, seed: int,
@@ -102,6 +111,10 @@ def run_one(scenario: Scenario, replication: int, seed: int,
         inventory=result.inventory,
         stock_levels=result.stock_levels,
         pid=os.getpid(),
+        seed=seed,
+        end_h=result.end_h,
+        shipment_lines=result.shipment_lines,
+        supplier_orders=result.supplier_orders,
     )
 
 
@@ -242,6 +255,8 @@ def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
     label_jobs = pd.concat([o.label_jobs for o in outputs], ignore_index=True)
     inventory = pd.concat([o.inventory for o in outputs], ignore_index=True)
     stock_levels = pd.concat([o.stock_levels for o in outputs], ignore_index=True)
+    shipment_lines = pd.concat([o.shipment_lines for o in outputs], ignore_index=True)
+    supplier_orders = pd.concat([o.supplier_orders for o in outputs], ignore_index=True)
     summary = {
         "scenario": scenario.name,
         "seed": seed,
@@ -259,4 +274,5 @@ def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
                   timeseries=timeseries, lower_bounds=lower_bounds, saturated=saturated,
                   tours=tours, label_jobs=label_jobs, inventory=inventory,
                   stock_levels=stock_levels, summary=summary,
-                  worker_pids=[o.pid for o in outputs])
+                  worker_pids=[o.pid for o in outputs], shipment_lines=shipment_lines,
+                  supplier_orders=supplier_orders, end_h=outputs[0].end_h)

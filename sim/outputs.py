@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import OutputDirError
 from sim.experiment import Result
 from sim.scenario.loader import scenario_to_yaml
 
@@ -32,6 +31,7 @@ TABLE_FILES = (
 )
 RESULT_FILES = KPI_FILES + TABLE_FILES
 OUTPUTS = ("kpis", "orders", "all")  # fsim run --outputs
+EVENT_LOG_DIR = "eventlog"  # fsim run --event-log: eventlog/rep-<r>.<jsonocel|sqlite|xes>
 # Written only when the scenario models stock (``inventory``).
 INVENTORY_FILES = (
     "inventory_statement.csv",
@@ -54,34 +54,6 @@ def default_out_dir(scenario_name: str, root: str | Path = "results") -> Path:
             return path
         except FileExistsError:
             n += 1
-
-
-def prepare_out_dir(path: str | Path, overwrite: bool = False) -> Path:
-    """Check (before any simulation) that ``path`` can receive a run: create it, refuse
-    a file in its place, and refuse a folder holding another run's results unless
-    ``overwrite``, in which case those result files are removed first."""
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise OutputDirError(f"--out {out}: is a file, not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputDirError(f"--out {out}: cannot create the folder: {exc.strerror}") from None
-    previous = [p for p in out.iterdir()
-                if p.name in RESULT_FILES + INVENTORY_FILES or p.suffix == ".png"]
-    if previous and not overwrite:
-        raise OutputDirError(
-            f"--out {out}: already holds a run ({len(previous)} result files); choose another "
-            "folder or pass --overwrite")
-    for p in previous:
-        p.unlink()
-    probe = out / ".fsim-write-test"
-    try:
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise OutputDirError(f"--out {out}: cannot write there: {exc.strerror}") from None
-    return out
 
 
 def _atomic(path: Path, write) -> None:
@@ -122,11 +94,13 @@ def tidy_kpis(result: Result) -> pd.DataFrame:
 
 
 def write_results(result: Result, out_dir: str | Path, figures: bool = True,
-                  outputs: str = "all") -> list[Path]:
+                  outputs: str = "all", event_logs: tuple[str, ...] | list[str] = (),
+                  event_log_start=None) -> list[Path]:
     """Write the outputs of ``result`` under ``out_dir`` (``outputs``: ``kpis`` for the
     KPI files only, ``orders`` adds the tables, ``all`` also the figures unless
-    ``figures`` is false); return the files written. summary.json is written last: a
-    folder without it is an incomplete run."""
+    ``figures`` is false; ``event_logs``: formats of :mod:`sim.eventlog` to write per
+    replication under ``eventlog/``, hour 0 at ``event_log_start``); return the files
+    written. summary.json is written last: a folder without it is an incomplete run."""
     if outputs not in OUTPUTS:
         raise ValueError(f"outputs must be one of {OUTPUTS}, got {outputs!r}")
     out = Path(out_dir)
@@ -150,6 +124,10 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
         from sim.report import write_figures  # matplotlib only when figures are wanted
 
         written += write_figures(result, out)
+    if event_logs:
+        from sim.eventlog import write_run_event_logs
+
+        written += write_run_event_logs(result, out / EVENT_LOG_DIR, event_logs, event_log_start)
     _atomic(out / "summary.json",
             lambda p: p.write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8"))
     written.append(out / "summary.json")

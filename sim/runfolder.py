@@ -33,8 +33,10 @@ from sim.errors import OutputDirError
 
 MARKER = ".fsim-incomplete"
 REPLICATIONS = "replications"
-_FRAMES = ("orders", "shipments", "timeseries", "tours", "label_jobs", "inventory", "stock_levels")
-_SMALL = ("replication", "kpis", "lower_bounds", "saturated", "warnings", "pid")
+_FRAMES = ("orders", "shipments", "timeseries", "tours", "label_jobs", "inventory", "stock_levels",
+           "shipment_lines", "supplier_orders")
+_SMALL = ("replication", "kpis", "lower_bounds", "saturated", "warnings", "pid", "seed", "end_h")
+EVENT_LOG_DIR = "eventlog"  # sim.outputs.EVENT_LOG_DIR: rep-<r>.<ext> there are results too
 
 
 class RunFolder:
@@ -57,6 +59,9 @@ class RunFolder:
         _check_writable(out)
         results = [p for p in out.iterdir() if p.name in result_names or p.suffix == ".png"
                    or p.name.endswith(".tmp")]
+        logs = out / EVENT_LOG_DIR
+        if logs.is_dir():  # event logs of an earlier run (fsim run --event-log)
+            results += [p for p in logs.iterdir() if p.name.startswith("rep-")]
         marker = out / MARKER
         finished = (out / "summary.json").exists() and not marker.exists()
         resumed: list[int] = []

@@ -143,3 +143,29 @@ def test_plain_progress_lines_when_not_on_a_terminal(tmp_path):
     assert proc.returncode == 0, proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("fsim: tiny: replication")]
     assert any("replication 2/2 done (100%)" in ln for ln in lines), proc.stderr
+
+
+def test_a_kept_replication_reads_back_whole(tmp_path):
+    """Every field of a replication survives the round trip through the run folder, so a
+    resumed run (its event logs included) equals an uninterrupted one; a field added to
+    ReplicationOutput and forgotten by the run folder fails here."""
+    import dataclasses
+
+    from sim.experiment import run_one
+    from sim.runfolder import RunFolder
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(_scenario(tmp_path))
+    output = run_one(scenario, 1, 7)
+    manifest = {"scenario_sha256": "x", "seed": 7, "replications": 2, "outputs": "all"}
+    folder = RunFolder.prepare(tmp_path / "out", manifest)
+    folder.save_replication(output)
+    (tmp_path / "out" / "summary.json").unlink(missing_ok=True)
+    again = RunFolder.prepare(tmp_path / "out", manifest).load_replications()[1]
+    for f in dataclasses.fields(output):
+        before, after = getattr(output, f.name), getattr(again, f.name)
+        if isinstance(before, pd.DataFrame):
+            pd.testing.assert_frame_equal(before.reset_index(drop=True), after, check_dtype=False,
+                                          check_column_type=False, check_index_type=False)
+        else:  # (NaN KPIs are equal when both are NaN)
+            assert json.dumps(before, sort_keys=True) == json.dumps(after, sort_keys=True), f.name

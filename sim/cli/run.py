@@ -15,6 +15,7 @@ from sim.cli import (
 )
 
 HELP = "run a scenario and write its outputs"
+EVENT_LOG_FORMATS = ("ocel-json", "ocel-sqlite", "xes")  # sim.eventlog.FORMATS (not imported: fsim --help stays fast)
 
 # The KPIs shown on the terminal after a run (all of them are in summary.json), then
 # per site the ones a planner asks about.
@@ -63,6 +64,35 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     from sim.cli.sweep import add_precision_arguments  # --precision, --kpi, --max-replications
 
     add_precision_arguments(p, "a KPI for --precision (repeatable)")
+    p.add_argument("--event-log", action="append", default=[], choices=EVENT_LOG_FORMATS, metavar="FORMAT",
+                   help="also write each replication's event log, eventlog/rep-<r>.<ext>: ocel-json "
+                        "(.jsonocel), ocel-sqlite (.sqlite) or xes (.xes, flattened on orders); repeatable")
+    p.add_argument("--event-log-start", type=date_arg, default=None, metavar="DATE",
+                   help="the date (YYYY-MM-DD) of the run's hour 0 in the event log; its weekday must be "
+                        "horizon.start_weekday (default: the next such date from today)")
+
+
+def date_arg(text: str):
+    """argparse type: a date written YYYY-MM-DD."""
+    from sim.eventlog.clock import parse_start
+
+    try:
+        return parse_start(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _event_log_problems(args: argparse.Namespace, scenario) -> list[str]:
+    """Event-log options that cannot be honoured (checked before the run)."""
+    if args.event_log_start is not None and not args.event_log:
+        return ["--event-log-start: only used with --event-log FORMAT (which log to write)"]
+    if args.event_log_start is not None:
+        from sim.eventlog.clock import start_problem
+
+        problem = start_problem(args.event_log_start, scenario.horizon.start_weekday)
+        if problem:
+            return [f"--event-log-start {args.event_log_start.isoformat()}: {problem}"]
+    return []
 
 
 def _kpi_table(summary: dict, sites: list[str], channels: list[str]):
@@ -132,6 +162,9 @@ def run(args: argparse.Namespace, console) -> int:
     scenario = load_from_args(args)
     if args.precision is not None and not args.kpi:
         raise ScenarioError(["--precision needs --kpi NAME, e.g. --kpi lead_time_hours_mean"])
+    problems = _event_log_problems(args, scenario)
+    if problems:
+        raise ScenarioError(problems)
     if not args.no_size_check:  # refuse a run the machine cannot hold, before it starts
         from sim.sizing import check_fits, estimate_run
 
@@ -185,7 +218,8 @@ def run(args: argparse.Namespace, console) -> int:
                          "same command again to finish\n")
         return EXIT_INTERRUPTED
     try:
-        files = write_results(result, out, figures=not args.no_figures, outputs=args.outputs)
+        files = write_results(result, out, figures=not args.no_figures, outputs=args.outputs,
+                              event_logs=args.event_log, event_log_start=args.event_log_start)
     except OSError as exc:
         raise OutputDirError(f"cannot write the results to {out}: {exc.strerror or exc}; the "
                              f"{len(kept)} finished replication(s) are kept there: free the space "

@@ -243,6 +243,23 @@ def frames(scenario: Scenario, replication: int, book: OrderBook, record: OrderR
     return orders_df, _shipments_frame(scenario, replication, table, po, end_h)
 
 
+def shipment_lines(table: Shipments, replication: int) -> pd.DataFrame:
+    """One row per line of each created parcel (README, shipments.parquet ids): its
+    ``shipment_id``, ``line`` (the line's place in its order), ``sku`` and the ``units``
+    the parcel carries of it. A parcel made of part of an order (``split``, ``rest``,
+    ``ship_available``) carries only some lines or units; a reship its parent's."""
+    ids = table.created()
+    rows, offsets = table.line_rows(ids)
+    counts = np.diff(offsets)
+    return pd.DataFrame({
+        "replication": np.full(len(rows), replication, dtype=np.int32),
+        "shipment_id": np.repeat(np.arange(len(ids), dtype=np.int64), counts),
+        "line": table.line_index[rows].astype(np.int16),
+        "sku": table.line_sku[rows].astype(np.int32),
+        "units": table.line_units[rows].astype(np.int32),
+    }, copy=False)
+
+
 def _served_from(order: np.ndarray, site: np.ndarray, n: int, n_sites: int) -> np.ndarray:
     """Per order: the site that shipped all its first-attempt parcels, ``n_sites``
     ("split") if several did; -1 (none yet) where it has no parcel."""

@@ -44,3 +44,21 @@ def inventory_outputs(result, scenario: Scenario, stocks: list, skus, marks: dic
                                       + days[c] / max(n_class[c], 1) / len(stocks))
     result.inventory = pd.DataFrame(rows)
     result.stock_levels = pd.concat(levels, ignore_index=True)
+    result.supplier_orders = supplier_orders_frame(scenario.sites, stocks, result.replication, result.end_h)
+
+
+def supplier_orders_frame(sites: list[str], stocks: list, replication: int, end_h: float) -> pd.DataFrame:
+    """One row per supplier order (replenishment) of every site, in order of placing:
+    ``site``, ``sku``, ``units``, ``placed_h`` and ``received_h`` (the units arrived;
+    NaN if due after the end of the run: nothing after the end)."""
+    rows = [(s, *order) for s, stock in enumerate(stocks) for order in stock.supplier_orders]
+    placed, sku, units, due = (np.array([r[i] for r in rows]) for i in range(1, 5))
+    site = np.array([r[0] for r in rows], dtype=np.int64)
+    return pd.DataFrame({
+        "replication": np.full(len(rows), replication, dtype=np.int32),
+        "site": pd.Categorical.from_codes(site, sites),
+        "sku": sku.astype(np.int32),
+        "units": units.astype(np.int64),
+        "placed_h": placed.astype(float),
+        "received_h": np.where(due.astype(float) <= end_h, due.astype(float), np.nan),
+    })

@@ -74,6 +74,8 @@ class RunResult:
     inventory: pd.DataFrame = field(default_factory=pd.DataFrame)  # statement per site
     stock_levels: pd.DataFrame = field(default_factory=pd.DataFrame)  # units on hand over time
     extra_kpis: dict[str, float] = field(default_factory=dict)  # computed in the run
+    shipment_lines: pd.DataFrame = field(default_factory=pd.DataFrame)  # the lines of each parcel
+    supplier_orders: pd.DataFrame = field(default_factory=pd.DataFrame)  # with inventory: replenishment
 
 
 class Reships:
@@ -328,7 +330,8 @@ class World:
             pools=self.pools, end_h=self.end_h,
             tours=self.tours.frame(scenario.sites, self.replication),
             label_jobs=label_jobs_frame([p.labeller for p in self.packing], scenario.sites, self.replication),
-            warnings=unfit_warnings(scenario, draws.skus) + no_box_warnings(scenario, shipments))
+            warnings=unfit_warnings(scenario, draws.skus) + no_box_warnings(scenario, shipments),
+            shipment_lines=collect.shipment_lines(draws.table, self.replication))
         if self.stocks:
             inventory_outputs(result, scenario, self.stocks, draws.skus, self.stockout_marks)
         return result
