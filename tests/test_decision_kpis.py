@@ -84,6 +84,24 @@ def test_nothing_after_the_end_is_reported_as_happened():
     assert k["lead_time_hours_p90"]["censored"] is True and k["lead_time_hours_p90"]["mean"] is None
 
 
+def test_a_payment_declined_after_the_end_is_not_known_at_the_end():
+    """Every attempt declined softly and retried once 10 hours later: an order placed in
+    the last 10 hours is still awaiting payment at the end (not cancelled), one placed
+    earlier is cancelled as declined."""
+    d = tiny_data({"horizon.drain_days": 0, "payment.decline_prob": 1.0,
+                   "payment.soft_decline_share": 1.0, "payment.retry_prob": 1.0,
+                   "payment.max_attempts": 2, "payment.retry_delay_min": 600})
+    r = sim.run(validate_data(d), seed=2)
+    end_h = 4 * 24.0
+    o = r.orders
+    o = o[o["cancel_reason"] != "below_moq"]  # (refused at placement: no payment)
+    late = o["placed_h"] > end_h - 10
+    assert late.sum() > 0 and (~late).sum() > 0
+    assert (o.loc[late, "status"] == "in_progress").all() and (o.loc[late, "cancel_reason"] == "").all()
+    assert (o.loc[~late, "status"] == "cancelled").all()
+    assert (o.loc[~late, "cancel_reason"] == "payment_declined").all()
+
+
 # --- per site and per channel, recomputed by hand ---------------------------------------
 
 
@@ -199,3 +217,31 @@ def test_kpi_only_output_writes_no_tables_and_the_same_kpis(tmp_path):
     pd.testing.assert_frame_equal(a, b)
     ka, kb = (json.loads((runs[x] / "summary.json").read_text())["kpis"] for x in ("kpis", "all"))
     assert ka == kb
+
+
+def test_growth_is_judged_on_enough_days_and_only_when_the_queue_really_grows():
+    """queue_stats on queues built by hand: one served more slowly than work arrives grows
+    without bound (saturated); a stable one does not; a window of a few days that
+    starts empty is not judged (every queue grows from empty at first)."""
+    import numpy as np
+
+    from sim.kpis.pools import MIN_TREND_DAYS, queue_stats
+
+    def fifo(arrival_every_h: float, service_h: float, days: int):
+        enter = np.arange(0, days * 24, arrival_every_h)
+        leave = np.empty_like(enter)
+        free = 0.0
+        for i, t in enumerate(enter):
+            free = max(free, t) + service_h
+            leave[i] = free
+        leave[leave > days * 24] = np.nan  # still waiting at the end
+        return enter, leave
+
+    days = 20
+    over = queue_stats(*fifo(0.1, 0.12, days), 0.0, days * 24.0, days * 24.0)  # 20% overloaded
+    assert over["_growing"] and over["backlog_trend_per_day"] > 10
+    stable = queue_stats(*fifo(0.1, 0.08, days), 0.0, days * 24.0, days * 24.0)
+    assert not stable["_growing"]
+    short = MIN_TREND_DAYS - 1
+    brief = queue_stats(*fifo(0.1, 0.12, short), 0.0, short * 24.0, short * 24.0)
+    assert not brief["_growing"]

@@ -10,7 +10,9 @@ day (the window's end), day after day over the window.
 Saturation: a pool is *saturated* when work reaches it in the window and it cannot keep
 up: nobody is on duty, or it is busy at least ``SATURATED_UTILIZATION`` of its on-duty
 time, or its queue keeps growing (a positive trend, and at the window's end at least
-twice the largest of the first half's daily samples, plus ``SATURATED_MARGIN``).
+twice the largest of the first half's daily samples, plus ``SATURATED_MARGIN``; judged
+only over at least ``MIN_TREND_DAYS`` days, since a short window that starts empty always
+looks like growth).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sim.units import HOURS_PER_DAY
 
 SATURATED_UTILIZATION = 0.98
 SATURATED_MARGIN = 10
+MIN_TREND_DAYS = 4  # daily samples span at least this many days before growth is judged
 
 # Each pool: (column when work enters its queue, start of service, end of service).
 POOL_COLUMNS = {
@@ -57,7 +60,8 @@ def queue_stats(enter: np.ndarray, leave: np.ndarray, lo: float, hi: float,
     samples = waiting_at(enter, leave, samples_t).astype(float)
     trend = float(np.polyfit(samples_t / HOURS_PER_DAY, samples, 1)[0]) if len(samples) >= 3 else math.nan
     first_half = samples[: max(len(samples) // 2, 1)]
-    growing = bool(trend > 0 and samples[-1] >= 2 * first_half.max() + SATURATED_MARGIN)
+    growing = bool(len(samples) > MIN_TREND_DAYS and trend > 0
+                   and samples[-1] >= 2 * first_half.max() + SATURATED_MARGIN)
     return {"queue_length_mean": mean, "queue_length_max": most,
             "backlog_at_end": int(waiting_at(enter, leave, np.array([end_h]))[0]),
             "backlog_trend_per_day": trend, "_growing": growing}

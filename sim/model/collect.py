@@ -162,7 +162,11 @@ def frames(scenario: Scenario, replication: int, book: OrderBook, record: OrderR
     status[has & ~np.isnan(shipped_h)] = ORDER_STATUSES.index("in_transit")
     status[~np.isnan(delivered_h)] = ORDER_STATUSES.index("delivered")
     status[lost_any] = ORDER_STATUSES.index("lost")
-    cancelled = record.cancel_code > 0
+    cancel_code = record.cancel_code.copy()
+    # A decline answered after the end is not known at the end: still awaiting payment.
+    cancel_code[(cancel_code == CANCEL_REASONS.index("payment_declined"))
+                & (book.payment_answered_h > end_h)] = 0
+    cancelled = cancel_code > 0
     status[cancelled] = ORDER_STATUSES.index("cancelled")
 
     delivered = ~np.isnan(delivered_h)
@@ -221,7 +225,7 @@ def frames(scenario: Scenario, replication: int, book: OrderBook, record: OrderR
         "lead_time_h": delivered_h - placed,
         "correct_delivery_h": correct_h,
         "status": pd.Categorical.from_codes(status, ORDER_STATUSES),
-        "cancel_reason": pd.Categorical.from_codes(record.cancel_code.astype(np.int8), CANCEL_REASONS),
+        "cancel_reason": pd.Categorical.from_codes(cancel_code.astype(np.int8), CANCEL_REASONS),
         "on_time": pd.arrays.BooleanArray(on_time, ~on_time_known),
         "exception": pd.Categorical.from_codes(exc, EXCEPTIONS),
         "late_by_carrier": _order_any(fo, got[first] & t.late_by_carrier[ids][first], n),

@@ -52,6 +52,7 @@ class OrderBook:
 
     orders: Orders
     paid_h: np.ndarray  # NaN: never paid (declined, or rejected for its quantity)
+    payment_answered_h: np.ndarray  # the payment's final answer (authorised or declined)
     attempts: np.ndarray  # payment attempts (0: rejected for its quantity)
     cancel_code: np.ndarray  # index into CANCEL_REASONS (before the run: payment, MOQ)
     site: np.ndarray  # nearest site (or the routing map's)
@@ -101,6 +102,7 @@ def draw_orders(scenario: Scenario, streams: Streams, skus: SkuTable) -> OrderBo
     return OrderBook(
         orders=orders,
         paid_h=paid_h,
+        payment_answered_h=orders.placed_h + pay.delay_h,
         attempts=np.where(orders.below_moq, 0, pay.attempts).astype(np.int16),
         cancel_code=cancel,
         site=routing.site_per_region(scenario)[orders.region],
