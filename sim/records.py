@@ -28,7 +28,6 @@ class TourLog:
         del capacity  # (kept for callers; arrays grow as needed)
         for c in self.COLUMNS:
             setattr(self, c, array("d" if c.endswith(("_h", "_m")) else "i"))
-        self._append = [getattr(self, c).append for c in self.COLUMNS]
 
     def __len__(self) -> int:
         return len(self.start_h)
@@ -37,9 +36,15 @@ class TourLog:
             orders: int, lines: int, distance_m: float) -> int:
         """Record a tour; return its id."""
         i = len(self.start_h)
-        for append, value in zip(self._append, (site, zone, worker, start_h, end_h, orders, lines,
-                                                distance_m), strict=True):
-            append(value)
+        # (Spelled out: this runs once per tour, the model's hottest path.)
+        self.site.append(site)
+        self.zone.append(zone)
+        self.worker.append(worker)
+        self.start_h.append(start_h)
+        self.end_h.append(end_h)
+        self.orders.append(orders)
+        self.lines.append(lines)
+        self.distance_m.append(distance_m)
         return i
 
     def frame(self, sites: list[str], replication: int) -> pd.DataFrame:

@@ -1,0 +1,32 @@
+"""The CI speed check (benchmarks/throughput.py --check) fails past its floors and passes
+within them; the floors file is well formed."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "throughput.py"
+
+
+def _throughput():
+    spec = importlib.util.spec_from_file_location("throughput_bench", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_check_fails_past_the_floors_and_passes_within(capsys):
+    bench = _throughput()
+    floors = json.loads(bench.FLOORS.read_text())
+    assert floors["ratio_min"] > 0 and 0 < floors["events_per_order_max"] <= 3.0
+
+    def report(ratio, events):
+        return {"speed": {"ratio": ratio}, "events_per_order": {"baseline": events}}
+
+    assert bench.check(report(floors["ratio_min"] + 0.1, floors["events_per_order_max"] - 0.1)) == 0
+    assert bench.check(report(floors["ratio_min"] - 0.1, floors["events_per_order_max"] - 0.1)) == 1
+    assert "speed ratio" in capsys.readouterr().err
+    assert bench.check(report(floors["ratio_min"] + 0.1, floors["events_per_order_max"] + 0.1)) == 1
+    assert "events per order" in capsys.readouterr().err
