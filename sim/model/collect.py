@@ -131,9 +131,13 @@ def _order_any(order: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
 
 def frames(scenario: Scenario, replication: int, book: OrderBook, record: OrderRecord,
            table: Shipments, end_h: float, skus) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(orders, shipments) as they stood at the end of the run (module docstring)."""
+    """(orders, shipments) as they stood at the end of the run (module docstring). The
+    table is compacted to the created parcels (:meth:`Shipments.keep_only`) on the way."""
     po = parcel_outcomes(table, end_h, skus, scenario.remedies)
-    t, ids = table, po.ids
+    # Created parcels renumbered 0..m-1 in place: the frames take the table's columns
+    # as they are (views), not copies of them.
+    table.keep_only(po.ids)
+    t, ids = table, slice(0, len(po.ids))
     n = len(book)
     orders = book.orders
     order_of = t.order[ids]
@@ -282,12 +286,8 @@ def _censor(values: np.ndarray, end_h: float) -> np.ndarray:
 
 def _shipments_frame(scenario: Scenario, replication: int, table: Shipments, po: ParcelOutcome,
                      end_h: float) -> pd.DataFrame:
-    t, ids = table, po.ids
-    m = len(ids)
-    # Ids in the output: created parcels renumbered in slot order (parents too).
-    new_id = np.full(t.size, -1, dtype=np.int64)
-    new_id[ids] = np.arange(m)
-    parent = t.parent[ids]
+    m = len(po.ids)
+    t, ids = table, slice(0, m)  # (renumbered by Shipments.keep_only: parents too)
     box_names, box_code = _box_names(scenario, t.site[ids], t.box[ids])
     reasons = ["", *RETURN_REASONS, *scenario.returns.reasons]
     ret = np.where(po.returned, t.return_reason[ids], -1).astype(np.int64)
@@ -297,7 +297,7 @@ def _shipments_frame(scenario: Scenario, replication: int, table: Shipments, po:
         "shipment_id": np.arange(m, dtype=np.int64),
         "order_id": t.order[ids],
         "kind": pd.Categorical.from_codes(t.kind[ids].astype(np.int64), KINDS),
-        "parent_shipment": np.where(parent >= 0, new_id[np.maximum(parent, 0)], -1),
+        "parent_shipment": t.parent[ids],
         "site": pd.Categorical.from_codes(t.site[ids].astype(np.int64), scenario.sites),
         "service": pd.Categorical.from_codes(t.service[ids].astype(np.int64), list(scenario.carriers)),
         "distance_km": t.distance_km[ids],

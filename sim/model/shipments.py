@@ -186,3 +186,24 @@ class Shipments:
     def created(self) -> np.ndarray:
         """Ids of the parcels that exist (were created), in slot order."""
         return np.flatnonzero(~np.isnan(self.created_h[: self.size]))
+
+    def keep_only(self, ids: np.ndarray) -> None:
+        """After the run: keep the parcels ``ids`` (ascending), renumbered 0, 1, ... in
+        that order (``parent`` too: a parent not kept becomes -1), in place, so the
+        output frames can take the columns as they are (``column[:size]``) instead of
+        copies. The reserved slots no longer follow the orders: nothing may be created
+        afterwards."""
+        ids = np.asarray(ids, dtype=np.int64)
+        m = len(ids)
+        new_id = np.full(self.capacity, -1, dtype=np.int64)
+        new_id[ids] = np.arange(m)
+        parent = self.parent[ids]
+        self.parent[:m] = np.where(parent >= 0, new_id[np.maximum(parent, 0)], -1)
+        for name, (_dtype, empty) in COLUMNS.items():
+            if name == "parent":
+                continue
+            col = getattr(self, name)
+            col[:m] = col[ids]  # (ascending ids: each read comes before its write)
+            col[m:] = empty
+        self.parent[m:] = -1
+        self.size = m
