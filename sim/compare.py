@@ -14,12 +14,15 @@ DEFAULT_KPIS = (
     "lead_time_hours_mean",
     "lead_time_hours_p95",
     "on_time_delivery_pct",
+    "warehouse_hours_p95",
+    "same_day_ship_pct",
     "picking_accuracy_pct",
     "pick_wait_hours_mean",
     "pick_travel_m_per_order",
     "picks_per_busy_picker_hour",
     "pick_errors_shipped_per_1000_orders",
     "throughput_orders_per_day",
+    "saturated_pools",
 )
 
 

@@ -119,11 +119,17 @@ def run_one(scenario: Scenario, replication: int, seed: int,
 
 
 def replication_kpis_only(scenario: Scenario, replication: int, seed: int) -> dict[str, float]:
-    """The KPIs of one replication and nothing else (what a sweep task sends back: a
-    small picklable dict, not the per-order tables). Deterministic in (scenario,
-    replication, seed), whatever process runs it."""
-    result = run_replication(scenario, replication, seed)
-    return replication_kpis(result, scenario).values
+    """The KPIs of one replication and nothing else (a small picklable dict, not the
+    per-order tables). Deterministic in (scenario, replication, seed), whatever process
+    runs it."""
+    return replication_measures(scenario, replication, seed).values
+
+
+def replication_measures(scenario: Scenario, replication: int, seed: int):
+    """The KPIs of one replication with what qualifies them (a :class:`sim.kpis.Kpis`:
+    ``values``, ``lower_bounds`` of the censored ones, ``saturated`` pools): what a
+    sweep or comparison task sends back."""
+    return replication_kpis(run_replication(scenario, replication, seed), scenario)
 
 
 def scenario_sha256(scenario: Scenario) -> str:
@@ -237,6 +243,29 @@ def _merge_warnings(per_replication: list[list[str]]) -> list[str]:
                         if count[k] > 1 else "") for k in first]
 
 
+def summarise_replications(scenario: Scenario, seed: int, kpis: pd.DataFrame,
+                           lower_bounds: list[dict[str, float]], saturated: list[list[str]],
+                           warnings: list[str] = ()) -> dict:
+    """summary.json's body from the per-replication KPIs (one row per replication),
+    their lower bounds and saturated pools: the same for ``fsim run`` and for runs that
+    keep KPIs only (comparisons)."""
+    saturated_any = sorted({p for reps in saturated for p in reps})
+    summary = {
+        "scenario": scenario.name,
+        "seed": seed,
+        "replications": len(kpis),
+        "sim_version": __version__,
+        "scenario_sha256": scenario_sha256(scenario),
+        "horizon_days": scenario.horizon.days,
+        "warmup_days": scenario.horizon.warmup_days,
+        "kpis": summarise_kpis(kpis, lower_bounds),
+        "saturated_pools": {p: sum(p in reps for reps in saturated) for p in saturated_any},
+        "warnings": staffing_warnings(scenario) + list(warnings),
+    }
+    summary["warnings"] += _state_warnings(summary["kpis"], summary["saturated_pools"], len(kpis))
+    return summary
+
+
 def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> Result:
     """Assemble replications (in any order) into a :class:`Result`."""
     outputs = sorted(outputs, key=lambda o: o.replication)
@@ -249,7 +278,6 @@ def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
     kpis["replication"] = kpis["replication"].astype(int)
     lower_bounds = [o.lower_bounds for o in outputs]
     saturated = [o.saturated for o in outputs]
-    saturated_any = sorted({p for reps in saturated for p in reps})
     timeseries = pd.concat([o.timeseries for o in outputs], ignore_index=True)
     tours = pd.concat([o.tours for o in outputs], ignore_index=True)
     label_jobs = pd.concat([o.label_jobs for o in outputs], ignore_index=True)
@@ -257,19 +285,8 @@ def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
     stock_levels = pd.concat([o.stock_levels for o in outputs], ignore_index=True)
     shipment_lines = pd.concat([o.shipment_lines for o in outputs], ignore_index=True)
     supplier_orders = pd.concat([o.supplier_orders for o in outputs], ignore_index=True)
-    summary = {
-        "scenario": scenario.name,
-        "seed": seed,
-        "replications": len(outputs),
-        "sim_version": __version__,
-        "scenario_sha256": scenario_sha256(scenario),
-        "horizon_days": scenario.horizon.days,
-        "warmup_days": scenario.horizon.warmup_days,
-        "kpis": summarise_kpis(kpis, lower_bounds),
-        "saturated_pools": {p: sum(p in reps for reps in saturated) for p in saturated_any},
-        "warnings": staffing_warnings(scenario) + _merge_warnings([o.warnings for o in outputs]),
-    }
-    summary["warnings"] += _state_warnings(summary["kpis"], summary["saturated_pools"], len(outputs))
+    summary = summarise_replications(scenario, seed, kpis, lower_bounds, saturated,
+                                     _merge_warnings([o.warnings for o in outputs]))
     return Result(scenario=scenario, orders=orders, shipments=shipments, kpis=kpis,
                   timeseries=timeseries, lower_bounds=lower_bounds, saturated=saturated,
                   tours=tours, label_jobs=label_jobs, inventory=inventory,

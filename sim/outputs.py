@@ -63,21 +63,25 @@ def _atomic(path: Path, write) -> None:
 
 
 def tidy_kpis(result: Result) -> pd.DataFrame:
+    """kpis.csv of a run (:func:`tidy_kpi_frame`)."""
+    return tidy_kpi_frame(result.scenario, result.kpis, result.lower_bounds)
+
+
+def tidy_kpi_frame(scenario, kpis: pd.DataFrame, lower_bounds: list[dict[str, float]]) -> pd.DataFrame:
     """kpis.csv: one row per replication and KPI: ``replication, name`` (the full KPI
     name, as in summary.json), ``kpi`` (its base name), ``site`` and ``channel`` (empty
     when pooled), ``value`` (empty where undefined or censored), ``censored`` and
-    ``lower_bound`` (for a censored KPI)."""
+    ``lower_bound`` (for a censored KPI). ``kpis``: one row per replication."""
     from sim.kpis import base_of
 
-    sc = result.scenario
-    sites, channels = sc.sites, list(sc.demand.channels)
-    wide = result.kpis.set_index("replication")
+    sites, channels = scenario.sites, list(scenario.demand.channels)
+    wide = kpis.set_index("replication")
     names = list(wide.columns)
     parts = [base_of(n, sites, channels) for n in names]
     reps = wide.index.to_numpy()
     values = wide.to_numpy(dtype=float)
     bounds = np.full(values.shape, np.nan)
-    for r, lower in enumerate(result.lower_bounds):
+    for r, lower in enumerate(lower_bounds):
         for j, n in enumerate(names):
             if n in lower:
                 bounds[r, j] = lower[n]

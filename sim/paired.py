@@ -195,7 +195,7 @@ def run_alternatives(scenarios: Sequence, labels: Sequence[str], sources: Sequen
     """Run every scenario ``replications`` times with the same ``seed`` (replication r
     of each uses the same random numbers), KPIs only. ``check_names(kpi_names)`` is
     called with the first replication's KPIs, before waiting for the rest."""
-    from sim.stats import summarise_kpis
+    from sim.outputs import tidy_kpi_frame
     from sim.sweep.executors import make_executor
     from sim.sweep.progress import TaskProgress
     from sim.sweep.task import Task, run_task
@@ -222,10 +222,13 @@ def run_alternatives(scenarios: Sequence, labels: Sequence[str], sources: Sequen
         kpis = pd.DataFrame([{"replication": r, **{k: (math.nan if v is None else v)
                                                      for k, v in rows[(i, r)]["kpis"].items()}}
                              for r in range(replications)])
-        summary = _summary(scenario, seed, kpis, summarise_kpis(kpis), sources[i], overrides[i],
+        records = [rows[(i, r)] for r in range(replications)]
+        summary = _summary(scenario, seed, kpis, [rec.get("lower_bounds", {}) for rec in records],
+                           [rec.get("saturated", []) for rec in records], sources[i], overrides[i],
                            started, finished, time.perf_counter() - t0)
         resolved = yaml.safe_load(_scenario_yaml(scenario))
-        runs.append(RunData(labels[i], summary, resolved, sources[i], None, kpis))
+        tidy = tidy_kpi_frame(scenario, kpis, [rec.get("lower_bounds", {}) for rec in records])
+        runs.append(RunData(labels[i], summary, resolved, sources[i], None, tidy))
     return runs
 
 
@@ -239,20 +242,15 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _summary(scenario, seed: int, kpis: pd.DataFrame, summarised: dict, source: str,
-             overrides: dict, started: str, finished: str, wall_s: float) -> dict:
-    import hashlib
+def _summary(scenario, seed: int, kpis: pd.DataFrame, lower_bounds: list[dict],
+             saturated: list[list[str]], source: str, overrides: dict, started: str,
+             finished: str, wall_s: float) -> dict:
+    """The same summary as ``fsim run`` writes (censored KPIs, saturated pools and
+    warnings included), with the comparison's provenance."""
+    from sim.experiment import summarise_replications
 
     return {
-        "scenario": scenario.name,
-        "seed": seed,
-        "replications": len(kpis),
-        "sim_version": __version__,
-        "scenario_sha256": hashlib.sha256(_scenario_yaml(scenario).encode("utf-8")).hexdigest(),
-        "horizon_days": scenario.horizon.days,
-        "warmup_days": scenario.horizon.warmup_days,
-        "kpis": summarised,
-        "warnings": [],
+        **summarise_replications(scenario, seed, kpis, lower_bounds, saturated),
         "outputs": "kpis",
         "provenance": {
             "scenario_file": source,

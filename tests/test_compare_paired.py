@@ -195,3 +195,26 @@ def test_runs_with_different_replication_counts_pair_the_common_ones(tmp_path, c
     assert "paired over the first 3" in capsys.readouterr().out
     row = pd.read_csv(out / "comparison.csv").iloc[0]
     assert row["n"] == 3 and row["diff_mean"] == pytest.approx(3.0)
+
+
+def test_scenario_files_compared_say_what_a_run_says(runs, tmp_path, capsys):
+    """Comparing scenario files writes the same summary and tidy kpis.csv as fsim run:
+    a site with nobody picking is saturated, its percentiles censored (a lower bound,
+    never a value), and the table and warnings say so."""
+    scenario, _ = runs
+    out = tmp_path / "cmp"
+    assert main(["compare", str(scenario), str(scenario), "-r", "2", "--seed", "9", "--out", str(out),
+                 "--set-b", "warehouses.east.staff.pickers=0", "--kpi", "lead_time_hours_p95"]) == 0
+    printed = capsys.readouterr()
+    b = json.loads((out / "b" / "summary.json").read_text())
+    assert b["saturated_pools"] == {"east.pickers": 2}
+    entry = b["kpis"]["lead_time_hours_p95"]
+    assert entry["censored"] is True and entry["mean"] is None and entry["lower_bound"] > 0
+    assert "(censored)" in printed.out and "saturated staff pools" in printed.err
+    tidy = pd.read_csv(out / "b" / "kpis.csv")
+    assert list(tidy.columns) == ["replication", "name", "kpi", "site", "channel", "value", "censored",
+                                  "lower_bound"]
+    row = tidy[tidy["name"] == "lead_time_hours_p95"]
+    assert row["censored"].all() and row["value"].isna().all() and (row["lower_bound"] > 0).all()
+    a = json.loads((out / "a" / "summary.json").read_text())
+    assert a["saturated_pools"] == {} and a["kpis"]["lead_time_hours_p95"]["mean"] > 0

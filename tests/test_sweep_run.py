@@ -159,14 +159,14 @@ def test_a_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path):
 
 def test_cli_exit_code_for_failures_and_retry_on_rerun(tmp_path, monkeypatch, capsys):
     path = write_sweep(tmp_path, replications=2, pickers="[1, 3]")
-    real = sim.sweep.task.replication_kpis_only
+    real = sim.sweep.task.replication_measures
 
     def flaky(scenario, replication, seed):
         if scenario.warehouses["west"].staff.pickers == 3:
             raise ValueError("model fell over")
         return real(scenario, replication, seed)
 
-    monkeypatch.setattr(sim.sweep.task, "replication_kpis_only", flaky)
+    monkeypatch.setattr(sim.sweep.task, "replication_measures", flaky)
     out = tmp_path / "out"
     args = ["sweep", path, "--out", str(out), "--executor", "serial", "--no-figures", "-q"]
     assert main(args) == 1
@@ -174,7 +174,7 @@ def test_cli_exit_code_for_failures_and_retry_on_rerun(tmp_path, monkeypatch, ca
     assert "2 of 4 runs failed (first: point 1, replication 0: ValueError: model fell over)" in err
     task = json.loads((out / "tasks" / "p00001-r0000.json").read_text())
     assert "Traceback" in task["traceback"] and "model fell over" in task["traceback"]
-    monkeypatch.setattr(sim.sweep.task, "replication_kpis_only", real)
+    monkeypatch.setattr(sim.sweep.task, "replication_measures", real)
     assert main(args) == 0  # the failed tasks are run again
     assert pd.read_parquet(out / "runs.parquet")["error"].isna().all()
 

@@ -242,6 +242,9 @@ def _print(runs, rows, table, reasons, by) -> None:
         for label in labels:
             run = next(r for r in runs if r.label == label)
             entry = run.summary.get("kpis", {}).get(name)
+            if entry is not None and entry.get("censored"):  # unfinished orders: a lower bound
+                cells.append(f"> {_num(entry['lower_bound'])} (censored)")
+                continue
             cells.append("-" if entry is None else _cell(
                 entry.get("mean"), _nan(entry.get("ci95_low")), _nan(entry.get("ci95_high"))))
         for run in others:
@@ -274,6 +277,9 @@ def _print(runs, rows, table, reasons, by) -> None:
         if n_a != n_b and n_a and n_b:
             console.print(f"{run.label} has {n_b} replications and {reference.label} {n_a}: "
                           f"paired over the first {min(n_a, n_b)}", highlight=False)
+    for run in runs:  # saturated pools, censored percentiles, staffing: as fsim run says them
+        for line in run.summary.get("warnings", []):
+            sys.stderr.write(f"warning: {run.label}: {line}\n")
     if any(r.summary.get("replications") == 1 for r in runs):
         sys.stdout.write("with 1 replication there is no confidence interval: use -r 5 or more\n")
 

@@ -28,7 +28,7 @@ from sim.units import HOURS_PER_DAY
 
 SATURATED_UTILIZATION = 0.98
 SATURATED_MARGIN = 10
-MIN_TREND_DAYS = 4  # daily samples span at least this many days before growth is judged
+MIN_TREND_DAYS = 14  # growth is judged over two weeks or more: a weekly cycle is not growth
 
 # Each pool: (column when work enters its queue, start of service, end of service).
 POOL_COLUMNS = {

@@ -13,7 +13,8 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.experiment import replication_kpis_only
+from sim.experiment import replication_measures
+from sim.kpis import Kpis
 from sim.scenario.schema import Scenario
 
 
@@ -36,14 +37,19 @@ class Task:
 
 
 def task_record(task: Task, kpis: dict[str, float], error: str | None, detail: str | None,
-                wall_s: float, cpu_s: float | None = None) -> dict:
-    """What a task sends back: identity, KPIs (floats; NaN as None) or the error, and
-    which process on which host ran it, for how long (wall and CPU seconds)."""
+                wall_s: float, cpu_s: float | None = None,
+                lower_bounds: dict[str, float] | None = None,
+                saturated: list[str] | None = None) -> dict:
+    """What a task sends back: identity, KPIs (floats; NaN as None) or the error, the
+    lower bounds of censored KPIs and the saturated pools, and which process on which
+    host ran it, for how long (wall and CPU seconds)."""
     return {
         "point": task.point,
         "replication": task.replication,
         "seed": task.seed,
         "kpis": {name: _json_float(value) for name, value in kpis.items()},
+        "lower_bounds": {name: float(value) for name, value in (lower_bounds or {}).items()},
+        "saturated": list(saturated or []),
         "error": error,
         "traceback": detail,
         "pid": os.getpid(),
@@ -57,16 +63,16 @@ def run_task(task: Task) -> dict:
     """Run one task; an exception becomes an error in the record (the sweep goes on)."""
     started, cpu = time.perf_counter(), time.process_time()
     try:
-        kpis = _full_run(task) if task.run_dir else replication_kpis_only(
+        measured = _full_run(task) if task.run_dir else replication_measures(
             task.scenario, task.replication, task.seed)
-        return task_record(task, kpis, None, None, time.perf_counter() - started,
-                           time.process_time() - cpu)
+        return task_record(task, measured.values, None, None, time.perf_counter() - started,
+                           time.process_time() - cpu, measured.lower_bounds, measured.saturated)
     except Exception as exc:  # recorded, not raised: one bad point must not stop a sweep
         return task_record(task, {}, f"{type(exc).__name__}: {exc}", traceback.format_exc(),
                            time.perf_counter() - started, time.process_time() - cpu)
 
 
-def _full_run(task: Task) -> dict[str, float]:
+def _full_run(task: Task):
     """The full replication with every output file, written as a run folder (to a
     temporary name first, then renamed: a folder under its final name is complete)."""
     from sim.experiment import collect, run_one
@@ -81,9 +87,8 @@ def _full_run(task: Task) -> dict[str, float]:
     if final.exists():  # left by a run killed before its task record was written
         shutil.rmtree(final)
     os.replace(tmp, final)
-    row = result.kpis.iloc[0].to_dict()
-    row.pop("replication", None)
-    return row
+    return Kpis(values={k: v for k, v in output.kpis.items() if k != "replication"},
+                lower_bounds=output.lower_bounds, saturated=output.saturated)
 
 
 def _json_float(value) -> float | None:
