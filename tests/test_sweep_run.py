@@ -271,3 +271,35 @@ def test_scheduler_needs_dask(reference, tmp_path, capsys):
     assert main(["sweep", path, "--out", str(out), "--scheduler", "tcp://127.0.0.1:1", "-q"]) == 2
     assert "--scheduler needs --executor dask" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_event_logs_for_chosen_points_equal_a_plain_runs(tmp_path, capsys):
+    """fsim sweep --event-log for one point writes, for each of its replications, the
+    same log as fsim run of that point's scenario with the sweep's seed; other points
+    get none."""
+    path = write_sweep(tmp_path, replications=2, pickers="[1, 3]")
+    out = tmp_path / "out"
+    start = "2026-11-30"  # a Monday, the tiny scenario's start weekday
+    assert main(["sweep", path, "--out", str(out), "--executor", "serial", "--no-figures", "-q",
+                 "--event-log", "ocel-json", "--event-log-points", "1",
+                 "--event-log-start", start]) == 0
+    assert not (out / "points" / "p00000").exists()
+    logs = sorted((out / "points" / "p00001").glob("r*/eventlog/*.jsonocel"))
+    assert [p.parent.parent.name for p in logs] == ["r0000", "r0001"]
+    run = tmp_path / "run"
+    assert main(["run", str(tmp_path / "tiny.yaml"), "--set", "warehouses.west.staff.pickers=3",
+                 "--seed", "11", "-r", "2", "--out", str(run), "-q", "--outputs", "kpis",
+                 "--event-log", "ocel-json", "--event-log-start", start]) == 0
+    for log in logs:
+        assert log.read_bytes() == (run / "eventlog" / log.name).read_bytes()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--event-log-points", "1"], "--event-log-points: only used with --event-log FORMAT"),
+    (["--event-log", "xes", "--event-log-points", "7"], "--event-log-points 7: no such point"),
+])
+def test_event_log_options_checked_before_anything_runs(tmp_path, capsys, args, message):
+    path = write_sweep(tmp_path, replications=2, pickers="[1, 3]")
+    assert main(["sweep", path, "--out", str(tmp_path / "out"), "-q", *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out" / "tasks").exists() or not list((tmp_path / "out" / "tasks").iterdir())

@@ -58,11 +58,55 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keep-orders", action="store_true",
                    help="also write a full run folder (orders, figures unless --no-figures) per "
                         "point and replication, under points/")
+    from sim.cli.run import EVENT_LOG_FORMATS, date_arg
+
+    p.add_argument("--event-log", action="append", default=[], choices=EVENT_LOG_FORMATS,
+                   metavar="FORMAT",
+                   help="also write each run's event log (as fsim run --event-log: ocel-json, "
+                        "ocel-sqlite or xes) under points/pNNNNN/rNNNN/eventlog/; repeatable")
+    p.add_argument("--event-log-points", type=_point_list, default=None, metavar="N,N,...",
+                   help="with --event-log: only for these points (numbers as in points.csv; "
+                        "default every point)")
+    p.add_argument("--event-log-start", type=date_arg, default=None, metavar="DATE",
+                   help="with --event-log: the date (YYYY-MM-DD) of hour 0 in the logs")
     p.add_argument("--overwrite", action="store_true",
                    help="discard the results of a different sweep in --out")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress or table")
     add_precision_arguments(p, "a KPI for --precision and the figures (repeatable)")
+
+
+def _point_list(text: str) -> tuple[int, ...]:
+    """argparse type: point numbers, comma-separated (``0,3,4``)."""
+    try:
+        points = tuple(int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give point numbers separated by commas, "
+                                         "e.g. 0,3") from None
+    if any(p < 0 for p in points):
+        raise argparse.ArgumentTypeError(f"{text!r}: point numbers start at 0")
+    return points
+
+
+def _event_log_problems(args, sweep) -> list[str]:
+    """Event-log options that cannot be honoured (checked before anything runs)."""
+    if not args.event_log:
+        used = [o for o, v in (("--event-log-points", args.event_log_points),
+                               ("--event-log-start", args.event_log_start)) if v is not None]
+        return [f"{o}: only used with --event-log FORMAT" for o in used]
+    problems = []
+    if args.event_log_points is not None:
+        n = len(sweep.points)
+        problems += [f"--event-log-points {p}: no such point (the sweep has points 0 to {n - 1})"
+                     for p in args.event_log_points if p >= n]
+    if args.event_log_start is not None:
+        from sim.eventlog.clock import start_problem
+
+        weekday = sweep.points[0].scenario.horizon.start_weekday
+        problem = start_problem(args.event_log_start, weekday)
+        if problem:
+            problems.append(f"--event-log-start {args.event_log_start.isoformat()}: {problem}")
+    return problems
 
 
 def run(args: argparse.Namespace, console) -> int:
@@ -75,13 +119,18 @@ def run(args: argparse.Namespace, console) -> int:
         raise ScenarioError(["--precision needs --kpi NAME (the KPI whose interval must be "
                              "narrow enough), e.g. --kpi lead_time_hours_mean"])
     sweep = resolve_sweep(read_sweep(args.sweep))
+    problems = _event_log_problems(args, sweep)
+    if problems:
+        raise ScenarioError(problems)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / sweep.file.name
     options = SweepOptions(executor=args.executor, workers=args.workers, scheduler=args.scheduler,
                            keep_orders=args.keep_orders, overwrite=args.overwrite,
                            figures=not args.no_figures, figure_kpis=tuple(args.kpi or ()),
                            precision=args.precision,
                            precision_kpis=tuple(args.kpi or ()) if args.precision else (),
-                           max_replications=args.max_replications, quiet=args.quiet)
+                           max_replications=args.max_replications, quiet=args.quiet,
+                           event_logs=tuple(args.event_log), event_log_points=args.event_log_points,
+                           event_log_start=args.event_log_start)
     try:
         outcome = run_sweep(sweep, out, options, console)
     except KeyboardInterrupt:

@@ -37,6 +37,9 @@ class SweepOptions:
     precision_kpis: tuple[str, ...] = ()
     max_replications: int = 50
     quiet: bool = False
+    event_logs: tuple[str, ...] = ()  # event-log formats (fsim run --event-log) ...
+    event_log_points: tuple[int, ...] | None = None  # ... for these points (None: all)
+    event_log_start: object = None  # a datetime.date: the logs' hour 0
 
 
 @dataclass
@@ -93,9 +96,7 @@ def run_sweep(sweep: ResolvedSweep, out: str | Path, options: SweepOptions, cons
         round_no = 0
         while True:
             round_no += 1
-            todo = [Task(p, r, sweep.seed, by_index[p].scenario,
-                         str(store.run_dir(p, r)) if options.keep_orders else None,
-                         options.figures)
+            todo = [_task(p, r, sweep, by_index[p].scenario, store, options)
                     for p in needed for r in range(needed[p])
                     if (p, r) not in attempted and (
                         (p, r) not in records or records[(p, r)].get("error"))]
@@ -125,6 +126,19 @@ def run_sweep(sweep: ResolvedSweep, out: str | Path, options: SweepOptions, cons
                 break
             needed.update(grown)
     return _finish(sweep, store, options, records, needed, ran_now, pids)
+
+
+def _task(point: int, replication: int, sweep: ResolvedSweep, scenario, store: SweepStore,
+          options: SweepOptions) -> Task:
+    """The task of one point and replication: KPIs only, or a run folder under points/
+    with ``--keep-orders`` (every output) or an event log for the point."""
+    logs = options.event_logs if (options.event_log_points is None
+                                  or point in options.event_log_points) else ()
+    if not (options.keep_orders or logs):
+        return Task(point, replication, sweep.seed, scenario)
+    return Task(point, replication, sweep.seed, scenario, str(store.run_dir(point, replication)),
+                options.figures, "all" if options.keep_orders else "kpis", tuple(logs),
+                options.event_log_start)
 
 
 def _check_names(records, wanted: Sequence[str]) -> None:

@@ -22,7 +22,8 @@ from sim.scenario.schema import Scenario
 class Task:
     """Replication ``replication`` of point ``point``, with the sweep's ``seed`` (the same
     for every point: common random numbers). ``run_dir``: with ``--keep-orders``, the
-    folder the full run is written to (it must be reachable from the worker)."""
+    folder the full run is written to (it must be reachable from the worker), with its
+    event logs when ``event_logs`` names formats."""
 
     point: int
     replication: int
@@ -30,6 +31,9 @@ class Task:
     scenario: Scenario
     run_dir: str | None = None
     figures: bool = True  # with run_dir: draw the run's figures too
+    outputs: str = "all"  # with run_dir: what the run folder holds (sim.outputs.OUTPUTS)
+    event_logs: tuple[str, ...] = ()  # with run_dir: event-log formats to write there
+    event_log_start: object = None  # (a datetime.date: the log's hour 0)
 
     @property
     def key(self) -> tuple[int, int]:
@@ -83,7 +87,8 @@ def _full_run(task: Task):
     final = Path(task.run_dir)
     tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    write_results(result, tmp, figures=task.figures)
+    write_results(result, tmp, figures=task.figures, outputs=task.outputs,
+                  event_logs=task.event_logs, event_log_start=task.event_log_start)
     if final.exists():  # left by a run killed before its task record was written
         shutil.rmtree(final)
     os.replace(tmp, final)
