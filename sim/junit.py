@@ -4,8 +4,10 @@ when it fails the check and ``<skipped>`` when it could not be compared.
 
 The layout is the common one (pytest's ``--junitxml`` writes the same elements):
 ``<testsuites>`` > ``<testsuite>`` (``name``, ``tests``, ``failures``, ``errors``,
-``skipped``, ``time``, ``timestamp``, ``hostname``) > ``<properties>``, the
-``<testcase>`` elements (``classname``, ``name``, ``time``) and ``<system-out>``.
+``skipped``, ``time``, ``timestamp``, ``hostname``) > ``<properties>`` (the run's
+settings, then a ``changed`` property per scenario setting that differs from the
+baseline's and a ``note`` per warning) and the ``<testcase>`` elements (``classname``,
+``name``, ``time``), each with a ``<system-out>`` line of numbers.
 """
 
 from __future__ import annotations
@@ -34,14 +36,13 @@ def junit_xml(report: CheckReport, suite: str, properties: dict[str, object], ti
         "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "hostname": socket.gethostname()})
     props = ET.SubElement(suite_el, "properties")
-    for name, value in properties.items():
-        ET.SubElement(props, "property", {"name": name, "value": _text(value)})
+    listed = [(name, _text(value)) for name, value in properties.items()]
+    listed += [("changed", f"{path}: {_text(a)} -> {_text(b)}") for path, a, b in report.differences]
+    listed += [("note", _clean(note)) for note in report.notes]
+    for name, value in listed:
+        ET.SubElement(props, "property", {"name": name, "value": value})
     for verdict in cases:
         _case(suite_el, suite, verdict, describe(verdict), report.tolerance)
-    out = [f"{path}: {_text(a)} -> {_text(b)}" for path, a, b in report.differences]
-    out += [f"note: {n}" for n in report.notes]
-    if out:
-        ET.SubElement(suite_el, "system-out").text = _clean("\n".join(out))
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -57,7 +58,8 @@ def _case(parent: ET.Element, suite: str, v: KpiVerdict, line: str, tolerance: f
         failure.text = _clean(f"{line}\nverdict: {v.verdict} ({v.reason})\n{better}; "
                               f"tolerance {100 * tolerance:g}%")
     elif v.verdict in NOT_COMPARED:
-        ET.SubElement(case, "skipped", {"message": _clean(f"{v.kpi}: {v.verdict}: {v.reason}")})
+        ET.SubElement(case, "skipped", {"message": _clean(f"{v.kpi}: {v.verdict}: {v.reason}"),
+                                        "type": "not compared"})
     ET.SubElement(case, "system-out").text = _clean(f"{line}\nverdict: {v.verdict} ({v.reason})")
 
 

@@ -151,7 +151,8 @@ def judge_saturation(base: Measurement, now: Measurement) -> KpiVerdict:
         return KpiVerdict(**numbers, verdict=SATURATED, reason=(
             f"saturated staff pools: {pools}; their queue grows without bound, so the other "
             "KPIs depend on the length of the run"))
-    return KpiVerdict(**numbers, verdict=OK, reason="no staff pool saturated")
+    return KpiVerdict(**numbers, verdict=SAME if not any(base.saturated) else OK,
+                      reason="no staff pool saturated")
 
 
 def judge_censoring(base: KpiSamples | None, now: KpiSamples | None) -> KpiVerdict:

@@ -179,7 +179,7 @@ def measurement(kpis: dict[str, list[float]], saturated=None, version="0.5.0", s
 
 def test_saturation_fails_whatever_the_baseline_did():
     base = measurement({"x": [1, 2]})
-    assert judge_saturation(base, measurement({"x": [1, 2]})).verdict == OK
+    assert judge_saturation(base, measurement({"x": [1, 2]})).verdict == SAME
     v = judge_saturation(base, measurement({"x": [1, 2]}, saturated=[(), ("east.pickers",)]))
     assert v.verdict == SATURATED and "east.pickers (in 1 of 2 replications)" in v.reason
     already = measurement({"x": [1, 2]}, saturated=[("east.pickers",)] * 2)

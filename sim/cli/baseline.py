@@ -60,9 +60,9 @@ def check_out_path(path: str, overwrite: bool) -> None:
 
 
 def measure_with_progress(scenario, replications: int, seed: int, workers: int, console,
-                          quiet: bool, scenario_file: str, overrides: dict):
+                          quiet: bool, scenario_file: str, overrides: dict, label: str):
     """:func:`sim.baseline.measure` with a progress bar on a terminal, plain lines
-    otherwise (CI logs), nothing with ``quiet``."""
+    otherwise (CI logs), nothing with ``quiet``; ``label`` says what runs."""
     from sim.baseline import measure
 
     common = dict(scenario_file=scenario_file, overrides=overrides)
@@ -72,12 +72,12 @@ def measure_with_progress(scenario, replications: int, seed: int, workers: int, 
         from sim.cli.run import _PlainProgress
 
         return measure(scenario, replications, seed, workers,
-                       progress=_PlainProgress(scenario.name), **common)
+                       progress=_PlainProgress(label), **common)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
-        task = bar.add_task(f"{scenario.name}: replications", total=replications)
+        task = bar.add_task(f"{label}: replications", total=replications)
 
         def on_progress(done: int, total: int, frac: float) -> None:
             bar.update(task, completed=done + frac)
@@ -100,7 +100,8 @@ def run(args: argparse.Namespace, console) -> int:
     seed = scenario.seed if args.seed is None else args.seed
     overrides = dict(parse_set_option(text) for text in args.overrides)
     m = measure_with_progress(scenario, args.replications, seed, args.workers, console,
-                              args.quiet, str(args.scenario), overrides)
+                              args.quiet, str(args.scenario), overrides,
+                              f"baseline save {scenario.name}")
     saturated = sorted({p for reps in m.saturated for p in reps})
     if saturated:
         raise ScenarioError([

@@ -76,7 +76,8 @@ def run(args: argparse.Namespace, console) -> int:
 
     check_fits(estimate_run(scenario, base.replications, args.workers))
     now = measure_with_progress(scenario, base.replications, base.seed, args.workers, console,
-                                args.quiet, str(args.scenario), {**base.overrides, **cli_overrides})
+                                args.quiet, str(args.scenario), {**base.overrides, **cli_overrides},
+                                f"check {scenario.name}")
     report = compare(base, now, kpis, args.tolerance)
     _print_report(args, baseline, report)
     if args.junit:
