@@ -186,7 +186,8 @@ def _print_report(args, baseline, report) -> None:
     if changes:
         out.print(f"the scenario differs from the baseline's in {len(changes)} setting(s):")
         for path, a, b in changes[:MAX_DIFFERENCES_SHOWN]:
-            out.print(f"  {path}: {format_value(a)} -> {format_value(b)}", markup=False)
+            unused = " (not used: the check runs with the baseline's seed)" if path == "seed" else ""
+            out.print(f"  {path}: {format_value(a)} -> {format_value(b)}{unused}", markup=False)
         if len(changes) > MAX_DIFFERENCES_SHOWN:
             out.print(f"  ... and {len(changes) - MAX_DIFFERENCES_SHOWN} more")
     else:
