@@ -82,9 +82,11 @@ class Measurement:
     summary: dict = field(default_factory=dict, repr=False)  # per KPI: mean, CI (as summary.json)
 
     def resolved(self) -> dict:
-        import yaml
+        """The resolved scenario as a mapping (read by the same bounded reader as a
+        scenario file: a baseline is a file from outside too)."""
+        from sim.scenario.yaml_source import parse_yaml
 
-        data = yaml.safe_load(self.resolved_yaml)
+        data, _ = parse_yaml(self.resolved_yaml, "scenario.resolved_yaml")
         return data if isinstance(data, dict) else {}
 
 
@@ -251,8 +253,8 @@ def read_baseline(path: str | Path) -> Baseline:
         channels=tuple(str(c) for c in data.get("channels", []) or []), summary=summary)
     try:
         m.resolved()
-    except Exception as exc:  # yaml raises several kinds
-        raise bad(f"its resolved scenario is not YAML: {str(exc).splitlines()[0]}") from None
+    except ScenarioError as exc:
+        raise bad(f"its resolved scenario cannot be read: {exc.problems[0]}") from None
     return Baseline(path=path, measurement=m, format=fmt, command=str(data.get("command", "")),
                     created_at=str(data.get("created_at", "")))
 
