@@ -190,6 +190,9 @@ def _print_report(args, baseline, report) -> None:
             out.print(f"  {path}: {format_value(a)} -> {format_value(b)}{unused}", markup=False)
         if len(changes) > MAX_DIFFERENCES_SHOWN:
             out.print(f"  ... and {len(changes) - MAX_DIFFERENCES_SHOWN} more")
+    elif report.differences:
+        out.print("the scenario's settings are the baseline's (only its name or description "
+                  "differ)")
     else:
         out.print("the scenario is the baseline's (same resolved settings)")
     table = Table(title=f"fsim check: {args.scenario} against {args.baseline} "
