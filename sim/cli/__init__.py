@@ -32,6 +32,8 @@ COMMANDS = {
     "sweep": "sim.cli.sweep",
     "warmup": "sim.cli.warmup",
     "report": "sim.cli.report",
+    "baseline": "sim.cli.baseline",
+    "check": "sim.cli.check",
 }
 
 

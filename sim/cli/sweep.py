@@ -30,7 +30,7 @@ def relative(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, got {text!r}") from None
     if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (0.05 = within 5%% of the mean), got {value}")
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (0.05 = within 5% of the mean), got {value}")
     return value
 
 
