@@ -23,7 +23,7 @@ from sim.units import HOURS_PER_DAY
 # ``/usr/bin/time -v fsim run scenarios/baseline.yaml -q --no-figures`` (peak resident
 # memory, user + system CPU) at horizon.days = 7, 14, 28, 56, 112 with -r 1, at 28 days
 # with -r 2 and -r 4, at 28 days with 4 lines per order, and at 7 days with 500,000
-# SKUs; least squares over those runs (figures in docs/drafts/robustness.md; a 365-day
+# SKUs; least squares over those runs (figures in docs/sizing_measurements.md; a 365-day
 # run needed 805 MB against 1,041 MB estimated: longer runs are overestimated). The
 # per-order figure covers everything a replication holds per order, working state and
 # result tables alike: the results of every replication stay in memory until written.

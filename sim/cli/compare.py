@@ -19,7 +19,7 @@ from pathlib import Path
 from sim.cli import EXIT_OK, positive_int, seed_int
 
 HELP = "compare runs or scenarios: KPIs side by side, and B − A with its paired confidence interval"
-DESCRIPTION = __doc__.split("\n\n", 2)[1]
+DESCRIPTION = __doc__.split("\n\n", 2)[1].replace("``", "")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

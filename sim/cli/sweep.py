@@ -18,7 +18,8 @@ HELP = "run a parameter sweep (grid, list or Latin hypercube) from a sweep file"
 DESCRIPTION = __doc__.split("\n\n", 1)[0].replace("``", "") + """
 
 The sweep file names a base scenario, the parameters to vary (dotted paths, as with
---set), the design (grid, list or lhs) and the replications; see docs."""
+--set), the design (grid, list or lhs) and the replications; see the README,
+"Sweeps" (an example: sweeps/west_staffing.yaml)."""
 
 # The KPIs shown per point at the end when no --kpi is given.
 SHOWN_KPIS = ("lead_time_hours_mean", "on_time_delivery_pct", "cost_per_order")

@@ -173,7 +173,7 @@ def read_sweep(path: str | Path) -> SweepFile:
     data, lines = parse_yaml(text, str(path))  # bounded, duplicate keys refused, file:line
     if not isinstance(data, dict):
         raise ScenarioError([f"{path}:1: a sweep file must be a mapping with base, replications "
-                             "and parameters; see docs (fsim sweep --help)"])
+                             "and parameters; see the README, \"Sweeps\" (fsim sweep --help)"])
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
