@@ -135,10 +135,19 @@ def _pre(title: str, text: str, open_: bool = False) -> str:
 
 
 def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """A JSON object written by fsim ({} when the file is absent); a file that cannot be
+    read as one is bad input (exit 2), not an empty report."""
+    if not path.exists():
         return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ScenarioError([f"{path}: cannot be read as JSON written by fsim ({exc}); was the "
+                             "run interrupted?"]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{path}: not written by fsim (expected a JSON object, got "
+                             f"{type(data).__name__})"])
+    return data
 
 
 def _read_text(path: Path) -> str | None:
@@ -184,7 +193,9 @@ def _precision_text(precision: dict | None) -> str | None:
 
 
 def _run(folder: Path) -> str:
-    summary = _read_json(folder / "summary.json")
+    from sim.compare import load_run
+
+    summary, _ = load_run(folder)  # (exit 2 for a summary fsim did not write)
     reps = summary.get("replications")
     meta = [("scenario", summary.get("scenario")), ("seed", summary.get("seed")),
             ("precision", _precision_text(summary.get("precision"))),

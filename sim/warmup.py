@@ -35,11 +35,21 @@ ORDER_COLUMNS = ("replication", "placed_h", "paid_h", "shipped_h", "delivered_h"
 
 
 def read_orders(path: Path, columns=ORDER_COLUMNS) -> pd.DataFrame:
-    """The columns of ``columns`` that the parquet file has (others are skipped)."""
+    """The columns of ``columns`` that the parquet file has (others are skipped). A file
+    that is not the orders table of a run is bad input (exit 2)."""
     import pyarrow.parquet as pq
 
-    present = set(pq.read_schema(path).names)
-    return pd.read_parquet(path, columns=[c for c in columns if c in present])
+    try:
+        present = set(pq.read_schema(path).names)
+        orders = pd.read_parquet(path, columns=[c for c in columns if c in present])
+    except Exception as exc:  # pyarrow raises several kinds for a bad file
+        raise ScenarioError([f"{path}: cannot be read as the orders of a run "
+                             f"({type(exc).__name__}: {str(exc).splitlines()[0]}); truncated, "
+                             "or not written by fsim run?"]) from None
+    if "placed_h" not in orders:
+        raise ScenarioError([f"{path}: not the orders of a run (no placed_h column); give a "
+                             "folder written by fsim run"])
+    return orders
 
 
 def _delivered_lead_time(orders: pd.DataFrame) -> pd.Series:
