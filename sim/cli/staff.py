@@ -120,8 +120,10 @@ def run(args: argparse.Namespace, console) -> int:
 def _ci(t) -> str:
     import math
 
+    from sim.html_report import fmt
+
     e = t.estimate
-    return f"{e.mean:,.2f}" + ("" if math.isnan(e.ci_low) else f" [{e.ci_low:,.2f}, {e.ci_high:,.2f}]")
+    return fmt(e.mean) + ("" if math.isnan(e.ci_low) else f" [{fmt(e.ci_low)}, {fmt(e.ci_high)}]")
 
 
 def _print(console, result) -> None:
@@ -143,7 +145,7 @@ def _print(console, result) -> None:
                           *(f"{_ci(t)} {t.verdict}" for t in p.targets))
         console.print(table)
     console.print(
-        f"searched {len(result.plans)} plans with {result.runs} runs ({result.runs_now} now); an "
+        f"searched {len(result.plans)} plan(s) with {result.runs} runs ({result.runs_now} now); an "
         f"exhaustive grid over the bounds has {result.grid_plans:,} plans, at least "
         f"{result.grid_plans * result.start_replications:,} runs "
         f"({100 * result.share_of_grid:.1f}%)", highlight=False)

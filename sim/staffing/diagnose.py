@@ -35,7 +35,9 @@ def _site_of(kpi: str, scenario: Scenario) -> str:
 
 
 def _fmt(x: float) -> str:
-    return "–" if math.isnan(x) else f"{x:,.1f}"
+    from sim.html_report import fmt
+
+    return fmt(x)
 
 
 def _clock(hour: float) -> str:
@@ -84,14 +86,13 @@ def why_infeasible(upper: Evaluation, variables: Sequence[Variable], scenario: S
                          f"(--pool {site}.pickers --pool {site}.packers)")
             continue
         if busy:
-            lines.append(f"staff is the constraint: at the upper bounds {', '.join(busy)} "
-                         f"{'is' if len(busy) == 1 else 'are'} still busy ({util_text}); raise "
-                         f"the upper bounds, e.g. " + " ".join(
+            lines.append(f"staff is the constraint: at the upper bounds the planned pools are "
+                         f"still busy ({util_text}); raise the upper bounds, e.g. " + " ".join(
                              f"--bounds {v.name}={v.low}..{2 * v.high}" for v in variables))
             break
-        lines.append(f"the binding constraint is not staff: at the upper bounds the planned "
-                     f"pools have time to spare ({util_text}), yet {check.target.kpi} misses "
-                     f"its target: {_cause(check, upper, scenario, site)}")
+        lines.append(f"the binding constraint is not staff: {check.target.kpi} misses its target "
+                     f"although at the upper bounds the planned pools have time to spare "
+                     f"({util_text}): {_cause(check, upper, scenario, site)}")
         if check.status != MISSED and not check.missing:
             lines.append(f"{check.target.kpi} is close to its target at the upper bounds: with "
                          f"more replications (--max-replications above {maximum}) it might be "
@@ -112,17 +113,17 @@ def _cause(check: TargetCheck, ev: Evaluation, scenario: Scenario, site: str) ->
         f"{name} collects {', '.join(scenario.carriers[name].pickup_days)} at "
         f"{', '.join(_clock(h) for h in scenario.carriers[name].pickup_times_h) or 'any time'}"
         for name in sorted(carriers))
+    waiting = (f"only {_fmt(waits)} h is waiting for pickers and packers "
+               f"(pick_wait_hours_mean{sfx} + pack_wait_hours_mean{sfx})")
+    in_warehouse = (f"{_fmt(warehouse)} h is spent in the warehouse until the carrier collects "
+                    f"(warehouse_hours_mean{sfx}: the work itself, waiting for payment or a wave, "
+                    f"and for the pick-up: {pickups})")
     if base.startswith(("lead_time_hours", "on_time_delivery_pct")):
-        return (f"orders spend {_fmt(warehouse)} h in the warehouse (warehouse_hours_mean{sfx}), "
-                f"{_fmt(waits)} h of it waiting for pickers and packers (pick_wait_hours_mean{sfx} + "
-                f"pack_wait_hours_mean{sfx}), of {_fmt(lead)} h from order to delivery "
-                f"(lead_time_hours_mean{sfx}): the rest is the carrier's pick-up schedule and "
-                f"transit ({pickups}; carriers.<name>.zones), which no head count changes")
+        return (f"of {_fmt(lead)} h from order to delivery (lead_time_hours_mean{sfx}), {waiting}; "
+                f"{in_warehouse}, and the rest is transit (carriers.<name>.zones). More staff "
+                "changes none of these")
     if base.startswith(("warehouse_hours", "same_day_ship_pct")):
-        return (f"of {_fmt(warehouse)} h in the warehouse (warehouse_hours_mean{sfx}), only "
-                f"{_fmt(waits)} h is waiting for pickers and packers (pick_wait_hours_mean{sfx} + "
-                f"pack_wait_hours_mean{sfx}); the rest is the work itself, waiting for payment "
-                f"or a wave, and waiting for the carrier's pick-up ({pickups}; cutoff_min), "
-                "which no head count changes")
+        return (f"{in_warehouse}, and of it {waiting}: the pick-up schedule and cut-off "
+                "(pickup_times_h, pickup_days, cutoff_min) hold orders back, not staff")
     return (f"it depends on more than the planned pools' head counts (e.g. error rates, "
             f"carriers, stock); {base} at the upper bounds is {_fmt(check.mean)}")

@@ -116,10 +116,14 @@ def check_target(target: Target, values: Sequence[float | None], confidence: flo
 def kpi_names(scenario: Scenario) -> list[str]:
     """Every KPI name a replication of ``scenario`` reports that a target may use:
     pooled names, ``<kpi>_<site>`` and ``<kpi>_<channel>`` variants, pool KPIs per
-    site (``utilization_pct_pickers_east``)."""
+    site (``utilization_pct_pickers_east``); stock KPIs only with ``inventory``. Families
+    (``return_rate_pct_<reason>``) are not listed: :func:`parse_target` accepts them by
+    their form, and the first run checks they exist."""
     sites, channels = scenario.sites, list(scenario.demand.channels)
     names = []
     for name, kpi in KPIS.items():
+        if scenario.inventory is None and kpi.meaning.startswith("with `inventory`"):
+            continue  # reported only when stock is modelled
         names.append(name)
         if kpi.by_group:
             names += [f"{name}_{g}" for g in (*sites, *channels)]
