@@ -45,7 +45,7 @@ class FakeEvaluator:
 def variables(highs, costs, lows=None):
     lows = lows or [1] * len(highs)
     return [Variable(site="s", role="pickers", shift=f"v{i}", low=lo, high=h, cost_per_head=c,
-                     current=lo) for i, (lo, h, c) in enumerate(zip(lows, highs, costs, strict=True))]
+                     current=lo, hours_per_head=8.0) for i, (lo, h, c) in enumerate(zip(lows, highs, costs, strict=True))]
 
 
 def brute_force(vs, rule):
@@ -161,3 +161,15 @@ def test_the_search_decides_far_fewer_plans_than_the_grid():
     outcome = search(fake, vs)
     assert cost_of(vs, outcome.best.plan) == brute_force(vs, rule)[0]
     assert len(fake.order) < 0.1 * 400
+
+
+def test_without_hourly_costs_the_fewest_person_hours_win():
+    """No planned pool has an hourly cost: plans are compared by on-duty hours (a
+    12-hour shift's head costs more hours than an 8-hour one's)."""
+    vs = [Variable(site="s", role="pickers", shift=name, low=1, high=10, cost_per_head=0.0,
+                   current=1, hours_per_head=hours) for name, hours in (("long", 12.0), ("short", 8.0))]
+    rule = lambda plan: max(2 - plan[0], 0) + max(9 - sum(plan), 0)  # noqa: E731
+    outcome = search(FakeEvaluator(rule), vs)
+    hours = {plan: 12 * plan[0] + 8 * plan[1]
+             for plan in itertools.product(range(1, 11), repeat=2) if rule(plan) <= 0}
+    assert outcome.best.plan == min(hours, key=hours.get) == (2, 7)

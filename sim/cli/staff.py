@@ -132,9 +132,12 @@ def _print(console, result) -> None:
     conf = f"{100 * result.confidence:g}%"
     if result.recommended is not None:
         best = result.recommended
-        console.print(f"[bold]recommended[/bold]: {best.label}: labour cost {best.cost:,.2f} over the "
-                      f"{result.window_days:g}-day window ({best.cost_per_week:,.2f} per week), "
-                      f"{best.replications} replications", highlight=False)
+        cost = (f"labour cost {best.cost:,.2f} over the {result.window_days:g}-day window "
+                f"({best.cost_per_week:,.2f} per week)" if best.cost > 0 else
+                f"{best.person_hours:,.0f} person-hours over the {result.window_days:g}-day window "
+                "(the planned pools have no hourly cost: plans are compared by person-hours)")
+        console.print(f"[bold]recommended[/bold]: {best.label}: {cost}, {best.replications} "
+                      "replications", highlight=False)
         table = Table(title=f"targets: mean [{conf} CI]")
         table.add_column("plan")
         table.add_column("cost / week", justify="right")

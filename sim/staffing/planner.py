@@ -54,7 +54,7 @@ class TargetResult:
 @dataclass(frozen=True)
 class PlanResult:
     """A decided plan: head count per variable (``{"east.pickers": 9}``), labour cost
-    over the measurement window and per week, replications run, whether it is
+    over the measurement window and per week, on-duty person-hours, replications run, whether it is
     accepted, each target's verdict, and (for the recommended plan and runner-ups)
     every KPI with its interval."""
 
@@ -63,6 +63,7 @@ class PlanResult:
     label: str
     cost: float
     cost_per_week: float
+    person_hours: float  # on-duty hours of the planned pools inside the window
     replications: int
     accepted: bool
     phase: str
@@ -76,7 +77,8 @@ class PlanResult:
 class StaffingResult:
     """What :func:`plan_staffing` found.
 
-    ``recommended``: the cheapest accepted plan (None when none is within the bounds:
+    ``recommended``: the cheapest accepted plan (by labour cost; by person-hours when
+    the planned pools have no hourly cost; None when none is within the bounds:
     then ``diagnosis`` says why); ``runner_ups``: the next cheapest accepted plans
     decided; ``plans``: every plan decided, in the order they were decided;
     ``frontier``: the plans that no cheaper plan matches on every target's mean
@@ -209,7 +211,8 @@ def _result(inputs: Inputs, variables: list[Variable], targets: list[Target], co
     base = inputs.scenario
     plans = [plan_result(ev, variables, base, confidence) for ev in outcome.evaluations]
     by_number = {p.number: p for p in plans}
-    accepted = sorted((p for p in plans if p.accepted), key=lambda p: (p.cost, p.number))
+    accepted = sorted((p for p in plans if p.accepted),
+                      key=lambda p: (p.cost, p.person_hours, p.number))
     recommended = runner_ups = None
     if outcome.best is not None:
         recommended = plan_result(outcome.best, variables, base, confidence, all_kpis=True)
@@ -238,7 +241,7 @@ def frontier(plans: Sequence[PlanResult]) -> list[PlanResult]:
     """The plans, cheapest first, that are better than every cheaper one on at least
     one target (by the mean): the cost / service trade-off among the plans decided."""
     out: list[PlanResult] = []
-    for plan in sorted(plans, key=lambda p: (p.cost, p.number)):
+    for plan in sorted(plans, key=lambda p: (p.cost, p.person_hours, p.number)):
         if not any(all(_at_least_as_good(o, t_o, t_p) for t_o, t_p in zip(o.targets, plan.targets,
                                                                           strict=True))
                    for o in out):
@@ -267,6 +270,7 @@ def plan_result(ev: Evaluation, variables: Sequence[Variable], base: Scenario, c
     """The public view of an evaluation."""
     from sim.staffing.cost import per_week
     from sim.staffing.diagnose import utilisations
+    from sim.staffing.pools import plan_hours
 
     targets = [TargetResult(target=str(c.target), kpi=c.target.kpi, op=c.target.op,
                             value=c.target.value, estimate=estimate(ev.values(c.target.kpi), confidence),
@@ -276,6 +280,7 @@ def plan_result(ev: Evaluation, variables: Sequence[Variable], base: Scenario, c
         kpis = {name: estimate(ev.values(name), confidence) for name in ev.rows[0]}
     return PlanResult(number=ev.number, staff={v.name: n for v, n in zip(variables, ev.plan, strict=True)},
                       label=ev.label, cost=ev.cost, cost_per_week=per_week(ev.cost, base),
+                      person_hours=plan_hours(variables, ev.plan),
                       replications=ev.replications, accepted=ev.accepted, phase=ev.phase,
                       targets=targets, utilisation_pct=utilisations(ev, variables) if ev.rows else {},
                       kpis=kpis, invalid=ev.invalid)

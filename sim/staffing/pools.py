@@ -49,6 +49,7 @@ class Variable:
     high: int
     cost_per_head: float
     current: int  # the scenario's head count (largest over shifts for a whole pool)
+    hours_per_head: float = 0.0  # one worker's on-duty hours inside the measurement window
 
     @property
     def name(self) -> str:
@@ -126,7 +127,7 @@ def parse_bounds(texts: Sequence[str]) -> dict[str, tuple[int, int]]:
 def plan_variables(scenario: Scenario, pools: Sequence[str], per_shift: bool = False,
                    bounds: Mapping[str, tuple[int, int]] | None = None) -> list[Variable]:
     """The variables of a plan over ``pools`` (see the module docstring), with their
-    bounds and cost per head; ScenarioError (exit 2) names a bad pool, shift or bound
+    bounds, cost and on-duty hours per head; ScenarioError (exit 2) names a bad pool, shift or bound
     and what is allowed."""
     if not pools:
         raise ScenarioError([f"at least one --pool is needed, e.g. --pool "
@@ -170,9 +171,10 @@ def plan_variables(scenario: Scenario, pools: Sequence[str], per_shift: bool = F
         name = f"{site}.{role}" + (f".{shift}" if shift else "")
         default = (DEFAULT_LOW, max(2 * current, DEFAULT_HIGH_AT_LEAST))
         low, high = bounds.get(name, bounds.get(f"{site}.{role}", default))
-        cost = hourly_cost(scenario, site, role) * on_duty_hours_per_head(scenario, site, shift)
+        hours = on_duty_hours_per_head(scenario, site, shift)
         variables.append(Variable(site=site, role=role, shift=shift, low=low, high=high,
-                                  cost_per_head=cost, current=current))
+                                  cost_per_head=hourly_cost(scenario, site, role) * hours,
+                                  current=current, hours_per_head=hours))
     return variables
 
 
@@ -182,6 +184,20 @@ Plan = tuple[int, ...]  # one head count per variable, in the variables' order
 def plan_cost(variables: Sequence[Variable], plan: Plan) -> float:
     """The plan's labour cost over the measurement window (:mod:`sim.staffing.cost`)."""
     return float(sum(v.cost_per_head * n for v, n in zip(variables, plan, strict=True)))
+
+
+def plan_hours(variables: Sequence[Variable], plan: Plan) -> float:
+    """The plan's on-duty person-hours inside the measurement window."""
+    return float(sum(v.hours_per_head * n for v, n in zip(variables, plan, strict=True)))
+
+
+def prices(variables: Sequence[Variable]) -> list[float]:
+    """What one more head of each variable costs the search: its labour cost, or, when
+    no planned pool has an hourly cost, its on-duty hours (then the cheapest plan is the
+    one with the fewest person-hours)."""
+    if any(v.cost_per_head > 0 for v in variables):
+        return [v.cost_per_head for v in variables]
+    return [v.hours_per_head for v in variables]
 
 
 def staff_values(base: Scenario, variables: Sequence[Variable], plan: Plan) -> dict[str, Any]:

@@ -67,7 +67,7 @@ def plans_table(result) -> pd.DataFrame:
     """One row per plan decided, in the order decided: ``plan`` (its number in the
     folder), ``phase`` (the search step that asked for it), one column per variable
     (head count), ``cost`` (over the measurement window), ``cost_per_week``,
-    ``replications``, ``status`` (accepted / rejected), ``recommended``, then per target
+    ``person_hours`` (on-duty hours of the planned pools in the window), ``replications``, ``status`` (accepted / rejected), ``recommended``, then per target
     KPI ``<kpi>_mean``, ``<kpi>_ci_low``, ``<kpi>_ci_high`` and per target ``met_<kpi>``
     (met / missed / undecided), the planned pools' ``utilization_pct_<role>_<site>``
     (mean), and ``invalid`` (why the schema refused the plan, if it did)."""
@@ -75,7 +75,8 @@ def plans_table(result) -> pd.DataFrame:
     rows = []
     for p in result.plans:
         row = {"plan": p.number, "phase": p.phase, **p.staff, "cost": p.cost,
-               "cost_per_week": p.cost_per_week, "replications": p.replications,
+               "cost_per_week": p.cost_per_week, "person_hours": p.person_hours,
+               "replications": p.replications,
                "status": "accepted" if p.accepted else "rejected", "recommended": p.number == best}
         seen: dict[str, int] = {}
         for t in p.targets:
@@ -95,8 +96,8 @@ def plans_table(result) -> pd.DataFrame:
 
 def _plan_json(p, with_kpis: bool) -> dict:
     out = {"plan": p.number, "staff": p.staff, "label": p.label, "cost": p.cost,
-           "cost_per_week": p.cost_per_week, "replications": p.replications,
-           "accepted": p.accepted, "phase": p.phase,
+           "cost_per_week": p.cost_per_week, "person_hours": p.person_hours,
+           "replications": p.replications, "accepted": p.accepted, "phase": p.phase,
            "targets": [{"target": t.target, "kpi": t.kpi, "op": t.op, "value": t.value,
                         "mean": _num(t.estimate.mean), "ci_low": _num(t.estimate.ci_low),
                         "ci_high": _num(t.estimate.ci_high), "verdict": t.verdict}
@@ -122,7 +123,8 @@ def summary(result, inputs) -> dict:
         "cost_basis": ("head count x hourly cost x on-duty hours per shift inside the measurement "
                        f"window ({result.window_days:g} days), summed over the planned pools"),
         "variables": [{"name": v.name, "low": v.low, "high": v.high, "current": v.current,
-                       "cost_per_head": v.cost_per_head} for v in result.variables],
+                       "cost_per_head": v.cost_per_head, "hours_per_head": v.hours_per_head}
+                      for v in result.variables],
         "targets": [str(t) for t in result.targets],
         "feasible": result.feasible,
         "recommended": _plan_json(result.recommended, True) if result.recommended else None,
@@ -197,7 +199,10 @@ def frontier_figure(result, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     targets = result.targets
-    fig, axes = plt.subplots(1, len(targets), figsize=(5.6 * len(targets), 4.2), squeeze=False)
+    priced = any(p.cost > 0 for p in result.plans)
+    # Without hourly costs every plan costs 0: plot against the head count instead.
+    x_of = (lambda p: p.cost_per_week) if priced else (lambda p: sum(p.staff.values()))
+    fig, axes = plt.subplots(1, len(targets), figsize=(5.6 * len(targets), 5.0), squeeze=False)
     plans = [p for p in result.plans if p.replications]
     for ax, (i, target) in zip(axes[0], enumerate(targets), strict=True):
         for accepted, style in ((False, {"facecolors": "none", "edgecolors": "#888"}),
@@ -205,7 +210,7 @@ def frontier_figure(result, path: Path) -> Path:
             chosen = [p for p in plans if p.accepted == accepted]
             if not chosen:
                 continue
-            x = [p.cost_per_week for p in chosen]
+            x = [x_of(p) for p in chosen]
             y = [p.targets[i].estimate.mean for p in chosen]
             err = [[max(p.targets[i].estimate.mean - p.targets[i].estimate.ci_low, 0)
                     if not math.isnan(p.targets[i].estimate.ci_low) else 0 for p in chosen],
@@ -213,19 +218,23 @@ def frontier_figure(result, path: Path) -> Path:
                     if not math.isnan(p.targets[i].estimate.ci_high) else 0 for p in chosen]]
             ax.errorbar(x, y, yerr=err, fmt="none", ecolor="#bbb", elinewidth=1, zorder=1)
             ax.scatter(x, y, s=28, zorder=2, label="accepted" if accepted else "rejected", **style)
-        line = _best_so_far(plans, i, target.higher_is_better)
+        line = _best_so_far(plans, i, target.higher_is_better, x_of)
         if line:
             ax.step(*zip(*line, strict=True), where="post", color="#2ca02c", lw=1.2,
                     label="frontier (best mean at this cost or less)", zorder=0)
         ax.axhline(target.value, color="#d62728", ls="--", lw=1, label=f"target {target.op} {target.value:g}")
         if result.recommended is not None:
             best = result.recommended
-            ax.scatter([best.cost_per_week], [best.targets[i].estimate.mean], marker="*", s=220,
+            ax.scatter([x_of(best)], [best.targets[i].estimate.mean], marker="*", s=220,
                        color="#ff7f0e", edgecolors="k", zorder=3, label=f"recommended: {best.label}")
-        ax.set_xlabel("labour cost of the planned pools per week")
+        ax.set_xlabel("labour cost of the planned pools per week" if priced else
+                      "head count of the planned pools (they have no hourly cost)")
+        means = [p.targets[i].estimate.mean for p in plans]
+        if means and min(means) > 0 and max(means) > 50 * min(means):
+            ax.set_yscale("log")  # e.g. waits of an overloaded plan next to the target's
         ax.set_ylabel(target.kpi)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     fig.suptitle(f"{result.scenario}: cost / service frontier "
                  f"(mean and {100 * result.confidence:g}% CI per plan)")
     fig.tight_layout()
@@ -234,16 +243,19 @@ def frontier_figure(result, path: Path) -> Path:
     return path
 
 
-def _best_so_far(plans, i: int, higher: bool) -> list[tuple[float, float]]:
+def _best_so_far(plans, i: int, higher: bool, x_of) -> list[tuple[float, float]]:
     points = []
     best = None
-    for p in sorted(plans, key=lambda p: p.cost_per_week):
+    for p in sorted(plans, key=x_of):
         m = p.targets[i].estimate.mean
         if math.isnan(m):
             continue
         if best is None or (m > best if higher else m < best):
             best = m
-            points.append((p.cost_per_week, m))
+            points.append((x_of(p), m))
+    last = max((x_of(p) for p in plans), default=None)
+    if points and last is not None and last > points[-1][0]:
+        points.append((last, points[-1][1]))  # the best so far holds up to the dearest plan
     return points
 
 

@@ -2,6 +2,9 @@
 staff in any pool never makes a target worse in expectation, so the plans that meet
 the targets are closed upwards, and a plan below a rejected one is rejected.
 
+"Cheapest" is by labour cost; when no planned pool has an hourly cost, by on-duty
+person-hours (:func:`sim.staffing.pools.prices`).
+
 1. **Upper bounds.** The plan with every variable at its upper bound is decided first;
    if it is rejected, no plan within the bounds meets the targets (the caller says why:
    :mod:`sim.staffing.diagnose`).
@@ -30,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sim.staffing.evaluate import Evaluation, Evaluator
-from sim.staffing.pools import Plan, Variable
+from sim.staffing.pools import Plan, Variable, prices
 
 PHASES = ("upper bounds", "bisection", "joint plan", "ascent", "local search")
 
@@ -91,18 +94,18 @@ def _smallest_accepted(evaluator: Evaluator, highs: Plan, i: int, low: int, high
 def _ascend(evaluator: Evaluator, variables: Sequence[Variable], x: Evaluation) -> Evaluation:
     """From a rejected plan up to an accepted one (the upper bounds are accepted, so
     this ends)."""
+    price = prices(variables)
     while not x.accepted:
         steps = [i for i, v in enumerate(variables) if x.plan[i] < v.high]
-        steps.sort(key=lambda i: variables[i].cost_per_head)
+        steps.sort(key=lambda i: price[i])
         tried: list[tuple[float, float, Evaluation]] = []
         for i in steps:
             ev = evaluator.evaluate(_with(x.plan, i, x.plan[i] + 1))
             if ev.accepted:
                 return ev
             gain = x.shortfall() - ev.shortfall()
-            per_cost = gain / variables[i].cost_per_head if variables[i].cost_per_head else gain
-            tried.append((-per_cost if math.isfinite(per_cost) else math.inf,
-                          variables[i].cost_per_head, ev))
+            per_price = gain / price[i] if price[i] else gain
+            tried.append((-per_price if math.isfinite(per_price) else math.inf, price[i], ev))
         tried.sort(key=lambda t: (t[0], t[1]))
         x = tried[0][2]
     return x
@@ -111,6 +114,7 @@ def _ascend(evaluator: Evaluator, variables: Sequence[Variable], x: Evaluation) 
 def _descend(evaluator: Evaluator, variables: Sequence[Variable], x: Evaluation,
              lows: Plan) -> Evaluation:
     """Cheaper accepted neighbours of ``x`` while there are any."""
+    price = prices(variables)
     while True:
         candidates: list[Plan] = []
         for i in range(len(variables)):
@@ -120,14 +124,13 @@ def _descend(evaluator: Evaluator, variables: Sequence[Variable], x: Evaluation,
             candidates.append(down)
             for j, w in enumerate(variables):
                 k = 1  # one fewer in i for k more in j, while that is cheaper
-                while (j != i and k * w.cost_per_head < variables[i].cost_per_head
-                       and down[j] + k <= w.high):
+                while j != i and k * price[j] < price[i] and down[j] + k <= w.high:
                     candidates.append(_with(down, j, down[j] + k))
                     k += 1
         rejected = [e.plan for e in evaluator.order if not e.accepted]
         candidates = [c for c in dict.fromkeys(candidates)
                       if not any(_below(c, r) for r in rejected)]
-        candidates.sort(key=lambda c: sum(v.cost_per_head * n for v, n in zip(variables, c, strict=True)))
+        candidates.sort(key=lambda c: sum(p * n for p, n in zip(price, c, strict=True)))
         for plan in candidates:
             if any(_below(plan, e.plan) for e in evaluator.order if not e.accepted):
                 continue  # a plan decided meanwhile rules it out
