@@ -1,4 +1,4 @@
-"""The staffing search (bisection per variable, then ascent and local search) against a
+"""The staffing search (bisection per variable, then along a line and local search) against a
 brute-force search over every plan, on deterministic monotone problems where whether a
 plan is accepted is known without simulating (hypothesis draws the problems)."""
 
@@ -11,17 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.staffing.pools import Variable
-from sim.staffing.search import search
+from sim.staffing.search import TRADE, search
 
 
 @dataclass
 class FakeEvaluation:
     plan: tuple[int, ...]
     accepted: bool
-    gap: float
-
-    def shortfall(self) -> float:
-        return self.gap
 
 
 class FakeEvaluator:
@@ -36,8 +32,7 @@ class FakeEvaluator:
     def evaluate(self, plan):
         plan = tuple(plan)
         if plan not in self.decided:
-            gap = self.rule(plan)
-            self.decided[plan] = FakeEvaluation(plan, gap <= 0, max(gap, 0.0))
+            self.decided[plan] = FakeEvaluation(plan, self.rule(plan) <= 0)
             self.order.append(self.decided[plan])
         return self.decided[plan]
 
@@ -89,19 +84,22 @@ def test_separable_targets_give_the_brute_force_optimum(p):
     assert cost_of(vs, outcome.best.plan) == truth[0]
 
 
-def cheaper_neighbours(vs, plan):
-    """The moves of the local search: one fewer in a variable, or one fewer in i for k
-    more in j where k heads of j cost less than one of i."""
+def cheaper_neighbours(vs, plan, lows):
+    """The moves of the local search: one fewer in a variable, or a (up to TRADE) fewer
+    in i for b more in j where b heads of j cost less than a of i (never below the
+    bisections' lower bounds ``lows``, below which nothing is accepted)."""
     for i, v in enumerate(vs):
-        if plan[i] <= v.low:
-            continue
-        down = plan[:i] + (plan[i] - 1,) + plan[i + 1:]
-        yield down
-        for j, w in enumerate(vs):
-            k = 1
-            while j != i and k * w.cost_per_head < v.cost_per_head and down[j] + k <= w.high:
-                yield down[:j] + (down[j] + k,) + down[j + 1:]
-                k += 1
+        for a in range(1, TRADE + 1):
+            if plan[i] - a < max(v.low, lows[i]):
+                break
+            down = plan[:i] + (plan[i] - a,) + plan[i + 1:]
+            if a == 1:
+                yield down
+            for j, w in enumerate(vs):
+                b = 1
+                while j != i and b * w.cost_per_head < a * v.cost_per_head and down[j] + b <= w.high:
+                    yield down[:j] + (down[j] + b,) + down[j + 1:]
+                    b += 1
 
 
 @settings(max_examples=150, deadline=None)
@@ -149,7 +147,7 @@ def test_weighted_work_targets_give_an_accepted_local_optimum(p, weights, work):
         return
     best = outcome.best.plan
     assert rule(best) <= 0
-    for plan in cheaper_neighbours(vs, best):
+    for plan in cheaper_neighbours(vs, best, outcome.lower_bounds or best):
         assert rule(plan) > 0 or cost_of(vs, plan) >= cost_of(vs, best), plan
 
 

@@ -64,13 +64,6 @@ class Evaluation:
     def values(self, kpi: str) -> list[float | None]:
         return [row.get(kpi) for row in self.rows]
 
-    def shortfall(self) -> float:
-        """Sum over targets of how far each mean misses its value (relative): 0 when
-        every mean meets its target."""
-        if self.invalid is not None:
-            return math.inf
-        return sum(c.target.shortfall(c.mean) for c in self.checks)
-
 
 @dataclass(frozen=True)
 class Progress:

@@ -14,13 +14,20 @@ person-hours (:func:`sim.staffing.pools.prices`).
    are lower bounds ``m``.
 3. **The joint plan.** If ``m`` itself is accepted it is the cheapest plan (every
    acceptable plan is >= ``m`` in each variable, and cost grows with head count).
-   Otherwise a greedy ascent from ``m``: the neighbours ``x + e_i``, cheapest first; the
-   first accepted one is taken; if none is, the step that removes the most shortfall
-   per unit of cost.
+   Otherwise bisection along the straight line from ``m`` to the upper bounds (each
+   variable raised in proportion to its range, rounded up: plans that grow in every
+   variable along it) finds the first accepted plan on it, in about log2 of the widest
+   range plans. (Lower bounds from step 2 can be far apart from the joint answer, e.g.
+   per shift, where the other shifts at their upper bounds absorb a shift's work: a
+   step-by-step ascent from ``m`` would take many plans.)
 4. **Local search.** From the accepted plan, cheaper neighbours: one fewer in a variable
-   (not below ``m``), or one fewer in one and k more in another whose k heads cost less
-   than the one; cheapest first, skipping any plan below a rejected one; the first
-   accepted is taken, until none is.
+   (not below ``m``), or a fewer (up to ``TRADE``) in one variable for b more in another
+   whose b heads cost less than the a; cheapest first, skipping any plan below a
+   rejected one; the first accepted is taken, until none is. The result is the
+   cheapest plan no such move improves: the optimum where pools share work equally
+   (any other acceptable plan has a cheaper acceptable neighbour), possibly not where
+   their productivities differ (a cover problem, where a cheaper plan can be several
+   moves away).
 
 Every plan is decided by :class:`sim.staffing.evaluate.Evaluator`, with common random
 numbers and sequential sampling; a plan asked for twice is decided once.
@@ -28,14 +35,14 @@ numbers and sequential sampling; a plan asked for twice is decided once.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sim.staffing.evaluate import Evaluation, Evaluator
 from sim.staffing.pools import Plan, Variable, prices
 
-PHASES = ("upper bounds", "bisection", "joint plan", "ascent", "local search")
+TRADE = 2  # the local search trades up to this many heads of one variable at once
+PHASES = ("upper bounds", "bisection", "joint plan", "line search", "local search")
 
 
 @dataclass
@@ -72,8 +79,8 @@ def search(evaluator: Evaluator, variables: Sequence[Variable]) -> SearchOutcome
     evaluator.phase = "joint plan"
     x = evaluator.evaluate(lows)
     if not x.accepted:
-        evaluator.phase = "ascent"
-        x = _ascend(evaluator, variables, x)
+        evaluator.phase = "line search"
+        x = _along_the_line(evaluator, lows, highs)
         evaluator.phase = "local search"
         x = _descend(evaluator, variables, x, lows)
     return SearchOutcome(x, upper, lows, list(evaluator.order))
@@ -91,24 +98,24 @@ def _smallest_accepted(evaluator: Evaluator, highs: Plan, i: int, low: int, high
     return high
 
 
-def _ascend(evaluator: Evaluator, variables: Sequence[Variable], x: Evaluation) -> Evaluation:
-    """From a rejected plan up to an accepted one (the upper bounds are accepted, so
-    this ends)."""
-    price = prices(variables)
-    while not x.accepted:
-        steps = [i for i, v in enumerate(variables) if x.plan[i] < v.high]
-        steps.sort(key=lambda i: price[i])
-        tried: list[tuple[float, float, Evaluation]] = []
-        for i in steps:
-            ev = evaluator.evaluate(_with(x.plan, i, x.plan[i] + 1))
-            if ev.accepted:
-                return ev
-            gain = x.shortfall() - ev.shortfall()
-            per_price = gain / price[i] if price[i] else gain
-            tried.append((-per_price if math.isfinite(per_price) else math.inf, price[i], ev))
-        tried.sort(key=lambda t: (t[0], t[1]))
-        x = tried[0][2]
-    return x
+def _on_the_line(lows: Plan, highs: Plan, k: int, steps: int) -> Plan:
+    """The plan ``k`` steps of ``steps`` along the line from ``lows`` to ``highs``."""
+    return tuple(lo + -(-(k * (hi - lo)) // steps) for lo, hi in zip(lows, highs, strict=True))
+
+
+def _along_the_line(evaluator: Evaluator, lows: Plan, highs: Plan) -> Evaluation:
+    """The first accepted plan on the line from ``lows`` (rejected) to ``highs``
+    (accepted), by bisection: the plans on it grow in every variable, so acceptance is
+    monotone along it."""
+    steps = max(hi - lo for lo, hi in zip(lows, highs, strict=True))
+    low, high = 1, steps
+    while low < high:
+        mid = (low + high) // 2
+        if evaluator.evaluate(_on_the_line(lows, highs, mid, steps)).accepted:
+            high = mid
+        else:
+            low = mid + 1
+    return evaluator.evaluate(_on_the_line(lows, highs, high, steps))
 
 
 def _descend(evaluator: Evaluator, variables: Sequence[Variable], x: Evaluation,
@@ -118,15 +125,17 @@ def _descend(evaluator: Evaluator, variables: Sequence[Variable], x: Evaluation,
     while True:
         candidates: list[Plan] = []
         for i in range(len(variables)):
-            if x.plan[i] - 1 < lows[i]:
-                continue
-            down = _with(x.plan, i, x.plan[i] - 1)
-            candidates.append(down)
-            for j, w in enumerate(variables):
-                k = 1  # one fewer in i for k more in j, while that is cheaper
-                while j != i and k * price[j] < price[i] and down[j] + k <= w.high:
-                    candidates.append(_with(down, j, down[j] + k))
-                    k += 1
+            for a in range(1, TRADE + 1):  # a fewer in i ...
+                if x.plan[i] - a < lows[i]:
+                    break
+                down = _with(x.plan, i, x.plan[i] - a)
+                if a == 1:
+                    candidates.append(down)
+                for j, w in enumerate(variables):  # ... for b more in j, when that is cheaper
+                    b = 1
+                    while j != i and b * price[j] < a * price[i] and down[j] + b <= w.high:
+                        candidates.append(_with(down, j, down[j] + b))
+                        b += 1
         rejected = [e.plan for e in evaluator.order if not e.accepted]
         candidates = [c for c in dict.fromkeys(candidates)
                       if not any(_below(c, r) for r in rejected)]

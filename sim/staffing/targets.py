@@ -56,14 +56,6 @@ class Target:
     def holds(self, x: float) -> bool:
         return bool(OPERATORS[self.op](x, self.value))
 
-    def shortfall(self, mean: float) -> float:
-        """How far the mean is on the wrong side of the value, relative to the value's
-        size (0 when it meets it): used to compare near-misses."""
-        if math.isnan(mean):
-            return math.inf
-        gap = (self.value - mean) if self.higher_is_better else (mean - self.value)
-        return max(gap, 0.0) / max(abs(self.value), 1e-9)
-
 
 @dataclass(frozen=True)
 class TargetCheck:
