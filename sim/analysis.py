@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.stats import mean_ci95, t975
+from sim.stats import mean_ci, mean_ci95, t975
 
 # --- differences between two alternatives ------------------------------------------
 
@@ -89,10 +89,10 @@ def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if len(x) else math.nan
 
 
-def half_width(values: Sequence[float | None]) -> tuple[float, float]:
-    """(mean, half-width of the 95% t-interval) over replications (NaN left out; NaN
-    half-width with fewer than two values)."""
-    mean, low, high = mean_ci95(_finite(values))
+def half_width(values: Sequence[float | None], confidence: float = 0.95) -> tuple[float, float]:
+    """(mean, half-width of the two-sided t-interval at ``confidence``, 95% by default)
+    over replications (NaN left out; NaN half-width with fewer than two values)."""
+    mean, low, high = mean_ci(_finite(values), confidence)
     return mean, (high - low) / 2
 
 

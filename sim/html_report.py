@@ -36,7 +36,10 @@ max-height:40em}img{max-width:100%;border:1px solid #eee;margin:.5em 0}
 
 
 def folder_kind(folder: Path) -> str:
-    """``sweep``, ``comparison`` or ``run`` (ScenarioError, exit 2, if none)."""
+    """``staff``, ``sweep``, ``comparison`` or ``run`` (ScenarioError, exit 2, if none)."""
+    if (folder / "manifest.json").exists() and (
+            _read_json(folder / "manifest.json").get("kind") == "fsim-staff"):
+        return "staff"
     if (folder / "manifest.json").exists() or (folder / "points.csv").exists():
         return "sweep"
     if (folder / "comparison.csv").exists():
@@ -53,7 +56,7 @@ def build_report(folder: str | Path) -> str:
     if not folder.is_dir():
         raise ScenarioError([f"{folder}: no such folder"])
     kind = folder_kind(folder)
-    body = {"run": _run, "comparison": _comparison, "sweep": _sweep}[kind](folder)
+    body = {"run": _run, "comparison": _comparison, "sweep": _sweep, "staff": _staff}[kind](folder)
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{_e(folder.name)}: fsim {kind} report</title><style>{STYLE}</style></head>"
@@ -266,6 +269,12 @@ def _comparison(folder: Path) -> str:
             parts.append(_pre(f"resolved scenario of {r.get('label')}",
                               (folder / sub / "scenario.resolved.yaml").read_text(encoding="utf-8")))
     return "".join(parts)
+
+
+def _staff(folder: Path) -> str:
+    from sim.staffing.report import staff_body
+
+    return staff_body(folder)
 
 
 # --- a sweep -----------------------------------------------------------------------------

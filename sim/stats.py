@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim.kpis.views import window_h
 
-__all__ = ["mean_ci95", "summarise_kpis", "t975", "window_h"]
+__all__ = ["mean_ci", "mean_ci95", "summarise_kpis", "t975", "t_quantile", "window_h"]
 
 
 # --- confidence intervals ------------------------------------------------------------
@@ -38,10 +38,51 @@ def t975(df: int) -> float:
     return z + g1 / df + g2 / df**2 + g3 / df**3
 
 
-def mean_ci95(values: np.ndarray) -> tuple[float, float, float]:
-    """(mean, low, high) of the 95% t-interval over replications; NaN bounds with one
-    replication (no spread to estimate). NaN values (a KPI undefined in a replication)
-    are left out."""
+def _t_cdf_abs(t: float, df: int) -> float:
+    """P(|T| <= t) for Student's t with a whole number ``df`` of degrees of freedom, in
+    closed form (Abramowitz & Stegun 26.7.3 and 26.7.4: a finite series in cos(theta),
+    theta = atan(t / sqrt(df)))."""
+    theta = math.atan(t / math.sqrt(df))
+    c2, s = math.cos(theta) ** 2, math.sin(theta)
+    if df % 2 == 0:  # sin(theta) (1 + 1/2 cos^2 + 1.3/(2.4) cos^4 + ...)
+        term = total = 1.0
+        for k in range(2, df, 2):
+            term *= c2 * (k - 1) / k
+            total += term
+        return s * total
+    if df == 1:
+        return 2 * theta / math.pi
+    term = total = math.cos(theta)  # (2/pi)(theta + sin cos (1 + 2/3 cos^2 + ...))
+    for k in range(3, df - 1, 2):
+        term *= c2 * (k - 1) / k
+        total += term
+    return 2 / math.pi * (theta + s * total)
+
+
+def t_quantile(p: float, df: int) -> float:
+    """The ``p`` quantile of Student's t with ``df`` degrees of freedom, for
+    0.5 <= p < 1: the table of :func:`t975` at p = 0.975, otherwise the exact CDF
+    (:func:`_t_cdf_abs`) inverted by bisection to 1e-12."""
+    if df < 1:
+        return math.nan
+    if not 0.5 <= p < 1:
+        raise ValueError(f"t_quantile: need 0.5 <= p < 1, got {p}")
+    if p == 0.975:
+        return t975(df)
+    want = 2 * p - 1  # P(|T| <= t)
+    low, high = 0.0, 1.0
+    while _t_cdf_abs(high, df) < want:
+        high *= 2
+    while high - low > 1e-12 * max(1.0, high):
+        mid = (low + high) / 2
+        low, high = (mid, high) if _t_cdf_abs(mid, df) < want else (low, mid)
+    return (low + high) / 2
+
+
+def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high) of the two-sided t-interval at ``confidence`` over
+    replications; NaN bounds with one replication (no spread to estimate). NaN values (a
+    KPI undefined in a replication) are left out."""
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     if not len(x):
@@ -49,8 +90,14 @@ def mean_ci95(values: np.ndarray) -> tuple[float, float, float]:
     mean = float(x.mean())
     if len(x) < 2:
         return mean, math.nan, math.nan
-    half = t975(len(x) - 1) * float(x.std(ddof=1)) / math.sqrt(len(x))
+    quantile = t_quantile((1 + confidence) / 2, len(x) - 1)
+    half = quantile * float(x.std(ddof=1)) / math.sqrt(len(x))
     return mean, mean - half, mean + half
+
+
+def mean_ci95(values: np.ndarray) -> tuple[float, float, float]:
+    """(mean, low, high) of the 95% t-interval over replications (:func:`mean_ci`)."""
+    return mean_ci(values, 0.95)
 
 
 def summarise_kpis(kpis: pd.DataFrame, lower_bounds: list[dict[str, float]] | None = None

@@ -18,7 +18,7 @@ from sim.analysis import (
     run_to_precision,
     welch_difference,
 )
-from sim.stats import mean_ci95, t975
+from sim.stats import mean_ci, mean_ci95, t975, t_quantile
 
 SAMPLES = [
     [12.1, 9.8, 11.4, 10.9, 10.2],
@@ -30,6 +30,20 @@ SAMPLES = [
 @pytest.mark.parametrize("df", [1, 2, 5, 10, 29, 30, 31, 45, 100, 1000])
 def test_t975_matches_scipy(df):
     assert t975(df) == pytest.approx(stats.t.ppf(0.975, df), rel=2e-4)
+
+
+@pytest.mark.parametrize("p", [0.55, 0.8, 0.9, 0.95, 0.99, 0.995, 0.9995])
+@pytest.mark.parametrize("df", [1, 2, 3, 4, 5, 8, 29, 30, 31, 100, 400])
+def test_t_quantile_matches_scipy(p, df):
+    assert t_quantile(p, df) == pytest.approx(stats.t.ppf(p, df), rel=1e-9)
+
+
+@pytest.mark.parametrize("confidence", [0.8, 0.9, 0.99])
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_mean_ci_at_other_confidences_matches_scipy(sample, confidence):
+    _, low, high = mean_ci(np.array(sample), confidence)
+    want = stats.t.interval(confidence, len(sample) - 1, loc=np.mean(sample), scale=stats.sem(sample))
+    assert (low, high) == pytest.approx(want, rel=1e-9)
 
 
 @pytest.mark.parametrize("sample", SAMPLES)

@@ -34,6 +34,7 @@ COMMANDS = {
     "report": "sim.cli.report",
     "baseline": "sim.cli.baseline",
     "check": "sim.cli.check",
+    "staff": "sim.cli.staff",
 }
 
 

@@ -1,0 +1,151 @@
+"""fsim staff end to end: exit codes and messages (infeasible: staff too few, or a
+constraint that is not staff), the output files (recommended.yaml loads and sets what
+was recommended; fsim report rebuilds the page), resuming (an interrupted search
+reruns nothing that finished; a rerun reruns nothing), and the same answer on Dask."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.scenario import load_scenario
+from sim.staffing import plan_staffing
+from sim.sweep.task import run_task
+
+from .conftest import SCENARIOS
+
+MMC = str(SCENARIOS / "validation" / "mmc.yaml")
+SHORT = ["--set", "horizon.days=2.3", "--set", "horizon.warmup_days=0.5", "--set", "horizon.drain_days=2"]
+SHORT_SET = {"horizon.days": 2.3, "horizon.warmup_days": 0.5, "horizon.drain_days": 2}
+
+
+def staff(*args):
+    return main(["staff", MMC, *SHORT, "--executor", "serial", "-q", *args])
+
+
+def test_staff_too_few_at_the_upper_bounds_is_exit_1(tmp_path, capsys):
+    code = staff("--pool", "only.pickers", "--target", "pick_wait_hours_mean <= 0.03",
+                 "--bounds", "only.pickers=1..4", "--out", str(tmp_path / "o"))
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "no plan within the bounds meets the targets: even at the upper bounds (only.pickers=4)" in err
+    assert "staff is the constraint" in err
+    assert "--bounds only.pickers=1..8" in err
+
+
+def test_a_constraint_that_is_not_staff_is_named(tmp_path, capsys):
+    """One carrier pick-up a day at 17:00: a lead time of 2 hours is out of reach at
+    any head count, and the pickers have time to spare."""
+    code = staff("--set", "carriers.instant.pickup_times_h=[17]", "--pool", "only.pickers",
+                 "--target", "lead_time_hours_mean <= 2", "--bounds", "only.pickers=6..9",
+                 "--out", str(tmp_path / "o"))
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "the binding constraint is not staff: lead_time_hours_mean misses its target" in err
+    assert "utilization_pct_pickers_only" in err
+    assert "instant collects mon, tue, wed, thu, fri at 17:00" in err
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory):
+    out = tmp_path_factory.mktemp("staff") / "out"
+    code = staff("--pool", "only.pickers", "--target", "pick_wait_hours_mean <= 0.03",
+                 "--bounds", "only.pickers=3..7", "--out", str(out))
+    return code, out
+
+
+def test_outputs(searched, tmp_path):
+    code, out = searched
+    assert code == 0
+    for name in ("staffing.csv", "staffing.json", "report.html", "frontier.png",
+                 "recommended.yaml", "manifest.json", "base.resolved.yaml"):
+        assert (out / name).exists(), name
+    table = pd.read_csv(out / "staffing.csv")
+    summary = json.loads((out / "staffing.json").read_text())
+    best = summary["recommended"]
+    assert table["recommended"].sum() == 1
+    row = table[table["recommended"]].iloc[0]
+    assert row["status"] == "accepted" and row["only.pickers"] == best["staff"]["only.pickers"]
+    assert {"cost", "cost_per_week", "replications", "pick_wait_hours_mean_mean",
+            "pick_wait_hours_mean_ci_high", "met_pick_wait_hours_mean",
+            "utilization_pct_pickers_only"} <= set(table.columns)
+    assert row["pick_wait_hours_mean_ci_high"] <= 0.03
+    assert best["kpis"]["pick_wait_hours_mean"]["ci_high"] <= 0.03
+    # recommended.yaml extends the input and loads as the input with the plan's pickers.
+    text = (out / "recommended.yaml").read_text()
+    assert "extends:" in text
+    scenario = load_scenario(out / "recommended.yaml")
+    assert scenario.warehouses["only"].staff.pickers == best["staff"]["only.pickers"]
+    assert scenario.horizon.days == 2.3
+    # fsim report rebuilds the page from the folder.
+    assert main(["report", str(out), "--out", str(tmp_path / "page.html")]) == 0
+    page = (tmp_path / "page.html").read_text()
+    assert "Recommended: only.pickers=" in page and "data:image/png;base64" in page
+
+
+def test_rerunning_the_same_search_runs_nothing(searched, capsys):
+    code, out = searched
+    before = sorted(p.name for p in (out / "tasks").iterdir())
+    assert staff("--pool", "only.pickers", "--target", "pick_wait_hours_mean <= 0.03",
+                 "--bounds", "only.pickers=3..7", "--out", str(out)) == 0
+    assert "runs (0 now)" in capsys.readouterr().err
+    assert sorted(p.name for p in (out / "tasks").iterdir()) == before
+
+
+def test_a_folder_of_another_search_is_refused(searched, capsys):
+    _, out = searched
+    assert main(["staff", MMC, *SHORT, "--set", "seed=2", "--pool", "only.pickers",
+                 "--target", "pick_wait_hours_mean <= 0.03", "--out", str(out), "-q"]) == 2
+    assert "holds a staffing search of another scenario, --set values" in capsys.readouterr().err
+
+
+def test_an_interrupted_search_resumes_without_rerunning_finished_runs(searched, tmp_path):
+    done = []
+
+    def interrupted(task):
+        if len(done) == 7:
+            raise KeyboardInterrupt
+        done.append(task.key)
+        return run_task(task)
+
+    kwargs = dict(overrides=SHORT_SET, bounds={"only.pickers": (3, 7)}, out=tmp_path / "o")
+    target = ["pick_wait_hours_mean <= 0.03"]
+    with pytest.raises(KeyboardInterrupt):
+        plan_staffing(MMC, ["only.pickers"], target, task_fn=interrupted, **kwargs)
+    assert len(list((tmp_path / "o" / "tasks").glob("*.json"))) == 7
+
+    ran = []
+
+    def counting(task):
+        ran.append(task.key)
+        return run_task(task)
+
+    resumed = plan_staffing(MMC, ["only.pickers"], target, task_fn=counting, **kwargs)
+    assert not set(ran) & set(done)
+    assert resumed.runs_now == len(ran) == resumed.runs - 7
+    again = plan_staffing(MMC, ["only.pickers"], target, task_fn=counting, **kwargs)
+    assert again.runs_now == 0
+    assert again.recommended.staff == resumed.recommended.staff
+
+    # The same answer as the search never interrupted (``searched``, the same search).
+    code, out = searched
+    summary = json.loads((out / "staffing.json").read_text())
+    assert resumed.recommended.staff == summary["recommended"]["staff"]
+    assert resumed.runs == summary["search"]["runs"]
+
+
+# --- every executor ---------------------------------------------------------------------------
+
+
+def test_dask_gives_the_same_search(searched, tmp_path):
+    """The search of ``searched`` (serial) again on a Dask LocalCluster: the same plans,
+    replications and estimates (a run depends only on its plan, replication and seed)."""
+    result = plan_staffing(MMC, ["only.pickers"], ["pick_wait_hours_mean <= 0.03"],
+                           overrides=SHORT_SET, bounds={"only.pickers": (3, 7)},
+                           out=tmp_path / "o", executor="dask", workers=2)
+    a = pd.read_csv(searched[1] / "staffing.csv")
+    b = pd.read_csv(result.out / "staffing.csv")
+    pd.testing.assert_frame_equal(a, b)

@@ -1,0 +1,209 @@
+"""The parts of the staffing planner that need no search: targets (parsing, the KPI
+names against what a run reports, the decision rule against scipy's t-interval), the
+variables a plan sets, and the cost of a plan against a hand count and against the
+simulator's own labour-cost accounting."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.errors import ScenarioError
+from sim.experiment import replication_kpis_only
+from sim.kpis.registry import family_of
+from sim.scenario import load_scenario, validate_data
+from sim.staffing.cost import on_duty_hours_per_head, window_days
+from sim.staffing.pools import parse_bounds, plan_cost, plan_key, plan_scenario, plan_variables
+from sim.staffing.targets import (
+    MET,
+    MISSED,
+    UNDECIDED,
+    Target,
+    check_target,
+    kpi_names,
+    parse_target,
+)
+
+from .conftest import SCENARIOS, TINY
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return validate_data(copy.deepcopy(TINY))
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load_scenario(SCENARIOS / "baseline.yaml")
+
+
+# --- targets -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, want", [
+    ("on_time_delivery_pct_east >= 95", ("on_time_delivery_pct_east", ">=", 95.0)),
+    ("warehouse_hours_p95_east<=24", ("warehouse_hours_p95_east", "<=", 24.0)),
+    ("  same_day_ship_pct > 92.5% ", ("same_day_ship_pct", ">", 92.5)),
+    ("pick_wait_hours_mean_west < 1e-1", ("pick_wait_hours_mean_west", "<", 0.1)),
+    ("utilization_pct_packers_east <= 85", ("utilization_pct_packers_east", "<=", 85.0)),
+    ("return_rate_pct_late <= 2", ("return_rate_pct_late", "<=", 2.0)),
+])
+def test_targets_parse(baseline, text, want):
+    t = parse_target(text, baseline)
+    assert (t.kpi, t.op, t.value) == want
+
+
+@pytest.mark.parametrize("text, message", [
+    ("on_time_delivery_pct_east => 95", r"expected 'KPI OP VALUE' with OP one of >=, <=, >, <"),
+    ("__import__('os').system('true') >= 1", r"expected 'KPI OP VALUE'"),
+    ("on_time_delivery_pct_east >= 90 + 5", r"expected 'KPI OP VALUE'"),
+    ("on_time_delivery_pct_east >= nan", r"expected 'KPI OP VALUE'"),
+    ("on_time_delivery_pct_eats >= 95", r"'on_time_delivery_pct_eats' is no KPI; did you mean "
+                                        r"on_time_delivery_pct_east"),
+    ("on_time_delivery_pct_north >= 95", r"sites: west, east"),
+    ("lead_time_hours_mean >= 40", r"better lower, so a target on it reads lead_time_hours_mean <= 40"),
+    ("on_time_delivery_pct <= 95", r"better higher, so a target on it reads on_time_delivery_pct >= 95"),
+    ("cost_per_order_east <= 10", r"includes the labour cost"),
+    ("utilization_pct_pickers_east >= 60", r"a floor on it is not met by adding staff"),
+    ("orders_placed >= 100", r"describes the workload"),
+])
+def test_bad_targets_say_what_is_allowed(baseline, text, message):
+    with pytest.raises(ScenarioError, match=message):
+        parse_target(text, baseline)
+
+
+def test_target_kpi_names_are_what_a_run_reports(tiny):
+    """Every name a replication reports is one a target may use (families by their
+    form), and every name listed is reported."""
+    reported = set(replication_kpis_only(tiny, 0, 1))
+    listed = set(kpi_names(tiny))
+    families = {n for n in reported - listed if family_of(n)}
+    assert families  # return_rate_pct_<reason>, dissatisfied_pct_<reason>
+    assert reported - families == listed
+
+
+@pytest.mark.parametrize("confidence", [0.8, 0.95, 0.99])
+@pytest.mark.parametrize("values, op, value", [
+    ([91.0, 92.5, 90.2, 93.1, 91.7], ">=", 89.0),
+    ([91.0, 92.5, 90.2, 93.1, 91.7], ">=", 91.5),
+    ([91.0, 92.5, 90.2, 93.1, 91.7], ">=", 95.0),
+    ([0.031, 0.028, 0.035, 0.030], "<=", 0.04),
+    ([0.031, 0.028, 0.035, 0.030], "<", 0.031),
+    ([0.031, 0.028, 0.035, 0.030], "<=", 0.02),
+])
+def test_target_verdicts_follow_scipys_t_interval(values, op, value, confidence):
+    low, high = stats.t.interval(confidence, len(values) - 1, loc=np.mean(values),
+                                 scale=stats.sem(values))
+    far, near = (low, high) if op in (">=", ">") else (high, low)
+    holds = {">=": lambda x: x >= value, ">": lambda x: x > value,
+             "<=": lambda x: x <= value, "<": lambda x: x < value}[op]
+    want = MET if holds(far) else MISSED if not holds(near) else UNDECIDED
+    check = check_target(Target("k", op, value), values, confidence)
+    assert check.status == want
+    # (at 95% the t quantile comes from the table of sim.stats.t975, to 3 decimals)
+    assert (check.low, check.high) == pytest.approx((low, high), rel=1e-4)
+
+
+def test_a_replication_without_a_value_misses_the_target():
+    """Censored or undefined in one replication: the warehouse did not keep up there."""
+    check = check_target(Target("warehouse_hours_p95", "<=", 24), [10.0, None, 11.0], 0.95)
+    assert check.status == MISSED and check.missing == 1
+
+
+def test_one_replication_decides_nothing():
+    assert check_target(Target("k", ">=", 1), [5.0], 0.95).status == UNDECIDED
+
+
+# --- pools ---------------------------------------------------------------------------------
+
+
+def test_pools_per_shift_and_bounds(baseline):
+    vs = plan_variables(baseline, ["east.pickers", "east.packers.day"], per_shift=True,
+                        bounds={"east.pickers": (3, 12), "east.packers.day": (2, 9)})
+    assert [(v.name, v.low, v.high) for v in vs] == [
+        ("east.pickers.day", 3, 12), ("east.pickers.evening", 3, 12), ("east.packers.day", 2, 9)]
+    whole = plan_variables(baseline, ["east.pickers"])
+    assert [(v.name, v.low, v.high, v.current) for v in whole] == [("east.pickers", 1, 14, 7)]
+
+
+def test_a_plan_sets_the_staff_and_keeps_other_shifts(baseline):
+    data, lines = _raw(SCENARIOS / "baseline.yaml")
+    vs = plan_variables(baseline, ["east.packers.day", "west.pickers"])
+    planned = plan_scenario(data, lines, baseline, vs, (9, 3))
+    assert planned.warehouses["east"].staff.head_count("packers") == {"day": 9, "evening": 5}
+    assert planned.warehouses["west"].staff.head_count("pickers") == {"day": 3, "evening": 3}
+    assert planned.warehouses["east"].staff.head_count("pickers") == {"day": 7, "evening": 7}
+    # The same staffing named two ways is one plan.
+    per_shift = plan_variables(baseline, ["west.pickers"], per_shift=True)
+    whole = plan_variables(baseline, ["west.pickers"])
+    assert plan_key(baseline, per_shift, (4, 4)) == plan_key(baseline, whole, (4,))
+    assert plan_key(baseline, per_shift, (4, 5)) != plan_key(baseline, whole, (4,))
+
+
+def _raw(path):
+    from sim.scenario.loader import load_raw
+
+    return load_raw(path)
+
+
+@pytest.mark.parametrize("pools, kwargs, message", [
+    (["north.pickers"], {}, r"'north' is not a site \(pools: west\.pickers, west\.packers, east\.pickers"),
+    (["east.sorters"], {}, r"'sorters' is not a staff role; roles: pickers, packers"),
+    (["east.pickers.night"], {}, r"'night' is not a shift \(shifts of east: day, evening\)"),
+    (["east"], {}, r"expected SITE\.ROLE or SITE\.ROLE\.SHIFT"),
+    (["east.pickers", "east.pickers.day"], {}, r"given more than once"),
+    ([], {}, r"at least one --pool is needed"),
+    (["east.pickers"], {"bounds": {"west.pickers": (1, 3)}}, r"--bounds west\.pickers: not a pool being planned"),
+])
+def test_bad_pools_say_what_is_allowed(baseline, pools, kwargs, message):
+    with pytest.raises(ScenarioError, match=message):
+        plan_variables(baseline, pools, **kwargs)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("east.pickers=5..2", r"LOW must be <= HIGH, got 5\.\.2"),
+    ("east.pickers=1-20", r"expected POOL=LOW\.\.HIGH"),
+    ("east.pickers", r"expected POOL=LOW\.\.HIGH"),
+    ("east.pickers=-1..3", r"expected POOL=LOW\.\.HIGH"),
+])
+def test_bad_bounds(text, message):
+    with pytest.raises(ScenarioError, match=message):
+        parse_bounds([text])
+
+
+# --- cost ----------------------------------------------------------------------------------
+
+
+def test_on_duty_hours_by_hand(baseline, tiny):
+    # baseline: 28-day window; the day shift 6:00-14:30 with a 30-minute break, every day.
+    assert window_days(baseline) == 28
+    assert on_duty_hours_per_head(baseline, "east", "day") == pytest.approx(8 * 28)
+    assert on_duty_hours_per_head(baseline, "east", None) == pytest.approx(2 * 8 * 28)
+    # tiny: window = days 1..3 (Tuesday to Thursday); day 6-14 less 30 min every day,
+    # late 14-22 Monday to Friday; east has no shifts: the whole window.
+    assert on_duty_hours_per_head(tiny, "west", "day") == pytest.approx(3 * 7.5)
+    assert on_duty_hours_per_head(tiny, "west", "late") == pytest.approx(3 * 8)
+    assert on_duty_hours_per_head(tiny, "east", None) == pytest.approx(3 * 24)
+
+
+def test_plan_cost_is_the_labour_cost_the_simulation_counts():
+    """The cost of a plan of every pool at a site equals the labour cost the KPIs count
+    from the workers' duty calendars in a run (labour_cost_per_order x orders shipped in
+    the window), at a weekend start and with a weekday-only shift."""
+    data = copy.deepcopy(TINY)
+    data["horizon"].update(days=9, warmup_days=2, start_weekday="fri")
+    data["warehouses"]["west"]["staff"].update(picker_hourly_cost=27.5, packer_hourly_cost=19)
+    data["warehouses"]["east"]["staff"].update(picker_hourly_cost=31, packer_hourly_cost=23)
+    scenario = validate_data(data)
+    k = replication_kpis_only(scenario, 0, 5)
+    for site, pools in (("west", ["west.pickers", "west.packers"]), ("east", ["east.pickers", "east.packers"])):
+        vs = plan_variables(scenario, pools, per_shift=True)
+        plan = tuple(v.current for v in vs)
+        shipped = k[f"throughput_orders_per_day_{site}"] * window_days(scenario)
+        assert plan_cost(vs, plan) == pytest.approx(k[f"labour_cost_per_order_{site}"] * shipped,
+                                                    rel=1e-9)
+    assert not math.isnan(k["labour_cost_per_order_west"])
