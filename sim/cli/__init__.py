@@ -32,6 +32,7 @@ COMMANDS = {
     "sweep": "sim.cli.sweep",
     "warmup": "sim.cli.warmup",
     "report": "sim.cli.report",
+    "ui": "sim.cli.ui",
 }
 
 
