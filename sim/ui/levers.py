@@ -10,12 +10,13 @@ the command line's ``--set``, so every check and every error message is the load
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+import yaml
 
 from sim.scenario.diff import get_path
 from sim.scenario.schema import WEEKDAYS, Scenario, Shift
@@ -326,7 +327,8 @@ def yaml_text(value: Any) -> str:
     text = str(value)
     if _PLAIN_WORD.fullmatch(text) and text.lower() not in _YAML_WORDS:
         return text
-    return json.dumps(text)  # a double-quoted YAML string
+    # A double-quoted YAML string, escaped by YAML's own writer.
+    return yaml.safe_dump(text, default_style='"', width=10**9, allow_unicode=True).strip()
 
 
 def set_option(path: str, value: Any) -> str:
