@@ -117,7 +117,7 @@ def test_censored_and_saturated_flags_are_said():
     assert censored_kpis(summary) == ["lead_time_hours_p95"]
     assert saturated_text(summary)[0].startswith("east pickers: the queue grows without bound in 2 of 3")
     table = kpi_table(summary, ["east"], [], "site")
-    assert table.loc["lead time, 95th percentile (h)", ALL] == "> 120.0 (censored)"
+    assert table.loc["lead time, 95th percentile (h)", ALL] == "above 120.0 (censored)"
     assert table.loc["lead time, mean (h)", ALL] == "80.0 [70.0, 90.0]"
 
 

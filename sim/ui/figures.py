@@ -146,16 +146,21 @@ SITE_KPIS = (
 CI_NOTE = "mean [95% confidence interval over replications]"
 
 
+NO_VALUE = "–"  # (a plain "-" or "> " would read as Markdown in a table cell)
+
+
 def kpi_cell(name: str, summary: dict, sites: list[str], channels: list[str]) -> str:
-    """One KPI as the page shows it: ``97.8 [95.6, 100.1]``, ``> 120.0 (censored)``,
-    the mean alone with one replication, ``-`` where it has no value. Numbers as
-    ``fsim run`` prints them (:func:`sim.cli.tables.fmt_entry`)."""
+    """One KPI as the page shows it: ``97.8 [95.6, 100.1]``, ``above 120.0 (censored)``
+    (``fsim run`` prints ``> 120.0``), the mean alone with one replication, ``–`` where
+    it has no value. Numbers as ``fsim run`` prints them (:func:`sim.cli.tables.fmt_entry`)."""
     entry = summary.get("kpis", {}).get(name)
     if entry is None:
-        return "-"
+        return NO_VALUE
     mean, ci = fmt_entry(name, entry, sites, channels)
     if ci == "censored":
-        return f"{mean} (censored)"
+        return f"above {mean.removeprefix('> ')} (censored)"
+    if mean == "-":
+        return NO_VALUE
     if ci == "-":
         return mean
     low, high = ci.split(" .. ")

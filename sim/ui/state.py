@@ -123,6 +123,12 @@ def problems_of(exc: ScenarioError, source: Source | None) -> list[str]:
     return lines
 
 
+def verbatim(lines: list[str]) -> str:
+    """Messages as Markdown that shows them letter for letter (each line a code span:
+    ``>=`` stays ``>=``, a ``_`` or ``*`` is no emphasis)."""
+    return "\n\n".join(f"`` {line} ``" for line in lines)
+
+
 def _load(path: str, overrides: dict[str, Any]) -> Scenario:
     return load_scenario(path, overrides or None, override_label="--set")
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from sim.cli.tables import digits_for, fmt
 from sim.ui import state
-from sim.ui.figures import ALL, ecdf_chart, ecdf_frame, kpi_cell
+from sim.ui.figures import ALL, NO_VALUE, ecdf_chart, ecdf_frame, kpi_cell
 from sim.ui.pinning import comparison, pin, scenario_changes
 
 HEADLINE = ("on_time_delivery_pct", "lead_time_hours_mean", "lead_time_hours_p95",
@@ -25,18 +25,23 @@ def side(title: str, p, sites, channels) -> None:
                           index=list(HEADLINE)))
 
 
+def number(value, digits: int) -> str:
+    text = fmt(value, digits)
+    return NO_VALUE if text == "-" else text
+
+
 def differences_table(table: pd.DataFrame, by: str | None, sites, channels) -> pd.DataFrame:
     rows = []
     for _, r in table.iterrows():
         name = r["kpi"] if by is None or r[by] == ALL else f"{r['kpi']}_{r[by]}"
         d = digits_for(name, sites, channels)
-        ci = ("-" if pd.isna(r["diff_ci95_low"]) else
-              f"[{fmt(r['diff_ci95_low'], d)}, {fmt(r['diff_ci95_high'], d)}]")
+        ci = (NO_VALUE if pd.isna(r["diff_ci95_low"]) else
+              f"[{number(r['diff_ci95_low'], d)}, {number(r['diff_ci95_high'], d)}]")
         row = {"KPI": r["kpi"]}
         if by is not None:
             row[by] = r[by]
-        row.update({"pinned": fmt(r["mean_a"], d), "current": fmt(r["mean_b"], d),
-                    "current − pinned": fmt(r["diff_mean"], d), "95% CI": ci,
+        row.update({"pinned": number(r["mean_a"], d), "current": number(r["mean_b"], d),
+                    "current − pinned": number(r["diff_mean"], d), "95% CI": ci,
                     "differs": "yes" if r["significant"] else "", "pairs": int(r["n"])})
         rows.append(row)
     return pd.DataFrame(rows)

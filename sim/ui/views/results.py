@@ -51,15 +51,25 @@ class ProgressBar:
 
 
 def controls(scenario) -> bool:
+    """Replications, seed and the Run button; True when Run was pressed. The values are
+    kept by callbacks, which run before the page (and its sidebar) is drawn again."""
     col_r, col_s, col_b = st.columns([1, 1, 1], vertical_alignment="bottom")
-    reps = col_r.number_input("replications", min_value=1, max_value=200,
-                              value=st.session_state.replications, step=1, key="reps_input",
-                              help="independent replications; 95% confidence intervals need 2 or more")
-    seed = col_s.number_input("seed", min_value=0, value=state.seed_of(scenario), step=1, key="seed_input",
-                              help="same scenario and seed: the same numbers, here and with fsim run")
-    st.session_state.replications = int(reps)
-    st.session_state.seed = int(seed)
-    return col_b.button("Run", type="primary", key="run")
+    col_r.number_input("replications", min_value=1, max_value=200, value=st.session_state.replications,
+                       step=1, key="reps_input", on_change=_keep, args=("reps_input", "replications"),
+                       help="independent replications; 95% confidence intervals need 2 or more")
+    col_s.number_input("seed", min_value=0, value=state.seed_of(scenario), step=1, key="seed_input",
+                       on_change=_keep, args=("seed_input", "seed"),
+                       help="same scenario and seed: the same numbers, here and with fsim run")
+    col_b.button("Run", type="primary", key="run", on_click=_request_run)  # (a callback: see pin_it)
+    return st.session_state.pop("run_requested", False)
+
+
+def _keep(widget: str, name: str) -> None:
+    st.session_state[name] = int(st.session_state[widget])
+
+
+def _request_run() -> None:
+    st.session_state.run_requested = True
 
 
 def flags(summary: dict) -> None:
@@ -68,7 +78,7 @@ def flags(summary: dict) -> None:
     for line in saturated:
         st.error(f"Saturated: {line}")
     if censored:
-        st.warning("Censored (only a lower bound is known, shown as > X): " + ", ".join(censored))
+        st.warning("Censored (only a lower bound is known, shown as 'above X'): " + ", ".join(censored))
     for line in summary.get("warnings") or []:
         if not line.startswith(("saturated staff pools", "censored")):  # said above
             st.warning(line)
@@ -103,6 +113,11 @@ def pool_charts(result) -> None:
                "KPIs count on-duty time only).")
 
 
+def pin_it(result, command: str) -> None:
+    st.session_state.pin = pin(result, "pinned", st.session_state.source.shown, command)
+    st.session_state.pinned_now = True
+
+
 def show(result, base, scenario) -> None:
     summary = result.summary
     reps, seed = summary["replications"], summary["seed"]
@@ -111,13 +126,19 @@ def show(result, base, scenario) -> None:
                 + (f", {took:.1f} s" if took is not None else ""))
     flags(summary)
     command = state.the_command(base, scenario)
-    col_pin, col_report, _ = st.columns([1, 1, 2])
-    if col_pin.button("Pin this run", key="pin_run", help="keep it to compare the next runs with"):
-        st.session_state.pin = pin(result, "pinned", st.session_state.source.shown, command)
+    col_pin, col_report, col_figures = st.columns([1, 1, 2], vertical_alignment="center")
+    # A callback, not the button's return value: it runs even if the click arrives while
+    # the page is still drawing (the return value of such a click can be lost).
+    col_pin.button("Pin this run", key="pin_run", help="keep it to compare the next runs with",
+                   on_click=pin_it, args=(result, command))
+    if st.session_state.get("pinned_now"):
+        st.session_state.pinned_now = False
         st.toast("Pinned: change a lever, run, and open Compare with pinned")
-    col_report.download_button("Download the report (HTML)", lambda: report_html(result),
+    figures = col_figures.checkbox("report with figures (about 10 s more)", value=True, key="report_figures")
+    col_report.download_button("Download the report (HTML)", lambda: report_html(result, figures=figures),
                                file_name=f"{summary['scenario']}-report.html", mime="text/html",
-                               key="report", on_click="ignore")
+                               key="report", on_click="ignore",
+                               help="what fsim report makes of this run's folder")
     by = st.radio("per", ["site", "channel"], horizontal=True, key="by")
     sites, channels = result.scenario.sites, list(result.scenario.demand.channels)
     st.markdown("#### KPIs")
@@ -133,7 +154,7 @@ st.title("Run and results")
 base, problems = state.base_scenario()
 scenario, more = state.current_scenario(base) if base is not None else (None, [])
 if scenario is None:
-    st.error("Nothing to run: " + "\n\n".join(problems or more))
+    st.error("Nothing to run:\n\n" + state.verbatim(problems or more))
     st.page_link("views/scenario.py", label="Go to the Scenario page")
     st.stop()
 

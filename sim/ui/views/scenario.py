@@ -42,6 +42,7 @@ def source_picker() -> None:
         if upload is not None and st.session_state.get("upload_id") != upload.file_id:
             st.session_state.upload_id = upload.file_id
             state.set_source(state.save_upload(upload.name, upload.getvalue()))
+            st.rerun()  # the sidebar, drawn before this page, names the new file
 
 
 def _changed(lever: Lever, base_levers: dict[str, Lever]) -> None:
@@ -111,7 +112,7 @@ st.title("Scenario")
 source_picker()
 base, problems = state.base_scenario()
 if base is None:
-    st.error("\n\n".join(problems))
+    st.error(state.verbatim(problems))
     st.stop()
 
 current, problems = state.current_scenario(base)
@@ -139,7 +140,7 @@ with tabs[4]:
 st.subheader("As a command line")
 st.code(state.the_command(base, current, with_run=False), language="bash", wrap_lines=True)
 if problems:
-    st.error("The scenario with these changes is not valid:\n\n" + "\n\n".join(problems))
+    st.error("The scenario with these changes is not valid:\n\n" + state.verbatim(problems))
 else:
     st.caption("Every change is checked by the same loader as `fsim run --set`.")
     st.download_button("Download this scenario (YAML)", scenario_to_yaml(current),

@@ -1,0 +1,120 @@
+"""The app's flow without a browser, in Streamlit's AppTest (skipped, with the reason,
+where the ``ui`` extra is not installed): load, change a lever and see its ``--set``,
+bad input shown with the loader's message and line, run, pin, compare."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("streamlit", reason="the ui extra is not installed: pip install -e '.[ui]'")
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from sim.ui.state import ARGS_ENV  # noqa: E402
+
+from .conftest import ROOT, SCENARIOS  # noqa: E402
+
+APP = str(ROOT / "sim" / "ui" / "app.py")
+SMALL = {"horizon.days": 3, "horizon.warmup_days": 1, "horizon.drain_days": 5}
+
+
+@pytest.fixture
+def app(monkeypatch):
+    monkeypatch.setenv(ARGS_ENV, json.dumps({"scenario": str(SCENARIOS / "baseline.yaml"), "overrides": SMALL}))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def lever(at, path):
+    return at.number_input(key=f"lever:{path}")
+
+
+def test_the_page_opens_on_the_scenario_given_with_its_command(app):
+    assert app.title[0].value == "Scenario"
+    command = texts(app.sidebar.code)
+    assert "--set horizon.days=3 --set horizon.warmup_days=1 --set horizon.drain_days=5" in command
+    assert lever(app, "warehouses.east.staff.pickers.day").value == 7
+    assert "last label 16:30 for the 18:00 pick-up, Mon-Fri" in texts(app.caption)
+
+
+def test_a_changed_lever_shows_the_set_it_stands_for(app):
+    lever(app, "warehouses.east.staff.pickers.day").set_value(5).run()
+    assert "was 7: `--set warehouses.east.staff.pickers.day=5`" in texts(app.caption)
+    assert "--set warehouses.east.staff.pickers.day=5" in texts(app.code)
+    assert not app.error
+    app.selectbox(key="lever:warehouses.east.picking.method").set_value("batch").run()
+    assert "--set 'warehouses.east.picking.batch={}'" in texts(app.code)
+    lever(app, "warehouses.east.picking.batch.max_orders").set_value(12).run()
+    assert "--set 'warehouses.east.picking.batch={max_orders: 12}'" in texts(app.code)
+    app.button(key="reset").click().run()
+    assert "--set warehouses" not in texts(app.code)
+    assert lever(app, "warehouses.east.staff.pickers.day").value == 7
+
+
+def test_an_invalid_change_shows_the_loaders_message(app):
+    app.selectbox(key="lever:warehouses.east.picking.method").set_value("zone").run()
+    errors = texts(app.error)
+    assert "warehouses.east.picking.layout: zone picking needs a layout" in errors
+
+
+def test_a_bad_upload_shows_the_error_with_its_line(app):
+    text = (SCENARIOS / "baseline.yaml").read_text(encoding="utf-8")
+    bad = text.replace("pickers: {day: 7, evening: 7}", "pickers: {day: -3, evening: 7}")
+    line = bad.splitlines().index(next(ln for ln in bad.splitlines() if "day: -3" in ln)) + 1
+    app.get("file_uploader")[0].set_value(("my plan.yaml", bad.encode(), "application/x-yaml")).run()
+    errors = texts(app.error)
+    assert f"my plan.yaml:{line} warehouses.east.staff.pickers: must be >= 0, got -3" in errors
+    assert "fsim-ui-upload" not in errors  # named as the planner named it
+
+
+def test_a_shipped_scenario_and_a_path_load(app, tmp_path):
+    shipped = app.selectbox(key="shipped_choice")
+    peak = next(name for name in shipped.options if name.endswith("peak.yaml"))
+    shipped.set_value(peak).run()
+    assert not app.exception and not app.error
+    assert app.sidebar.markdown[0].value.startswith("**peak**")
+    app.text_input(key="path_choice").set_value(str(tmp_path / "missing.yaml")).run()
+    assert "missing.yaml: no such scenario file" in texts(app.error)
+
+
+def test_run_pin_change_run_compare(app):
+    app.switch_page("views/results.py").run()
+    app.number_input(key="reps_input").set_value(2).run()
+    assert "Press Run" in texts(app.info)
+    app.button(key="run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    table = app.table[0].value
+    assert list(table.columns) == ["all", "west", "east"]
+    assert "on-time delivery (%)" in table.index
+    app.button(key="pin_run").click().run()
+    app.switch_page("views/scenario.py").run()
+    lever(app, "warehouses.east.staff.pickers.day").set_value(5).run()
+    app.switch_page("views/results.py").run()
+    assert "Press Run" in texts(app.info)  # not run yet
+    app.button(key="run").click().run()
+    app.switch_page("views/compare.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    tables = [t.value for t in app.table]
+    changes = next(t for t in tables if "warehouses.east.staff.pickers.day" in t.index)
+    assert changes.loc["warehouses.east.staff.pickers.day"].tolist() == ["7", "5"]
+    assert "Paired on common random numbers" in texts(app.caption)
+    differences = next(t for t in tables if "current − pinned" in t.columns)
+    assert differences.loc["lead_time_hours_mean", "pairs"] == 2
+    # Back to 7 pickers: the pinned run's numbers come from the cache, without Run.
+    app.switch_page("views/scenario.py").run()
+    lever(app, "warehouses.east.staff.pickers.day").set_value(7).run()
+    app.switch_page("views/results.py").run()
+    assert "Press Run" not in texts(app.info) and app.table
+
+
+def test_the_staffing_page_opens(app):
+    app.switch_page("views/staffing.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.title[0].value == "Staffing planner"
