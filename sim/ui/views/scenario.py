@@ -42,6 +42,7 @@ def source_picker() -> None:
         if upload is not None and st.session_state.get("upload_id") != upload.file_id:
             st.session_state.upload_id = upload.file_id
             state.set_source(state.save_upload(upload.name, upload.getvalue()))
+            st.session_state.pop("shipped_choice", None)  # no shipped scenario is chosen now
             st.rerun()  # the sidebar, drawn before this page, names the new file
 
 
@@ -112,7 +113,7 @@ st.title("Scenario")
 source_picker()
 base, problems = state.base_scenario()
 if base is None:
-    st.error(state.verbatim(problems))
+    st.error("The scenario could not be loaded:\n\n" + state.verbatim(problems))
     st.stop()
 
 current, problems = state.current_scenario(base)
