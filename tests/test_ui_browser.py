@@ -12,6 +12,7 @@ there, for the README.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 
 import pytest
@@ -28,10 +30,22 @@ import pytest
 # pytest-base-url's fixture, under pytest 9: not this project's to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
 
-pytest.importorskip("streamlit", reason="the ui extra is not installed: pip install -e '.[ui-test]'")
-pytest.importorskip("pytest_playwright", reason="pytest-playwright is not installed: pip install -e '.[ui-test]'")
+
+
+def skip_loudly(reason: str, module: bool = False) -> None:
+    """Skip with the reason, and say it in the warnings summary too (``pytest -q`` shows
+    a skip only as a count)."""
+    warnings.warn(f"fsim ui browser tests skipped: {reason}", stacklevel=2)
+    pytest.skip(reason, allow_module_level=module)
+
+
+for _module, _extra in (("streamlit", "ui-test"), ("pytest_playwright", "ui-test")):
+    if importlib.util.find_spec(_module) is None:
+        skip_loudly(f"{_module} is not installed: pip install -e '.[{_extra}]'", module=True)
 
 from playwright.sync_api import expect  # noqa: E402
+
+from sim.ui.staffing import installed  # noqa: E402
 
 from .conftest import ROOT, SCENARIOS  # noqa: E402
 
@@ -56,7 +70,7 @@ READY = ("() => !document.querySelector('[data-testid=stSkeleton]') && "
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if CHROMIUM is None:
-        pytest.skip("no Chromium found to drive (apt-get install chromium, or set FSIM_CHROMIUM); "
+        skip_loudly("no Chromium found to drive (apt-get install chromium, or set FSIM_CHROMIUM); "
                     "Playwright cannot download its own browser here")
     return {**browser_type_launch_args, "executable_path": CHROMIUM}
 
@@ -174,7 +188,46 @@ def cli_run(out: Path, east_day_pickers: int) -> subprocess.Popen:
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def test_east_pickers_changed_run_shows_the_clis_kpis_then_compare(page, server, output_path, tmp_path):
+def choose_option(page, key: str, option: str) -> None:
+    page.locator(f".st-key-{key}").click()
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
+def search_staff(page) -> None:
+    """The east site's pickers and packers for 95% on time, three replications a plan."""
+    choose_option(page, "staff_site", "east")
+    page.get_by_text("confidence and effort").click()
+    box = page.locator(".st-key-staff_reps input")
+    box.fill("3")
+    box.press("Enter")
+    expect(page.locator("[data-testid=stMain] [data-testid=stCode]")).to_contain_text("-r 3")
+    settle(page)
+    page.get_by_role("button", name="Find the cheapest plan").click()
+    page.get_by_text("Recommended:").or_(page.get_by_text("No plan within the bounds")).wait_for(
+        timeout=900_000)
+    settle(page)
+
+
+def upload_bad_scenario(page, output_path) -> None:
+    """A scenario with a negative head count, uploaded: the loader's message names the
+    upload and the line."""
+    text = (SCENARIOS / "baseline.yaml").read_text(encoding="utf-8")
+    bad = text.replace("pickers: {day: 7, evening: 7}", "pickers: {day: -3, evening: 7}")
+    line = next(i for i, ln in enumerate(bad.splitlines(), start=1) if "day: -3" in ln)
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
+        files=[{"name": "bad.yaml", "mimeType": "application/x-yaml", "buffer": bad.encode()}])
+    error = page.locator("[data-testid=stMain] [data-testid=stAlertContentError]").first
+    error.wait_for(timeout=30_000)
+    settle(page)
+    assert f"bad.yaml:{line} warehouses.east.staff.pickers: must be >= 0, got -3" in error.inner_text()
+    shoot(page, "bad-upload", Path(output_path))
+
+
+def test_change_run_check_against_the_cli_compare_plan_and_upload(page, server, output_path, tmp_path):
+    """One planner's session (one page load: each costs seconds): the east pickers
+    changed and run, the KPIs shown equal fsim run's, the report downloaded, a pinned
+    run compared, the staffing page, and a bad scenario uploaded."""
     url, _ = server
     cli = cli_run(tmp_path / "cli", 5)
     page.goto(url)
@@ -220,24 +273,12 @@ def test_east_pickers_changed_run_shows_the_clis_kpis_then_compare(page, server,
     shoot(page, "compare", Path(output_path))
 
     go(page, "Staffing planner")
+    if DOCS and installed():  # the README's picture shows a search (minutes: not in the tests)
+        search_staff(page)
     shoot(page, "staffing", Path(output_path))
 
-
-def test_a_bad_upload_shows_the_loaders_error_with_its_line(page, server, output_path):
-    url, _ = server
-    text = (SCENARIOS / "baseline.yaml").read_text(encoding="utf-8")
-    bad = text.replace("pickers: {day: 7, evening: 7}", "pickers: {day: -3, evening: 7}")
-    line = next(i for i, ln in enumerate(bad.splitlines(), start=1) if "day: -3" in ln)
-    page.goto(url)
-    page.get_by_text("the levers").wait_for(timeout=60_000)
-    settle(page)
-    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
-        files=[{"name": "bad.yaml", "mimeType": "application/x-yaml", "buffer": bad.encode()}])
-    error = page.locator("[data-testid=stMain] [data-testid=stAlertContentError]").first
-    error.wait_for(timeout=30_000)
-    settle(page)
-    assert f"bad.yaml:{line} warehouses.east.staff.pickers: must be >= 0, got -3" in error.inner_text()
-    shoot(page, "bad-upload", Path(output_path))
+    go(page, "Scenario")
+    upload_bad_scenario(page, output_path)
 
 
 def test_served_on_loopback_only(server):
