@@ -45,6 +45,8 @@ for _module, _extra in (("streamlit", "ui-test"), ("pytest_playwright", "ui-test
 
 from playwright.sync_api import expect  # noqa: E402
 
+from sim.experiment import scenario_sha256  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
 from sim.ui.staffing import installed  # noqa: E402
 
 from .conftest import ROOT, SCENARIOS  # noqa: E402
@@ -174,7 +176,9 @@ def tables(page) -> list[dict[str, dict[str, str]]]:
 
 
 def run_on_page(page) -> None:
+    """Run what is not run yet: a progress bar, then the results."""
     page.get_by_role("button", name="Run", exact=True).click()
+    page.locator("[data-testid=stProgress]").wait_for(timeout=30_000)
     page.get_by_text("KPIs", exact=True).wait_for(timeout=120_000)
     settle(page)
 
@@ -236,6 +240,10 @@ def test_change_run_check_against_the_cli_compare_plan_and_upload(page, server, 
     set_number(page, "lever:warehouses.east.staff.pickers.day", 5, "pickers.day=5")
     page.get_by_text("was 7: --set warehouses.east.staff.pickers.day=5").wait_for()
     shoot(page, "scenario", Path(output_path))
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download this scenario (YAML)").click()
+    downloaded = tmp_path / "edited.yaml"
+    download.value.save_as(downloaded)
 
     go(page, "Run and results")
     set_number(page, "reps_input", REPLICATIONS, f"-r {REPLICATIONS}")
@@ -247,6 +255,8 @@ def test_change_run_check_against_the_cli_compare_plan_and_upload(page, server, 
     assert cli.wait(timeout=120) == 0, cli.stdout.read()
     summary = json.loads((tmp_path / "cli" / "summary.json").read_text())
     assert summary["seed"] == SEED and summary["replications"] == REPLICATIONS
+    # The downloaded scenario is the one fsim run ran (its resolved scenario's hash).
+    assert scenario_sha256(load_scenario(downloaded)) == summary["scenario_sha256"]
     for label, name in CHECKED.items():
         entry = summary["kpis"][name]
         assert shown[label]["east"] == f"{entry['mean']:,.1f} [{entry['ci95_low']:,.1f}, {entry['ci95_high']:,.1f}]", label
