@@ -105,8 +105,11 @@ def plans_frame(plans) -> pd.DataFrame:
     target the mean [CI] and the verdict."""
     rows = []
     for p in plans:
-        row = {"plan": p.label, "cost per week": f"{p.cost_per_week:,.0f}",
-               "replications": p.replications, "accepted": "yes" if p.accepted else "no"}
+        row = {"plan": p.label, "cost per week": f"{p.cost_per_week:,.0f}"}
+        hours = getattr(p, "person_hours", None)  # (what decides when nothing is priced)
+        if hours is not None:
+            row["person-hours"] = f"{hours:,.0f}"
+        row.update({"replications": p.replications, "accepted": "yes" if p.accepted else "no"})
         for t in p.targets:
             row[t.target] = f"{_interval(t.estimate)}: {t.verdict}"
         rows.append(row)
