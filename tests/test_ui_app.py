@@ -154,3 +154,12 @@ def test_the_staffing_page_plans_or_says_it_is_not_installed(monkeypatch, tmp_pa
     app.button(key="staff_use").click().run()  # the plan becomes the east pickers lever
     assert app.session_state["lever_values"] == {"warehouses.east.staff.pickers": int(recommended[1])} or \
         int(recommended[1]) == 3  # (3 is tiny's own count: no change to make)
+
+
+def test_a_run_too_big_for_the_machine_is_refused_as_fsim_run_refuses_it(app):
+    app.number_input(key="lever:demand.channels.web.orders_per_day").set_value(10_000_000.0).run()
+    app.number_input(key="lever:horizon.days").set_value(60.0).run()
+    app.switch_page("views/results.py").run()
+    app.button(key="run").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert "too big for this machine's memory" in texts(app.error)

@@ -110,11 +110,15 @@ def server(tmp_path_factory):
             pytest.fail(f"fsim ui did not start:\n{log.read_text()}")
         time.sleep(0.2)
     yield url, port
-    proc.terminate()
+    proc.terminate()  # as a service manager stops it: the server goes with it, exit 0
     try:
-        proc.wait(timeout=15)
+        code = proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
+        raise
+    assert code == 0, log.read_text()
+    with socket.socket() as s:  # nothing listens on the port any more
+        assert s.connect_ex(("127.0.0.1", port)) != 0
 
 
 def settle(page) -> None:

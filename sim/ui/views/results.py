@@ -162,6 +162,15 @@ run_clicked = controls(scenario)
 seed, reps = state.seed_of(scenario), st.session_state.replications
 key = run_key(scenario, seed, reps)
 cache = state.result_cache()
+if run_clicked and not cache.has(key):
+    from sim.errors import ScenarioError
+    from sim.sizing import check_fits, estimate_run
+
+    try:  # what fsim run refuses, the page refuses (the cache keeps results in memory too)
+        check_fits(estimate_run(scenario, reps))
+    except ScenarioError as exc:
+        st.error(state.verbatim(exc.problems))
+        st.stop()
 if run_clicked or cache.has(key):
     bar = ProgressBar(reps)
     provenance = {"scenario_file": st.session_state.source.shown, "overrides": state.all_overrides(base),
