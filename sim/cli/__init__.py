@@ -35,6 +35,7 @@ COMMANDS = {
     "baseline": "sim.cli.baseline",
     "check": "sim.cli.check",
     "staff": "sim.cli.staff",
+    "ui": "sim.cli.ui",
 }
 
 

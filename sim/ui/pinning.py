@@ -1,0 +1,62 @@
+"""A pinned run and the comparison of the current run with it: B − A per KPI with a 95%
+CI, paired on common random numbers when both runs used the same seed (replication r
+with replication r), Welch's interval otherwise, with the reason; all of it from
+:mod:`sim.paired` (what ``fsim compare`` uses). The page keeps a pin small: the
+summary, the resolved scenario and the distributions to draw, not the order tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from sim.experiment import Result
+from sim.paired import RunData, available_kpis, comparison_rows, expand, groups_of, why_not_paired
+from sim.scenario.diff import format_value, resolved_diff
+from sim.ui.figures import Distribution, distributions
+
+# The KPIs compared, by base name (each also per site or channel where it exists).
+COMPARED = ("on_time_delivery_pct", "lead_time_hours_mean", "lead_time_hours_p95",
+            "warehouse_hours_p95", "picking_accuracy_pct", "return_rate_pct", "cost_per_order",
+            "utilization_pct_pickers", "utilization_pct_packers", "backlog_at_end_pickers")
+
+
+@dataclass
+class Pin:
+    """What the page keeps of a run to compare with: its data for :mod:`sim.paired`,
+    the command that reproduces it, and its lead-time distributions."""
+
+    run: RunData
+    command: str
+    lead: dict[str, list[Distribution]] = field(default_factory=dict)  # by "site" / "channel"
+
+
+def resolved(result: Result) -> dict:
+    """The resolved scenario as a mapping (what ``scenario.resolved.yaml`` holds)."""
+    return result.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def pin(result: Result, label: str, source: str, command: str) -> Pin:
+    data = RunData(label, result.summary, resolved(result), source)
+    return Pin(data, command, {by: distributions(result, "lead", by) for by in ("site", "channel")})
+
+
+def comparison(pinned: Pin, current: Pin, by: str | None) -> tuple[pd.DataFrame, str | None]:
+    """``fsim compare``'s table (comparison.csv columns) for the pinned run (A) and the
+    current one (B), and why they are not paired (None: paired)."""
+    runs = [pinned.run, current.run]
+    groups = groups_of(runs, by) if by else []
+    names = available_kpis(runs)
+    kpis = [k for k in COMPARED if k in names]
+    table, reasons = comparison_rows(runs, expand(kpis, names, by, groups), by)
+    return table, reasons[current.run.label]
+
+
+def scenario_changes(pinned: Pin, current: Pin) -> pd.DataFrame:
+    """``setting, pinned, current``: every resolved scenario value that differs."""
+    rows = [(path, format_value(a), format_value(b))
+            for path, a, b in resolved_diff(pinned.run.resolved or {}, current.run.resolved or {})]
+    return pd.DataFrame(rows, columns=["setting", pinned.run.label, current.run.label])
+
+
+__all__ = ["COMPARED", "Pin", "comparison", "pin", "resolved", "scenario_changes", "why_not_paired"]
