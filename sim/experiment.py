@@ -8,14 +8,12 @@ process runs it, so ``workers=1`` and ``workers=N`` give identical results.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import platform
 import re
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -26,6 +24,7 @@ from sim.kpis import KPIS, replication_kpis
 from sim.kpis.pools import pool_timeseries
 from sim.model.warnings import staffing_warnings
 from sim.model.world import run_replication
+from sim.processes import stop_now, worker_pool
 from sim.scenario.loader import scenario_to_yaml
 from sim.scenario.schema import Scenario
 from sim.stats import summarise_kpis
@@ -172,17 +171,14 @@ def run(scenario: Scenario, replications: int = 1, seed: int | None = None, work
                 progress(len(outputs), replications, frac)
             finished(run_one(scenario, r, seed, within if progress else None))
     else:
-        ctx = _mp_context()
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx)
+        pool = worker_pool(min(workers, len(todo)))
         try:
             futures = [pool.submit(run_one, scenario, r, seed) for r in todo]
             for fut in as_completed(futures):
                 finished(fut.result())
         except BaseException:
             # Interrupted (or a replication failed): stop the others now, not at the end.
-            pool.shutdown(wait=False, cancel_futures=True)
-            for child in multiprocessing.active_children():
-                child.terminate()
+            stop_now(pool)
             raise
         pool.shutdown()
     result = collect(scenario, seed, outputs)
@@ -196,15 +192,6 @@ def run(scenario: Scenario, replications: int = 1, seed: int | None = None, work
         "wall_time_s": round(time.perf_counter() - clock, 3),
     }
     return result
-
-
-def _mp_context() -> multiprocessing.context.BaseContext:
-    """``fork`` where it is safe (POSIX, no other thread running in this process): it
-    starts fast and needs no ``if __name__ == "__main__"`` guard in a user's script;
-    ``spawn`` otherwise."""
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
 
 
 def _state_warnings(kpis: dict, saturated: dict[str, int], replications: int) -> list[str]:

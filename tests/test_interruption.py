@@ -169,3 +169,35 @@ def test_a_kept_replication_reads_back_whole(tmp_path):
                                           check_column_type=False, check_index_type=False)
         else:  # (NaN KPIs are equal when both are NaN)
             assert json.dumps(before, sort_keys=True) == json.dumps(after, sort_keys=True), f.name
+
+
+def test_ctrl_c_with_worker_processes_gives_one_line_and_stops_the_workers(tmp_path):
+    """Ctrl-C at a terminal goes to the whole process group, the worker processes too:
+    they leave it to the parent (no traceback of theirs), which says once what it kept,
+    exits 130 and stops them at once (nothing of the group is left running). Found by a
+    new user with fsim staff; fsim sweep and fsim run --workers use the same pools."""
+    out = tmp_path / "staff"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "staff", str(Path(__file__).parents[1] / "scenarios" / "validation" / "mmc.yaml"),
+         "--set", "horizon.days=6", "--set", "horizon.warmup_days=0.5", "--pool", "only.pickers",
+         "--target", "pick_wait_hours_mean <= 0.03", "--bounds", "only.pickers=1..12",
+         "--executor", "processes", "--workers", "2", "-o", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    _wait_for(lambda: (out / "tasks").is_dir() and len(list((out / "tasks").iterdir())) >= 2)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert [ln for ln in err.splitlines() if ln.startswith("interrupted")] == [
+        ln for ln in err.splitlines() if ln.startswith("interrupted: ") and "kept in" in ln], err
+    assert len([ln for ln in err.splitlines() if ln.startswith("interrupted")]) == 1, err
+
+    def group_gone() -> bool:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    _wait_for(group_gone, timeout_s=10)

@@ -62,7 +62,7 @@ def test_targets_parse(baseline, text, want):
     ("__import__('os').system('true') >= 1", r"expected 'KPI OP VALUE'"),
     ("on_time_delivery_pct_east >= 90 + 5", r"expected 'KPI OP VALUE'"),
     ("on_time_delivery_pct_east >= nan", r"expected 'KPI OP VALUE'"),
-    ("on_time_delivery_pct_eats >= 95", r"'on_time_delivery_pct_eats' is no KPI; did you mean "
+    ("on_time_delivery_pct_eats >= 95", r"'on_time_delivery_pct_eats' is not a KPI; did you mean "
                                         r"on_time_delivery_pct_east"),
     ("on_time_delivery_pct_north >= 95", r"sites: west, east"),
     ("lead_time_hours_mean >= 40", r"better lower, so a target on it reads lead_time_hours_mean <= 40"),

@@ -123,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     except OutputDirError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+    except KeyboardInterrupt as exc:  # a command may say what was kept: KeyboardInterrupt(message)
+        sys.stderr.write(f"{exc.args[0] if exc.args else 'interrupted'}\n")
         return EXIT_INTERRUPTED
     except Exception as exc:  # the promise: exit 1, one line, traceback on request
         sys.stderr.write(f"fsim: internal error: {type(exc).__name__}: {exc}\n")

@@ -88,7 +88,7 @@ def run(args: argparse.Namespace, console) -> int:
         if args.quiet or not p.message.endswith(("accepted", "rejected")):
             return
         console.print(f"  [{p.phase}] {p.message} ({p.replications} replications; "
-                      f"{p.runs} runs so far)", highlight=False)
+                      f"{p.runs} runs so far)", highlight=False, markup=False, soft_wrap=True)
 
     try:
         result = plan_staffing(args.scenario, args.pool, args.target, overrides=overrides,
@@ -99,9 +99,9 @@ def run(args: argparse.Namespace, console) -> int:
                                workers=args.workers, scheduler=args.scheduler, progress=progress,
                                figures=not args.no_figures)
     except KeyboardInterrupt:
-        sys.stderr.write(f"interrupted: finished runs are kept in {out}; rerun the same command "
-                         "to resume\n")
-        raise
+        kept = len(list((out / "tasks").glob("*"))) if (out / "tasks").is_dir() else 0
+        raise KeyboardInterrupt(f"interrupted: {kept} finished run(s) kept in {out}; rerun the "
+                                "same command to resume") from None
     except RuntimeError as exc:
         from sim.staffing.evaluate import RunFailed
 
@@ -138,18 +138,32 @@ def _print(console, result) -> None:
                 "(the planned pools have no hourly cost: plans are compared by person-hours)")
         console.print(f"[bold]recommended[/bold]: {best.label}: {cost}, {best.replications} "
                       "replications", highlight=False)
-        table = Table(title=f"targets: mean [{conf} CI]")
-        table.add_column("plan")
-        table.add_column("cost / week", justify="right")
+        # (a plan's head counts one per line, and long targets folded, so that nothing is
+        # cut off at 80 columns: a CI log, a pipe)
+        table = Table(title=f"targets: mean [{conf} CI]", show_lines=True,
+                      caption="* the recommended plan; then the runner-ups, cheapest first")
+        table.add_column("plan", no_wrap=True)
+        priced = best.cost > 0  # else plans are compared by person-hours
+        table.add_column("cost / week" if priced else "person-hours", justify="right", no_wrap=True)
         for t in best.targets:
-            table.add_column(t.target, justify="right")
+            table.add_column(t.target, justify="right", overflow="fold")
         for i, p in enumerate([best, *result.runner_ups]):
-            table.add_row(("* " if i == 0 else "") + p.label, f"{p.cost_per_week:,.0f}",
+            table.add_row(("* " if i == 0 else "  ") + p.label.replace(", ", "\n  "),
+                          f"{p.cost_per_week if priced else p.person_hours:,.0f}",
                           *(f"{_ci(t)} {t.verdict}" for t in p.targets))
         console.print(table)
+    reused = result.runs - result.runs_now
+    grid_runs = result.grid_plans * result.start_replications
+    percent = 100 * result.share_of_grid
+    share = (f"{percent:.1f}% of that" if 1 <= percent <= 100 else f"{percent:.2g}% of that"
+             if percent < 1 else
+             "more than such a grid: with so few plans, the close calls' added replications "
+             "cost more than the plans the search skipped")
     console.print(
-        f"searched {len(result.plans)} plan(s) with {result.runs} runs ({result.runs_now} now); an "
-        f"exhaustive grid over the bounds has {result.grid_plans:,} plans, at least "
-        f"{result.grid_plans * result.start_replications:,} runs "
-        f"({100 * result.share_of_grid:.1f}%)", highlight=False)
-    console.print(f"wrote {len(result.files)} files to [bold]{result.out}[/bold]", highlight=False)
+        f"searched {len(result.plans)} plan(s) with {result.runs} runs ("
+        + (f"{result.runs_now} run now, {reused} reused from {result.out}" if reused else "all run now")
+        + f"); an exhaustive grid over the bounds has {result.grid_plans:,} plans, at least "
+        f"{grid_runs:,} runs at {result.start_replications} replications a plan ({share})",
+        highlight=False, soft_wrap=True)
+    console.print(f"wrote {len(result.files)} files to [bold]{result.out}[/bold]", highlight=False,
+                  soft_wrap=True)

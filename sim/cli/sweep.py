@@ -135,9 +135,8 @@ def run(args: argparse.Namespace, console) -> int:
     try:
         outcome = run_sweep(sweep, out, options, console)
     except KeyboardInterrupt:
-        sys.stderr.write(f"interrupted: finished tasks are kept in {out}; rerun the same "
-                         "command to resume\n")
-        raise
+        raise KeyboardInterrupt(f"interrupted: finished tasks are kept in {out}; rerun the same "
+                                "command to resume") from None
     if not args.quiet:
         from rich.console import Console
 

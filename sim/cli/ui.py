@@ -17,11 +17,12 @@ from pathlib import Path
 
 from sim.cli import EXIT_BAD_INPUT, EXIT_OK, load_from_args
 
-HELP = "open a local page to change staff and methods, run, compare and see the distributions"
+HELP = "open a local page: change staff and methods, run, compare, plan staffing"
 DESCRIPTION = ("Start a local web page (on 127.0.0.1) for SCENARIO: change its levers in plain "
                "words (and see the --set each change stands for), run it, see the KPIs and "
-               "distributions per site and channel, compare with a pinned run, download the "
-               "scenario and the report. Needs the optional extra: pip install 'fulfillment-sim[ui]'.")
+               "distributions per site and channel, compare with a pinned run, find the cheapest "
+               "staffing that meets a target (fsim staff), download the scenario and the report. "
+               "Ctrl-C stops it. Needs the optional extra: pip install 'fulfillment-sim[ui]'.")
 ADDRESS = "127.0.0.1"
 INSTALL_HINT = ("fsim ui needs the optional 'ui' extra (Streamlit): pip install 'fulfillment-sim[ui]' "
                 "(from a clone: pip install -e '.[ui]')")

@@ -21,6 +21,11 @@ from sim.staffing.targets import MISSED, TargetCheck
 
 # Planned pools busier than this at their upper bounds could still be the constraint.
 BUSY_PCT = 85.0
+# A pool not planned, at the site of a missed target, is named as a possible cause when it
+# is at least this busy, or makes parcels wait at least this share of their time in the
+# warehouse (a guess, stated as one: the planner is told to plan it too).
+UNPLANNED_BUSY_PCT = 65.0
+UNPLANNED_WAIT_SHARE = 0.05
 
 
 def _mean(ev: Evaluation, kpi: str) -> float:
@@ -90,6 +95,13 @@ def why_infeasible(upper: Evaluation, variables: Sequence[Variable], scenario: S
                          f"still busy ({util_text}); raise the upper bounds, e.g. " + " ".join(
                              f"--bounds {v.name}={v.low}..{2 * v.high}" for v in variables))
             break
+        unplanned = _busy_unplanned_pools(upper, variables, scenario, site)
+        if unplanned:
+            lines.append(f"{check.target.kpi} misses its target although at the upper bounds the "
+                         f"planned pools have time to spare ({util_text}); pools that are not "
+                         f"planned may hold it back: {'; '.join(unplanned)}. Plan them too ("
+                         + " ".join(f"--pool {u.split(':')[0]}" for u in unplanned) + ")")
+            continue
         lines.append(f"the binding constraint is not staff: {check.target.kpi} misses its target "
                      f"although at the upper bounds the planned pools have time to spare "
                      f"({util_text}): {_cause(check, upper, scenario, site)}")
@@ -98,6 +110,29 @@ def why_infeasible(upper: Evaluation, variables: Sequence[Variable], scenario: S
                          f"more replications (--max-replications above {maximum}) it might be "
                          "shown to hold")
     return lines
+
+
+def _busy_unplanned_pools(ev: Evaluation, variables: Sequence[Variable], scenario: Scenario,
+                          site: str) -> list[str]:
+    """The pickers and packers not planned, at the target's site (every planned site for a
+    pooled KPI), that could be what holds a target back: busy at least ``UNPLANNED_BUSY_PCT``
+    of their on-duty time, or making parcels wait at least ``UNPLANNED_WAIT_SHARE`` of
+    the time in the warehouse. Each as "SITE.ROLE: N% busy, W h waiting for them"."""
+    planned = {(v.site, v.role) for v in variables}
+    sites = [site] if site else sorted({v.site for v in variables})
+    found = []
+    for s in sites:
+        in_warehouse = _mean(ev, f"warehouse_hours_mean_{s}")
+        for role, wait_kpi in (("pickers", "pick_wait_hours_mean"), ("packers", "pack_wait_hours_mean")):
+            if (s, role) in planned:
+                continue
+            busy, wait = _mean(ev, f"utilization_pct_{role}_{s}"), _mean(ev, f"{wait_kpi}_{s}")
+            waits_long = (not math.isnan(wait) and not math.isnan(in_warehouse)
+                          and wait >= UNPLANNED_WAIT_SHARE * in_warehouse)
+            if (not math.isnan(busy) and busy >= UNPLANNED_BUSY_PCT) or waits_long:
+                found.append(f"{s}.{role}: {_fmt(busy)}% busy, parcels wait {_fmt(wait)} h "
+                             f"for them on average ({wait_kpi}_{s})")
+    return found
 
 
 def _cause(check: TargetCheck, ev: Evaluation, scenario: Scenario, site: str) -> str:
@@ -120,7 +155,8 @@ def _cause(check: TargetCheck, ev: Evaluation, scenario: Scenario, site: str) ->
                     f"and for the pick-up: {pickups})")
     if base.startswith(("lead_time_hours", "on_time_delivery_pct")):
         return (f"of {_fmt(lead)} h from order to delivery (lead_time_hours_mean{sfx}), {waiting}; "
-                f"{in_warehouse}, and the rest is transit (carriers.<name>.zones). More staff "
+                f"{in_warehouse}, and the rest is transit ("
+                + ", ".join(f"carriers.{name}.zones" for name in sorted(carriers)) + "). More staff "
                 "changes none of these")
     if base.startswith(("warehouse_hours", "same_day_ship_pct")):
         return (f"{in_warehouse}, and of it {waiting}: the pick-up schedule and cut-off "

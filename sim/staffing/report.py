@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -164,7 +165,8 @@ def write_recommended(result, inputs, plan, path: Path) -> Path:
     want = scenario_to_yaml(planned)
     head = (f"# fsim staff: the recommended plan {result.recommended.label}\n"
             f"# targets: {'; '.join(str(t) for t in result.targets)} "
-            f"(each with {100 * result.confidence:g}% confidence)\n"
+            f"(each met by the far bound of its {100 * result.confidence:g}% confidence interval: "
+            f"{50 * (1 + result.confidence):g}% one-sided)\n"
             f"# labour cost of the planned pools: {result.recommended.cost:,.2f} over the "
             f"{result.window_days:g}-day measurement window "
             f"({result.recommended.cost_per_week:,.2f} per week)\n")
@@ -226,7 +228,8 @@ def frontier_figure(result, path: Path) -> Path:
         if result.recommended is not None:
             best = result.recommended
             ax.scatter([x_of(best)], [best.targets[i].estimate.mean], marker="*", s=220,
-                       color="#ff7f0e", edgecolors="k", zorder=3, label=f"recommended: {best.label}")
+                       color="#ff7f0e", edgecolors="k", zorder=3,
+                       label="recommended: " + textwrap.fill(best.label, 48, subsequent_indent="  "))
         ax.set_xlabel("labour cost of the planned pools per week" if priced else
                       "head count of the planned pools (they have no hourly cost)")
         means = [p.targets[i].estimate.mean for p in plans]
@@ -234,7 +237,8 @@ def frontier_figure(result, path: Path) -> Path:
             ax.set_yscale("log")  # e.g. waits of an overloaded plan next to the target's
         ax.set_ylabel(target.kpi)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
+        # (one column: a per-shift plan's label is long and two columns would overlap)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1)
     fig.suptitle(f"{result.scenario}: cost / service frontier "
                  f"(mean and {100 * result.confidence:g}% CI per plan)")
     fig.tight_layout()
@@ -276,7 +280,8 @@ def staff_body(folder: Path) -> str:
     search = data.get("search", {})
     meta = [("scenario file", data.get("scenario_file")),
             ("overrides (--set)", json.dumps(data.get("overrides")) if data.get("overrides") else None),
-            ("targets", "; ".join(data.get("targets", [])) + f" (each with {conf:g}% confidence)"),
+            ("targets", "; ".join(data.get("targets", [])) + f" (each met by the far bound of its {conf:g}% confidence interval: "
+             f"{(100 + conf) / 2:g}% one-sided)"),
             ("planned", ", ".join(f"{v['name']} {v['low']}..{v['high']} (now {v['current']})"
                                   for v in data.get("variables", []))),
             ("seed (every plan: common random numbers)", data.get("seed")),

@@ -142,7 +142,7 @@ def parse_target(text: str, scenario: Scenario) -> Target:
         close = difflib.get_close_matches(name, names, n=4, cutoff=0.6)
         hint = (f"did you mean {', '.join(close)}?" if close else
                 "KPIs are named <kpi>, <kpi>_<site> or <kpi>_<channel>, e.g. on_time_delivery_pct_east")
-        raise ScenarioError([f"--target {text!r}: {name!r} is no KPI; {hint} (sites: "
+        raise ScenarioError([f"--target {text!r}: {name!r} is not a KPI; {hint} (sites: "
                              f"{', '.join(scenario.sites)}; channels: "
                              f"{', '.join(scenario.demand.channels)}; every KPI: README, KPIs)"])
     base = _base(name, scenario)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
 
 from sim.errors import ScenarioError
+from sim.processes import stop_now, worker_pool
 
 EXECUTORS = ("serial", "processes", "dask")
 DASK_MISSING = ("--executor dask needs Dask, an optional extra: "
@@ -53,14 +53,6 @@ class SerialExecutor:
             yield task, fn(task)
 
 
-def _mp_context() -> multiprocessing.context.BaseContext:
-    """``fork`` where it is safe (POSIX, no other thread in this process: it starts
-    fast and needs no ``__main__`` guard), ``spawn`` otherwise."""
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
 class ProcessExecutor:
     """A pool of ``workers`` local processes."""
 
@@ -71,12 +63,15 @@ class ProcessExecutor:
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> ProcessExecutor:
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context())
+        self._pool = worker_pool(self.workers)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            if exc_type is None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+            else:  # interrupted (or failed): stop the runs under way now, not when they end
+                stop_now(self._pool)
             self._pool = None
 
     def describe(self) -> str:
@@ -183,7 +178,6 @@ def _local_cluster(cluster_class, workers: int):
     the simulator once (a spawned worker would import it again: about a second each,
     and Dask's default is to spawn); the fork server is itself a fresh process, so this
     is safe although this process runs threads."""
-    import multiprocessing
 
     import dask
 
