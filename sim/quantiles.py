@@ -203,7 +203,8 @@ def poisson_cdf_table(lam: float) -> tuple[int, np.ndarray]:
     # large terms to cancel), then normalised over the table, which holds all but
     # 1e-20 of the mass.
     mode = math.floor(lam) - first
-    step = np.log(lam / np.maximum(k, 1))  # log pmf(k) - log pmf(k - 1), for k >= 1
+    with np.errstate(divide="ignore"):  # a subnormal lam: lam / k is 0, the log -inf, pmf 0
+        step = np.log(lam / np.maximum(k, 1))  # log pmf(k) - log pmf(k - 1), for k >= 1
     log_ratio = np.zeros(len(k))
     log_ratio[mode + 1:] = np.cumsum(step[mode + 1:])
     log_ratio[:mode] = -np.cumsum(step[mode:0:-1])[::-1]
