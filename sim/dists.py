@@ -22,6 +22,7 @@ Distributions carry no unit: the scenario field that holds one says it (``_s``,
 from __future__ import annotations
 
 import math
+import weakref
 from functools import lru_cache
 from typing import Annotated, Any, Literal, Union
 
@@ -314,6 +315,10 @@ def _log_params(mean: float, sd: float) -> tuple[float, float]:
     return math.log(mean) - s2 / 2, math.sqrt(s2)
 
 
+# Empirical tables per distribution object (by id; an entry goes when its object does).
+_EMPIRICAL_TABLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
 class Empirical(_DistBase):
     """Draws one of ``values`` with probabilities proportional to ``weights`` (equal if
     omitted): use it for measured data or a hand-made histogram."""
@@ -343,7 +348,18 @@ class Empirical(_DistBase):
 
     def _table(self) -> tuple[np.ndarray, np.ndarray]:
         """(values sorted, distribution function at each): the last entries are exactly
-        1, so u < 1 never lands on a value of weight 0."""
+        1, so u < 1 never lands on a value of weight 0. Built once per (immutable)
+        distribution: parcels made during the run draw a few values at a time."""
+        key = id(self)
+        table = _EMPIRICAL_TABLES.get(key)
+        if table is None:
+            table = _EMPIRICAL_TABLES[key] = self._build_table()
+            for a in table:
+                a.flags.writeable = False  # shared by every call
+            weakref.finalize(self, _EMPIRICAL_TABLES.pop, key, None)
+        return table
+
+    def _build_table(self) -> tuple[np.ndarray, np.ndarray]:
         order = np.argsort(np.asarray(self.values, dtype=float), kind="stable")
         w = (np.ones(len(self.values)) if self.weights is None
              else np.asarray(self.weights, dtype=float))[order]

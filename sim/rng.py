@@ -65,6 +65,11 @@ def mix_keys(keys, salt: int) -> np.ndarray | int:
     index). Arrays in, uint64 array out; a Python int in, a Python int out."""
     if isinstance(keys, (int, np.integer)):
         return _mix_int((int(keys) * _GOLDEN + (salt + 1) * _SUB) & _MASK)
+    if type(keys) is np.ndarray and keys.ndim == 1 and len(keys) <= _SMALL:
+        # A few keys (a parcel made during the run): the scalar path, key by key.
+        salts = np.broadcast_to(salt, keys.shape).tolist()
+        return np.array([_mix_int((int(key) * _GOLDEN + (int(s) + 1) * _SUB) & _MASK)
+                         for key, s in zip(keys.tolist(), salts, strict=True)], dtype=np.uint64)
     k = np.asarray(keys).astype(np.uint64, copy=True)
     with np.errstate(over="ignore"):
         k *= np.uint64(_GOLDEN)
@@ -85,11 +90,17 @@ class Keyed:
     def uniform(self, keys, k=0) -> np.ndarray:
         """``u(key, k)`` for each key (``k``: an int, or an array broadcast against
         ``keys``). Keys are non-negative integers below 2**64."""
-        if np.ndim(keys) == 1 and len(keys) <= _SMALL and np.ndim(k) == 0:
-            # A few keys (a parcel made during the run): plain Python beats numpy.
-            sub = int(k)
-            return np.array([self.uniform1(key, sub) for key in np.asarray(keys).tolist()],
-                            dtype=np.float64)
+        if (type(keys) is np.ndarray and keys.ndim == 1 and len(keys) <= _SMALL
+                and type(k) is int) or (np.ndim(keys) == 1 and len(keys) <= _SMALL and np.ndim(k) == 0):
+            # A few keys (a parcel made during the run): plain Python beats numpy. (The
+            # first test is the common case, cheaper than np.ndim.)
+            sub = (int(k) + 1) * _SUB
+            root = self.root
+            out = []
+            for key in np.asarray(keys).tolist():
+                x = _mix_int((int(key) * _GOLDEN + root) & _MASK)  # as uniform1, inlined
+                out.append((_mix_int((x + sub) & _MASK) >> 11) * _TO_UNIT)
+            return np.array(out, dtype=np.float64)
         x = np.asarray(keys).astype(np.uint64, copy=True)
         with np.errstate(over="ignore"):
             x *= np.uint64(_GOLDEN)

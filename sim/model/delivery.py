@@ -61,9 +61,13 @@ def draw_fate(carrier: Carrier, distance_km: np.ndarray, keys: np.ndarray, strea
     zone = zone_of(carrier, distance_km)
     transit = np.zeros(n, dtype=np.int64)
     u_transit = u("transit")
-    for z, spec in enumerate(carrier.zones):
-        mask = zone == z
-        transit[mask] = spec.transit_business_days.ppf(u_transit[mask])
+    if n == 1:  # a parcel made during the run: its one zone only
+        z = int(zone[0])
+        transit[:] = carrier.zones[z].transit_business_days.ppf(u_transit)
+    else:
+        for z, spec in enumerate(carrier.zones):
+            mask = zone == z
+            transit[mask] = spec.transit_business_days.ppf(u_transit[mask])
     late = u("late") < carrier.late_prob
     transit[late] += carrier.late_extra_business_days.ppf(u("late_days")[late]).astype(np.int64)
     damaged = (carrier.damaged_prob if carrier.damage is None

@@ -79,20 +79,22 @@ class ParcelMaker:
         table.billable_kg[ids] = weight
         draw_parcel_returns(self.scenario.returns, table, ids, self.streams)
         sites_here = np.unique(site)
+        if len(sites_here) == 1:  # (always so for a parcel made during the run)
+            self._draw_site(table, int(sites_here[0]), ids, rows, lines, unit_items,
+                            volume, weight, longest, fragile)
+            return
         for s in sites_here.tolist():
-            mine = np.flatnonzero(site == s) if len(sites_here) > 1 else np.arange(len(ids))
-            self._draw_site(table, s, ids[mine], mine, rows, offsets, lines, unit_items,
+            mine = np.flatnonzero(site == s)
+            self._draw_site(table, s, ids[mine], rows[_positions(offsets, mine)],
+                            _subset(lines, mine), _subset(unit_items, mine),
                             volume[mine], weight[mine], longest[mine], fragile[mine])
 
-    def _draw_site(self, table: Shipments, s: int, ids: np.ndarray, mine: np.ndarray,
-                   rows: np.ndarray, offsets: np.ndarray, lines: Items, units: Items,
-                   volume, weight, longest, fragile) -> None:
+    def _draw_site(self, table: Shipments, s: int, ids: np.ndarray, my_rows: np.ndarray,
+                   my_lines: Items, my_units: Items, volume, weight, longest, fragile) -> None:
         """Box, picking, packing and fate of the parcels ``ids`` at site ``s`` (their
-        positions ``mine`` in the batch)."""
+        line rows ``my_rows``, their lines and units)."""
         wh = self.scenario.warehouses[self.sites[s]]
         streams = self.streams
-        my_lines, my_units = _subset(lines, mine), _subset(units, mine)
-        my_rows = rows[_positions(offsets, mine)]
         keys = table.key[ids]
         cfg = wh.packing.packaging
         dunnage_h = np.zeros(len(ids))
