@@ -67,7 +67,12 @@ def mix_keys(keys, salt: int) -> np.ndarray | int:
         return _mix_int((int(keys) * _GOLDEN + (salt + 1) * _SUB) & _MASK)
     if type(keys) is np.ndarray and keys.ndim == 1 and len(keys) <= _SMALL:
         # A few keys (a parcel made during the run): the scalar path, key by key.
-        salts = np.broadcast_to(salt, keys.shape).tolist()
+        if isinstance(salt, int):
+            salts = [salt] * len(keys)
+        elif type(salt) is np.ndarray and salt.shape == keys.shape:
+            salts = salt.tolist()
+        else:
+            salts = np.broadcast_to(salt, keys.shape).tolist()
         return np.array([_mix_int((int(key) * _GOLDEN + (int(s) + 1) * _SUB) & _MASK)
                          for key, s in zip(keys.tolist(), salts, strict=True)], dtype=np.uint64)
     k = np.asarray(keys).astype(np.uint64, copy=True)

@@ -37,6 +37,7 @@ class ParcelMaker:
                  channel: np.ndarray, expedited: np.ndarray) -> None:
         self.scenario, self.streams, self.skus, self.storages = scenario, streams, skus, storages
         self.channel, self.expedited = channel, expedited
+        self.sku_volume_cm3 = skus.volume_cm3  # (computed, not stored, by the catalogue)
         self.sites = scenario.sites
         self.carriers = list(scenario.carriers.values())
         names = list(scenario.carriers)
@@ -71,7 +72,7 @@ class ParcelMaker:
         table.service[ids] = self.service_table[site, self.channel[table.order[ids]],
                                                 self.expedited[table.order[ids]].astype(np.int64)]
         volume, weight, longest, fragile = packaging.order_totals(
-            offsets, table.line_sku[rows], line_units, self.skus.volume_cm3, self.skus.weight_kg,
+            offsets, table.line_sku[rows], line_units, self.sku_volume_cm3, self.skus.weight_kg,
             self.skus.longest_cm, self.skus.fragile)
         table.weight_kg[ids] = weight
         table.volume_cm3[ids] = volume
@@ -105,10 +106,12 @@ class ParcelMaker:
             table.no_box[ids] = box < 0
             table.box_fill[ids] = packaging.fill_ratio(cfg, box, volume)
             table.packaging_cost[ids] = packaging.packaging_cost(cfg, box, fragile)
-            fragile_keys = mix_keys(np.repeat(keys, fragile),
-                                    np.arange(int(fragile.sum())) - np.repeat(np.cumsum(fragile) - fragile, fragile))
-            dunnage_h = packaging.dunnage_time_s(
-                cfg, fragile, streams.keyed("packing.dunnage").uniform(fragile_keys)) / SECONDS_PER_HOUR
+            n_fragile = int(fragile.sum())
+            if n_fragile:  # (none: no dunnage time, the zeros above)
+                fragile_keys = mix_keys(np.repeat(keys, fragile),
+                                        np.arange(n_fragile) - np.repeat(np.cumsum(fragile) - fragile, fragile))
+                dunnage_h = packaging.dunnage_time_s(
+                    cfg, fragile, streams.keyed("packing.dunnage").uniform(fragile_keys)) / SECONDS_PER_HOUR
             protection[:] = cfg.protection
         pack_extra_h = draw_pick_work(wh.picking, self.storages[s], table, ids, my_rows, my_lines,
                                       my_units, streams)
