@@ -108,8 +108,11 @@ class Stock:
 
     def free(self, skus=None) -> np.ndarray:
         """Units new demand may take now: on hand beyond what backorders are owed."""
-        f = np.maximum(self.ledger.on_hand - self.book.owed, 0)
-        return f if skus is None else f[np.asarray(skus, dtype=np.int64)]
+        oh, ow = self.ledger.on_hand, self.book.owed
+        if skus is None:
+            return np.maximum(oh - ow, 0)
+        idx = np.asarray(skus, dtype=np.int64)  # (only these: not every SKU per order)
+        return np.maximum(oh[idx] - ow[idx], 0)
 
     @property
     def position(self) -> np.ndarray:
