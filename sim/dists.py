@@ -22,6 +22,8 @@ Distributions carry no unit: the scenario field that holds one says it (``_s``,
 from __future__ import annotations
 
 import math
+import weakref
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any, Literal, Union
 
@@ -32,6 +34,22 @@ from sim.quantiles import poisson_cdf_table, truncated_std_normal
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 _SUMMED_CAP = 100_000  # Geometric.var sums term by term up to this cap
+
+
+# What a distribution object's ppf needs, derived once per (immutable) object: parcels
+# made during the run draw a few values at a time. By (id, what); an entry goes when its
+# object does.
+_DERIVED: dict[tuple[int, str], Any] = {}
+
+
+def _derived(obj: Any, what: str, build: Callable[[], Any]) -> Any:
+    """``build()``, computed on the first call for ``obj`` and kept while it lives."""
+    key = (id(obj), what)
+    value = _DERIVED.get(key)
+    if value is None:
+        value = _DERIVED[key] = build()
+        weakref.finalize(obj, _DERIVED.pop, key, None)
+    return value
 
 
 class _DistBase(BaseModel):
@@ -218,6 +236,10 @@ class _Bounded(_DistBase):
         """A bound of the variable, as a bound of the underlying normal's value."""
         raise NotImplementedError
 
+    def _ppf_params(self) -> tuple[float, float, Any]:
+        """(location, scale, :meth:`_std`), derived once per object."""
+        return _derived(self, "ppf", lambda: (*self._loc_scale(), self._std()))
+
     def _std(self):
         """The underlying standard normal, truncated to the bounds."""
         loc, scale = self._loc_scale()
@@ -240,7 +262,8 @@ class Normal(_Bounded):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         if self.sd == 0:
             return np.full(np.shape(u), self._point, dtype=float)
-        x = self.mean_ + self.sd * self._std().ppf(u)
+        _, _, std = self._ppf_params()
+        x = self.mean_ + self.sd * std.ppf(u)
         return np.minimum(np.maximum(x, self.low), self._high)
 
     @property
@@ -277,8 +300,8 @@ class Lognormal(_Bounded):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         if self.sd == 0:
             return np.full(np.shape(u), self._point, dtype=float)
-        mu, sigma = self._loc_scale()
-        x = np.exp(mu + sigma * self._std().ppf(u))
+        mu, sigma, std = self._ppf_params()
+        x = np.exp(mu + sigma * std.ppf(u))
         return np.minimum(np.maximum(x, self.low), self._high)
 
     def _raw_moment_ratio(self, k: int) -> float:
@@ -343,12 +366,18 @@ class Empirical(_DistBase):
 
     def _table(self) -> tuple[np.ndarray, np.ndarray]:
         """(values sorted, distribution function at each): the last entries are exactly
-        1, so u < 1 never lands on a value of weight 0."""
+        1, so u < 1 never lands on a value of weight 0. Built once per object."""
+        return _derived(self, "table", self._build_table)
+
+    def _build_table(self) -> tuple[np.ndarray, np.ndarray]:
         order = np.argsort(np.asarray(self.values, dtype=float), kind="stable")
         w = (np.ones(len(self.values)) if self.weights is None
              else np.asarray(self.weights, dtype=float))[order]
         cum = np.cumsum(w)
-        return np.asarray(self.values)[order], cum / cum[-1]
+        table = np.asarray(self.values)[order], cum / cum[-1]
+        for a in table:
+            a.flags.writeable = False  # shared by every call
+        return table
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         values, cdf = self._table()

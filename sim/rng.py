@@ -59,12 +59,30 @@ def _mix_array(x: np.ndarray) -> np.ndarray:
     return x
 
 
+def _few(keys) -> bool:
+    """Whether ``keys`` is one short row (a parcel made during the run): then plain
+    Python beats numpy."""
+    if type(keys) is np.ndarray:  # the usual case, cheaper than np.ndim
+        return keys.ndim == 1 and len(keys) <= _SMALL
+    return np.ndim(keys) == 1 and len(keys) <= _SMALL
+
+
 def mix_keys(keys, salt: int) -> np.ndarray | int:
     """A new 64-bit key from ``keys`` and a small integer ``salt`` (e.g. a parcel's key
     from its order's key and its kind; a line's key from its parcel's key and its
     index). Arrays in, uint64 array out; a Python int in, a Python int out."""
     if isinstance(keys, (int, np.integer)):
         return _mix_int((int(keys) * _GOLDEN + (salt + 1) * _SUB) & _MASK)
+    if type(keys) is np.ndarray and keys.ndim == 1 and len(keys) <= _SMALL:
+        # A few keys (a parcel made during the run): the scalar path, key by key.
+        if isinstance(salt, int):
+            salts = [salt] * len(keys)
+        elif type(salt) is np.ndarray and salt.shape == keys.shape:
+            salts = salt.tolist()
+        else:
+            salts = np.broadcast_to(salt, keys.shape).tolist()
+        return np.array([_mix_int((int(key) * _GOLDEN + (int(s) + 1) * _SUB) & _MASK)
+                         for key, s in zip(keys.tolist(), salts, strict=True)], dtype=np.uint64)
     k = np.asarray(keys).astype(np.uint64, copy=True)
     with np.errstate(over="ignore"):
         k *= np.uint64(_GOLDEN)
@@ -85,11 +103,15 @@ class Keyed:
     def uniform(self, keys, k=0) -> np.ndarray:
         """``u(key, k)`` for each key (``k``: an int, or an array broadcast against
         ``keys``). Keys are non-negative integers below 2**64."""
-        if np.ndim(keys) == 1 and len(keys) <= _SMALL and np.ndim(k) == 0:
+        if _few(keys) and (isinstance(k, int) or np.ndim(k) == 0):
             # A few keys (a parcel made during the run): plain Python beats numpy.
-            sub = int(k)
-            return np.array([self.uniform1(key, sub) for key in np.asarray(keys).tolist()],
-                            dtype=np.float64)
+            sub = (int(k) + 1) * _SUB
+            root = self.root
+            out = []
+            for key in (keys if type(keys) is np.ndarray else np.asarray(keys)).tolist():
+                x = _mix_int((int(key) * _GOLDEN + root) & _MASK)  # as uniform1, inlined
+                out.append((_mix_int((x + sub) & _MASK) >> 11) * _TO_UNIT)
+            return np.array(out, dtype=np.float64)
         x = np.asarray(keys).astype(np.uint64, copy=True)
         with np.errstate(over="ignore"):
             x *= np.uint64(_GOLDEN)

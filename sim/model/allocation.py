@@ -63,12 +63,12 @@ class Allocator:
 
     def _lines(self, order: int) -> tuple[np.ndarray, np.ndarray]:
         orders = self.book.orders
-        a, b = orders.line_start[order], orders.line_start[order + 1]
+        a, b = orders.line_start.item(order), orders.line_start.item(order + 1)
         return orders.line_sku[a:b], orders.line_units[a:b]
 
     def release(self, order: int) -> None:
         """Serve a customer's order the moment its payment clears."""
-        s = int(self.book.site[order])
+        s = self.book.site.item(order)
         stock = self.stocks[s]
         skus, qty = self._lines(order)
         if stock.take_if_available(skus, qty):

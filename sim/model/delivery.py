@@ -14,6 +14,7 @@ it happens only if the run gets there.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,9 +33,17 @@ NO_EXCEPTION, LOST, DAMAGED, ADDRESS_PROBLEM = 0, 1, 2, 3
 EXCEPTIONS = ("", "lost", "damaged", "address_problem")
 
 
+# Zone bounds per carrier object (by id; an entry goes when its carrier does).
+_ZONE_BOUNDS: dict[int, np.ndarray] = {}
+
+
 def zone_of(carrier: Carrier, distance_km: np.ndarray) -> np.ndarray:
     """Transit-zone index per parcel (beyond the last zone: the last zone)."""
-    bounds = np.array([z.max_km for z in carrier.zones])
+    bounds = _ZONE_BOUNDS.get(id(carrier))
+    if bounds is None:  # built once per (immutable) carrier: parcels are made one by one
+        bounds = _ZONE_BOUNDS[id(carrier)] = np.array([z.max_km for z in carrier.zones])
+        bounds.flags.writeable = False
+        weakref.finalize(carrier, _ZONE_BOUNDS.pop, id(carrier), None)
     return np.minimum(np.searchsorted(bounds, distance_km, side="left"), len(bounds) - 1)
 
 
@@ -61,9 +70,13 @@ def draw_fate(carrier: Carrier, distance_km: np.ndarray, keys: np.ndarray, strea
     zone = zone_of(carrier, distance_km)
     transit = np.zeros(n, dtype=np.int64)
     u_transit = u("transit")
-    for z, spec in enumerate(carrier.zones):
-        mask = zone == z
-        transit[mask] = spec.transit_business_days.ppf(u_transit[mask])
+    if n == 1:  # a parcel made during the run: its one zone only
+        z = int(zone[0])
+        transit[:] = carrier.zones[z].transit_business_days.ppf(u_transit)
+    else:
+        for z, spec in enumerate(carrier.zones):
+            mask = zone == z
+            transit[mask] = spec.transit_business_days.ppf(u_transit[mask])
     late = u("late") < carrier.late_prob
     transit[late] += carrier.late_extra_business_days.ppf(u("late_days")[late]).astype(np.int64)
     damaged = (carrier.damaged_prob if carrier.damage is None

@@ -37,6 +37,7 @@ class ParcelMaker:
                  channel: np.ndarray, expedited: np.ndarray) -> None:
         self.scenario, self.streams, self.skus, self.storages = scenario, streams, skus, storages
         self.channel, self.expedited = channel, expedited
+        self.sku_volume_cm3 = skus.volume_cm3  # (computed, not stored, by the catalogue)
         self.sites = scenario.sites
         self.carriers = list(scenario.carriers.values())
         names = list(scenario.carriers)
@@ -71,7 +72,7 @@ class ParcelMaker:
         table.service[ids] = self.service_table[site, self.channel[table.order[ids]],
                                                 self.expedited[table.order[ids]].astype(np.int64)]
         volume, weight, longest, fragile = packaging.order_totals(
-            offsets, table.line_sku[rows], line_units, self.skus.volume_cm3, self.skus.weight_kg,
+            offsets, table.line_sku[rows], line_units, self.sku_volume_cm3, self.skus.weight_kg,
             self.skus.longest_cm, self.skus.fragile)
         table.weight_kg[ids] = weight
         table.volume_cm3[ids] = volume
@@ -79,20 +80,22 @@ class ParcelMaker:
         table.billable_kg[ids] = weight
         draw_parcel_returns(self.scenario.returns, table, ids, self.streams)
         sites_here = np.unique(site)
+        if len(sites_here) == 1:  # (always so for a parcel made during the run)
+            self._draw_site(table, int(sites_here[0]), ids, rows, lines, unit_items,
+                            volume, weight, longest, fragile)
+            return
         for s in sites_here.tolist():
-            mine = np.flatnonzero(site == s) if len(sites_here) > 1 else np.arange(len(ids))
-            self._draw_site(table, s, ids[mine], mine, rows, offsets, lines, unit_items,
+            mine = np.flatnonzero(site == s)
+            self._draw_site(table, s, ids[mine], rows[_positions(offsets, mine)],
+                            _subset(lines, mine), _subset(unit_items, mine),
                             volume[mine], weight[mine], longest[mine], fragile[mine])
 
-    def _draw_site(self, table: Shipments, s: int, ids: np.ndarray, mine: np.ndarray,
-                   rows: np.ndarray, offsets: np.ndarray, lines: Items, units: Items,
-                   volume, weight, longest, fragile) -> None:
+    def _draw_site(self, table: Shipments, s: int, ids: np.ndarray, my_rows: np.ndarray,
+                   my_lines: Items, my_units: Items, volume, weight, longest, fragile) -> None:
         """Box, picking, packing and fate of the parcels ``ids`` at site ``s`` (their
-        positions ``mine`` in the batch)."""
+        line rows ``my_rows``, their lines and units)."""
         wh = self.scenario.warehouses[self.sites[s]]
         streams = self.streams
-        my_lines, my_units = _subset(lines, mine), _subset(units, mine)
-        my_rows = rows[_positions(offsets, mine)]
         keys = table.key[ids]
         cfg = wh.packing.packaging
         dunnage_h = np.zeros(len(ids))
@@ -103,10 +106,12 @@ class ParcelMaker:
             table.no_box[ids] = box < 0
             table.box_fill[ids] = packaging.fill_ratio(cfg, box, volume)
             table.packaging_cost[ids] = packaging.packaging_cost(cfg, box, fragile)
-            fragile_keys = mix_keys(np.repeat(keys, fragile),
-                                    np.arange(int(fragile.sum())) - np.repeat(np.cumsum(fragile) - fragile, fragile))
-            dunnage_h = packaging.dunnage_time_s(
-                cfg, fragile, streams.keyed("packing.dunnage").uniform(fragile_keys)) / SECONDS_PER_HOUR
+            n_fragile = int(fragile.sum())
+            if n_fragile:  # (none: no dunnage time, the zeros above)
+                fragile_keys = mix_keys(np.repeat(keys, fragile),
+                                        np.arange(n_fragile) - np.repeat(np.cumsum(fragile) - fragile, fragile))
+                dunnage_h = packaging.dunnage_time_s(
+                    cfg, fragile, streams.keyed("packing.dunnage").uniform(fragile_keys)) / SECONDS_PER_HOUR
             protection[:] = cfg.protection
         pack_extra_h = draw_pick_work(wh.picking, self.storages[s], table, ids, my_rows, my_lines,
                                       my_units, streams)

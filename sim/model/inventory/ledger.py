@@ -40,7 +40,7 @@ class Ledger:
 
     def ship(self, lines: list[tuple[int, int]]) -> None:
         """Units leave for customers: (SKU, units) pairs, SKUs unique."""
-        self.move([(k, -q) for k, q in lines])
+        self.move(lines, -1)
         shipped = self.shipped
         for k, q in lines:
             shipped[k] += q
@@ -56,13 +56,14 @@ class Ledger:
         for k, q in lines:
             self.returned[k] += q
 
-    def move(self, moves: list[tuple[int, int]]) -> None:
-        """Change on hand by (SKU, units) pairs (SKUs unique), keeping the level series
-        and stock-out spells."""
+    def move(self, moves: list[tuple[int, int]], sign: int = 1) -> None:
+        """Change on hand by (SKU, units) pairs (SKUs unique), times ``sign`` (-1: the
+        units leave), keeping the level series and stock-out spells."""
         oh, out_since = self.on_hand, self._out_since
         now = self.env.now
-        for k, delta in moves:
-            new = int(oh[k]) + delta
+        for k, units in moves:
+            delta = sign * units
+            new = oh.item(k) + delta
             if new < 0:  # pragma: no cover - guarded by the callers
                 raise AssertionError(f"stock {self.name!r} went negative")
             oh[k] = new

@@ -65,6 +65,11 @@ def consolidates(cfg: Picking) -> bool:
 
 def sum_by_parcel(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Sum consecutive runs of ``values`` of the given lengths (lengths may be 0)."""
+    if len(counts) == 1:
+        # One parcel (made during the run): the same numbers as below, without the
+        # bookkeeping (csum[n] - csum[0] is the n-th cumulative sum minus 0.0).
+        n = int(counts[0])
+        return np.array([np.cumsum(values, dtype=float)[n - 1] - 0.0 if n else 0.0])
     csum = np.concatenate(([0.0], np.cumsum(values, dtype=float)))
     ends = np.cumsum(counts)
     return csum[ends] - csum[ends - counts]
