@@ -90,7 +90,7 @@ def _reference(d, u: np.ndarray) -> np.ndarray:
             k = np.maximum(stats.geom(1 / spec["mean"]).ppf(u), 1)
         return k if d.max is None else np.minimum(k, d.max)
     if kind == "poisson":
-        return d.shift + np.maximum(stats.poisson(spec["mean"] - d.shift).ppf(u), 0)
+        return d.shift + _poisson_quantile(spec["mean"] - d.shift, u)
     if kind == "empirical":  # by hand: the first value whose cumulative weight exceeds u
         pairs = sorted(zip(d.values, d.weights or [1] * len(d.values), strict=True))
         total = sum(Fraction(w) for _, w in pairs)
@@ -104,6 +104,27 @@ def _reference(d, u: np.ndarray) -> np.ndarray:
                     break
         return np.asarray(out, dtype=float)
     raise AssertionError(kind)
+
+
+def _poisson_quantile(lam: float, u: np.ndarray) -> np.ndarray:
+    """The smallest k with P(N <= k) >= u, by the definition: scipy's ppf and isf as a
+    first guess, then moved to the k the definition picks, judged with scipy's cdf
+    below the median and its survival function above (1 - u is exact there). (scipy's
+    own ppf and isf round near the top: at lam 1e-9 they give 0 for u = 0.999999999,
+    which is above P(N = 0) = 1 - 9.999999995e-10.)"""
+    base = stats.poisson(lam)
+    low = u <= 0.5
+    q = 1 - u
+    k = np.maximum(np.where(low, base.ppf(u), base.isf(q)), 0)
+
+    def enough(k):  # P(N <= k) >= u, judged where scipy keeps its digits
+        return np.where(low, base.cdf(k) >= u, base.sf(k) <= q)
+
+    for _ in range(5):  # scipy is off by one step at most; each round moves one
+        k = np.where(~enough(k), k + 1, k)
+        k = np.where((k > 0) & enough(k - 1), k - 1, k)
+    assert enough(k).all() and not (enough(k - 1) & (k > 0)).any()
+    return k.astype(float)
 
 
 def _untruncated(d):

@@ -55,7 +55,9 @@ def _finished_reps(out: Path) -> list[str]:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_sigint_and_sigterm_stop_cleanly_and_keep_finished_replications(tmp_path, sig):
     scenario, out = _scenario(tmp_path), tmp_path / "run"
-    proc = _start(scenario, out)
+    # (12 replications: after the first is kept, the rest take seconds, so the signal
+    # always arrives before the run could finish)
+    proc = _start(scenario, out, reps=12)
     _wait_for(lambda: len(_finished_reps(out)) >= 1)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
