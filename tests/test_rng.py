@@ -39,7 +39,7 @@ def test_mix_keys_gives_the_same_bits_on_every_path(keys, salt):
     salts = np.full(len(padded), salt, dtype=np.int64)
     per_key_salts = mix_keys(padded, salts)[: len(arr)]
     few = np.concatenate([mix_keys(arr[i:i + 3], salt) for i in range(0, len(arr), 3)])
-    few_array_salt = np.concatenate([mix_keys(arr[i:i + 3], salts[i:i + 3])
+    few_array_salt = np.concatenate([mix_keys(arr[i:i + 3], salts[i:min(i + 3, len(arr))])
                                      for i in range(0, len(arr), 3)])
     one = np.array([mix_keys(int(key), salt) for key in keys], dtype=np.uint64)
     for other in (per_key_salts, few, few_array_salt, one):
