@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 import json
 import math
-import os
 import platform
 import sys
 import time
@@ -27,6 +26,7 @@ import yaml
 from sim import __version__
 from sim.analysis import Difference, paired_difference, welch_difference
 from sim.errors import OutputDirError, ScenarioError
+from sim.outdir import make_output_folder
 
 BY_CHOICES = ("site", "channel")
 POOLED = "all"  # the group name of a pooled KPI in a --by table
@@ -286,18 +286,10 @@ COMPARISON_FILES = ("comparison.csv", "comparison.json", "comparison.png", "repo
 def prepare_comparison_dir(path: str | Path, overwrite: bool) -> Path:
     """Create ``path`` for a comparison; refuse one holding a comparison unless
     ``overwrite`` (checked before anything runs)."""
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise OutputDirError(f"--out {out}: is a file, not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputDirError(f"--out {out}: cannot create the folder: {exc.strerror}") from None
+    out = make_output_folder(path)
     if (out / "comparison.csv").exists() and not overwrite:
         raise OutputDirError(f"--out {out}: already holds a comparison; choose another folder "
                              "or pass --overwrite")
-    if not os.access(out, os.W_OK):
-        raise OutputDirError(f"--out {out}: cannot write there")
     return out
 
 

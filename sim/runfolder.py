@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import OutputDirError
+from sim.outdir import make_output_folder
 
 MARKER = ".fsim-incomplete"
 REPLICATIONS = "replications"
@@ -49,14 +50,7 @@ class RunFolder:
     @classmethod
     def prepare(cls, path: str | Path, manifest: dict, overwrite: bool = False,
                 result_names: tuple[str, ...] = ()) -> RunFolder:
-        out = Path(path)
-        if out.exists() and not out.is_dir():
-            raise OutputDirError(f"--out {out}: is a file, not a folder")
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputDirError(f"--out {out}: cannot create the folder: {exc.strerror}") from None
-        _check_writable(out)
+        out = make_output_folder(path)
         results = [p for p in out.iterdir() if p.name in result_names or p.suffix == ".png"
                    or p.name.endswith(".tmp")]
         logs = out / EVENT_LOG_DIR
@@ -122,15 +116,6 @@ class RunFolder:
         """The run is complete (summary.json written): drop the copies and the marker."""
         shutil.rmtree(self.path / REPLICATIONS, ignore_errors=True)
         (self.path / MARKER).unlink(missing_ok=True)
-
-
-def _check_writable(out: Path) -> None:
-    probe = out / ".fsim-write-test"
-    try:
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise OutputDirError(f"--out {out}: cannot write there: {exc.strerror}") from None
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sim.scenario.schema_paths import node_at
+
 # Keys that say what a scenario is called, not what it does: left out of labels when
 # something else differs.
 DESCRIPTIVE = ("name", "description")
@@ -73,15 +75,7 @@ def format_value(value: Any) -> str:
 
 def get_path(data: Any, path: str) -> Any:
     """The value at a dotted path (None where it does not exist)."""
-    node = data
-    for key in path.split("."):
-        if isinstance(node, dict):
-            node = node.get(key)
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return None
-    return node
+    return node_at(data, path.split("."))
 
 
 def diff_labels(resolved: list[dict], max_items: int = 2, max_chars: int = 40) -> list[str] | None:

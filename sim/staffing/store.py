@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sim import __version__
 from sim.errors import OutputDirError
+from sim.outdir import make_output_folder
 from sim.sweep.store import MANIFEST, TASKS, SweepStore, _now, _read_manifest, write_atomic
 
 KIND = "fsim-staff"
@@ -43,13 +44,7 @@ class StaffStore(SweepStore):
     @classmethod
     def open_search(cls, out: str | Path, base_yaml: str, seed: int, scenario_file: str | None,
                     overwrite: bool = False) -> StaffStore:
-        out = Path(out)
-        if out.exists() and not out.is_dir():
-            raise OutputDirError(f"--out {out}: is a file, not a folder")
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputDirError(f"--out {out}: cannot create the folder: {exc.strerror}") from None
+        out = make_output_folder(out)
         sha = fingerprint(base_yaml, seed)
         old = _read_manifest(out)
         if old is not None and old.get("kind") == KIND and old.get("fingerprint") == sha:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sim import __version__
 from sim.errors import OutputDirError
+from sim.outdir import make_output_folder
 from sim.sweep.resolve import ResolvedSweep
 
 MANIFEST = "manifest.json"
@@ -64,13 +65,7 @@ class SweepStore:
         """Create the folder, or resume the same sweep in it. A folder holding another
         sweep (or anything else) is refused unless ``overwrite``, which removes what
         fsim wrote there (nothing else)."""
-        out = Path(out)
-        if out.exists() and not out.is_dir():
-            raise OutputDirError(f"--out {out}: is a file, not a folder")
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputDirError(f"--out {out}: cannot create the folder: {exc.strerror}") from None
+        out = make_output_folder(out)
         old = _read_manifest(out)
         if old is not None and old.get("sweep_sha256") == sweep.sha256:
             store = cls(out, old)

@@ -1,0 +1,28 @@
+"""The output folder every command writes into (``--out``): made, or refused with one
+line before anything runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.errors import OutputDirError
+
+
+def make_output_folder(path: str | Path) -> Path:
+    """Create ``path`` (and its parents) and check that files can be written there;
+    a file in its place, a folder that cannot be made or written is an
+    :class:`OutputDirError` naming it (exit 2), raised before any work is done."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise OutputDirError(f"--out {out}: is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputDirError(f"--out {out}: cannot create the folder: {exc.strerror}") from None
+    probe = out / ".fsim-write-test"
+    try:
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputDirError(f"--out {out}: cannot write there: {exc.strerror}") from None
+    return out
