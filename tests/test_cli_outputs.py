@@ -161,3 +161,27 @@ def test_compare_runs(run_dir, tmp_path, capsys):
 def test_compare_rejects_a_folder_that_is_not_a_run(tmp_path, capsys):
     assert main(["compare", str(tmp_path)]) == 2
     assert "not a run folder" in capsys.readouterr().err
+
+
+def test_figures_drawn_in_parallel_are_the_files_drawn_one_by_one(tmp_path):
+    """write_figures draws in forked processes when it has cores: the same files, byte
+    for byte, in the same order, as drawn in this process one by one (stock figures
+    included)."""
+    from sim.report import write_figures
+
+    data = {**TINY, "inventory": {
+        "initial_days_of_cover": 2, "fallback": "split", "backorder": "ship_available",
+        "replenishment": {"policy": "RQ", "reorder_point": "auto", "order_quantity_days": 3,
+                          "supplier_lead_time_days": 2}}}
+    result = sim.run(validate_data(data), replications=2)
+    serial = write_figures(result, _mkdir(tmp_path / "serial"), workers=1)
+    parallel = write_figures(result, _mkdir(tmp_path / "parallel"), workers=3)
+    assert [p.name for p in serial] == [p.name for p in parallel]
+    assert "stock_levels.png" in [p.name for p in serial]
+    for a, b in zip(serial, parallel, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def _mkdir(path):
+    path.mkdir()
+    return path
