@@ -22,34 +22,17 @@ Distributions carry no unit: the scenario field that holds one says it (``_s``,
 from __future__ import annotations
 
 import math
-import weakref
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from sim.per_object import derived
 from sim.quantiles import poisson_cdf_table, truncated_std_normal
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 _SUMMED_CAP = 100_000  # Geometric.var sums term by term up to this cap
-
-
-# What a distribution object's ppf needs, derived once per (immutable) object: parcels
-# made during the run draw a few values at a time. By (id, what); an entry goes when its
-# object does.
-_DERIVED: dict[tuple[int, str], Any] = {}
-
-
-def _derived(obj: Any, what: str, build: Callable[[], Any]) -> Any:
-    """``build()``, computed on the first call for ``obj`` and kept while it lives."""
-    key = (id(obj), what)
-    value = _DERIVED.get(key)
-    if value is None:
-        value = _DERIVED[key] = build()
-        weakref.finalize(obj, _DERIVED.pop, key, None)
-    return value
 
 
 class _DistBase(BaseModel):
@@ -238,7 +221,7 @@ class _Bounded(_DistBase):
 
     def _ppf_params(self) -> tuple[float, float, Any]:
         """(location, scale, :meth:`_std`), derived once per object."""
-        return _derived(self, "ppf", lambda: (*self._loc_scale(), self._std()))
+        return derived(self, "ppf", lambda: (*self._loc_scale(), self._std()))
 
     def _std(self):
         """The underlying standard normal, truncated to the bounds."""
@@ -367,7 +350,7 @@ class Empirical(_DistBase):
     def _table(self) -> tuple[np.ndarray, np.ndarray]:
         """(values sorted, distribution function at each): the last entries are exactly
         1, so u < 1 never lands on a value of weight 0. Built once per object."""
-        return _derived(self, "table", self._build_table)
+        return derived(self, "table", self._build_table)
 
     def _build_table(self) -> tuple[np.ndarray, np.ndarray]:
         order = np.argsort(np.asarray(self.values, dtype=float), kind="stable")

@@ -14,7 +14,6 @@ it happens only if the run gets there.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from sim.calendar import add_business_days
 from sim.model.packaging import damage_probability
 from sim.model.returns import OrderReturns, parcel_returns
 from sim.model.shipments import Shipments
+from sim.per_object import derived
 from sim.rng import Streams
 from sim.scenario.schema import Carrier, Remedies, Returns
 from sim.units import HOURS_PER_DAY, MINUTES_PER_HOUR
@@ -33,18 +33,16 @@ NO_EXCEPTION, LOST, DAMAGED, ADDRESS_PROBLEM = 0, 1, 2, 3
 EXCEPTIONS = ("", "lost", "damaged", "address_problem")
 
 
-# Zone bounds per carrier object (by id; an entry goes when its carrier does).
-_ZONE_BOUNDS: dict[int, np.ndarray] = {}
-
-
 def zone_of(carrier: Carrier, distance_km: np.ndarray) -> np.ndarray:
     """Transit-zone index per parcel (beyond the last zone: the last zone)."""
-    bounds = _ZONE_BOUNDS.get(id(carrier))
-    if bounds is None:  # built once per (immutable) carrier: parcels are made one by one
-        bounds = _ZONE_BOUNDS[id(carrier)] = np.array([z.max_km for z in carrier.zones])
-        bounds.flags.writeable = False
-        weakref.finalize(carrier, _ZONE_BOUNDS.pop, id(carrier), None)
+    bounds = derived(carrier, "zone bounds", lambda: _zone_bounds(carrier))
     return np.minimum(np.searchsorted(bounds, distance_km, side="left"), len(bounds) - 1)
+
+
+def _zone_bounds(carrier: Carrier) -> np.ndarray:
+    bounds = np.array([z.max_km for z in carrier.zones])
+    bounds.flags.writeable = False  # shared by every later call
+    return bounds
 
 
 @dataclass

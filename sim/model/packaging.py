@@ -16,10 +16,9 @@ Conventions:
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
+from sim.per_object import derived
 from sim.scenario.packaging import DamageModel, PackagingConfig, RateTable
 
 NO_BOX = -1
@@ -65,20 +64,11 @@ def order_totals(line_start: np.ndarray, line_sku: np.ndarray, line_units: np.nd
 # --- boxes -------------------------------------------------------------------------
 
 
-# Per catalogue object (by id; an entry goes when its catalogue does).
-_BOX_ARRAYS: dict[int, dict[str, np.ndarray]] = {}
-
-
 def box_arrays(cfg: PackagingConfig) -> dict[str, np.ndarray]:
     """The catalogue as arrays in catalogue order: ``dims_cm`` (boxes, 3),
     ``volume_cm3``, ``longest_cm``, ``max_weight_kg``, ``cost``. Built once per
     (immutable) catalogue: parts of orders are packed one at a time during the run."""
-    key = id(cfg)
-    arrays = _BOX_ARRAYS.get(key)
-    if arrays is None:
-        arrays = _BOX_ARRAYS[key] = _build_box_arrays(cfg)
-        weakref.finalize(cfg, _BOX_ARRAYS.pop, key, None)
-    return arrays
+    return derived(cfg, "box arrays", lambda: _build_box_arrays(cfg))
 
 
 def _build_box_arrays(cfg: PackagingConfig) -> dict[str, np.ndarray]:
