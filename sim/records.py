@@ -20,40 +20,43 @@ SHIPMENT_STATUSES = ("in_warehouse", "backordered", "in_transit", "delivered", "
 
 class TourLog:
     """One row per picking tour, appended to compact typed arrays (``array.array``:
-    a fast append, 4 or 8 bytes a value, no Python object per value)."""
+    a fast append, 4 or 8 bytes a value, no Python object per value): the whole-number
+    columns interleaved in one array, the times and metres in another."""
 
+    INT_COLUMNS = ("site", "zone", "worker", "orders", "lines")
+    FLOAT_COLUMNS = ("start_h", "end_h", "distance_m")
     COLUMNS = ("site", "zone", "worker", "start_h", "end_h", "orders", "lines", "distance_m")
 
     def __init__(self, capacity: int = 0) -> None:
         del capacity  # (kept for callers; arrays grow as needed)
-        for c in self.COLUMNS:
-            setattr(self, c, array("d" if c.endswith(("_h", "_m")) else "i"))
+        self._ints = array("i")
+        self._floats = array("d")
 
     def __len__(self) -> int:
-        return len(self.start_h)
+        return len(self._floats) // len(self.FLOAT_COLUMNS)
 
     def add(self, site: int, zone: int, worker: int, start_h: float, end_h: float,
             orders: int, lines: int, distance_m: float) -> int:
-        """Record a tour; return its id."""
-        i = len(self.start_h)
-        # (Spelled out: this runs once per tour, the model's hottest path.)
-        self.site.append(site)
-        self.zone.append(zone)
-        self.worker.append(worker)
-        self.start_h.append(start_h)
-        self.end_h.append(end_h)
-        self.orders.append(orders)
-        self.lines.append(lines)
-        self.distance_m.append(distance_m)
+        """Record a tour; return its id. (Two appends of a row each: this runs once
+        per tour, the model's hottest path.)"""
+        i = len(self._floats) // 3
+        self._ints.extend((site, zone, worker, orders, lines))
+        self._floats.extend((start_h, end_h, distance_m))
         return i
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Each column as an array (int32 or float64), in :attr:`COLUMNS` order."""
+        ints = np.frombuffer(self._ints, dtype=np.int32) if len(self._ints) else np.zeros(0, np.int32)
+        floats = np.frombuffer(self._floats, dtype=np.float64) if len(self._floats) else np.zeros(0)
+        ints = ints.reshape(-1, len(self.INT_COLUMNS))
+        floats = floats.reshape(-1, len(self.FLOAT_COLUMNS))
+        out = {c: ints[:, k].copy() for k, c in enumerate(self.INT_COLUMNS)}
+        out.update({c: floats[:, k].copy() for k, c in enumerate(self.FLOAT_COLUMNS)})
+        return {c: out[c] for c in self.COLUMNS}
 
     def frame(self, sites: list[str], replication: int) -> pd.DataFrame:
         n = len(self)
-        def column(c: str) -> np.ndarray:
-            dtype = np.float64 if c.endswith(("_h", "_m")) else np.int32
-            return np.frombuffer(getattr(self, c), dtype=dtype) if n else np.zeros(0, dtype=dtype)
-
-        df = pd.DataFrame({c: column(c) for c in self.COLUMNS})
+        df = pd.DataFrame(self.columns())
         df.insert(0, "tour_id", np.arange(n, dtype=np.int64))
         df.insert(0, "replication", np.int32(replication))
         df["site"] = pd.Categorical.from_codes(df["site"].to_numpy().astype(np.int64), sites)

@@ -153,12 +153,19 @@ def _reference_pair(d: dict, seed: int = 5):
     return fast.collect(), slow.collect()
 
 
-@pytest.mark.parametrize("method", ["single", "wave_single", "wave_batch", "wave_zone", "ties"])
+@pytest.mark.parametrize("method", ["single", "batch", "batch_totes_proximity", "batch_no_wait",
+                                    "zone", "zone_pass", "wave_single", "wave_batch", "wave_zone",
+                                    "ties", "batch_ties", "zone_ties"])
 def test_orders_taken_in_without_an_event_give_the_reference_run_bit_for_bit(method):
     """The optimised path (orders released while every picker is busy are taken in when
     a picker looks) against the straightforward one (an event per order), on small
     scenarios, including one with constant times where events coincide."""
-    d = base(**{"horizon.days": 3, "warehouses.east.staff.pickers": 2})
+    d = base(**{"horizon.days": 3, "warehouses.east.staff.pickers": 2,
+                "carriers.ground.lost_prob": 0.1, "carriers.ground.damaged_prob": 0.05,
+                "carriers.ground.delivery_hour": 3})
+    # Reships are put in during the run (at 03:00, while the west's pickers are off and
+    # orders released since they left wait to be taken in without an event).
+    d["remedies"] = {"lost": "reship", "damaged": "reship", "wrong_item": "reship"}
     p = d["warehouses"]["west"]["picking"]
     if method.startswith("wave"):
         within = method.split("_")[1]
@@ -167,10 +174,22 @@ def test_orders_taken_in_without_an_event_give_the_reference_run_bit_for_bit(met
             p["batch"] = {"max_orders": 4}
         if within == "zone":
             p["zone"] = {"zones": 2}
-    if method == "ties":  # constant times on a grid: many simultaneous events
+    if method.startswith("batch"):
+        p.update({"method": "batch", "batch": {"max_orders": 4, "max_wait_min": 15}})
+        if method == "batch_totes_proximity":
+            p["batch"] = {"capacity": "totes", "max_totes": 6, "units_per_tote": 3, "rule": "proximity"}
+        if method == "batch_no_wait":
+            p["batch"]["max_wait_min"] = 0
+    if method.startswith("zone"):
+        p.update({"method": "zone", "zone": {"zones": 2, "mode": "pick_and_pass" if method == "zone_pass"
+                                             else "parallel"}})
+    if method.endswith("ties"):  # constant times on a grid: many simultaneous events
         for site in ("west", "east"):
             d["warehouses"][site]["picking"].update({"setup_time_s": 0, "time_per_line_s": 360,
                                                      "layout": None, "travel_time_s": 0})
+            if method == "zone_ties":  # (zones need a layout: walking at 1 m a minute)
+                d["warehouses"][site]["picking"]["layout"] = dict(LAYOUT, walk_speed_m_s=1 / 60)
+                del d["warehouses"][site]["picking"]["travel_time_s"]
             d["warehouses"][site]["packing"] = {"time_per_order_s": 0, "time_per_unit_s": 0}
             d["warehouses"][site]["shipping"]["label_time_s"] = 0
         d["payment"] = {"auth_time_s": 0}

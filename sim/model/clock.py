@@ -42,7 +42,7 @@ def job_done_rank(crew: int, worker: int) -> float:
     return JOB_DONE + (crew * 100_000 + worker) * 1e-10
 
 
-class _Call(Event):
+class Call(Event):
     """An event that calls one function when it is processed."""
 
     __slots__ = ()
@@ -59,10 +59,10 @@ class _Call(Event):
 
 def call_at(env: simpy.Environment, at_h: float, rank: int, callback: Callable[[Event], None]) -> Event:
     """Call ``callback(event)`` at time ``at_h`` (not before now) with ``rank``."""
-    return _Call(env, max(0.0, at_h - env.now), rank, callback)
+    return Call(env, max(0.0, at_h - env.now), rank, callback)
 
 
 def call_after(env: simpy.Environment, delay_h: float, rank: int,
                callback: Callable[[Event], None]) -> Event:
     """Call ``callback(event)`` after ``delay_h`` hours with ``rank``."""
-    return _Call(env, delay_h, rank, callback)
+    return Call(env, delay_h, rank, callback)

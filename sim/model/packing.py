@@ -91,9 +91,9 @@ class PackStation:
         t.pack_start_h[item] = self.env.now
         t.packer[item] = worker_id
         if self.labeller is not None:
-            return float(t.pack_h[item])
+            return t.pack_h.item(item)
         # One job for pack + label: the packer does both without a break.
-        return float(t.pack_h[item]) + float(t.label_h[item])
+        return t.pack_h.item(item) + t.label_h.item(item)
 
     def finish(self, item: int, start: float, worker_id: int) -> None:
         if item < 0:
@@ -104,7 +104,7 @@ class PackStation:
             t.packed_h[item] = t.packer_done_h[item] = now
             self.labeller.add(item)
             return
-        t.packed_h[item] = start + float(t.pack_h[item])
+        t.packed_h[item] = start + t.pack_h.item(item)
         t.labelled_h[item] = t.packer_done_h[item] = now
         self.stage(item)
 

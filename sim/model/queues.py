@@ -36,6 +36,7 @@ class TimedItems:
 
     def __init__(self, times_h: np.ndarray, items: np.ndarray) -> None:
         order = np.argsort(times_h, kind="stable")
+        self._order = order
         self._times, self._items = np.asarray(times_h)[order], np.asarray(items)[order]
         self._start = 0
         self._load()
@@ -58,17 +59,20 @@ class TimedItems:
         self.peek = self.times[self.i]
         return self.peek
 
-    def take(self, now: float, inclusive: bool):
-        """Yield (item, time) of every item due before ``now`` (at ``now`` too if
-        ``inclusive``)."""
+    def take(self, now: float, inclusive: bool) -> list[tuple[int, float]]:
+        """Remove and return (item, time) of every item due before ``now`` (at ``now``
+        too if ``inclusive``). (A plain loop, not a generator: it runs once per order.)"""
+        taken = []
         while True:
-            t = self.next_h()
+            if self.i == len(self.times) and self.next_h() == math.inf:
+                break
+            t = self.times[self.i]
             if not (t < now or (inclusive and t == now)):
-                return
-            item = self.items[self.i]
+                break
+            taken.append((self.items[self.i], t))
             self.i += 1
-            self.next_h()
-            yield item, t
+        self.next_h()
+        return taken
 
 
 class Arrivals(TimedItems):
@@ -82,10 +86,27 @@ class Arrivals(TimedItems):
         super().__init__(times_h, items)
         self.on_release = on_release
 
-    def take(self, now: float, inclusive: bool):
-        for item, t in super().take(now, inclusive):
-            self.on_release(item, t)
-            yield item, t
+    def all(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every item's time and the item, in the order given to :meth:`__init__`."""
+        times, items = np.empty(len(self._times)), np.empty_like(self._items)
+        times[self._order], items[self._order] = self._times, self._items
+        return times, items
+
+    def split(self, parts: list[tuple[np.ndarray, np.ndarray]],
+              on_release: Callable[[int, float], None]) -> list[Arrivals]:
+        """Streams of other items released at the same times, before any is taken:
+        ``parts`` gives for each the positions (in :meth:`__init__`'s order) of the
+        items it follows and the item each becomes (zone picking: a parcel's part in one
+        zone). ``on_release(item, t)`` of the new streams records the release."""
+        times, _items = self.all()
+        return [Arrivals(times[pos], items, on_release) for pos, items in parts]
+
+    def take(self, now: float, inclusive: bool) -> list[tuple[int, float]]:
+        taken = super().take(now, inclusive)
+        on_release = self.on_release
+        for item, t in taken:
+            on_release(item, t)
+        return taken
 
 
 class WorkQueue:
@@ -130,6 +151,15 @@ class WorkQueue:
     def pop(self) -> int:
         return heapq.heappop(self._heap)[-1]
 
+    def next_item(self, now: float, inclusive: bool = True) -> int | None:
+        """``pop()`` if ``ready(now, inclusive)``, else None (one call: the crew's
+        loop asks this once per job)."""
+        arrivals = self.arrivals
+        if arrivals is not None and (arrivals.peek < now or (inclusive and arrivals.peek == now)):
+            for item, t in arrivals.take(now, inclusive):
+                self._push(item, t, 0)
+        return heapq.heappop(self._heap)[-1] if self._heap else None
+
     def next_ready_h(self, now: float) -> float:
         return math.inf if self.arrivals is None else self.arrivals.peek
 
@@ -146,11 +176,16 @@ class BatchQueue:
     ready when the waiting ones fill a cart, or when the oldest has waited
     ``max_wait_h`` (then whatever is there, up to a cart). ``choose`` picks the batch
     from the waiting parcels (first come first served, or by proximity to the oldest).
-    Same protocol as :class:`WorkQueue`."""
+    Same protocol as :class:`WorkQueue`, ``arrivals`` included: parcels released at
+    known times are taken in, with their release times, whenever the queue is asked
+    whether it is ready, and the queue may become ready at each of those times (the
+    crew's timer then wakes at the next one, as the release would have woken it)."""
 
     def __init__(self, env: simpy.Environment, capacity: int, max_wait_h: float,
-                 choose, size_of: Callable[[int], int] | None = None) -> None:
+                 choose, size_of: Callable[[int], int] | None = None,
+                 arrivals: Arrivals | None = None) -> None:
         self.env = env
+        self.arrivals = arrivals
         self.capacity = capacity
         self.size_of = size_of  # share of the cart (None: 1 each)
         self.max_wait_h = max_wait_h
@@ -174,8 +209,10 @@ class BatchQueue:
 
     def put_many(self, items: list[int]) -> None:
         """Add several items at once (a wave): carts are filled only after all are in,
-        so a free picker does not leave with the first item of a wave alone."""
+        so a free picker does not leave with the first item of a wave alone. (Parcels
+        released by now come first: the queue is in order of release.)"""
         now = self.env.now
+        self._take_arrivals(now, True)
         for item in items:
             self.items.append(item)
             self.queued_h[item] = now
@@ -183,7 +220,16 @@ class BatchQueue:
         for listener in self._listeners:
             listener()
 
+    def _take_arrivals(self, now: float, inclusive: bool) -> None:
+        arrivals = self.arrivals
+        if arrivals is not None and (arrivals.peek < now or (inclusive and arrivals.peek == now)):
+            for item, t in arrivals.take(now, inclusive):
+                self.items.append(item)
+                self.queued_h[item] = t
+                self._load += self._size(item)
+
     def ready(self, now: float, inclusive: bool = True) -> bool:
+        self._take_arrivals(now, inclusive)
         if self._load >= self.capacity:
             return True
         if not self.items:
@@ -199,8 +245,12 @@ class BatchQueue:
             del self.queued_h[item]
         return batch
 
+    def next_item(self, now: float, inclusive: bool = True) -> list[int] | None:
+        """``pop()`` if ``ready(now, inclusive)``, else None."""
+        return self.pop() if self.ready(now, inclusive) else None
+
     def next_ready_h(self, now: float) -> float:
-        """When the oldest waiting item reaches its wait limit (if it has not yet)."""
-        if not self.items:
-            return math.inf
-        return max(now, self.queued_h[self.items[0]] + self.max_wait_h)
+        """When the oldest waiting item reaches its wait limit (if it has not yet), or
+        the next parcel is released, whichever is first."""
+        due = math.inf if not self.items else max(now, self.queued_h[self.items[0]] + self.max_wait_h)
+        return due if self.arrivals is None else min(due, self.arrivals.peek)

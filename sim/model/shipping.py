@@ -65,4 +65,4 @@ class Docks:
         self.table, self.docks = table, docks
 
     def stage(self, parcel: int) -> None:
-        self.docks[int(self.table.service[parcel])].stage(parcel)
+        self.docks[self.table.service.item(parcel)].stage(parcel)

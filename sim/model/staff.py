@@ -29,7 +29,7 @@ from functools import partial
 import simpy
 
 from sim.calendar import shift_duty_intervals
-from sim.model.clock import DUTY_START, RELEASE, call_after, call_at, job_done_rank
+from sim.model.clock import DUTY_START, RELEASE, Call, call_at, job_done_rank
 from sim.scenario.schema import Staff
 
 Start = Callable[[object, int], float]  # (item, worker id) -> hours the job takes
@@ -106,37 +106,34 @@ class Crew:
             self.in_free[w] = True
             heapq.heappush(self.free, w)
 
-    def _first_free_on_duty(self, now: float) -> int:
-        """The lowest free worker on duty now, or -1 (dropping the free workers that are
-        off duty: they come back when their next duty interval starts)."""
-        free, start, end = self.free, self.duty_start, self.duty_end
-        while free:
-            w = free[0]
-            if start[w] <= now < end[w]:
-                return w
-            heapq.heappop(free)
-            self.in_free[w] = False
-        return -1
-
     # --- work -----------------------------------------------------------------------
 
     def dispatch(self) -> None:
-        """Hand out ready work to free on-duty workers, lowest number first; set a timer
-        for when the queue will next become ready if a worker is left waiting."""
-        if not self.free:
+        """Hand out ready work to free on-duty workers, lowest number first (dropping
+        the free workers that are off duty: they come back when their next duty
+        interval starts); set a timer for when the queue will next become ready if a
+        worker is left waiting. (The model's hottest loop, written out.)"""
+        free = self.free
+        if not free:
             return
         queue, now = self.queue, self.env.now
-        w = self._first_free_on_duty(now)
-        while w >= 0 and queue.ready(now, True):
-            heapq.heappop(self.free)
-            self.in_free[w] = False
-            self._begin(w, queue.pop(), now)
-            w = self._first_free_on_duty(now)
-        if w >= 0:
-            due = queue.next_ready_h(now)
-            if due < self._timer_h:
-                self._timer_h = due
-                call_at(self.env, due, RELEASE, self._wake)
+        start, end, in_free = self.duty_start, self.duty_end, self.in_free
+        while free:
+            w = free[0]
+            if not start[w] <= now < end[w]:
+                heapq.heappop(free)
+                in_free[w] = False
+                continue
+            item = queue.next_item(now, True)
+            if item is None:
+                due = queue.next_ready_h(now)
+                if due < self._timer_h:
+                    self._timer_h = due
+                    call_at(self.env, due, RELEASE, self._wake)
+                return
+            heapq.heappop(free)
+            in_free[w] = False
+            self._begin(w, item, now)
 
     def _wake(self, _event) -> None:
         if self._timer_h <= self.env.now:
@@ -146,7 +143,7 @@ class Crew:
     def _begin(self, w: int, item, now: float) -> None:
         self.busy[w] = True
         hours = self.start(item, w)
-        call_after(self.env, hours, self.ranks[w], partial(self._end, w, item, now))
+        Call(self.env, hours, self.ranks[w], partial(self._end, w, item, now))  # (call_after, inlined)
 
     def _end(self, w: int, item, start_h: float, _event=None) -> None:
         self.busy[w] = False
@@ -154,8 +151,10 @@ class Crew:
         now = self.env.now
         # (Work released at this very instant is not the finishing worker's to take
         # first: it goes to the lowest-numbered free worker, as any release does.)
-        if self.duty_start[w] <= now < self.duty_end[w] and self.queue.ready(now, False):
-            self._begin(w, self.queue.pop(), now)
-        else:
-            self._make_free(w)
-            self.dispatch()
+        if self.duty_start[w] <= now < self.duty_end[w]:
+            item = self.queue.next_item(now, False)
+            if item is not None:
+                self._begin(w, item, now)
+                return
+        self._make_free(w)
+        self.dispatch()

@@ -40,7 +40,7 @@ from sim.model.draws import Draws, draw_replication
 from sim.model.factory import ParcelFactory
 from sim.model.inventory import expected_daily_units, stock_from_config
 from sim.model.packing import BulkLabeller, PackStation, label_jobs_frame
-from sim.model.picking.methods import PickContext, build_method, takes_arrivals
+from sim.model.picking.methods import PickContext, arrival_streams, build_method, takes_arrivals
 from sim.model.picking.work import PickWork
 from sim.model.queues import Arrivals, TimedItems, make_queue
 from sim.model.shipments import ORIGINAL
@@ -142,7 +142,7 @@ class World:
                  lazy_release: bool = True) -> None:
         self.scenario, self.replication, self.seed = scenario, replication, seed
         # Orders whose payment clears while every picker is busy are taken in when a
-        # picker looks (single-order and wave picking, without stock): no event each.
+        # picker looks (without stock): no event each.
         # ``lazy_release=False`` hands every order over with an event of its own: the
         # straightforward reference the tests compare with, bit for bit.
         self.lazy_release = lazy_release and scenario.inventory is None
@@ -173,15 +173,18 @@ class World:
     def _build_picking(self, s: int, name: str) -> SitePicking:
         """The site's pack queue and picking method (which hands picked parcels to it)."""
         wh, table = self.scenario.warehouses[name], self.draws.table
-        priority_of = (lambda p: int(table.priority[p])) if _priorities_differ(self.scenario) else None
+        priority_of = (lambda p: table.priority.item(p)) if _priorities_differ(self.scenario) else None
         pack_queue = make_queue(self.env, priority_of)
         ctx = PickContext(self.env, table, self.tours, s, PickWork(wh.picking, table, self.streams),
                           pack_queue, priority_of)
         n = self.draws.table.n_orders
         bulk = np.flatnonzero((table.site[:n] == s) & (table.kind[:n] == ORIGINAL))
         carrier = self.scenario.carriers[wh.shipping.carrier]
+        arrivals = self._arrivals(s, wh)
         method = build_method(ctx, bulk, self._pickups(carrier), carrier.cutoff_min / MINUTES_PER_HOUR,
-                              self.end_h, self._arrivals(s, wh))
+                              self.end_h, arrivals)
+        if arrivals is not None:
+            self.arrivals.extend(arrival_streams(method, arrivals))
         return SitePicking(s, name, wh, method, pack_queue)
 
     def _arrivals(self, s: int, wh: Warehouse) -> Arrivals | None:
@@ -198,9 +201,7 @@ class World:
             if not waves:  # (with waves, a parcel is released to picking with its wave)
                 table.released_h[order] = t
 
-        arrivals = Arrivals(book.paid_h[ids], ids, on_release)
-        self.arrivals.append(arrivals)
-        return arrivals
+        return Arrivals(book.paid_h[ids], ids, on_release)
 
     def _pickups(self, carrier) -> np.ndarray:
         return pickup_times(carrier.pickup_times_h, carrier.pickup_days,

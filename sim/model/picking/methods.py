@@ -25,10 +25,11 @@ import simpy
 
 from sim.model.clock import WAVE, call_after, call_at
 from sim.model.picking.work import PickWork, build_layout
+from sim.model.picking.zone_tours import ZoneTours, plan_zone_tours
 from sim.model.queues import Arrivals, BatchQueue, WorkQueue, make_queue
 from sim.model.shipments import Shipments
 from sim.records import TourLog
-from sim.units import HOURS_PER_DAY, MINUTES_PER_HOUR, SECONDS_PER_HOUR
+from sim.units import HOURS_PER_DAY, MINUTES_PER_HOUR
 
 
 @dataclass
@@ -73,6 +74,26 @@ class PickContext:
         for callback in self.on_picked:
             callback(parcel)
 
+    def done_together(self, parcels: list[int], start_h: float, worker: int, tour: int,
+                      travel_m: list[float]) -> None:
+        """:meth:`done` for the parcels of one tour (a batch), the same numbers written
+        column by column (``travel_m``: each parcel's share of the walk)."""
+        t, now = self.table, self.env.now
+        ids = np.array(parcels)
+        started = t.pick_start_h[ids]
+        t.pick_start_h[ids] = np.where(np.isnan(started), start_h, started)
+        t.picked_h[ids] = now
+        t.picker[ids] = worker
+        t.tour_id[ids] = np.where(t.tour_id[ids] < 0, tour, t.tour_id[ids])
+        t.batch_size[ids] = len(parcels)
+        before = t.pick_travel_m[ids]  # (float32, as the scalar sum in done())
+        t.pick_travel_m[ids] = np.where(np.isnan(before), np.float32(0.0), before) + np.array(
+            travel_m, dtype=np.float32)
+        for parcel in parcels:
+            self.pack_queue.put(parcel)
+            for callback in self.on_picked:
+                callback(parcel)
+
 
 class SingleOrderPicking:
     """One picker, one parcel, one tour. Tours of the parcels drawn before the run are
@@ -95,20 +116,22 @@ class SingleOrderPicking:
 
     def start(self, parcel: int, worker: int) -> float:
         t = self.ctx.table
-        if t.tour_h[parcel] != t.tour_h[parcel]:  # NaN: a parcel made during the run
+        hours = t.tour_h.item(parcel)
+        if hours != hours:  # NaN: a parcel made during the run
             self.ctx.work.single_tours(np.array([parcel]))
+            hours = t.tour_h.item(parcel)
         t.pick_start_h[parcel] = self.ctx.env.now
         t.picker[parcel] = worker
-        return float(t.tour_h[parcel])
+        return hours
 
     def finish(self, parcel: int, start: float, worker: int) -> None:
         ctx = self.ctx
         t = ctx.table
         now = ctx.env.now
-        dist = float(t.tour_m[parcel])
+        dist = t.tour_m.item(parcel)
         # The hot path of the whole model: record without the general done().
         t.picked_h[parcel] = now
-        t.tour_id[parcel] = ctx.tours.add(ctx.site, -1, worker, start, now, 1, int(t.lines[parcel]), dist)
+        t.tour_id[parcel] = ctx.tours.add(ctx.site, -1, worker, start, now, 1, t.lines.item(parcel), dist)
         t.batch_size[parcel] = 1
         t.pick_travel_m[parcel] = dist
         ctx.pack_queue.put(parcel)
@@ -160,7 +183,8 @@ class BatchPicking:
 
     sorts = True
 
-    def __init__(self, ctx: PickContext, bulk: np.ndarray, release_immediately: bool = False) -> None:
+    def __init__(self, ctx: PickContext, bulk: np.ndarray, release_immediately: bool = False,
+                 arrivals: Arrivals | None = None) -> None:
         cfg = ctx.work.cfg.batch
         self.ctx, self.cfg = ctx, cfg
         table = ctx.table
@@ -175,7 +199,8 @@ class BatchPicking:
         cart = _Cart(size_of, table, cfg.proximity_window)
         choose = cart.fcfs if cfg.rule == "fcfs" or ctx.work.layout is None else cart.nearest
         max_wait_h = 0.0 if release_immediately else cfg.max_wait_min / MINUTES_PER_HOUR
-        self.queue = BatchQueue(ctx.env, capacity, max_wait_h, choose, size_of)
+        self.queue = BatchQueue(ctx.env, capacity, max_wait_h, choose, size_of, arrivals)
+        ctx.work.lead_setups(bulk)
         self._tours: dict[int, object] = {}  # the tour each busy picker is on
 
     def enqueue(self, parcel: int) -> None:
@@ -201,8 +226,7 @@ class BatchPicking:
         lines = [int(t.lines[p]) for p in batch]
         total = sum(lines)
         tid = ctx.tours.add(ctx.site, -1, worker, start, ctx.env.now, len(batch), total, tour.distance_m)
-        for p, n in zip(batch, lines, strict=True):
-            ctx.done(p, start, worker, tid, len(batch), tour.distance_m * n / total)
+        ctx.done_together(batch, start, worker, tid, [tour.distance_m * n / total for n in lines])
 
 
 class ZonePicking:
@@ -210,13 +234,13 @@ class ZonePicking:
     ``parallel`` mode each zone a parcel touches picks its lines at the same time as
     the others, and the parcel is complete when the last part is (it is then
     consolidated at the pack station); in ``pick_and_pass`` mode the parcel's tote
-    visits its zones one after the other. A zone tour's set-up (and, without a
-    layout, travel; and the hand-over to the next zone) is keyed by the parcel and the
-    zone."""
+    visits its zones one after the other. What each part takes is planned when the
+    parcel is known (:mod:`~sim.model.picking.zone_tours`): for the parcels drawn before
+    the run all at once, for a parcel made during the run when it comes in."""
 
     sorts = False
 
-    def __init__(self, ctx: PickContext, bulk: np.ndarray) -> None:
+    def __init__(self, ctx: PickContext, bulk: np.ndarray, arrivals: Arrivals | None = None) -> None:
         work = ctx.work
         cfg = work.cfg.zone
         self.ctx, self.cfg = ctx, cfg
@@ -226,30 +250,65 @@ class ZonePicking:
         # Zone queue items are parcel * zones + zone: priority looked up by parcel.
         zones, by_parcel = cfg.zones, ctx.priority_of
         priority_of = None if by_parcel is None else (lambda item: by_parcel(item // zones))
-        self.queues = [make_queue(ctx.env, priority_of) for _ in range(self.n_zones)]
-        self.parts_left: dict[int, int] = {}
-        self.zones_of: dict[int, list[int]] = {}
         self.pass_draw = work.streams.keyed("picking.pass")
-        self._jobs: dict[tuple[int, int], tuple] = {}  # (zone, worker): (lines, metres, passing)
-        # Each bulk parcel's set-up and hand-over time in every zone, drawn at once (the
-        # same keyed draws a tour would make; parcels made during the run draw theirs
-        # when picked).
-        t, n = ctx.table, ctx.table.n_orders
-        keys = np.repeat(t.key[:n], cfg.zones)
-        zone = np.tile(np.arange(cfg.zones), n)
-        self.setup_h = (work.cfg.setup_time_s.ppf(work.setup.uniform(keys, zone))
-                        / SECONDS_PER_HOUR).astype(np.float32).reshape(n, cfg.zones)
-        self.pass_h = (cfg.pass_time_s.ppf(self.pass_draw.uniform(keys, zone))
-                       / SECONDS_PER_HOUR).astype(np.float32).reshape(n, cfg.zones)
+        # The parts of the parcels drawn before the run (by slot: -1 for the others).
+        bulk = np.asarray(bulk, dtype=np.int64)
+        self.planned = self._plan(bulk)
+        self.index_of = np.full(ctx.table.n_orders, -1, dtype=np.int64)
+        self.index_of[bulk] = np.arange(len(bulk))
+        # Parcels in picking: zones, hours, metres and lines of their parts, parts left.
+        self.parts: dict[int, tuple[list[int], list[float], list[float], list[int]]] = {}
+        self.parts_left: dict[int, int] = {}
+        self.arrivals = self._zone_arrivals(arrivals) if arrivals is not None else [None] * zones
+        self.queues = [make_queue(ctx.env, priority_of, self.arrivals[z]) for z in range(zones)]
+
+    def _zone_arrivals(self, arrivals: Arrivals) -> list[Arrivals]:
+        """The site's parcels released at known times, as one stream per zone of the
+        parts that go straight to it (every part in ``parallel`` mode, the first in
+        ``pick_and_pass``): each zone's pickers take theirs in without an event."""
+        _times, parcels = arrivals.all()
+        pos = self.index_of[parcels]
+        if (pos < 0).any():
+            raise ValueError("zone picking: a parcel released at a known time was not planned")
+        plan = self.planned
+        owner = np.repeat(np.arange(len(plan.first) - 1), np.diff(plan.first))
+        at_once = np.ones(len(owner), dtype=bool)
+        if self.cfg.mode == "pick_and_pass":
+            at_once[:] = False
+            at_once[plan.first[:-1][np.diff(plan.first) > 0]] = True
+        arrival_of = np.full(len(plan.first) - 1, -1, dtype=np.int64)  # planned parcel -> arrival
+        arrival_of[pos] = np.arange(len(parcels))
+        parts = []
+        for z in range(self.n_zones):
+            o = owner[at_once & (plan.zone == z) & (arrival_of[owner] >= 0)]
+            parts.append((arrival_of[o], parcels[arrival_of[o]] * self.n_zones + z))
+        site_release = arrivals.on_release
+
+        def on_release(item: int, t: float) -> None:
+            parcel = item // self.n_zones
+            if parcel not in self.parts:
+                site_release(parcel, t)
+                self._take_in(parcel)
+
+        return arrivals.split(parts, on_release)
+
+    def _plan(self, parcels: np.ndarray) -> ZoneTours:
+        return plan_zone_tours(self.ctx.work, self.zone_layout, self.aisles_per_zone, self.pass_draw,
+                               parcels)
+
+    def _take_in(self, parcel: int) -> list[int]:
+        """Start keeping track of ``parcel``'s parts; return its zones."""
+        i = self.index_of.item(parcel) if parcel < len(self.index_of) else -1
+        parts = self.planned.of(i) if i >= 0 else self._plan(np.array([parcel])).of(0)
+        self.parts[parcel] = parts
+        zones = parts[0]
+        self.ctx.table.zones_touched[parcel] = len(zones)
+        self.parts_left[parcel] = len(zones)
+        return zones
 
     def enqueue(self, parcel: int) -> None:
-        ctx, t = self.ctx, self.ctx.table
-        t.released_h[parcel] = ctx.env.now
-        a, b = t.line_start[parcel], t.line_end[parcel]
-        zones = sorted(set((t.line_aisle[a:b] // self.aisles_per_zone).tolist()))
-        self.zones_of[parcel] = zones
-        t.zones_touched[parcel] = len(zones)
-        self.parts_left[parcel] = len(zones)
+        self.ctx.table.released_h[parcel] = self.ctx.env.now
+        zones = self._take_in(parcel)
         first = zones if self.cfg.mode == "parallel" else zones[:1]
         for z in first:
             self.queues[z].put(parcel * self.n_zones + z)
@@ -258,48 +317,30 @@ class ZonePicking:
         return [Station(z, self.queues[z], self.start, self.finish) for z in range(self.n_zones)]
 
     def start(self, item: int, worker: int) -> float:
-        ctx, work, t = self.ctx, self.ctx.work, self.ctx.table
+        t = self.ctx.table
         parcel, zone = divmod(item, self.n_zones)
         if math.isnan(t.pick_start_h[parcel]):
-            t.pick_start_h[parcel] = ctx.env.now
-        a, b = t.line_start[parcel], t.line_end[parcel]
-        aisle_all = t.line_aisle[a:b]
-        mine = aisle_all // self.aisles_per_zone == zone
-        aisle = aisle_all[mine] - zone * self.aisles_per_zone
-        travel = work.travel(aisle, t.line_y[a:b][mine], parcel, zone, self.zone_layout)
-        bulk = parcel < len(self.setup_h)
-        setup = float(self.setup_h[parcel, zone]) if bulk else work.setup_h(parcel, zone)
-        time_h = setup + travel.time_h + float(t.line_time_h[a:b][mine].sum())
-        zones = self.zones_of[parcel]
-        if zone == zones[0]:
-            time_h += float(t.repick_at_pick_h[parcel])
-        passing = self.cfg.mode == "pick_and_pass" and zone != zones[-1]
-        if passing and bulk:
-            time_h += float(self.pass_h[parcel, zone])
-        elif passing:
-            u = self.pass_draw.uniform1(int(t.key[parcel]), zone)
-            time_h += float(self.cfg.pass_time_s.ppf(np.array([u]))[0]) / SECONDS_PER_HOUR
-        self._jobs[(zone, worker)] = (int(mine.sum()), travel.distance_m, passing)
-        return time_h
+            t.pick_start_h[parcel] = self.ctx.env.now
+        zones, hours, _metres, _lines = self.parts[parcel]
+        return hours[zones.index(zone)]
 
     def finish(self, item: int, start: float, worker: int) -> None:
         ctx, t = self.ctx, self.ctx.table
         parcel, zone = divmod(item, self.n_zones)
-        lines, distance_m, passing = self._jobs.pop((zone, worker))
-        zones = self.zones_of[parcel]
-        tid = ctx.tours.add(ctx.site, zone, worker, start, ctx.env.now, 1, lines, distance_m)
-        if t.tour_id[parcel] < 0:
+        zones, _hours, metres, lines = self.parts[parcel]
+        k = zones.index(zone)
+        tid = ctx.tours.add(ctx.site, zone, worker, start, ctx.env.now, 1, lines[k], metres[k])
+        if t.tour_id.item(parcel) < 0:
             t.tour_id[parcel] = tid
-        before = t.pick_travel_m[parcel]
-        t.pick_travel_m[parcel] = (0.0 if math.isnan(before) else before) + (
-            0.0 if math.isnan(distance_m) else distance_m)
+        before = t.pick_travel_m.item(parcel)
+        t.pick_travel_m[parcel] = (0.0 if before != before else before) + metres[k]
         self.parts_left[parcel] -= 1
-        if passing:
-            nxt = zones[zones.index(zone) + 1]
+        if self.cfg.mode == "pick_and_pass" and k + 1 < len(zones):
+            nxt = zones[k + 1]
             self.queues[nxt].put(parcel * self.n_zones + nxt)
         elif self.parts_left[parcel] == 0:
             del self.parts_left[parcel]
-            del self.zones_of[parcel]
+            del self.parts[parcel]
             ctx.done(parcel, start, worker, tid, 1, 0.0)
 
 
@@ -383,9 +424,14 @@ def wave_release_times(cfg, pickups_h: np.ndarray, cutoff_h: float, end_h: float
 
 def takes_arrivals(cfg) -> bool:
     """Whether the method can take parcels released at known times without an event
-    each (single-order and wave picking); batch and zone picking are handed each parcel
-    when it is released."""
-    return cfg.method in ("single", "wave")
+    each: every method can (zone picking as one stream per zone)."""
+    return cfg.method in ("single", "batch", "zone", "wave")
+
+
+def arrival_streams(method, arrivals: Arrivals) -> list[Arrivals]:
+    """The streams through which ``method`` takes in the site's ``arrivals`` (the world
+    drains them at the end, to record the releases nobody looked at)."""
+    return list(method.arrivals) if isinstance(method, ZonePicking) else [arrivals]
 
 
 def build_method(ctx: PickContext, bulk: np.ndarray, pickups_h: np.ndarray, cutoff_h: float,
@@ -398,7 +444,7 @@ def build_method(ctx: PickContext, bulk: np.ndarray, pickups_h: np.ndarray, cuto
     if cfg.method == "single":
         return SingleOrderPicking(ctx, bulk, arrivals)
     if cfg.method == "batch":
-        return BatchPicking(ctx, bulk)
+        return BatchPicking(ctx, bulk, arrivals=arrivals)
     if cfg.method == "zone":
-        return ZonePicking(ctx, bulk)
+        return ZonePicking(ctx, bulk, arrivals)
     return WavePicking(ctx, bulk, wave_release_times(cfg, pickups_h, cutoff_h, end_h), arrivals)

@@ -170,6 +170,15 @@ class PickWork:
         self.layout = build_layout(cfg.layout) if cfg.layout is not None else None
         self.setup = streams.keyed("picking.setup")
         self.travel_draw = streams.keyed("picking.travel")
+        self._lead_setup_h = np.zeros(0)  # set-up of a tour led by a bulk parcel (NaN: none)
+
+    def lead_setups(self, ids: np.ndarray) -> None:
+        """Draw, all at once, the set-up of a tour led by each of the parcels ``ids``
+        (the same keyed draw :meth:`setup_h` makes for one)."""
+        t = self.table
+        self._lead_setup_h = np.full(t.n_orders, np.nan)
+        ids = np.asarray(ids, dtype=np.int64)
+        self._lead_setup_h[ids] = self.cfg.setup_time_s.ppf(self.setup.uniform(t.key[ids])) / SECONDS_PER_HOUR
 
     def lines_of(self, parcels: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(aisle, y) of every line of ``parcels``."""
@@ -177,11 +186,15 @@ class PickWork:
         if len(parcels) == 1:
             a, b = t.line_start[parcels[0]], t.line_end[parcels[0]]
             return t.line_aisle[a:b], t.line_y[a:b]
-        idx = np.concatenate([np.arange(t.line_start[p], t.line_end[p]) for p in parcels])
-        return t.line_aisle[idx], t.line_y[idx]
+        rows, _offsets = t.line_rows(np.array(parcels))
+        return t.line_aisle[rows], t.line_y[rows]
 
     def setup_h(self, lead: int, k: int = 0) -> float:
         """A tour's set-up, keyed by its first parcel (and ``k``: the zone)."""
+        if k == 0 and lead < len(self._lead_setup_h):
+            hours = self._lead_setup_h.item(lead)
+            if hours == hours:  # drawn with the others (:meth:`lead_setups`)
+                return hours
         u = self.setup.uniform1(int(self.table.key[lead]), k)
         return float(self.cfg.setup_time_s.ppf(np.array([u]))[0]) / SECONDS_PER_HOUR
 
