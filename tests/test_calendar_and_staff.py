@@ -112,6 +112,25 @@ def test_ties_are_settled_by_rule_not_by_event_order(lazy):
         ("end", 2, 0, 2.0), ("end", 3, 1, 2.0)]
 
 
+@pytest.mark.parametrize("lazy", [False, True])
+def test_workers_coming_on_duty_together_take_work_lowest_number_first(lazy):
+    """Worker 1's duty at 5.0 was scheduled before worker 0's (its previous interval
+    started first); at 5.0 both come on duty and worker 0, the lower number, takes the
+    order waiting since 3.0: the rule, not the order the events were created in."""
+    env = simpy.Environment()
+    log = []
+    if lazy:
+        queue = WorkQueue(env, arrivals=Arrivals(np.array([3.0]), np.array([0]), None))
+    else:
+        queue = WorkQueue(env)
+        call_at(env, 3.0, RELEASE, lambda _e: queue.put(0))
+    duty = [[(1.0, 2.0), (5.0, 10.0)], [(0.0, 1.0), (5.0, 10.0)]]
+    Crew(env, Pool("s", "pickers", duty=duty), queue, lambda order, w: log.append((order, w, env.now)) or 1.0,
+         lambda *a: None, 0)
+    env.run(until=10)
+    assert log == [(0, 0, 5.0)]
+
+
 @pytest.mark.parametrize("n_workers", [1, 3])
 def test_fifo_order(n_workers):
     env = simpy.Environment()

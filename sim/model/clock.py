@@ -10,7 +10,9 @@ events due at the same instant are processed rank by rank:
    oldest order has waited long enough);
 3. ``WAVE``: a wave is released (so an order released at the instant of a wave joins
    it);
-4. ``DUTY_START``: a worker's shift (or the end of a break) starts;
+4. ``DUTY_START``: a worker's shift (or the end of a break) starts; two at once in
+   the order of their crews, then of their workers' numbers (so of the workers coming
+   on duty together, the lowest-numbered takes the work waiting first);
 5. ``PICKUP``: a carrier collects at a dock;
 6. ``LATER``: everything that follows a delivery (a reship placed, units restocked).
 
@@ -40,6 +42,12 @@ JOB_DONE, RELEASE, WAVE, DUTY_START, PICKUP, LATER = 1, 2, 3, 4, 5, 6
 def job_done_rank(crew: int, worker: int) -> float:
     """The rank of a job's end: ``JOB_DONE``, then crew by crew, worker by worker."""
     return JOB_DONE + (crew * 100_000 + worker) * 1e-10
+
+
+def duty_start_rank(crew: int, worker: int) -> float:
+    """The rank of a worker's duty starting: ``DUTY_START``, then crew by crew, worker
+    by worker."""
+    return DUTY_START + (crew * 100_000 + worker) * 1e-10
 
 
 class Call(Event):

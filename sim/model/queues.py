@@ -79,10 +79,10 @@ class Arrivals(TimedItems):
     """Parcels released at known times (orders whose payment clears then): a queue takes
     them in when it is looked at, with their own release times, so an order released
     while every worker is busy costs no event. ``on_release(item, t)`` records the
-    release."""
+    release when it is taken in (None: nothing to do then, see :meth:`due_before`)."""
 
     def __init__(self, times_h: np.ndarray, items: np.ndarray,
-                 on_release: Callable[[int, float], None]) -> None:
+                 on_release: Callable[[int, float], None] | None) -> None:
         super().__init__(times_h, items)
         self.on_release = on_release
 
@@ -104,9 +104,16 @@ class Arrivals(TimedItems):
     def take(self, now: float, inclusive: bool) -> list[tuple[int, float]]:
         taken = super().take(now, inclusive)
         on_release = self.on_release
-        for item, t in taken:
-            on_release(item, t)
+        if on_release is not None:
+            for item, t in taken:
+                on_release(item, t)
         return taken
+
+    def due_before(self, end_h: float) -> tuple[np.ndarray, np.ndarray]:
+        """(items, times) of every item due before ``end_h``, taken or not: for a stream
+        whose releases are recorded all at once after the run (``on_release`` None)."""
+        n = int(np.searchsorted(self._times, end_h, side="left"))
+        return self._items[:n], self._times[:n]
 
 
 class WorkQueue:
@@ -135,7 +142,9 @@ class WorkQueue:
 
     def put(self, item: int) -> None:
         """Add work now and tell the crew."""
-        self._push(item, self.env.now, 1)
+        self._seq += 1  # (as _push(item, now, 1), written out: once per parcel and stage)
+        prio = 0 if self.priority_of is None or item < 0 else -self.priority_of(item)
+        heapq.heappush(self._heap, (prio, self.env.now, 1, self._seq, item))
         for listener in self._listeners:
             listener()
 
@@ -156,7 +165,10 @@ class WorkQueue:
         loop asks this once per job)."""
         arrivals = self.arrivals
         if arrivals is not None and (arrivals.peek < now or (inclusive and arrivals.peek == now)):
-            for item, t in arrivals.take(now, inclusive):
+            taken = arrivals.take(now, inclusive)
+            if len(taken) == 1 and not self._heap:  # (the one item would be pushed and popped)
+                return taken[0][0]
+            for item, t in taken:
                 self._push(item, t, 0)
         return heapq.heappop(self._heap)[-1] if self._heap else None
 

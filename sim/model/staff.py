@@ -29,7 +29,7 @@ from functools import partial
 import simpy
 
 from sim.calendar import shift_duty_intervals
-from sim.model.clock import DUTY_START, RELEASE, Call, call_at, job_done_rank
+from sim.model.clock import RELEASE, Call, call_at, duty_start_rank, job_done_rank
 from sim.scenario.schema import Staff
 
 Start = Callable[[object, int], float]  # (item, worker id) -> hours the job takes
@@ -81,11 +81,12 @@ class Crew:
         self.free: list[int] = []  # heap of free workers (some perhaps off duty)
         self.in_free = [False] * n
         self.ranks = [job_done_rank(order, w) for w in range(n)]
+        self.duty_ranks = [duty_start_rank(order, w) for w in range(n)]
         self._timer_h = math.inf  # when the pending wake-up timer fires, if any
         queue.subscribe(self.dispatch)
         for w, duty in enumerate(pool.duty):
             if duty:
-                call_at(env, duty[0][0], DUTY_START, lambda _e, w=w: self._duty_starts(w, 0))
+                call_at(env, duty[0][0], self.duty_ranks[w], lambda _e, w=w: self._duty_starts(w, 0))
 
     # --- duty -----------------------------------------------------------------------
 
@@ -96,7 +97,8 @@ class Crew:
         duty = self.pool.duty[w]
         self.duty_start[w], self.duty_end[w] = duty[k]
         if k + 1 < len(duty):
-            call_at(self.env, duty[k + 1][0], DUTY_START, lambda _e, w=w, k=k + 1: self._duty_starts(w, k))
+            call_at(self.env, duty[k + 1][0], self.duty_ranks[w],
+                    lambda _e, w=w, k=k + 1: self._duty_starts(w, k))
         if not self.busy[w]:
             self._make_free(w)
             self.dispatch()

@@ -194,6 +194,10 @@ class World:
             return None
         book, table = self.draws.book, self.draws.table
         ids = np.flatnonzero((book.site == s) & ~np.isnan(book.paid_h))
+        if wh.picking.method in ("single", "batch"):
+            # Nothing in the run reads when these were created and released: recorded
+            # all at once after it (collect), not one by one as they are taken in.
+            return Arrivals(book.paid_h[ids], ids, None)
         waves = wh.picking.method == "wave"
 
         def on_release(order: int, t: float) -> None:
@@ -322,8 +326,12 @@ class World:
         # Orders released by the end that no picker has looked at yet: their release
         # happened (and shows in the queues), record it.
         for arrivals in self.arrivals:
-            for _ in arrivals.take(self.end_h, False):
-                pass
+            if arrivals.on_release is None:
+                ids, times = arrivals.due_before(self.end_h)
+                draws.table.created_h[ids] = draws.table.released_h[ids] = times
+            else:
+                for _ in arrivals.take(self.end_h, False):
+                    pass
         orders, shipments = collect.frames(scenario, self.replication, draws.book, self.record,
                                            draws.table, self.end_h, draws.skus)
         result = RunResult(
