@@ -154,9 +154,18 @@ class Crew:
         # (Work released at this very instant is not the finishing worker's to take
         # first: it goes to the lowest-numbered free worker, as any release does.)
         if self.duty_start[w] <= now < self.duty_end[w]:
-            item = self.queue.next_item(now, False)
+            queue = self.queue
+            item = queue.next_item(now, False)
             if item is not None:
                 self._begin(w, item, now)
                 return
+            self._make_free(w)
+            due = queue.next_ready_h(now)
+            if due <= now:  # ready at this very instant: the lowest free worker's
+                self.dispatch()
+            elif due < self._timer_h:  # (what dispatch() would find: only a timer to set)
+                self._timer_h = due
+                call_at(self.env, due, RELEASE, self._wake)
+            return
         self._make_free(w)
         self.dispatch()
