@@ -8,7 +8,9 @@ What it measures (issue 14's targets in brackets):
 
 1. **Events per order**: SimPy events scheduled per customer order (counted by wrapping
    ``Environment.schedule``) for the baseline [<= 3.0] and batch, zone and wave picking
-   [<= 3.5].
+   [<= 3.5]; and, in the full report, the Python function calls per order in the event
+   loop (cProfile's count): like the events, a figure that does not depend on the
+   machine, to follow the per-order cost where timings are noisy.
 2. **Speed**: orders per second of one baseline replication of at least 200,000 orders
    (draws, run, tables and KPIs) against a bare SimPy tandem line with the same number
    of orders, measured in the same run, alternating: Poisson arrivals -> payment delay
@@ -33,7 +35,9 @@ better).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import pstats
 import statistics
 import subprocess
 import sys
@@ -107,6 +111,18 @@ def events_per_order(scenario) -> float:
     finally:
         simpy.Environment.schedule = schedule
     return count / orders
+
+
+def calls_per_order(scenario) -> float:
+    """Python function calls per customer order while the replication runs (counted by
+    cProfile, whose overhead does not change the count)."""
+    world = World(scenario, 0, scenario.seed)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    world.run()
+    profiler.disable()
+    calls = sum(entry[1] for entry in pstats.Stats(profiler).stats.values())
+    return calls / len(world.draws.book)
 
 
 def load(name: str, days: float | None = None):
@@ -207,6 +223,8 @@ def main() -> int:
         report["speed"] = speed(days=100, repeats=args.repeats)
         report["events_per_order"] = {
             n: events_per_order(load(n)) for n in ("baseline", "picking/batch", "picking/zone", "picking/wave")}
+        report["calls_per_order"] = {
+            n: calls_per_order(load(n, 14)) for n in ("baseline", "picking/batch", "picking/zone", "picking/wave")}
         report["methods_per_order"] = per_order_ratios(
             ["picking/single", "picking/batch", "picking/zone", "picking/wave"], None, args.repeats)
         report["stock_per_order"] = per_order_ratios(["baseline", "stock", "stock_split"], None, args.repeats)
@@ -235,6 +253,8 @@ def print_report(r: dict) -> None:
     for name, e in r["events_per_order"].items():
         target = 3.0 if name == "baseline" else 3.5
         print(f"events per order, {name}: {e:.2f} (target <= {target})")
+    for name, c in r.get("calls_per_order", {}).items():
+        print(f"Python calls per order in the run, {name}: {c:.1f}")
     for name, x in r.get("methods_per_order", {}).items():
         print(f"time per order, {name} / single: {x:.2f} (target <= 1.3)")
     for name, x in r.get("stock_per_order", {}).items():

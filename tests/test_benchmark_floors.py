@@ -30,3 +30,17 @@ def test_check_fails_past_the_floors_and_passes_within(capsys):
     assert "speed ratio" in capsys.readouterr().err
     assert bench.check(report(floors["ratio_min"] + 0.1, floors["events_per_order_max"] + 0.1)) == 1
     assert "events per order" in capsys.readouterr().err
+
+
+def test_calls_per_order_is_a_count_that_does_not_depend_on_the_machine():
+    """The same replication counts the same calls, each job is several calls, and a
+    method whose orders take more steps (zone picking: a tour per zone part) counts
+    more than single-order picking on the same demand."""
+    from .test_picking_methods import scenario
+
+    bench = _throughput()
+    single, zone = scenario("single"), scenario("zone", zone={"zones": 2})
+    first = bench.calls_per_order(single)
+    assert first == bench.calls_per_order(single)
+    assert first > 2 * bench.events_per_order(single)
+    assert bench.calls_per_order(zone) > first
