@@ -10,7 +10,7 @@ import simpy
 
 from sim.calendar import add_business_days, on_duty_count, pickup_times, shift_duty_intervals
 from sim.model.clock import RELEASE, call_at
-from sim.model.queues import Arrivals, WorkQueue
+from sim.model.queues import Arrivals, TimedItems, WorkQueue
 from sim.model.staff import Crew, Pool
 from sim.scenario.schema import Shift
 
@@ -57,11 +57,11 @@ def _trace(duty, arrivals, service_h, lazy=False, workers=1):
         for order, t in enumerate(arrivals):
             call_at(env, t, RELEASE, lambda _e, order=order: queue.put(order))
 
-    def start(order, w):
+    def start(order, w, _now):
         log.append(("start", order, w, env.now))
         return service_h
 
-    def finish(order, started, w):
+    def finish(order, started, w, _now):
         log.append(("end", order, w, env.now))
 
     Crew(env, Pool("s", "pickers", duty=[duty] * workers), queue, start, finish, 0)
@@ -125,7 +125,7 @@ def test_workers_coming_on_duty_together_take_work_lowest_number_first(lazy):
         queue = WorkQueue(env)
         call_at(env, 3.0, RELEASE, lambda _e: queue.put(0))
     duty = [[(1.0, 2.0), (5.0, 10.0)], [(0.0, 1.0), (5.0, 10.0)]]
-    Crew(env, Pool("s", "pickers", duty=duty), queue, lambda order, w: log.append((order, w, env.now)) or 1.0,
+    Crew(env, Pool("s", "pickers", duty=duty), queue, lambda order, w, now: log.append((order, w, now)) or 1.0,
          lambda *a: None, 0)
     env.run(until=10)
     assert log == [(0, 0, 5.0)]
@@ -139,7 +139,7 @@ def test_fifo_order(n_workers):
     for order in range(5):
         queue.put(order)
 
-    def start(order, w):
+    def start(order, w, _now):
         started.append(order)
         return 1.0
 
@@ -158,7 +158,7 @@ def test_priorities_first_then_release_time():
     started = []
     call_at(env, 1.0, RELEASE, lambda _e: None)
 
-    def start(order, w):
+    def start(order, w, _now):
         started.append(order)
         return 1.0
 
@@ -181,3 +181,23 @@ def test_busy_time_counts_only_on_duty_hours():
     # Worker 0: 3-4.5 -> 1 h on duty; 4.5-5.5 -> 0.5 h; worker 1 (always on): 1 h.
     got = busy_on_duty({0: duty, 1: [(0.0, math.inf)]}, jobs_w, start, end, 0.0, 10.0)
     assert got == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 65536])
+def test_timed_items_are_taken_in_time_order_across_chunks(chunk, monkeypatch):
+    """Items due at known times are read a chunk at a time: whatever the chunk size, each
+    is taken once, in time order (ties in the order given), by the first look at or
+    after its time (at it only when inclusive), and ``peek`` is always the next one."""
+    monkeypatch.setattr(TimedItems, "CHUNK", chunk)
+    rng = np.random.default_rng(1)
+    times = np.sort(rng.uniform(0, 100, 300))
+    times[10:13] = times[10]  # a tie
+    timed = TimedItems(times, np.arange(300))
+    taken = []
+    for now in np.r_[np.linspace(0, 101, 57), times[10]]:
+        inclusive = bool(int(now) % 2)
+        got = timed.take(now, inclusive)
+        assert all(t < now or (inclusive and t == now) for _, t in got)
+        taken += got
+        assert timed.peek == timed.next_h() and (timed.peek > now or (not inclusive and timed.peek == now))
+    assert [item for item, _ in taken] == list(range(300))

@@ -82,24 +82,24 @@ class PackStation:
                  labeller: BulkLabeller | None = None) -> None:
         self.env, self.table, self.stage, self.labeller = env, table, stage, labeller
 
-    def start(self, item: int, worker_id: int) -> float:
+    def start(self, item: int, worker_id: int, now: float) -> float:
         """A packer begins ``item``: a parcel (pack, and label unless in bulk), or a
         bulk print job (``-job - 1``)."""
         if item < 0:
             return self.labeller.print_time_h(-item - 1)
         t = self.table
-        t.pack_start_h[item] = self.env.now
+        t.pack_start_h[item] = now
         t.packer[item] = worker_id
         if self.labeller is not None:
             return t.pack_h.item(item)
         # One job for pack + label: the packer does both without a break.
         return t.pack_h.item(item) + t.label_h.item(item)
 
-    def finish(self, item: int, start: float, worker_id: int) -> None:
+    def finish(self, item: int, start: float, worker_id: int, now: float) -> None:
         if item < 0:
             self.labeller.printed(-item - 1, start, worker_id)
             return
-        t, now = self.table, self.env.now
+        t = self.table
         if self.labeller is not None:
             t.packed_h[item] = t.packer_done_h[item] = now
             self.labeller.add(item)

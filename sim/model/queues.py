@@ -63,15 +63,22 @@ class TimedItems:
         """Remove and return (item, time) of every item due before ``now`` (at ``now``
         too if ``inclusive``). (A plain loop, not a generator: it runs once per order.)"""
         taken = []
+        times, items, i = self.times, self.items, self.i
+        n = len(times)
         while True:
-            if self.i == len(self.times) and self.next_h() == math.inf:
-                break
-            t = self.times[self.i]
+            if i == n:  # this chunk is used up: the next one, if any
+                self.i = i
+                if self.next_h() == math.inf:
+                    return taken
+                times, items, i = self.times, self.items, self.i
+                n = len(times)
+            t = times[i]
             if not (t < now or (inclusive and t == now)):
                 break
-            taken.append((self.items[self.i], t))
-            self.i += 1
-        self.next_h()
+            taken.append((items[i], t))
+            i += 1
+        self.i = i
+        self.peek = t  # (the next item, not due yet)
         return taken
 
 

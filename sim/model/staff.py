@@ -14,8 +14,9 @@ known time (an order whose payment clears then; a batch's oldest order reaching 
 wait limit) and an on-duty worker is free, the crew sets one timer for then. Duty ends
 need no event: whether a worker is on duty is checked when it would take work.
 
-A stage supplies ``start(item, worker) -> hours`` (the job begins: how long it takes)
-and ``finish(item, start_h, worker)`` (the job has ended: record it, hand the item on).
+A stage supplies ``start(item, worker, now_h) -> hours`` (the job begins: how long it
+takes) and ``finish(item, start_h, worker, now_h)`` (the job has ended: record it, hand
+the item on); ``now_h`` is the clock, read once by the crew.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from sim.calendar import shift_duty_intervals
 from sim.model.clock import RELEASE, Call, call_at, duty_start_rank, job_done_rank
 from sim.scenario.schema import Staff
 
-Start = Callable[[object, int], float]  # (item, worker id) -> hours the job takes
-Finish = Callable[[object, float, int], None]  # (item, job start h, worker id)
+Start = Callable[[object, int, float], float]  # (item, worker id, now h) -> hours the job takes
+Finish = Callable[[object, float, int, float], None]  # (item, job start h, worker id, now h)
 
 
 @dataclass
@@ -144,13 +145,13 @@ class Crew:
 
     def _begin(self, w: int, item, now: float) -> None:
         self.busy[w] = True
-        hours = self.start(item, w)
+        hours = self.start(item, w, now)
         Call(self.env, hours, self.ranks[w], partial(self._end, w, item, now))  # (call_after, inlined)
 
     def _end(self, w: int, item, start_h: float, _event=None) -> None:
         self.busy[w] = False
-        self.finish(item, start_h, w)
         now = self.env.now
+        self.finish(item, start_h, w, now)
         # (Work released at this very instant is not the finishing worker's to take
         # first: it goes to the lowest-numbered free worker, as any release does.)
         if self.duty_start[w] <= now < self.duty_end[w]:

@@ -4,8 +4,8 @@ A method owns the site's pick queue(s). Parcels come in with ``enqueue(parcel)``
 they are released to picking (or, for parcels released at known times, through the
 queue's :class:`~sim.model.queues.Arrivals`); the method tells the world which queues
 its pickers take work from (``stations()``: one per zone, or one for the whole site)
-and what a picker does with it: ``start(item, worker) -> hours`` when the job begins
-and ``finish(item, start_h, worker)`` when it ends (the crew protocol of
+and what a picker does with it: ``start(item, worker, now_h) -> hours`` when the job
+begins and ``finish(item, start_h, worker, now_h)`` when it ends (the crew protocol of
 :mod:`sim.model.staff`). When a parcel's picking is complete the method calls
 :meth:`PickContext.done`, which moves it to packing. Everything a
 method needs about a parcel (its lines, their locations and times) is in the
@@ -39,8 +39,8 @@ class Station:
 
     zone: int
     queue: WorkQueue | BatchQueue
-    start: Callable[[object, int], float]
-    finish: Callable[[object, float, int], None]
+    start: Callable[[object, int, float], float]
+    finish: Callable[[object, float, int, float], None]
 
 
 @dataclass
@@ -114,20 +114,19 @@ class SingleOrderPicking:
     def stations(self) -> list[Station]:
         return [Station(-1, self.queue, self.start, self.finish)]
 
-    def start(self, parcel: int, worker: int) -> float:
+    def start(self, parcel: int, worker: int, now: float) -> float:
         t = self.ctx.table
         hours = t.tour_h.item(parcel)
         if hours != hours:  # NaN: a parcel made during the run
             self.ctx.work.single_tours(np.array([parcel]))
             hours = t.tour_h.item(parcel)
-        t.pick_start_h[parcel] = self.ctx.env.now
+        t.pick_start_h[parcel] = now
         t.picker[parcel] = worker
         return hours
 
-    def finish(self, parcel: int, start: float, worker: int) -> None:
+    def finish(self, parcel: int, start: float, worker: int, now: float) -> None:
         ctx = self.ctx
         t = ctx.table
-        now = ctx.env.now
         dist = t.tour_m.item(parcel)
         # The hot path of the whole model: record without the general done().
         t.picked_h[parcel] = now
@@ -214,18 +213,18 @@ class BatchPicking:
     def stations(self) -> list[Station]:
         return [Station(-1, self.queue, self.start, self.finish)]
 
-    def start(self, batch: list[int], worker: int) -> float:
-        self.ctx.table.pick_start_h[batch] = self.ctx.env.now
+    def start(self, batch: list[int], worker: int, now: float) -> float:
+        self.ctx.table.pick_start_h[batch] = now
         tour = self.ctx.work.tour(batch, sort=self.cfg.sort == "while_pick")
         self._tours[worker] = tour
         return tour.time_h
 
-    def finish(self, batch: list[int], start: float, worker: int) -> None:
+    def finish(self, batch: list[int], start: float, worker: int, now: float) -> None:
         ctx, t = self.ctx, self.ctx.table
         tour = self._tours.pop(worker)
         lines = [int(t.lines[p]) for p in batch]
         total = sum(lines)
-        tid = ctx.tours.add(ctx.site, -1, worker, start, ctx.env.now, len(batch), total, tour.distance_m)
+        tid = ctx.tours.add(ctx.site, -1, worker, start, now, len(batch), total, tour.distance_m)
         ctx.done_together(batch, start, worker, tid, [tour.distance_m * n / total for n in lines])
 
 
@@ -316,20 +315,20 @@ class ZonePicking:
     def stations(self) -> list[Station]:
         return [Station(z, self.queues[z], self.start, self.finish) for z in range(self.n_zones)]
 
-    def start(self, item: int, worker: int) -> float:
+    def start(self, item: int, worker: int, now: float) -> float:
         t = self.ctx.table
         parcel, zone = divmod(item, self.n_zones)
         if math.isnan(t.pick_start_h[parcel]):
-            t.pick_start_h[parcel] = self.ctx.env.now
+            t.pick_start_h[parcel] = now
         zones, hours, _metres, _lines = self.parts[parcel]
         return hours[zones.index(zone)]
 
-    def finish(self, item: int, start: float, worker: int) -> None:
+    def finish(self, item: int, start: float, worker: int, now: float) -> None:
         ctx, t = self.ctx, self.ctx.table
         parcel, zone = divmod(item, self.n_zones)
         zones, _hours, metres, lines = self.parts[parcel]
         k = zones.index(zone)
-        tid = ctx.tours.add(ctx.site, zone, worker, start, ctx.env.now, 1, lines[k], metres[k])
+        tid = ctx.tours.add(ctx.site, zone, worker, start, now, 1, lines[k], metres[k])
         if t.tour_id.item(parcel) < 0:
             t.tour_id[parcel] = tid
         before = t.pick_travel_m.item(parcel)
