@@ -25,7 +25,7 @@ import simpy
 
 from sim.model.clock import WAVE, call_after, call_at
 from sim.model.picking.work import PickWork, build_layout
-from sim.model.picking.zone_tours import ZoneTours, plan_zone_tours
+from sim.model.picking.zone_tours import HOURS, LINES, METRES, ZoneTours, plan_zone_tours
 from sim.model.queues import Arrivals, BatchQueue, WorkQueue, make_queue
 from sim.model.shipments import Shipments
 from sim.records import TourLog
@@ -255,9 +255,8 @@ class ZonePicking:
         self.planned = self._plan(bulk)
         self.index_of = np.full(ctx.table.n_orders, -1, dtype=np.int64)
         self.index_of[bulk] = np.arange(len(bulk))
-        # Parcels in picking: zones, hours, metres and lines of their parts, parts left.
-        self.parts: dict[int, tuple[list[int], list[float], list[float], list[int]]] = {}
-        self.parts_left: dict[int, int] = {}
+        # Parcels in picking: [their parts by zone (rows of ZoneTours), parts left, started].
+        self.picking: dict[int, list] = {}
         self.arrivals = self._zone_arrivals(arrivals) if arrivals is not None else [None] * zones
         self.queues = [make_queue(ctx.env, priority_of, self.arrivals[z]) for z in range(zones)]
 
@@ -277,15 +276,15 @@ class ZonePicking:
             at_once[plan.first[:-1][np.diff(plan.first) > 0]] = True
         arrival_of = np.full(len(plan.first) - 1, -1, dtype=np.int64)  # planned parcel -> arrival
         arrival_of[pos] = np.arange(len(parcels))
-        parts = []
+        parts, zone_of_part = [], plan.zone
         for z in range(self.n_zones):
-            o = owner[at_once & (plan.zone == z) & (arrival_of[owner] >= 0)]
+            o = owner[at_once & (zone_of_part == z) & (arrival_of[owner] >= 0)]
             parts.append((arrival_of[o], parcels[arrival_of[o]] * self.n_zones + z))
         site_release = arrivals.on_release
 
         def on_release(item: int, t: float) -> None:
             parcel = item // self.n_zones
-            if parcel not in self.parts:
+            if parcel not in self.picking:
                 site_release(parcel, t)
                 self._take_in(parcel)
 
@@ -298,12 +297,10 @@ class ZonePicking:
     def _take_in(self, parcel: int) -> list[int]:
         """Start keeping track of ``parcel``'s parts; return its zones."""
         i = self.index_of.item(parcel) if parcel < len(self.index_of) else -1
-        parts = self.planned.of(i) if i >= 0 else self._plan(np.array([parcel])).of(0)
-        self.parts[parcel] = parts
-        zones = parts[0]
-        self.ctx.table.zones_touched[parcel] = len(zones)
-        self.parts_left[parcel] = len(zones)
-        return zones
+        parts = self.planned.parts_of(i) if i >= 0 else self._plan(np.array([parcel])).parts_of(0)
+        self.picking[parcel] = [parts, len(parts), False]
+        self.ctx.table.zones_touched[parcel] = len(parts)
+        return list(parts)
 
     def enqueue(self, parcel: int) -> None:
         self.ctx.table.released_h[parcel] = self.ctx.env.now
@@ -316,30 +313,31 @@ class ZonePicking:
         return [Station(z, self.queues[z], self.start, self.finish) for z in range(self.n_zones)]
 
     def start(self, item: int, worker: int, now: float) -> float:
-        t = self.ctx.table
         parcel, zone = divmod(item, self.n_zones)
-        if math.isnan(t.pick_start_h[parcel]):
-            t.pick_start_h[parcel] = now
-        zones, hours, _metres, _lines = self.parts[parcel]
-        return hours[zones.index(zone)]
+        state = self.picking[parcel]
+        if not state[2]:  # its first part to start
+            state[2] = True
+            self.ctx.table.pick_start_h[parcel] = now
+        return state[0][zone][HOURS]
 
     def finish(self, item: int, start: float, worker: int, now: float) -> None:
         ctx, t = self.ctx, self.ctx.table
         parcel, zone = divmod(item, self.n_zones)
-        zones, _hours, metres, lines = self.parts[parcel]
-        k = zones.index(zone)
-        tid = ctx.tours.add(ctx.site, zone, worker, start, now, 1, lines[k], metres[k])
+        state = self.picking[parcel]
+        parts = state[0]
+        metres = parts[zone][METRES]
+        tid = ctx.tours.add(ctx.site, zone, worker, start, now, 1, int(parts[zone][LINES]), metres)
         if t.tour_id.item(parcel) < 0:
             t.tour_id[parcel] = tid
         before = t.pick_travel_m.item(parcel)
-        t.pick_travel_m[parcel] = (0.0 if before != before else before) + metres[k]
-        self.parts_left[parcel] -= 1
-        if self.cfg.mode == "pick_and_pass" and k + 1 < len(zones):
-            nxt = zones[k + 1]
+        t.pick_travel_m[parcel] = (0.0 if before != before else before) + metres
+        state[1] -= 1
+        if self.cfg.mode == "pick_and_pass" and state[1]:
+            zones = list(parts)
+            nxt = zones[zones.index(zone) + 1]
             self.queues[nxt].put(parcel * self.n_zones + nxt)
-        elif self.parts_left[parcel] == 0:
-            del self.parts_left[parcel]
-            del self.parts[parcel]
+        elif state[1] == 0:
+            del self.picking[parcel]
             ctx.done(parcel, start, worker, tid, 1, 0.0)
 
 

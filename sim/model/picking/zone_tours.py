@@ -24,23 +24,32 @@ from sim.model.picking.routes import route_distance
 from sim.model.picking.work import PickWork
 from sim.units import SECONDS_PER_HOUR
 
+ZONE, HOURS, METRES, LINES = range(4)  # the columns of a part's row
+
 
 @dataclass
 class ZoneTours:
     """The parts of some parcels, parcel by parcel and, within a parcel, zone by zone
-    (ascending): part ``first[i] .. first[i + 1] - 1`` belong to the ``i``-th parcel."""
+    (ascending): rows ``first[i] .. first[i + 1] - 1`` are the ``i``-th parcel's parts,
+    each ``(zone, hours, metres, lines)`` (float64, exact for the whole numbers): what
+    the zone's picker spends on it, the walk, and the lines picked."""
 
-    first: np.ndarray  # int64, one per parcel + 1 (CSR offsets into the parts)
-    zone: np.ndarray  # int32 per part
-    hours: np.ndarray  # float64 per part: what the zone's picker spends on it
-    metres: np.ndarray  # float64 per part: the walk
-    lines: np.ndarray  # int32 per part
+    first: np.ndarray  # int64, one per parcel + 1 (CSR offsets into the rows)
+    rows: np.ndarray  # float64, (parts, 4)
+
+    @property
+    def zone(self) -> np.ndarray:
+        return self.rows[:, ZONE].astype(np.int64)
+
+    def parts_of(self, i: int) -> dict[int, list[float]]:
+        """The ``i``-th parcel's parts by zone (ascending), each a row as a list."""
+        return {int(row[ZONE]): row for row in self.rows[self.first.item(i):self.first.item(i + 1)].tolist()}
 
     def of(self, i: int) -> tuple[list[int], list[float], list[float], list[int]]:
         """The ``i``-th parcel's parts as Python lists (zones, hours, metres, lines)."""
-        a, b = int(self.first[i]), int(self.first[i + 1])
-        return (self.zone[a:b].tolist(), self.hours[a:b].tolist(), self.metres[a:b].tolist(),
-                self.lines[a:b].tolist())
+        rows = list(self.parts_of(i).values())
+        return ([int(r[ZONE]) for r in rows], [r[HOURS] for r in rows], [r[METRES] for r in rows],
+                [int(r[LINES]) for r in rows])
 
 
 def plan_zone_tours(work: PickWork, layout: Layout, aisles_per_zone: int, pass_draw,
@@ -83,7 +92,7 @@ def plan_zone_tours(work: PickWork, layout: Layout, aisles_per_zone: int, pass_d
         if passing.any():
             hours[passing] += cfg.zone.pass_time_s.ppf(
                 pass_draw.uniform(keys[passing], part_zone[passing])) / SECONDS_PER_HOUR
-    return ZoneTours(first, part_zone, hours, metres, part_lines)
+    return ZoneTours(first, np.column_stack([part_zone, hours, metres, part_lines]).astype(np.float64))
 
 
 def _walks(layout: Layout, routing: str, aisle: np.ndarray, y: np.ndarray, starts: np.ndarray,
