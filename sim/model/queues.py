@@ -2,9 +2,10 @@
 
 A queue holds items (parcel ids; for zone picking, parcel x zones + zone; for the pack
 queue, negative ids for bulk label print jobs). It tells its crew when work is put in
-(``subscribe``), says whether work is ready now (``ready``), hands out the next item
-(``pop``) and says when it will next become ready on its own (``next_ready_h``), so the
-crew can set one timer instead of waiting on an event per item.
+(``subscribe``), hands out the next item if one is ready now (``next_item``) and says
+when it will next become ready on its own (``next_ready_h``), so the crew can set one
+timer instead of waiting on an event per item. Items released at known times
+(:class:`Arrivals`) are taken in, with their release times, when the queue is asked.
 
 Order (:class:`WorkQueue`): the highest ``priority_of(item)`` first; among equals, the
 earliest released; among those, the releases the model scheduled (orders whose payment
@@ -155,21 +156,9 @@ class WorkQueue:
         for listener in self._listeners:
             listener()
 
-    def ready(self, now: float, inclusive: bool = True) -> bool:
-        """Whether an item can be handed out now (arrivals at ``now`` itself count only
-        if ``inclusive``: see :mod:`sim.model.staff`)."""
-        arrivals = self.arrivals
-        if arrivals is not None and (arrivals.peek < now or (inclusive and arrivals.peek == now)):
-            for item, t in arrivals.take(now, inclusive):
-                self._push(item, t, 0)
-        return bool(self._heap)
-
-    def pop(self) -> int:
-        return heapq.heappop(self._heap)[-1]
-
     def next_item(self, now: float, inclusive: bool = True) -> int | None:
-        """``pop()`` if ``ready(now, inclusive)``, else None (one call: the crew's
-        loop asks this once per job)."""
+        """The next item if one can be handed out now, else None (arrivals at ``now``
+        itself count only if ``inclusive``: see :mod:`sim.model.staff`)."""
         arrivals = self.arrivals
         if arrivals is not None and (arrivals.peek < now or (inclusive and arrivals.peek == now)):
             taken = arrivals.take(now, inclusive)
@@ -265,7 +254,7 @@ class BatchQueue:
         return batch
 
     def next_item(self, now: float, inclusive: bool = True) -> list[int] | None:
-        """``pop()`` if ``ready(now, inclusive)``, else None."""
+        """The next batch if one is ready now, else None."""
         return self.pop() if self.ready(now, inclusive) else None
 
     def next_ready_h(self, now: float) -> float:

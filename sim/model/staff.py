@@ -131,12 +131,16 @@ class Crew:
             if item is None:
                 due = queue.next_ready_h(now)
                 if due < self._timer_h:
-                    self._timer_h = due
-                    call_at(self.env, due, RELEASE, self._wake)
+                    self._wake_at(due)
                 return
             heapq.heappop(free)
             in_free[w] = False
             self._begin(w, item, now)
+
+    def _wake_at(self, due: float) -> None:
+        """Set the crew's one timer for ``due`` (before the pending one, if any)."""
+        self._timer_h = due
+        call_at(self.env, due, RELEASE, self._wake)
 
     def _wake(self, _event) -> None:
         if self._timer_h <= self.env.now:
@@ -165,8 +169,7 @@ class Crew:
             if due <= now:  # ready at this very instant: the lowest free worker's
                 self.dispatch()
             elif due < self._timer_h:  # (what dispatch() would find: only a timer to set)
-                self._timer_h = due
-                call_at(self.env, due, RELEASE, self._wake)
+                self._wake_at(due)
             return
         self._make_free(w)
         self.dispatch()

@@ -40,7 +40,7 @@ from sim.model.draws import Draws, draw_replication
 from sim.model.factory import ParcelFactory
 from sim.model.inventory import expected_daily_units, stock_from_config
 from sim.model.packing import BulkLabeller, PackStation, label_jobs_frame
-from sim.model.picking.methods import PickContext, arrival_streams, build_method, takes_arrivals
+from sim.model.picking.methods import PickContext, build_method, streams_to_drain
 from sim.model.picking.work import PickWork
 from sim.model.queues import Arrivals, TimedItems, make_queue
 from sim.model.shipments import ORIGINAL
@@ -151,7 +151,10 @@ class World:
         self.streams = Streams(seed, replication)
         self.env = simpy.Environment()
         self.draws = self._draw()
-        self.arrivals: list[Arrivals] = []  # streams of orders released without an event
+        # Each site's stream of orders released without an event, and whether their
+        # release to picking is their payment (not with waves: with the wave).
+        self.arrivals: list[tuple[Arrivals, bool]] = []
+        self._to_drain: list[Arrivals] = []  # streams whose taking-in does bookkeeping
         self.record = OrderRecord(self.draws.book.cancel_code)
         self.tours = TourLog(capacity=len(self.draws.book) + 1024)
         self.factory = ParcelFactory(self.env, self.draws.table, self.draws.book, self.draws.maker)
@@ -180,32 +183,23 @@ class World:
         n = self.draws.table.n_orders
         bulk = np.flatnonzero((table.site[:n] == s) & (table.kind[:n] == ORIGINAL))
         carrier = self.scenario.carriers[wh.shipping.carrier]
-        arrivals = self._arrivals(s, wh)
+        arrivals = self._arrivals(s)
         method = build_method(ctx, bulk, self._pickups(carrier), carrier.cutoff_min / MINUTES_PER_HOUR,
                               self.end_h, arrivals)
         if arrivals is not None:
-            self.arrivals.extend(arrival_streams(method, arrivals))
+            self.arrivals.append((arrivals, wh.picking.method != "wave"))
+            self._to_drain.extend(streams_to_drain(method))
         return SitePicking(s, name, wh, method, pack_queue)
 
-    def _arrivals(self, s: int, wh: Warehouse) -> Arrivals | None:
-        """The site's orders, released at their payment times without an event each, if
-        its method takes them so (see ``lazy_release``)."""
-        if not (self.lazy_release and takes_arrivals(wh.picking)):
+    def _arrivals(self, s: int) -> Arrivals | None:
+        """The site's orders, released at their payment times without an event each
+        (see ``lazy_release``). Nothing in the run reads when they were created and
+        released: :meth:`collect` records it for all of them at once."""
+        if not self.lazy_release:
             return None
-        book, table = self.draws.book, self.draws.table
+        book = self.draws.book
         ids = np.flatnonzero((book.site == s) & ~np.isnan(book.paid_h))
-        if wh.picking.method in ("single", "batch"):
-            # Nothing in the run reads when these were created and released: recorded
-            # all at once after it (collect), not one by one as they are taken in.
-            return Arrivals(book.paid_h[ids], ids, None)
-        waves = wh.picking.method == "wave"
-
-        def on_release(order: int, t: float) -> None:
-            table.created_h[order] = t
-            if not waves:  # (with waves, a parcel is released to picking with its wave)
-                table.released_h[order] = t
-
-        return Arrivals(book.paid_h[ids], ids, on_release)
+        return Arrivals(book.paid_h[ids], ids, None)
 
     def _pickups(self, carrier) -> np.ndarray:
         return pickup_times(carrier.pickup_times_h, carrier.pickup_days,
@@ -281,16 +275,13 @@ class World:
         return [*pools, packers]
 
     def _release_chain(self) -> None:
-        """Hand over, at its payment time, each paid order that no site takes in as an
-        arrival: to its site's picking, or through the allocator with stock. One event
-        per instant with orders due (rank ``RELEASE``)."""
+        """Without arrivals (with stock, or the reference path), hand over each paid
+        order at its payment time: to its site's picking, or through the allocator with
+        stock. One event per instant with orders due (rank ``RELEASE``)."""
+        if self.lazy_release:  # every site takes its orders in as arrivals
+            return
         book = self.draws.book
-        lazy = {site.index for site in self.sites
-                if self.lazy_release and takes_arrivals(site.config.picking)}
-        paid = ~np.isnan(book.paid_h)
-        if lazy:
-            paid &= ~np.isin(book.site, list(lazy))
-        ids = np.flatnonzero(paid)
+        ids = np.flatnonzero(~np.isnan(book.paid_h))
         if not len(ids):
             return
         due = TimedItems(book.paid_h[ids], ids)
@@ -325,13 +316,13 @@ class World:
         scenario, draws = self.scenario, self.draws
         # Orders released by the end that no picker has looked at yet: their release
         # happened (and shows in the queues), record it.
-        for arrivals in self.arrivals:
-            if arrivals.on_release is None:
-                ids, times = arrivals.due_before(self.end_h)
-                draws.table.created_h[ids] = draws.table.released_h[ids] = times
-            else:
-                for _ in arrivals.take(self.end_h, False):
-                    pass
+        for arrivals, released_when_paid in self.arrivals:
+            ids, times = arrivals.due_before(self.end_h)
+            draws.table.created_h[ids] = times
+            if released_when_paid:
+                draws.table.released_h[ids] = times
+        for stream in self._to_drain:
+            stream.take(self.end_h, False)
         orders, shipments = collect.frames(scenario, self.replication, draws.book, self.record,
                                            draws.table, self.end_h, draws.skus)
         result = RunResult(

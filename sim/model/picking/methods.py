@@ -280,12 +280,10 @@ class ZonePicking:
         for z in range(self.n_zones):
             o = owner[at_once & (zone_of_part == z) & (arrival_of[owner] >= 0)]
             parts.append((arrival_of[o], parcels[arrival_of[o]] * self.n_zones + z))
-        site_release = arrivals.on_release
 
-        def on_release(item: int, t: float) -> None:
+        def on_release(item: int, _t: float) -> None:
             parcel = item // self.n_zones
             if parcel not in self.picking:
-                site_release(parcel, t)
                 self._take_in(parcel)
 
         return arrivals.split(parts, on_release)
@@ -419,24 +417,21 @@ def wave_release_times(cfg, pickups_h: np.ndarray, cutoff_h: float, end_h: float
     return np.sort(t[(t >= 0) & (t <= end_h)])
 
 
-def takes_arrivals(cfg) -> bool:
-    """Whether the method can take parcels released at known times without an event
-    each: every method can (zone picking as one stream per zone)."""
-    return cfg.method in ("single", "batch", "zone", "wave")
-
-
-def arrival_streams(method, arrivals: Arrivals) -> list[Arrivals]:
-    """The streams through which ``method`` takes in the site's ``arrivals`` (the world
-    drains them at the end, to record the releases nobody looked at)."""
-    return list(method.arrivals) if isinstance(method, ZonePicking) else [arrivals]
+def streams_to_drain(method) -> list[Arrivals]:
+    """The streams through which ``method`` takes in released parcels with bookkeeping
+    of its own (zone picking: a parcel's parts), which the world drains at the end so
+    the parcels released that nobody looked at are kept track of as if handed over."""
+    if isinstance(method, ZonePicking):
+        return [stream for stream in method.arrivals if stream is not None]
+    return []
 
 
 def build_method(ctx: PickContext, bulk: np.ndarray, pickups_h: np.ndarray, cutoff_h: float,
                  end_h: float, arrivals: Arrivals | None = None):
     """The picking strategy named in the site's ``picking.method``. ``bulk``: the parcels
     drawn before the run at this site (their single-order tours are computed at once);
-    ``arrivals``: for a method that :func:`takes_arrivals`, the parcels released at
-    known times."""
+    ``arrivals``: the parcels released at known times (every method takes them in
+    without an event each)."""
     cfg = ctx.work.cfg
     if cfg.method == "single":
         return SingleOrderPicking(ctx, bulk, arrivals)
