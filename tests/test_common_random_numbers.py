@@ -118,6 +118,7 @@ def test_a_parcel_made_during_the_run_gets_the_draws_it_gets_in_bulk():
     for o in orders.tolist():
         units = lines.line_units[lines.line_start[o]:lines.line_start[o + 1]]
         s = w.factory.make(o, ORIGINAL, int(book.site[o]), units)
+        w.factory.draw_made()  # (drawn when first needed, with the others made since)
         for col in _DRAWN:
             if col in ("tour_h", "tour_m"):
                 continue
@@ -200,3 +201,54 @@ def test_orders_taken_in_without_an_event_give_the_reference_run_bit_for_bit(met
     pd.testing.assert_frame_equal(fast.orders, slow.orders)
     pd.testing.assert_frame_equal(fast.shipments, slow.shipments)
     pd.testing.assert_frame_equal(fast.tours, slow.tours)
+
+
+def _stocked_with_methods(east: dict, west: dict) -> dict:
+    d = stocked("split")
+    d["inventory"]["backorder"] = "ship_available"
+    d["remedies"] = {"lost": "reship", "damaged": "reship", "wrong_item": "reship"}
+    d["carriers"]["ground"]["lost_prob"] = 0.05
+    d["horizon"]["drain_days"] = 0  # (parcels made late are still waiting at the end)
+    d["warehouses"]["east"]["picking"].update(east)
+    d["warehouses"]["west"]["picking"].update(west)
+    return d
+
+
+STOCKED_METHODS = {
+    "single": ({}, {}),
+    "batch_proximity_and_zone": ({"method": "batch", "batch": {"max_orders": 4, "rule": "proximity"}},
+                                 {"method": "zone", "zone": {"zones": 2}}),
+    "batch_totes_and_zone_pass": (
+        {"method": "batch", "batch": {"capacity": "totes", "max_totes": 5, "units_per_tote": 2}},
+        {"method": "zone", "zone": {"zones": 2, "mode": "pick_and_pass"}}),
+    "waves": ({"method": "wave", "wave": {"every_min": 90}},
+              {"method": "wave", "wave": {"every_min": 60, "within": "batch"}, "batch": {"max_orders": 3}}),
+}
+
+
+@pytest.mark.parametrize("methods", list(STOCKED_METHODS))
+def test_parcels_made_during_the_run_drawn_together_give_the_reference_run_bit_for_bit(
+        methods, monkeypatch):
+    """With stock, parcels made during the run (other site, split parts, rests) are
+    drawn together when the first is needed; the reference draws each the moment it is
+    made. Same run, every output frame, under every picking method."""
+    from sim.model.parcel_draws import ParcelMaker
+    calls = []
+    draw = ParcelMaker.draw
+    monkeypatch.setattr(ParcelMaker, "draw", lambda self, table, ids: (calls.append(len(ids)),
+                                                                        draw(self, table, ids))[1])
+    scenario = validate_data(_stocked_with_methods(*STOCKED_METHODS[methods]))
+    results, draw_calls = [], []
+    for together in (True, False):
+        calls.clear()
+        w = World(scenario, 0, 3, lazy_release=together)
+        assert w.factory.draw_together is together
+        w.run()
+        results.append(w.collect())
+        draw_calls.append(len(calls))
+    fast, slow = results
+    assert fast.shipments["kind"].isin(["split", "rest", "other_site"]).sum() > 20
+    assert draw_calls[0] < draw_calls[1], draw_calls  # really drawn together (some at least)
+    for name in ("orders", "shipments", "tours", "shipment_lines", "inventory", "stock_levels",
+                 "supplier_orders"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name)

@@ -143,7 +143,8 @@ class World:
         self.scenario, self.replication, self.seed = scenario, replication, seed
         # Orders whose payment clears while every picker is busy are taken in when a
         # picker looks (without stock): no event each.
-        # ``lazy_release=False`` hands every order over with an event of its own: the
+        # ``lazy_release=False`` hands every order over with an event of its own and
+        # draws each parcel made during the run at once (not with the next ones): the
         # straightforward reference the tests compare with, bit for bit.
         self.lazy_release = lazy_release and scenario.inventory is None
         hz = scenario.horizon
@@ -157,7 +158,8 @@ class World:
         self._to_drain: list[Arrivals] = []  # streams whose taking-in does bookkeeping
         self.record = OrderRecord(self.draws.book.cancel_code)
         self.tours = TourLog(capacity=len(self.draws.book) + 1024)
-        self.factory = ParcelFactory(self.env, self.draws.table, self.draws.book, self.draws.maker)
+        self.factory = ParcelFactory(self.env, self.draws.table, self.draws.book, self.draws.maker,
+                                     draw_together=lazy_release)
         self.sites = [self._build_picking(s, name) for s, name in enumerate(scenario.sites)]
         self.stocks = self._build_stocks()
         self.allocator = self._build_allocator()
@@ -179,13 +181,16 @@ class World:
         priority_of = (lambda p: table.priority.item(p)) if _priorities_differ(self.scenario) else None
         pack_queue = make_queue(self.env, priority_of)
         ctx = PickContext(self.env, table, self.tours, s, PickWork(wh.picking, table, self.streams),
-                          pack_queue, priority_of)
+                          pack_queue, priority_of, draw_made=self.factory.draw_made)
         n = self.draws.table.n_orders
         bulk = np.flatnonzero((table.site[:n] == s) & (table.kind[:n] == ORIGINAL))
         carrier = self.scenario.carriers[wh.shipping.carrier]
         arrivals = self._arrivals(s)
         method = build_method(ctx, bulk, self._pickups(carrier), carrier.cutoff_min / MINUTES_PER_HOUR,
                               self.end_h, arrivals)
+        prepare = getattr(method, "prepare", None)
+        if prepare is not None:
+            self.factory.on_drawn[s] = prepare
         if arrivals is not None:
             self.arrivals.append((arrivals, wh.picking.method != "wave"))
             self._to_drain.extend(streams_to_drain(method))
@@ -323,6 +328,7 @@ class World:
                 draws.table.released_h[ids] = times
         for stream in self._to_drain:
             stream.take(self.end_h, False)
+        self.factory.draw_made()  # (parcels made that no picker took up)
         orders, shipments = collect.frames(scenario, self.replication, draws.book, self.record,
                                            draws.table, self.end_h, draws.skus)
         result = RunResult(

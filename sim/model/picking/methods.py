@@ -57,6 +57,10 @@ class PickContext:
     pack_queue: WorkQueue
     priority_of: Callable[[int], int] | None = None
     on_picked: list[Callable[[int], None]] = field(default_factory=list)
+    # Draws the parcels made during the run that are not drawn yet (see
+    # :mod:`sim.model.factory`): a method calls it before it reads the drawn facts
+    # (pick times, locations) of a parcel made during the run.
+    draw_made: Callable[[], None] = field(default=lambda: None)
 
     def done(self, parcel: int, start_h: float, worker: int, tour: int, batch: int,
              travel_m: float) -> None:
@@ -114,12 +118,19 @@ class SingleOrderPicking:
     def stations(self) -> list[Station]:
         return [Station(-1, self.queue, self.start, self.finish)]
 
+    def prepare(self, parcels: np.ndarray) -> None:
+        """Tours of parcels made during the run, once drawn (see :mod:`sim.model.factory`)."""
+        self.ctx.work.single_tours(parcels)
+
     def start(self, parcel: int, worker: int, now: float) -> float:
         t = self.ctx.table
         hours = t.tour_h.item(parcel)
-        if hours != hours:  # NaN: a parcel made during the run
-            self.ctx.work.single_tours(np.array([parcel]))
+        if hours != hours:  # NaN: a parcel made during the run, not drawn yet, or a reship
+            self.ctx.draw_made()  # (the made ones get their tours: prepare)
             hours = t.tour_h.item(parcel)
+            if hours != hours:
+                self.ctx.work.single_tours(np.array([parcel]))
+                hours = t.tour_h.item(parcel)
         t.pick_start_h[parcel] = now
         t.picker[parcel] = worker
         return hours
@@ -196,7 +207,12 @@ class BatchPicking:
         else:
             size_of, capacity = None, cfg.max_orders
         cart = _Cart(size_of, table, cfg.proximity_window)
-        choose = cart.fcfs if cfg.rule == "fcfs" or ctx.work.layout is None else cart.nearest
+        rule = cart.fcfs if cfg.rule == "fcfs" or ctx.work.layout is None else cart.nearest
+        draw_made = ctx.draw_made
+
+        def choose(items: deque, capacity: int) -> list[int]:
+            draw_made()  # (before anything drawn is read: proximity, then the tour)
+            return rule(items, capacity)
         max_wait_h = 0.0 if release_immediately else cfg.max_wait_min / MINUTES_PER_HOUR
         self.queue = BatchQueue(ctx.env, capacity, max_wait_h, choose, size_of, arrivals)
         ctx.work.lead_setups(bulk)
@@ -295,7 +311,11 @@ class ZonePicking:
     def _take_in(self, parcel: int) -> list[int]:
         """Start keeping track of ``parcel``'s parts; return its zones."""
         i = self.index_of.item(parcel) if parcel < len(self.index_of) else -1
-        parts = self.planned.parts_of(i) if i >= 0 else self._plan(np.array([parcel])).parts_of(0)
+        if i < 0:  # made during the run: planned now, from its draws
+            self.ctx.draw_made()
+            parts = self._plan(np.array([parcel])).parts_of(0)
+        else:
+            parts = self.planned.parts_of(i)
         self.picking[parcel] = [parts, len(parts), False]
         self.ctx.table.zones_touched[parcel] = len(parts)
         return list(parts)
@@ -367,6 +387,11 @@ class WavePicking:
 
     def enqueue(self, parcel: int) -> None:
         self.held.append(parcel)
+
+    def prepare(self, parcels: np.ndarray) -> None:
+        prepare = getattr(self.inner, "prepare", None)
+        if prepare is not None:
+            prepare(parcels)
 
     def stations(self) -> list[Station]:
         return self.inner.stations()
