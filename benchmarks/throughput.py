@@ -224,7 +224,8 @@ def main() -> int:
         report["events_per_order"] = {
             n: events_per_order(load(n)) for n in ("baseline", "picking/batch", "picking/zone", "picking/wave")}
         report["calls_per_order"] = {
-            n: calls_per_order(load(n, 14)) for n in ("baseline", "picking/batch", "picking/zone", "picking/wave")}
+            n: calls_per_order(load(n, 14)) for n in ("baseline", "picking/batch", "picking/zone", "picking/wave",
+                                                      "stock", "stock_split")}
         report["methods_per_order"] = per_order_ratios(
             ["picking/single", "picking/batch", "picking/zone", "picking/wave"], None, args.repeats)
         report["stock_per_order"] = per_order_ratios(["baseline", "stock", "stock_split"], None, args.repeats)

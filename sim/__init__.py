@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.5.1"
+__version__ = "0.5.2"
 
 _LAZY = {
     "Result": "sim.experiment",
