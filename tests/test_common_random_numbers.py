@@ -118,7 +118,8 @@ def test_a_parcel_made_during_the_run_gets_the_draws_it_gets_in_bulk():
     for o in orders.tolist():
         units = lines.line_units[lines.line_start[o]:lines.line_start[o + 1]]
         s = w.factory.make(o, ORIGINAL, int(book.site[o]), units)
-        w.factory.draw_made()  # (drawn when first needed, with the others made since)
+        w.factory.draw_made()  # (drawn when first needed, with the others made since,
+        w.factory.draw_shipping_made()  # and what the carrier needs when it ships)
         for col in _DRAWN:
             if col in ("tour_h", "tour_m"):
                 continue
@@ -230,25 +231,31 @@ STOCKED_METHODS = {
 def test_parcels_made_during_the_run_drawn_together_give_the_reference_run_bit_for_bit(
         methods, monkeypatch):
     """With stock, parcels made during the run (other site, split parts, rests) are
-    drawn together when the first is needed; the reference draws each the moment it is
-    made. Same run, every output frame, under every picking method."""
+    drawn together when the first is needed (their fates at the next pick-up); the
+    reference draws each whole the moment it is made. Same run, every output frame,
+    under every picking method."""
     from sim.model.parcel_draws import ParcelMaker
-    calls = []
-    draw = ParcelMaker.draw
-    monkeypatch.setattr(ParcelMaker, "draw", lambda self, table, ids: (calls.append(len(ids)),
-                                                                        draw(self, table, ids))[1])
+    calls, shipping_calls = [], []
+    draw, draw_shipping = ParcelMaker.draw, ParcelMaker.draw_shipping
+    monkeypatch.setattr(ParcelMaker, "draw", lambda self, table, ids, **kw: (
+        calls.append(len(ids)), draw(self, table, ids, **kw))[1])
+    monkeypatch.setattr(ParcelMaker, "draw_shipping", lambda self, table, ids: (
+        shipping_calls.append(len(ids)), draw_shipping(self, table, ids))[1])
     scenario = validate_data(_stocked_with_methods(*STOCKED_METHODS[methods]))
-    results, draw_calls = [], []
+    results, draw_calls, shipping_draws = [], [], []
     for together in (True, False):
         calls.clear()
+        shipping_calls.clear()
         w = World(scenario, 0, 3, lazy_release=together)
         assert w.factory.draw_together is together
         w.run()
         results.append(w.collect())
         draw_calls.append(len(calls))
+        shipping_draws.append(len(shipping_calls))
     fast, slow = results
     assert fast.shipments["kind"].isin(["split", "rest", "other_site"]).sum() > 20
     assert draw_calls[0] < draw_calls[1], draw_calls  # really drawn together (some at least)
+    assert shipping_draws[0] < 0.5 * shipping_draws[1], shipping_draws  # (at the pick-ups)
     for name in ("orders", "shipments", "tours", "shipment_lines", "inventory", "stock_levels",
                  "supplier_orders"):
         pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name)

@@ -103,15 +103,20 @@ class Delivery:
     def __init__(self, env: simpy.Environment, table: Shipments, due_h: np.ndarray,
                  start_weekday: str, returns_cfg: Returns, order_returns: OrderReturns,
                  streams: Streams, remedies: Remedies, reship: Reship | None,
-                 restock: Restock | None) -> None:
+                 restock: Restock | None, before_ship: Callable[[], None] | None = None) -> None:
         self.env, self.table, self.due_h = env, table, due_h
         self.start_weekday = start_weekday
         self.returns_cfg, self.order_returns, self.streams = returns_cfg, order_returns, streams
         self.remedies = remedies
         self.lost_after_h = remedies.lost_declared_after_days * HOURS_PER_DAY
         self.reship, self.restock = reship, restock
+        # Draws the fate of parcels made during the run that do not have it yet
+        # (:meth:`sim.model.factory.ParcelFactory.draw_shipping_made`).
+        self.before_ship = before_ship
 
     def ship(self, ids: np.ndarray, pickup_h: float) -> None:
+        if self.before_ship is not None:
+            self.before_ship()
         t = self.table
         t.shipped_h[ids] = pickup_h
         day = np.full(len(ids), int(pickup_h // HOURS_PER_DAY))

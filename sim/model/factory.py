@@ -10,13 +10,18 @@
 
 A parcel's draws are keyed by what it is (its order, its kind, its parent), so they do
 not depend on when it is made or on anything else in the run. That lets the factory
-draw the parcels it makes *together*, when the first of them is needed
-(:meth:`ParcelFactory.draw_made`), instead of one at a time: a parcel's drawn facts
-(box, pick and pack times, fate) are first read when a picker takes it up, so the
-picking methods call :meth:`~ParcelFactory.draw_made` before they read them (see
-:class:`~sim.model.picking.methods.PickContext`), and the world before it collects.
-Drawing one parcel costs about a millisecond of fixed numpy overhead, most of the
-time of a run with stock; a batch costs little more.
+draw the parcels it makes *together*, in two steps, each when the first of them is
+needed, instead of one at a time:
+
+- what picking and packing read (contents, box, pick and pack times):
+  :meth:`ParcelFactory.draw_made`, which the picking methods call before they read a
+  made parcel's pick data (see :class:`~sim.model.picking.methods.PickContext`);
+- what only the carrier and the customer read (delivery fate, shipping cost, return
+  draws): :meth:`ParcelFactory.draw_shipping_made`, which the delivery calls when a
+  pick-up ships parcels, so the parcels made since the last pick-up get it together.
+
+The world calls both before it collects. Drawing one parcel costs about half a
+millisecond of fixed numpy overhead whatever the batch; a batch of a thousand, a few.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ class ParcelFactory:
         self.env, self.table, self.book, self.maker = env, table, book, maker
         self.draw_together = draw_together
         self._undrawn: list[int] = []  # made, not drawn yet (in the order made)
+        self._unshipped: list[int] = []  # drawn but for their shipping draws
         # Per site: called with the parcels of that site just drawn (e.g. to compute
         # their tours), whether drawn together or at once.
         self.on_drawn: dict[int, Callable[[np.ndarray], None]] = {}
@@ -84,13 +90,24 @@ class ParcelFactory:
             return
         ids = np.array(self._undrawn, dtype=np.int64)
         self._undrawn.clear()
-        self.maker.draw(self.table, ids)
+        self.maker.draw(self.table, ids, shipping=not self.draw_together)
+        if self.draw_together:
+            self._unshipped.extend(ids.tolist())
         if self.on_drawn:
             site = self.table.site[ids]
             for s, callback in self.on_drawn.items():
                 mine = ids[site == s]
                 if len(mine):
                     callback(mine)
+
+    def draw_shipping_made(self) -> None:
+        """Draw the shipping facts (:meth:`ParcelMaker.draw_shipping`) of every parcel
+        made and drawn otherwise, in one batch (a no-op when there are none)."""
+        if not self._unshipped:
+            return
+        ids = np.array(self._unshipped, dtype=np.int64)
+        self._unshipped.clear()
+        self.maker.draw_shipping(self.table, ids)
 
     def prepare_reships(self, parents: np.ndarray) -> np.ndarray:
         """Slots for the reships of ``parents``, drawn now in one batch (their draws are

@@ -52,8 +52,10 @@ class ParcelMaker:
                         else normal)
                 self.service_table[s, c] = (normal, fast)
 
-    def draw(self, table: Shipments, ids: np.ndarray) -> None:
-        """Draw everything for the parcels ``ids`` (identity already in ``table``)."""
+    def draw(self, table: Shipments, ids: np.ndarray, shipping: bool = True) -> None:
+        """Draw everything for the parcels ``ids`` (identity already in ``table``);
+        with ``shipping=False`` all but what only the carrier and the customer need
+        (:meth:`draw_shipping`, to be drawn before the parcels ship)."""
         if not len(ids):
             return
         rows, offsets = table.line_rows(ids)
@@ -78,28 +80,59 @@ class ParcelMaker:
         table.volume_cm3[ids] = volume
         table.fragile_units[ids] = fragile
         table.billable_kg[ids] = weight
-        draw_parcel_returns(self.scenario.returns, table, ids, self.streams)
         sites_here = np.unique(site)
         if len(sites_here) == 1:  # (always so for a parcel made during the run)
             self._draw_site(table, int(sites_here[0]), ids, rows, lines, unit_items,
                             volume, weight, longest, fragile)
+        else:
+            for s in sites_here.tolist():
+                mine = np.flatnonzero(site == s)
+                self._draw_site(table, s, ids[mine], rows[_positions(offsets, mine)],
+                                _subset(lines, mine), _subset(unit_items, mine),
+                                volume[mine], weight[mine], longest[mine], fragile[mine])
+        if shipping:
+            self.draw_shipping(table, ids)
+
+    def draw_shipping(self, table: Shipments, ids: np.ndarray) -> None:
+        """What only the carrier and the customer need, of parcels drawn otherwise
+        (:meth:`draw` with ``shipping=False``): the delivery fate, the shipping cost and
+        the parcel's return draws. (Apart because it is read only once the parcel
+        ships: parcels made during the run get it together, at their pick-up.)"""
+        if not len(ids):
             return
-        for s in sites_here.tolist():
-            mine = np.flatnonzero(site == s)
-            self._draw_site(table, s, ids[mine], rows[_positions(offsets, mine)],
-                            _subset(lines, mine), _subset(unit_items, mine),
-                            volume[mine], weight[mine], longest[mine], fragile[mine])
+        draw_parcel_returns(self.scenario.returns, table, ids, self.streams)
+        site = table.site[ids]
+        for s in np.unique(site).tolist():
+            mine = ids[site == s]
+            cfg = self.scenario.warehouses[self.sites[s]].packing.packaging
+            protection = np.full(len(mine), 0.0 if cfg is None else cfg.protection)
+            fragile = table.fragile_units[mine].astype(np.int64)
+            keys, service, distance = table.key[mine], table.service[mine], table.distance_km[mine]
+            for c in np.unique(service).tolist():
+                by = np.flatnonzero(service == c)
+                carrier = self.carriers[c]
+                fate = draw_fate(carrier, distance[by], keys[by], self.streams, fragile[by], protection[by])
+                sel = mine[by]
+                table.transit_days[sel] = fate.transit_days
+                table.late_by_carrier[sel] = fate.late_by_carrier
+                table.exception[sel] = fate.exception
+                table.delivery_hour[sel] = fate.hour
+                table.notify_label_lag_h[sel] = fate.notify_lag_h[:, 0]
+                table.notify_pickup_lag_h[sel] = fate.notify_lag_h[:, 1]
+                table.notify_delivered_lag_h[sel] = fate.notify_lag_h[:, 2]
+                if carrier.rates is not None:
+                    table.shipping_cost[sel] = packaging.shipping_cost(
+                        carrier.rates, zone_of(carrier, distance[by]), table.billable_kg[sel])
 
     def _draw_site(self, table: Shipments, s: int, ids: np.ndarray, my_rows: np.ndarray,
                    my_lines: Items, my_units: Items, volume, weight, longest, fragile) -> None:
-        """Box, picking, packing and fate of the parcels ``ids`` at site ``s`` (their
-        line rows ``my_rows``, their lines and units)."""
+        """Box, picking, packing and billable weight of the parcels ``ids`` at site
+        ``s`` (their line rows ``my_rows``, their lines and units)."""
         wh = self.scenario.warehouses[self.sites[s]]
         streams = self.streams
         keys = table.key[ids]
         cfg = wh.packing.packaging
         dunnage_h = np.zeros(len(ids))
-        protection = np.zeros(len(ids))
         if cfg is not None:
             box = packaging.choose_boxes(cfg, volume, weight, longest, fragile)
             table.box[ids] = box
@@ -112,7 +145,6 @@ class ParcelMaker:
                                         np.arange(n_fragile) - np.repeat(np.cumsum(fragile) - fragile, fragile))
                 dunnage_h = packaging.dunnage_time_s(
                     cfg, fragile, streams.keyed("packing.dunnage").uniform(fragile_keys)) / SECONDS_PER_HOUR
-            protection[:] = cfg.protection
         pack_extra_h = draw_pick_work(wh.picking, self.storages[s], table, ids, my_rows, my_lines,
                                       my_units, streams)
         per_unit_s = wh.packing.time_per_unit_s.ppf(streams.keyed("packing.unit_time").uniform(my_units.key))
@@ -125,30 +157,19 @@ class ParcelMaker:
         parcel_units, parcel_lines = table.units[ids], table.lines[ids]
         table.wrong_units[ids] = np.clip(np.ceil(parcel_units * (made - found) / np.maximum(parcel_lines, 1)),
                                          1, np.maximum(parcel_units, 1))
+        # Billable weight: the larger of actual and dimensional weight of the box (no
+        # box modelled or none fits: the actual weight), from the exact weight.
         service = table.service[ids]
-        distance = table.distance_km[ids]
         for c in np.unique(service).tolist():
-            by = np.flatnonzero(service == c)
             carrier = self.carriers[c]
-            fate = draw_fate(carrier, distance[by], keys[by], streams, fragile[by], protection[by])
+            if carrier.rates is None or cfg is None:
+                continue
+            by = np.flatnonzero(service == c)
             sel = ids[by]
-            table.transit_days[sel] = fate.transit_days
-            table.late_by_carrier[sel] = fate.late_by_carrier
-            table.exception[sel] = fate.exception
-            table.delivery_hour[sel] = fate.hour
-            table.notify_label_lag_h[sel] = fate.notify_lag_h[:, 0]
-            table.notify_pickup_lag_h[sel] = fate.notify_lag_h[:, 1]
-            table.notify_delivered_lag_h[sel] = fate.notify_lag_h[:, 2]
-            if carrier.rates is not None:
-                # Billable weight: the larger of actual and dimensional weight of the box
-                # (no box modelled or none fits: the actual weight).
-                if cfg is not None:
-                    b = table.box[sel]
-                    dim_kg = packaging.billable_weight_kg(weight[by], packaging.box_dims_cm(cfg, b),
-                                                          carrier.rates.dim_divisor_cm3_per_kg)
-                    table.billable_kg[sel] = np.where(b >= 0, dim_kg, weight[by])
-                table.shipping_cost[sel] = packaging.shipping_cost(
-                    carrier.rates, zone_of(carrier, distance[by]), table.billable_kg[sel])
+            b = table.box[sel]
+            dim_kg = packaging.billable_weight_kg(weight[by], packaging.box_dims_cm(cfg, b),
+                                                  carrier.rates.dim_divisor_cm3_per_kg)
+            table.billable_kg[sel] = np.where(b >= 0, dim_kg, weight[by])
 
 
 def _positions(offsets: np.ndarray, mine: np.ndarray) -> np.ndarray:

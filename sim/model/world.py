@@ -247,7 +247,8 @@ class World:
         reships = Reships(self.env, self.factory, self._release_reship)
         return Delivery(self.env, self.draws.table, book.due_h, scenario.horizon.start_weekday,
                         scenario.returns, book.returns, self.streams, scenario.remedies,
-                        reships.schedule, self.allocator.restock if self.allocator else None)
+                        reships.schedule, self.allocator.restock if self.allocator else None,
+                        self.factory.draw_shipping_made)
 
     def _build_packing(self, site: SitePicking) -> SitePacking:
         """The site's docks (one per carrier service), bulk labeller and pack station."""
@@ -329,6 +330,7 @@ class World:
         for stream in self._to_drain:
             stream.take(self.end_h, False)
         self.factory.draw_made()  # (parcels made that no picker took up)
+        self.factory.draw_shipping_made()  # (and those that have not shipped)
         orders, shipments = collect.frames(scenario, self.replication, draws.book, self.record,
                                            draws.table, self.end_h, draws.skus)
         result = RunResult(
