@@ -24,9 +24,35 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import sim  # noqa: E402
-from sim.model.world import run_replication  # noqa: E402
+from sim.model.world import World, run_replication  # noqa: E402
 
 SCENARIOS = ("baseline", "stock", "stock_split")
+
+
+def draws_in_run(scenario) -> tuple[int, int]:
+    """(draws of parcels, draws of their shipping facts) during one replication's run
+    and collection, after the bulk draws: each costs about half a millisecond of
+    fixed numpy overhead, so their count is the machine-independent figure behind
+    much of a stock run's time (parcels made during the run are drawn together when
+    first needed, their shipping facts at each pick-up: ``sim/model/factory.py``)."""
+    world = World(scenario, 0, scenario.seed)
+    maker, counts = world.draws.maker, [0, 0]
+    draw, draw_shipping = maker.draw, maker.draw_shipping
+
+    def counting_draw(table, ids, shipping=True):
+        counts[0] += 1
+        draw(table, ids, shipping=False)
+        if shipping:
+            counting_shipping(table, ids)
+
+    def counting_shipping(table, ids):
+        counts[1] += 1
+        draw_shipping(table, ids)
+
+    maker.draw, maker.draw_shipping = counting_draw, counting_shipping
+    world.run()
+    world.collect()
+    return counts[0], counts[1]
 
 
 def main() -> None:
@@ -43,11 +69,13 @@ def main() -> None:
             seconds[name].append(time.process_time() - t)
             rows[name] = (len(result.orders), len(result.shipments))
     base = statistics.median(seconds["baseline"])
-    print(f"{'scenario':<12} {'orders':>8} {'parcels':>8} {'CPU s':>8} {'ratio to baseline':>18}")
+    print(f"{'scenario':<12} {'orders':>8} {'parcels':>8} {'CPU s':>8} {'ratio to baseline':>18} "
+          f"{'draws in run':>13} {'fate draws':>11}")
     for name in SCENARIOS:
         med = statistics.median(seconds[name])
         orders, parcels = rows[name]
-        print(f"{name:<12} {orders:>8,} {parcels:>8,} {med:>8.2f} {med / base:>18.2f}")
+        draws, fates = draws_in_run(scenarios[name])
+        print(f"{name:<12} {orders:>8,} {parcels:>8,} {med:>8.2f} {med / base:>18.2f} {draws:>13,} {fates:>11,}")
 
 
 if __name__ == "__main__":

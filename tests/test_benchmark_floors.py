@@ -44,3 +44,22 @@ def test_calls_per_order_is_a_count_that_does_not_depend_on_the_machine():
     assert first == bench.calls_per_order(single)
     assert first > 2 * bench.events_per_order(single)
     assert bench.calls_per_order(zone) > first
+
+
+def test_the_stock_benchmark_counts_the_draws_of_parcels_made_during_the_run():
+    """benchmarks/stock.py's machine-independent figure: with stock, parcels made during
+    the run are drawn in the run, their shipping facts in fewer batches (at pick-ups);
+    without stock only reships are."""
+    from sim.scenario import validate_data
+
+    from .test_common_random_numbers import stocked
+
+    spec = importlib.util.spec_from_file_location("stock_bench", BENCH.parent / "stock.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    d = stocked("other_site")
+    d["horizon"]["days"] = 6
+    draws, fates = module.draws_in_run(validate_data(d))
+    assert draws > 10 and 0 < fates < draws
+    del d["inventory"]
+    assert module.draws_in_run(validate_data(d)) == (0, 0)  # (no remedies: no reships either)
