@@ -130,6 +130,24 @@ def test_a_parcel_made_during_the_run_gets_the_draws_it_gets_in_bulk():
             assert (getattr(t, col)[ra[0]] == getattr(t, col)[rb[0]]).all(), col
 
 
+def test_a_parcels_sums_do_not_depend_on_the_other_parcels_of_its_batch():
+    """Per-parcel sums (its lines' pick times, its units' pack times, its value) come
+    from its own values only: the same to the last bit alone, in bulk, or after other
+    parcels (differences of one running total would carry their rounding)."""
+    from sim.model.picking.work import sum_by_parcel
+
+    rng = np.random.default_rng(4)
+    counts = rng.integers(0, 12, 3000)
+    values = rng.lognormal(3, 1.5, int(counts.sum()))
+    bulk = sum_by_parcel(values, counts)
+    starts = np.cumsum(counts) - counts
+    alone = [sum_by_parcel(values[a:a + c], np.array([c]))[0] for a, c in zip(starts, counts, strict=True)]
+    np.testing.assert_array_equal(bulk, alone)
+    assert (bulk[counts == 0] == 0).all()
+    half = len(counts) // 2  # the second half on its own, as in a batch of its own
+    np.testing.assert_array_equal(sum_by_parcel(values[starts[half]:], counts[half:]), bulk[half:])
+
+
 def test_a_table_that_has_to_grow_gives_the_same_run(monkeypatch):
     """Start the parcel table with no room to spare: it grows during the run, and no
     component may keep a stale column (the rule in sim.model.shipments)."""

@@ -28,6 +28,7 @@ from sim.model.aftersales import (
 )
 from sim.model.delivery import ADDRESS_PROBLEM, DAMAGED, EXCEPTIONS, LOST
 from sim.model.draws import CANCEL_REASONS, OrderBook
+from sim.model.picking.work import sum_by_parcel
 from sim.model.returns import RETURN_REASONS
 from sim.model.shipments import KINDS, RESHIP, Shipments
 from sim.records import ORDER_STATUSES, SHIPMENT_STATUSES, OrderRecord
@@ -56,10 +57,11 @@ class ParcelOutcome:
 
 
 def _per_parcel_sum(table: Shipments, ids: np.ndarray, per_sku: np.ndarray) -> np.ndarray:
+    """Each parcel's units times ``per_sku``, summed over its own lines only (the same
+    to the last bit whichever other parcels the run made)."""
     rows, offsets = table.line_rows(ids)
     per_line = per_sku[table.line_sku[rows]] * table.line_units[rows]
-    csum = np.concatenate(([0.0], np.cumsum(per_line)))
-    return csum[offsets[1:]] - csum[offsets[:-1]]
+    return sum_by_parcel(per_line, np.diff(offsets))
 
 
 def parcel_outcomes(table: Shipments, end_h: float, skus, remedies) -> ParcelOutcome:

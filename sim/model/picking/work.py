@@ -64,15 +64,18 @@ def consolidates(cfg: Picking) -> bool:
 
 
 def sum_by_parcel(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Sum consecutive runs of ``values`` of the given lengths (lengths may be 0)."""
-    if len(counts) == 1:
-        # One parcel (made during the run): the same numbers as below, without the
-        # bookkeeping (csum[n] - csum[0] is the n-th cumulative sum minus 0.0).
-        n = int(counts[0])
-        return np.array([np.cumsum(values, dtype=float)[n - 1] - 0.0 if n else 0.0])
-    csum = np.concatenate(([0.0], np.cumsum(values, dtype=float)))
-    ends = np.cumsum(counts)
-    return csum[ends] - csum[ends - counts]
+    """Sum consecutive runs of ``values`` of the given lengths (lengths may be 0), each
+    from its own values only (``np.add.reduceat``), so a parcel's sums are the same to
+    the last bit whatever else is in the batch: drawn alone during the run or in bulk
+    before it. (Differences of one running total would carry the rounding of every
+    parcel before it.)"""
+    counts = np.asarray(counts)
+    out = np.zeros(len(counts))
+    full = counts > 0
+    if full.any():
+        starts = np.cumsum(counts) - counts
+        out[full] = np.add.reduceat(np.asarray(values, dtype=float), starts[full])
+    return out
 
 
 @dataclass
