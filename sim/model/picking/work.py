@@ -63,12 +63,19 @@ def consolidates(cfg: Picking) -> bool:
     return zoned and cfg.zone is not None and cfg.zone.mode == "parallel"
 
 
+_FIRST = np.zeros(1, dtype=np.intp)  # (reduceat's index of a single run)
+
+
 def sum_by_parcel(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Sum consecutive runs of ``values`` of the given lengths (lengths may be 0), each
     from its own values only (``np.add.reduceat``), so a parcel's sums are the same to
     the last bit whatever else is in the batch: drawn alone during the run or in bulk
     before it. (Differences of one running total would carry the rounding of every
     parcel before it.)"""
+    if len(counts) == 1:  # one parcel (made during the run): the same call, less around it
+        if counts[0] == 0:
+            return np.zeros(1)
+        return np.add.reduceat(np.asarray(values, dtype=float)[:counts[0]], _FIRST)
     counts = np.asarray(counts)
     out = np.zeros(len(counts))
     full = counts > 0
