@@ -47,8 +47,8 @@ class ParcelFactory:
         self.draw_together = draw_together
         self._undrawn: list[int] = []  # made, not drawn yet (in the order made)
         self._unshipped: list[int] = []  # drawn but for their shipping draws
-        # Per site: called with the parcels of that site just drawn (e.g. to compute
-        # their tours), whether drawn together or at once.
+        # Per site: called with the parcels of that site just drawn during the run
+        # (made ones and reships; e.g. to compute their tours).
         self.on_drawn: dict[int, Callable[[np.ndarray], None]] = {}
 
     def whole(self, order: int) -> int:
@@ -93,6 +93,10 @@ class ParcelFactory:
         self.maker.draw(self.table, ids, shipping=not self.draw_together)
         if self.draw_together:
             self._unshipped.extend(ids.tolist())
+        self._drawn(ids)
+
+    def _drawn(self, ids: np.ndarray) -> None:
+        """Tell each site's ``on_drawn`` which of its parcels were just drawn."""
         if self.on_drawn:
             site = self.table.site[ids]
             for s, callback in self.on_drawn.items():
@@ -131,6 +135,7 @@ class ParcelFactory:
         t.distance_km[ids] = t.distance_km[parents]
         t.priority[ids] = REMEDY_PRIORITY
         self.maker.draw(t, ids)
+        self._drawn(ids)
         return ids
 
     def reship(self, slot: int) -> int:

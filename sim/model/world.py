@@ -320,8 +320,8 @@ class World:
 
     def collect(self) -> RunResult:
         scenario, draws = self.scenario, self.draws
-        # Orders released by the end that no picker has looked at yet: their release
-        # happened (and shows in the queues), record it.
+        # When every order released by the end was created and released (nothing in
+        # the run reads it: recorded for all of them at once, taken in or not).
         for arrivals, released_when_paid in self.arrivals:
             ids, times = arrivals.due_before(self.end_h)
             draws.table.created_h[ids] = times

@@ -119,18 +119,16 @@ class SingleOrderPicking:
         return [Station(-1, self.queue, self.start, self.finish)]
 
     def prepare(self, parcels: np.ndarray) -> None:
-        """Tours of parcels made during the run, once drawn (see :mod:`sim.model.factory`)."""
+        """Tours of parcels drawn during the run (made ones and reships), as they are
+        drawn (the factory's ``on_drawn``, see :mod:`sim.model.factory`)."""
         self.ctx.work.single_tours(parcels)
 
     def start(self, parcel: int, worker: int, now: float) -> float:
         t = self.ctx.table
         hours = t.tour_h.item(parcel)
-        if hours != hours:  # NaN: a parcel made during the run, not drawn yet, or a reship
-            self.ctx.draw_made()  # (the made ones get their tours: prepare)
+        if hours != hours:  # NaN: a parcel made during the run, not drawn yet
+            self.ctx.draw_made()  # (which computes its tour: prepare)
             hours = t.tour_h.item(parcel)
-            if hours != hours:
-                self.ctx.work.single_tours(np.array([parcel]))
-                hours = t.tour_h.item(parcel)
         t.pick_start_h[parcel] = now
         t.picker[parcel] = worker
         return hours
