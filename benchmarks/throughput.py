@@ -22,7 +22,9 @@ What it measures (issue 14's targets in brackets):
 4. **Fixed costs**: ``fsim run`` of the baseline with figures against ``--no-figures``
    [<= 1.5x]; ``fsim --help`` [< 0.3 s].
 5. With ``--scale``: orders/s at 4,000,000 orders against 200,000 [within 10%];
-   ``--memory``: peak RSS of a 1,000,000-order run writing every output [<= 400 MB];
+   ``--memory``: peak RSS of a 1,000,000-order run writing every output [<= 400 MB],
+   and of a KPIs-only run with 4 replications against 1 (flat: the replications'
+   tables are not held);
    ``--year``: a year at 10,000 orders a day on one core [< 3 min, < 1.5 GB].
 
 Times are CPU seconds of this process (``time.process_time``), so other work on the
@@ -177,8 +179,9 @@ def fixed_costs(repeats: int) -> dict:
             "help_s": min(helps)}
 
 
-def long_run(days: float, per_day: float | None = None, outputs: str = "all") -> dict:
-    """Orders, seconds and peak RSS (MiB) of ``fsim run`` in a fresh process, one core."""
+def long_run(days: float, per_day: float | None = None, outputs: str = "all", replications: int = 1) -> dict:
+    """Orders (per replication), seconds and peak RSS (MiB) of ``fsim run`` in a fresh
+    process, one core."""
     over = ["--set", f"horizon.days={days}", "--set", "horizon.warmup_days=7"]
     if per_day is not None:  # scale every channel to ``per_day`` orders a day
         s = load("baseline")
@@ -193,7 +196,8 @@ def long_run(days: float, per_day: float | None = None, outputs: str = "all") ->
                 over += ["--set", f"warehouses.{site}.staff.{role}={json.dumps(scaled)}"]
     out = ROOT / "results" / "_bench_long"
     cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "sim", "run", str(SCENARIOS / "baseline.yaml"),
-           "-q", "--overwrite", "--no-size-check", "-o", str(out), "--outputs", outputs, *over]
+           "-q", "--overwrite", "--no-size-check", "-o", str(out), "--outputs", outputs,
+           "-r", str(replications), *over]
     start = time.perf_counter()
     proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -236,6 +240,9 @@ def main() -> int:
                            "rate_ratio": (big["orders"] / big["seconds"]) / (small["orders"] / small["seconds"])}
     if args.memory:
         report["memory"] = long_run(507)
+        one, four = (long_run(107, outputs="kpis", replications=r) for r in (1, 4))
+        report["memory_replications"] = {"one": one, "four": four,
+                                         "rss_ratio": four["peak_rss_mib"] / one["peak_rss_mib"]}
     if args.year:
         report["year"] = long_run(372, per_day=10_000, outputs="kpis")
     if args.json:
@@ -274,6 +281,11 @@ def print_report(r: dict) -> None:
         m = r["memory"]
         print(f"memory: {m['orders']:,} orders, every output: peak RSS {m['peak_rss_mib']:,.0f} MiB "
               f"(target <= 400 MB)")
+    if "memory_replications" in r:
+        m = r["memory_replications"]
+        print(f"memory with replications (--outputs kpis, {m['one']['orders']:,} orders each): peak RSS "
+              f"-r 4 / -r 1 = {m['four']['peak_rss_mib']:,.0f} / {m['one']['peak_rss_mib']:,.0f} MiB = "
+              f"{m['rss_ratio']:.2f} (flat: 1.0)")
     if "year" in r:
         y = r["year"]
         print(f"a year at 10,000 orders a day: {y['orders']:,} orders in {y['seconds']:.0f} s, "

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.5.2"
+__version__ = "0.5.3"
 
 _LAZY = {
     "Result": "sim.experiment",

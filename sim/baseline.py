@@ -99,7 +99,8 @@ def measure(scenario, replications: int, seed: int, workers: int = 1, *,
     from sim.scenario.loader import scenario_to_yaml
 
     result = run(scenario, replications, seed, workers, progress=progress,
-                 provenance={"scenario_file": scenario_file, "overrides": overrides or {}})
+                 provenance={"scenario_file": scenario_file, "overrides": overrides or {}},
+                 tables=False)
     frame = result.kpis.sort_values("replication")
     kpis = {}
     for name in frame.columns.drop("replication"):

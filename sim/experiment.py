@@ -19,11 +19,11 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from sim import __version__
+from sim import __version__, memory
 from sim.kpis import KPIS, replication_kpis
 from sim.kpis.pools import pool_timeseries
 from sim.model.warnings import staffing_warnings
-from sim.model.world import run_replication
+from sim.model.world import RunResult, run_replication
 from sim.processes import stop_now, worker_pool
 from sim.scenario.loader import scenario_to_yaml
 from sim.scenario.schema import Scenario
@@ -92,10 +92,18 @@ class Result:
 
 
 def run_one(scenario: Scenario, replication: int, seed: int,
-            progress: Callable[[float], None] | None = None) -> ReplicationOutput:
-    """Run and measure one replication (no I/O, no global state: any process can)."""
+            progress: Callable[[float], None] | None = None, tables: bool = True) -> ReplicationOutput:
+    """Run and measure one replication (no I/O, no global state: any process can).
+    ``tables=False``: send back the KPIs and warnings only, every table empty (a run
+    that writes no table holds none, however many replications it runs)."""
     result = run_replication(scenario, replication, seed, progress)
     kpis = replication_kpis(result, scenario)
+    timeseries = pool_timeseries(result, scenario.sites, TIMESERIES_STEP_H)
+    if not tables:
+        result = RunResult(replication, seed, pd.DataFrame(), pd.DataFrame(), end_h=result.end_h,
+                           warnings=result.warnings)
+        timeseries = pd.DataFrame()
+    memory.trim()  # (the KPIs' temporaries)
     return ReplicationOutput(
         replication=replication,
         orders=result.orders,
@@ -103,7 +111,7 @@ def run_one(scenario: Scenario, replication: int, seed: int,
         kpis={"replication": replication, **kpis.values},
         lower_bounds=kpis.lower_bounds,
         saturated=kpis.saturated,
-        timeseries=pool_timeseries(result, scenario.sites, TIMESERIES_STEP_H),
+        timeseries=timeseries,
         tours=result.tours,
         label_jobs=result.label_jobs,
         warnings=result.warnings,
@@ -138,7 +146,8 @@ def scenario_sha256(scenario: Scenario) -> str:
 def run(scenario: Scenario, replications: int = 1, seed: int | None = None, workers: int = 1,
         progress: ProgressCallback | None = None, provenance: dict | None = None,
         done: dict[int, ReplicationOutput] | None = None,
-        on_replication: Callable[[ReplicationOutput], None] | None = None) -> Result:
+        on_replication: Callable[[ReplicationOutput], None] | None = None,
+        tables: bool = True) -> Result:
     """Run ``replications`` independent replications of ``scenario``.
 
     ``seed`` defaults to the scenario's own; ``workers > 1`` runs replications in that
@@ -147,6 +156,8 @@ def run(scenario: Scenario, replications: int = 1, seed: int | None = None, work
     ``command``), recorded in the summary with the versions and times of the run.
     ``done``: replications already run (a resumed run), by number; ``on_replication``
     is called with each replication as soon as it finishes (to keep it).
+    ``tables=False``: the result's tables are empty, its KPIs and summary complete
+    (memory does not grow with the replications; see :func:`run_one`).
     """
     started = datetime.now(timezone.utc)
     clock = time.perf_counter()
@@ -169,11 +180,11 @@ def run(scenario: Scenario, replications: int = 1, seed: int | None = None, work
         for r in todo:
             def within(frac: float) -> None:
                 progress(len(outputs), replications, frac)
-            finished(run_one(scenario, r, seed, within if progress else None))
+            finished(run_one(scenario, r, seed, within if progress else None, tables))
     else:
         pool = worker_pool(min(workers, len(todo)))
         try:
-            futures = [pool.submit(run_one, scenario, r, seed) for r in todo]
+            futures = [pool.submit(run_one, scenario, r, seed, None, tables) for r in todo]
             for fut in as_completed(futures):
                 finished(fut.result())
         except BaseException:

@@ -17,10 +17,11 @@ from sim.analysis import PrecisionResult, run_to_precision
 def run_for_precision(scenario, seed: int | None, kpis: list[str], relative: float, *,
                       start: int = 3, max_replications: int = 50, workers: int = 1,
                       console=None, provenance: dict | None = None, done: dict | None = None,
-                      on_replication: Callable | None = None):
+                      on_replication: Callable | None = None, tables: bool = True):
     """The :class:`sim.experiment.Result` of the replications the target needed, with
     ``summary["precision"]`` saying how many, and what each KPI reached. ``done``,
-    ``on_replication`` and ``provenance`` are passed on to :func:`sim.experiment.run`."""
+    ``on_replication``, ``provenance`` and ``tables`` are passed on to
+    :func:`sim.experiment.run`."""
     from sim.experiment import run
     from sim.sweep.runner import check_kpi_names
 
@@ -36,7 +37,7 @@ def run_for_precision(scenario, seed: int | None, kpis: list[str], relative: flo
     def run_batch(replications: range) -> list[dict[str, float]]:
         already = {r: outputs[r] for r in range(replications.stop) if r in outputs}
         latest["result"] = run(scenario, replications.stop, seed, workers, provenance=provenance,
-                               done=already, on_replication=keep)
+                               done=already, on_replication=keep, tables=tables)
         if replications.start == 0:
             check_kpi_names(kpis, [k for k in outputs[0].kpis if k != "replication"])
         if console is not None:

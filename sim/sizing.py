@@ -26,7 +26,8 @@ from sim.units import HOURS_PER_DAY
 # SKUs; least squares over those runs (figures in docs/sizing_measurements.md; a 365-day
 # run needed 805 MB against 1,041 MB estimated: longer runs are overestimated). The
 # per-order figure covers everything a replication holds per order, working state and
-# result tables alike: the results of every replication stay in memory until written.
+# result tables alike: the results of every replication stay in memory until written
+# (unless the run keeps no table: ``estimate_run(tables=False)``).
 # Re-measured on the 0.5 model (one row per order, parcels in a columnar table) with
 # the same command at horizon.days = 14, 28, 56, 112, 224 (27,889 to
 # 448,072 orders): least squares gave 194 MB + 1,089 B per order and 19,700 orders/s
@@ -113,9 +114,10 @@ def _p_zero(dist) -> float:
     return 0.0  # geometric: 1, 2, 3...
 
 
-def estimate_run(scenario, replications: int, workers: int = 1) -> RunEstimate:
+def estimate_run(scenario, replications: int, workers: int = 1, tables: bool = True) -> RunEstimate:
     """The expected size of ``replications`` replications of ``scenario`` run on
-    ``workers`` processes."""
+    ``workers`` processes; ``tables=False``: a run that keeps no table (KPIs only), whose
+    memory does not grow with the replications."""
     hz = scenario.horizon
     orders = lines = 0.0
     for channel in scenario.demand.channels.values():
@@ -125,7 +127,10 @@ def estimate_run(scenario, replications: int, workers: int = 1) -> RunEstimate:
     skus = scenario.catalogue.skus
     concurrent = max(1, min(workers, replications))
     running = lines * BYTES_PER_LINE + skus * BYTES_PER_SKU
-    peak = BASE_BYTES + replications * orders * BYTES_PER_ORDER + concurrent * running
+    # Replications whose per-order results this process holds at once: all of them
+    # until written; without tables only the one it runs (none with workers).
+    held = replications if tables else (1 if concurrent == 1 else 0)
+    peak = BASE_BYTES + held * orders * BYTES_PER_ORDER + concurrent * running
     if concurrent > 1:  # each worker process: its own pages and its replication's
         peak += concurrent * (WORKER_BASE_BYTES + orders * BYTES_PER_ORDER)
     seconds = replications * orders / ORDERS_PER_SECOND / concurrent

@@ -88,6 +88,16 @@ def test_estimate_sums_channels_and_scales_with_replications():
     assert estimate_run(scenario, 10, workers=2).wall_time_s < ten.wall_time_s
 
 
+def test_a_run_keeping_no_table_is_estimated_flat_in_the_replications():
+    _, scenario = _channel(4)
+    one = estimate_run(scenario, 1, tables=False)
+    assert estimate_run(scenario, 50, tables=False).peak_memory_bytes == one.peak_memory_bytes
+    assert one.peak_memory_bytes == estimate_run(scenario, 1).peak_memory_bytes
+    # with workers: each worker holds its replication, the parent none
+    assert (estimate_run(scenario, 50, workers=2, tables=False).peak_memory_bytes
+            < estimate_run(scenario, 50, workers=2).peak_memory_bytes)
+
+
 def _estimate(peak: float) -> RunEstimate:
     return RunEstimate(replications=3, workers=1, orders_per_replication=70_000,
                        lines_per_replication=100_000, skus=2000, peak_memory_bytes=peak,

@@ -125,9 +125,9 @@ def test_the_cache_gives_a_fresh_runs_numbers_and_runs_only_what_it_lacks(monkey
     ran = []
     real = sim.experiment.run_one
 
-    def counting(scenario, replication, seed, progress=None):
+    def counting(scenario, replication, seed, *args, **kwargs):
         ran.append(replication)
-        return real(scenario, replication, seed, progress)
+        return real(scenario, replication, seed, *args, **kwargs)
 
     monkeypatch.setattr(sim.experiment, "run_one", counting)
     cache = ResultCache()

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace, console) -> int:
     check_out_path(args.out, args.overwrite)
     from sim.sizing import check_fits, estimate_run
 
-    check_fits(estimate_run(scenario, args.replications, args.workers))
+    check_fits(estimate_run(scenario, args.replications, args.workers, tables=False))
     seed = scenario.seed if args.seed is None else args.seed
     overrides = dict(parse_set_option(text) for text in args.overrides)
     m = measure_with_progress(scenario, args.replications, seed, args.workers, console,

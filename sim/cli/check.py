@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, console) -> int:
     scenario, cli_overrides = _load(args, base)
     from sim.sizing import check_fits, estimate_run
 
-    check_fits(estimate_run(scenario, base.replications, args.workers))
+    check_fits(estimate_run(scenario, base.replications, args.workers, tables=False))
     now = measure_with_progress(scenario, base.replications, base.seed, args.workers, console,
                                 args.quiet, str(args.scenario), {**base.overrides, **cli_overrides},
                                 f"check {scenario.name}")

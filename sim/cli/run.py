@@ -142,6 +142,12 @@ class _PlainProgress:
         sys.stderr.flush()
 
 
+def _keeps_tables(args: argparse.Namespace) -> bool:
+    """Whether the run needs its tables: a run that writes none (``--outputs kpis``, no
+    event log) holds none, so its memory does not grow with the replications."""
+    return args.outputs != "kpis" or bool(args.event_log)
+
+
 def run(args: argparse.Namespace, console) -> int:
     from rich.progress import (
         BarColumn,
@@ -168,7 +174,7 @@ def run(args: argparse.Namespace, console) -> int:
     if not args.no_size_check:  # refuse a run the machine cannot hold, before it starts
         from sim.sizing import check_fits, estimate_run
 
-        check_fits(estimate_run(scenario, args.replications, args.workers))
+        check_fits(estimate_run(scenario, args.replications, args.workers, _keeps_tables(args)))
     # Prepare the output folder before simulating, so a bad --out costs nothing.
     seed = scenario.seed if args.seed is None else args.seed
     manifest = {"scenario_sha256": scenario_sha256(scenario), "seed": seed,
@@ -188,7 +194,8 @@ def run(args: argparse.Namespace, console) -> int:
         folder.save_replication(output)
         kept.append(output.replication)
 
-    common = dict(provenance=provenance, done=folder.load_replications(), on_replication=keep)
+    common = dict(provenance=provenance, done=folder.load_replications(), on_replication=keep,
+                  tables=_keeps_tables(args))
     try:
         if args.precision is not None:  # as many replications as the target needs (from max(-r, 3))
             from sim.precision import run_for_precision

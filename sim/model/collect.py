@@ -36,6 +36,23 @@ from sim.scenario.schema import Scenario
 
 IN_WAREHOUSE, SHIP_BACKORDERED, IN_TRANSIT, SHIP_DELIVERED, SHIP_LOST = range(len(SHIPMENT_STATUSES))
 
+# The table's columns the frames read once its parcels are compacted
+# (:meth:`Shipments.keep_only`), and those :func:`parcel_outcomes` reads besides: the
+# run's working columns (draws read by picking and packing, tour plans, return
+# draws...) are dropped first, not held beside the frames (:meth:`Shipments.keep_columns`).
+_FRAME_COLUMNS = {
+    "order", "kind", "parent", "site", "line_start", "line_end", "lines", "units", "distance_km",
+    "service", "weight_kg", "fragile_units", "box", "no_box", "box_fill", "packaging_cost",
+    "billable_kg", "shipping_cost", "errors_made", "errors_found", "transit_days",
+    "late_by_carrier", "notify_label_lag_h", "notify_pickup_lag_h", "notify_delivered_lag_h",
+    "created_h", "released_h", "pick_start_h", "picked_h", "pack_start_h", "packed_h",
+    "packer_done_h", "labelled_h", "shipped_h", "lost_h", "returned_h", "restocked_h",
+    "backordered_h", "backorder_filled_h", "picker", "packer", "tour_id", "batch_size", "wave_id",
+    "zones_touched", "pick_travel_m", "return_reason", "units_returned",
+}
+_FRAME_LINE_COLUMNS = {"sku", "units", "index"}
+_OUTCOME_COLUMNS = {"delivered_h", "exception", "depth"}
+
 
 @dataclass
 class ParcelOutcome:
@@ -134,10 +151,13 @@ def _order_any(order: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
 def frames(scenario: Scenario, replication: int, book: OrderBook, record: OrderRecord,
            table: Shipments, end_h: float, skus) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(orders, shipments) as they stood at the end of the run (module docstring). The
-    table is compacted to the created parcels (:meth:`Shipments.keep_only`) on the way."""
+    table is compacted to the created parcels (:meth:`Shipments.keep_only`) on the way,
+    its working columns dropped."""
+    table.keep_columns(_FRAME_COLUMNS | _OUTCOME_COLUMNS, _FRAME_LINE_COLUMNS)
     po = parcel_outcomes(table, end_h, skus, scenario.remedies)
     # Created parcels renumbered 0..m-1 in place: the frames take the table's columns
     # as they are (views), not copies of them.
+    table.keep_columns(_FRAME_COLUMNS, _FRAME_LINE_COLUMNS)
     table.keep_only(po.ids)
     t, ids = table, slice(0, len(po.ids))
     n = len(book)

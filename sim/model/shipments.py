@@ -187,6 +187,14 @@ class Shipments:
         """Ids of the parcels that exist (were created), in slot order."""
         return np.flatnonzero(~np.isnan(self.created_h[: self.size]))
 
+    def keep_columns(self, columns: set[str], line_columns: set[str]) -> None:
+        """After the run: drop every column (and line column, named unprefixed) but
+        these, freeing their memory at once: what is left to read of the run."""
+        for name in [c for c in COLUMNS if c not in columns and hasattr(self, c)]:
+            delattr(self, name)
+        for name in [c for c in LINE_COLUMNS if c not in line_columns and hasattr(self, "line_" + c)]:
+            delattr(self, "line_" + name)
+
     def keep_only(self, ids: np.ndarray) -> None:
         """After the run: keep the parcels ``ids`` (ascending), renumbered 0, 1, ... in
         that order (``parent`` too: a parent not kept becomes -1), in place, so the
@@ -200,7 +208,7 @@ class Shipments:
         parent = self.parent[ids]
         self.parent[:m] = np.where(parent >= 0, new_id[np.maximum(parent, 0)], -1)
         for name, (_dtype, empty) in COLUMNS.items():
-            if name == "parent":
+            if name == "parent" or not hasattr(self, name):
                 continue
             col = getattr(self, name)
             col[:m] = col[ids]  # (ascending ids: each read comes before its write)

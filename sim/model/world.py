@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from sim import memory
 from sim.calendar import pickup_times
 from sim.model import collect, routing
 from sim.model.allocation import Allocator
@@ -351,4 +352,9 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     ``seed`` defaults to the scenario's seed."""
     world = World(scenario, replication, scenario.seed if seed is None else seed)
     world.run(progress)
-    return world.collect()
+    result = world.collect()
+    big = world.draws.table.capacity >= memory.GIVE_BACK_FROM_SLOTS
+    del world  # (the result's tables keep what they show of it)
+    if big:
+        memory.give_back()  # not when the cycle collector next runs (sim.memory)
+    return result
