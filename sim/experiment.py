@@ -98,8 +98,9 @@ def run_one(scenario: Scenario, replication: int, seed: int,
     that writes no table holds none, however many replications it runs)."""
     result = run_replication(scenario, replication, seed, progress)
     kpis = replication_kpis(result, scenario)
-    timeseries = pool_timeseries(result, scenario.sites, TIMESERIES_STEP_H)
-    if not tables:
+    if tables:
+        timeseries = pool_timeseries(result, scenario.sites, TIMESERIES_STEP_H)
+    else:
         result = RunResult(replication, seed, pd.DataFrame(), pd.DataFrame(), end_h=result.end_h,
                            warnings=result.warnings)
         timeseries = pd.DataFrame()
