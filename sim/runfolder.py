@@ -3,9 +3,10 @@ reads as finished.
 
 1. :meth:`RunFolder.prepare` (before any simulation): the folder is created and checked
    writable; a folder holding a finished run (a ``summary.json``) is refused unless
-   ``--overwrite``; an *incomplete* run (the marker file, or result files without a
-   ``summary.json``) is resumed if it was the same run (same resolved scenario, seed,
-   replications and outputs), else replaced.
+   ``--overwrite``; an *incomplete* run (the marker file, or only files named as fsim
+   run names its results) is resumed if it was the same run (the same manifest:
+   resolved scenario, seed, replications, outputs, precision target), else replaced.
+   A folder holding anything else is refused: nothing of the user's is deleted.
 2. The marker ``.fsim-incomplete`` (JSON: what is being run, by which process) is written
    first and removed last.
 3. :meth:`RunFolder.save_replication` keeps each replication as soon as it finishes, in
@@ -51,12 +52,21 @@ class RunFolder:
     def prepare(cls, path: str | Path, manifest: dict, overwrite: bool = False,
                 result_names: tuple[str, ...] = ()) -> RunFolder:
         out = make_output_folder(path)
+        marker = out / MARKER
+        ours = marker.exists() or (out / "summary.json").exists()
+        if not ours:  # a folder fsim run did not make (or empty): nothing in it is ours to delete
+            foreign = sorted(p.name for p in out.iterdir() if not p.name.startswith(".")
+                             and p.name.removesuffix(".tmp") not in result_names
+                             and p.name not in (REPLICATIONS, EVENT_LOG_DIR))
+            if foreign:
+                raise OutputDirError(
+                    f"--out {out}: is not empty and holds no fsim run (e.g. {foreign[0]}); choose an "
+                    "empty or new folder")
         results = [p for p in out.iterdir() if p.name in result_names or p.suffix == ".png"
                    or p.name.endswith(".tmp")]
         logs = out / EVENT_LOG_DIR
         if logs.is_dir():  # event logs of an earlier run (fsim run --event-log)
             results += [p for p in logs.iterdir() if p.name.startswith("rep-")]
-        marker = out / MARKER
         finished = (out / "summary.json").exists() and not marker.exists()
         resumed: list[int] = []
         if finished and not overwrite:
@@ -131,8 +141,13 @@ def _read_marker(marker: Path) -> dict | None:
         return None
 
 
+_ATTEMPT_KEYS = ("pid", "started_at")  # (the marker's, not the run's)
+
+
 def _same_run(previous: dict, manifest: dict) -> bool:
-    return all(previous.get(k) == v for k, v in manifest.items())
+    """Whether the marker's run is this one: the same manifest, key for key both ways
+    (a ``--precision`` run is not a plain run of the same scenario)."""
+    return {k: v for k, v in previous.items() if k not in _ATTEMPT_KEYS} == manifest
 
 
 def _finished_replications(out: Path) -> list[int]:

@@ -203,3 +203,30 @@ def test_ctrl_c_with_worker_processes_gives_one_line_and_stops_the_workers(tmp_p
         return False
 
     _wait_for(group_gone, timeout_s=10)
+
+
+def test_a_folder_that_is_not_a_run_is_refused_and_nothing_in_it_is_deleted(tmp_path, capsys):
+    scenario, out = _scenario(tmp_path), tmp_path / "mine"
+    out.mkdir()
+    (out / "holiday.png").write_bytes(b"\x89PNG")
+    (out / "notes.txt").write_text("hi")
+    assert main(["run", str(scenario), "-r", "1", "-o", str(out), "--outputs", "kpis", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "is not empty and holds no fsim run (e.g. holiday.png)" in err and "Traceback" not in err
+    assert sorted(p.name for p in out.iterdir()) == ["holiday.png", "notes.txt"]
+
+
+def test_a_plain_run_does_not_resume_a_precision_run_of_the_same_scenario(tmp_path, capsys):
+    from sim.experiment import scenario_sha256
+    from sim.scenario import load_scenario
+
+    scenario, out = _scenario(tmp_path), tmp_path / "run"
+    out.mkdir()
+    plain = {"scenario_sha256": scenario_sha256(load_scenario(scenario)), "seed": 5, "replications": 1,
+             "outputs": "kpis"}
+    (out / MARKER).write_text(json.dumps({**plain, "precision": 0.05, "kpi": ["x"],
+                                          "max_replications": 50, "pid": 1}))
+    (out / REPLICATIONS / "rep-0002").mkdir(parents=True)  # (kept by the precision run)
+    assert main(["run", str(scenario), "-o", str(out), "--outputs", "kpis", "--seed", "5", "-q"]) == 0
+    assert "holds an incomplete run; replacing it" in capsys.readouterr().err
+    assert json.loads((out / "summary.json").read_text())["provenance"]["replications"] == 1

@@ -80,6 +80,14 @@ CASES = [
      ["must never be below 0.001 kg", "values down to 0 kg", "add low: 0.001"]),
     ("catalogue:\n  unit_height_cm: {dist: exponential, mean: 5}\n", 2,
      "catalogue.unit_height_cm", ["must never be below 0.1 cm", "bounded below"]),
+    # A number is given as a number: pydantic would take true as 1 and "15" as 15.
+    ("demand:\n  channels:\n    web:\n      return_prob: yes\n", 4,
+     "demand.channels.web.return_prob", ["must be a number, got true"]),
+    ("warehouses:\n  west:\n    staff:\n      pickers: true\n", 4,
+     "warehouses.west.staff.pickers", ["must be a whole number, got true"]),
+    ("horizon:\n  days: '15'\n", 2, "horizon.days", ["must be a number, got '15'"]),
+    ("warehouses:\n  west:\n    picking:\n      error_prob_per_line: on\n", 4,
+     "warehouses.west.picking.error_prob_per_line", ["must be a number, got true"]),
 ]
 
 
@@ -266,3 +274,18 @@ def test_loading_a_scenario_does_not_import_the_model(tmp_path):
             "print(sorted(m for m in sys.modules if m.startswith('sim.model')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_field_that_takes_a_word_or_a_number_still_takes_the_word():
+    s = load_scenario("scenarios/stock.yaml", {"inventory.replenishment.reorder_point": "auto"})
+    assert s.inventory is not None
+
+
+def test_a_zone_with_no_picker_on_any_shift_is_refused(tmp_path, capsys):
+    code = main(["validate", "scenarios/picking/zone.yaml", "--set",
+                 "warehouses.east.picking.zone.pickers_per_zone=[7, 0]"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "pickers_per_zone.1" in err and "no picker on any shift" in err
+    assert main(["validate", "scenarios/picking/zone.yaml", "--set",
+                 "warehouses.east.picking.zone.pickers_per_zone=[7, 1]"]) == 0

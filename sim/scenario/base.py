@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import types
+import typing
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 
 class Model(BaseModel):
     """Base of every scenario model: immutable, unknown keys rejected, defaults
-    validated like given values."""
+    validated like given values, and a number given as a number (not ``true`` or
+    ``"15"``, which pydantic would otherwise take as 1 and 15)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
                               validate_default=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _a_number_is_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool | str) and info.field_name in cls.model_fields:
+            kinds = _kinds(cls.model_fields[info.field_name].annotation)
+            if kinds & {"int", "float"} and type(value).__name__ not in kinds:
+                shown = str(value).lower() if isinstance(value, bool) else repr(value)
+                what = "a number" if "float" in kinds else "a whole number"
+                raise ValueError(f"must be {what}, got {shown}")
+        return value
+
+
+def _kinds(annotation: Any) -> set[str]:
+    """What a field's type accepts at its top level, by type name: "int", "float",
+    "bool", "str" (a string or a literal string), or another type's name."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return set().union(*(_kinds(a) for a in typing.get_args(annotation)))
+    if origin is typing.Annotated:
+        return _kinds(typing.get_args(annotation)[0])
+    if origin is Literal:
+        return {type(a).__name__ for a in typing.get_args(annotation)}
+    return {getattr(annotation, "__name__", str(annotation))}
 
 
 HeadCount = int | dict[str, int]

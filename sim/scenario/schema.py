@@ -519,6 +519,12 @@ class Scenario(Model):
                             f"warehouses.{site}.picking.zone.pickers_per_zone.{i}: names unknown "
                             f"shift(s) {unknown}; defined shifts: {sorted(wh.staff.shifts)}"
                         )
+                    if not any(n > 0 for n in wh.staff.per_shift(count).values()):
+                        raise ValueError(
+                            f"warehouses.{site}.picking.zone.pickers_per_zone.{i}: {count!r}: zone {i} "
+                            "has no picker on any shift, so it would never be picked; give it "
+                            "at least one, or use fewer zones"
+                        )
         unknown = sorted(set(self.returns.category_multiplier) - set(self.catalogue.categories))
         if unknown:
             raise ValueError(
