@@ -284,9 +284,12 @@ COMPARISON_FILES = ("comparison.csv", "comparison.json", "comparison.png", "repo
 
 
 def prepare_comparison_dir(path: str | Path, overwrite: bool) -> Path:
-    """Create ``path`` for a comparison; refuse one holding a comparison unless
-    ``overwrite`` (checked before anything runs)."""
+    """Create ``path`` for a comparison; refuse one holding a run, or a comparison
+    unless ``overwrite`` (checked before anything runs)."""
     out = make_output_folder(path)
+    if (out / "summary.json").exists() or (out / ".fsim-incomplete").exists():
+        raise OutputDirError(f"--out {out}: holds a run (summary.json); a comparison is written "
+                             "to a folder of its own: choose another")
     if (out / "comparison.csv").exists() and not overwrite:
         raise OutputDirError(f"--out {out}: already holds a comparison; choose another folder "
                              "or pass --overwrite")

@@ -68,7 +68,9 @@ def precision_summary(found: PrecisionResult, relative: float, max_replications:
 
 
 def precision_line(found: PrecisionResult, relative: float, max_replications: int) -> str:
-    parts = [f"{k.kpi} ±{k.relative_half_width:.1%}" for k in found.kpis]
+    parts = [f"{k.kpi} ±{k.relative_half_width:.1%}" if k.relative_half_width == k.relative_half_width
+             else f"{k.kpi}: no value in some replication (censored or undefined: see the warnings)"
+             for k in found.kpis]
     if found.reached:
         return (f"precision ±{100 * relative:g}% of the mean reached with {found.replications} "
                 f"replications ({', '.join(parts)})")

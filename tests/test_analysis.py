@@ -183,3 +183,18 @@ def test_mser_batches_and_statistic():
     assert result.statistic[0] == pytest.approx(np.var([2, 7, 12, 17]) * 4 / 16)
     with pytest.raises(ValueError):
         mser(np.arange(14.0))
+
+
+def test_the_precision_line_says_why_a_kpi_has_no_half_width():
+    import math
+
+    from sim.analysis import KpiPrecision, PrecisionResult
+    from sim.precision import precision_line
+
+    found = PrecisionResult(rows=[], replications=4, batches=[3, 1], kpis=[
+        KpiPrecision("lead_time_hours_p95", math.nan, math.nan, math.nan, False),
+        KpiPrecision("lead_time_hours_mean", 80.0, 2.0, 0.025, True)])
+    line = precision_line(found, 0.05, 4)
+    assert "nan" not in line.lower()
+    assert "lead_time_hours_p95: no value in some replication (censored or undefined" in line
+    assert "lead_time_hours_mean ±2.5%" in line

@@ -15,7 +15,7 @@ import sim
 from sim.cli import main
 from sim.scenario import validate_data
 
-from .conftest import SCENARIOS, TINY
+from .conftest import SCENARIOS, TINY, tiny_data
 
 REQUIRED_KPIS = [
     "orders_placed", "orders_cancelled", "orders_shipped", "orders_delivered",
@@ -185,3 +185,18 @@ def test_figures_drawn_in_parallel_are_the_files_drawn_one_by_one(tmp_path):
 def _mkdir(path):
     path.mkdir()
     return path
+
+
+def test_compare_refuses_a_kpis_only_plot_and_an_out_folder_holding_a_run(tmp_path, capsys):
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(tiny_data({"horizon.days": 3}), sort_keys=False))
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        assert main(["run", str(scenario), "-o", str(out), "--outputs", "kpis", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(a), str(b), "--plot", str(tmp_path / "p.png")]) == 2
+    err = capsys.readouterr().err
+    assert "is a KPIs-only run" in err and "--outputs orders" in err and "Traceback" not in err
+    assert main(["compare", str(a), str(b), "-o", str(a)]) == 2
+    assert "holds a run" in capsys.readouterr().err
+    assert not (a / "comparison.csv").exists()

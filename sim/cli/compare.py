@@ -86,6 +86,12 @@ def run(args: argparse.Namespace, console) -> int:
         if args.overrides or args.overrides_b:
             raise ScenarioError(["--set and --set-b apply to scenario files, not run folders"])
         runs = load_folders(args.runs)
+        kpis_only = [str(r.path) for r in runs
+                     if r.path is not None and not (Path(r.path) / "orders.parquet").exists()]
+        if args.plot and kpis_only:
+            raise ScenarioError([f"--plot needs each run's orders.parquet; {kpis_only[0]} is a KPIs-only "
+                                 "run (fsim run --outputs kpis, or the runs fsim compare makes of "
+                                 "scenario files): run it with --outputs orders"])
         groups = groups_of(runs, args.by) if args.by else []
         if args.kpi:
             check_kpis(args.kpi, available_kpis(runs), groups)
