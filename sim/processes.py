@@ -6,7 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import InvalidStateError, ProcessPoolExecutor
 
 
 def mp_context() -> multiprocessing.context.BaseContext:
@@ -35,6 +35,34 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
 def stop_now(pool: ProcessPoolExecutor) -> None:
     """Stop ``pool`` without waiting for the runs under way (interrupted, or a run
     failed): cancel what has not started and end the worker processes."""
+    _quiet_the_cancelled_future_race()
     pool.shutdown(wait=False, cancel_futures=True)
     for child in multiprocessing.active_children():
         child.terminate()
+
+
+def _quiet_the_cancelled_future_race() -> None:
+    """Install (once) a :data:`threading.excepthook` that drops one known error of
+    Python before 3.12 (CPython gh-107219): when a pool's workers are ended while some
+    of its futures are cancelled, the pool's manager thread sets "the pool broke" on a
+    cancelled future, which raises InvalidStateError in that thread and printed a
+    traceback after a sweep stopped early. The futures are abandoned on purpose; every
+    other thread error goes to the hook as before."""
+    previous = threading.excepthook
+    if getattr(previous, "quiets_cancelled_future_race", False):
+        return
+
+    def hook(args) -> None:
+        if is_cancelled_future_race(args):
+            return
+        previous(args)
+
+    hook.quiets_cancelled_future_race = True
+    threading.excepthook = hook
+
+
+def is_cancelled_future_race(args) -> bool:
+    """Whether a thread's uncaught exception (``threading.ExceptHookArgs``) is that of
+    :func:`_quiet_the_cancelled_future_race`."""
+    return (isinstance(args.exc_value, InvalidStateError)
+            and type(args.thread).__name__ == "_ExecutorManagerThread")

@@ -230,3 +230,28 @@ def test_a_plain_run_does_not_resume_a_precision_run_of_the_same_scenario(tmp_pa
     assert main(["run", str(scenario), "-o", str(out), "--outputs", "kpis", "--seed", "5", "-q"]) == 0
     assert "holds an incomplete run; replacing it" in capsys.readouterr().err
     assert json.loads((out / "summary.json").read_text())["provenance"]["replications"] == 1
+
+
+def test_only_the_pools_cancelled_future_race_is_kept_off_the_screen():
+    import threading
+    from concurrent.futures import InvalidStateError
+    from concurrent.futures.process import _ExecutorManagerThread
+
+    from sim.processes import is_cancelled_future_race
+
+    manager = _ExecutorManagerThread.__new__(_ExecutorManagerThread)  # (its type is what counts)
+    other = threading.Thread(target=lambda: None)
+
+    def args(exc, thread):
+        return threading.ExceptHookArgs((type(exc), exc, None, thread))
+
+    assert is_cancelled_future_race(args(InvalidStateError("CANCELLED: <Future>"), manager))
+    assert not is_cancelled_future_race(args(ValueError("x"), manager))
+    assert not is_cancelled_future_race(args(InvalidStateError("x"), other))
+
+
+def test_precision_with_an_unknown_kpi_is_refused_before_any_replication(tmp_path, capsys):
+    scenario, out = _scenario(tmp_path), tmp_path / "p"
+    assert main(["run", str(scenario), "-o", str(out), "--precision", "0.05", "--kpi", "nope", "-q"]) == 2
+    assert "--kpi nope: no such KPI" in capsys.readouterr().err
+    assert not (out / REPLICATIONS).exists()

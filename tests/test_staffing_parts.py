@@ -207,3 +207,19 @@ def test_plan_cost_is_the_labour_cost_the_simulation_counts():
         assert plan_cost(vs, plan) == pytest.approx(k[f"labour_cost_per_order_{site}"] * shipped,
                                                     rel=1e-9)
     assert not math.isnan(k["labour_cost_per_order_west"])
+
+
+def test_kpi_names_lists_every_kpi_a_replication_reports_but_families():
+    """``kpi_names`` is what ``fsim run --precision --kpi`` and ``fsim staff --target``
+    check names against before running: a KPI it missed would be refused."""
+    import sim
+    from sim.experiment import replication_kpis_only
+    from sim.kpis.registry import family_of
+    from sim.staffing.targets import kpi_names
+
+    for name in ("baseline", "stock"):
+        s = sim.load_scenario(f"scenarios/{name}.yaml", {"horizon.days": 2, "horizon.warmup_days": 1})
+        reported = set(replication_kpis_only(s, 0, 1)) - {"replication"}
+        listed = set(kpi_names(s))
+        assert {k for k in reported if family_of(k) is None} <= listed, name
+        assert listed <= reported, name

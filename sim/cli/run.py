@@ -168,6 +168,12 @@ def run(args: argparse.Namespace, console) -> int:
     scenario = load_from_args(args)
     if args.precision is not None and not args.kpi:
         raise ScenarioError(["--precision needs --kpi NAME, e.g. --kpi lead_time_hours_mean"])
+    if args.precision is not None:  # a name no replication reports, before any is run
+        from sim.kpis.registry import family_of
+        from sim.staffing.targets import kpi_names
+        from sim.sweep.runner import check_kpi_names
+
+        check_kpi_names([k for k in args.kpi if family_of(k) is None], kpi_names(scenario))
     problems = _event_log_problems(args, scenario)
     if problems:
         raise ScenarioError(problems)
