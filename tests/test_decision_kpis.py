@@ -245,3 +245,19 @@ def test_growth_is_judged_on_enough_days_and_only_when_the_queue_really_grows():
     short = MIN_TREND_DAYS - 1
     brief = queue_stats(*fifo(0.1, 0.12, short), 0.0, short * 24.0, short * 24.0)
     assert not brief["_growing"]
+
+
+def test_a_censored_percentiles_bound_is_never_below_a_lower_exact_percentile():
+    """The unfinished count as longer than any finished order, so a percentile among
+    them is at least the longest finished time (a p90 bound below the p50 would
+    contradict the definition). By hand: 6 finished, 4 unfinished with small ages."""
+    from sim.kpis.orders import censored_percentiles
+
+    done = np.array([1.0, 2.0, 3.0, 10.0, 12.0, 16.5])
+    ages = np.array([0.5, 0.5, 1.0, 1.0])
+    out, lower = {}, {}
+    censored_percentiles(done, ages, "t", out, lower)
+    assert out["t_p50"] == pytest.approx(12.0 + 0.5 * (16.5 - 12.0))  # rank 4.5 among the finished
+    assert math.isnan(out["t_p90"]) and math.isnan(out["t_p99"])
+    assert lower["t_p90"] == 16.5 and lower["t_p99"] == 16.5  # (the ages' own percentile: ~12.9)
+    assert "t_p50" not in lower

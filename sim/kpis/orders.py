@@ -3,8 +3,9 @@
 Percentiles of a time (lead time, time in the warehouse) are taken over every order
 that should have got there, the unfinished ones counted as longer than any finished
 one. A percentile that falls among the unfinished is *censored*: its value is unknown
-(NaN) and a lower bound is reported instead, the same percentile with each unfinished
-order's age at the end of the run in its place (each order's time is at least that).
+(NaN) and a lower bound is reported instead: the same percentile with each unfinished
+order's age at the end of the run in its place (each order's time is at least that), or
+the longest finished time if that is more (the unfinished count as longer).
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ def censored_percentiles(done: np.ndarray, ages: np.ndarray, name: str,
             out[key] = float(done[below] + (rank - below) * (done[above] - done[below]))
         else:
             out[key] = math.nan
-            lower[key] = float(np.percentile(np.concatenate((done, ages)), q))
+            # (it falls among the unfinished, which count as longer than any finished:
+            # so it is at least the longest finished, and never below a lower percentile)
+            bound = float(np.percentile(np.concatenate((done, ages)), q))
+            lower[key] = max(bound, float(done[-1])) if len(done) else bound
 
 
 def order_kpis(v, m: np.ndarray, lo: float, hi: float, end_h: float,
