@@ -255,3 +255,10 @@ def test_precision_with_an_unknown_kpi_is_refused_before_any_replication(tmp_pat
     assert main(["run", str(scenario), "-o", str(out), "--precision", "0.05", "--kpi", "nope", "-q"]) == 2
     assert "--kpi nope: no such KPI" in capsys.readouterr().err
     assert not (out / REPLICATIONS).exists()
+
+
+def test_kpi_without_precision_is_refused_not_ignored(tmp_path, capsys):
+    assert main(["run", str(_scenario(tmp_path)), "-o", str(tmp_path / "k"), "--kpi",
+                 "lead_time_hours_mean", "-q"]) == 2
+    assert "give --precision too" in capsys.readouterr().err
+    assert not (tmp_path / "k").exists()

@@ -168,6 +168,9 @@ def run(args: argparse.Namespace, console) -> int:
     scenario = load_from_args(args)
     if args.precision is not None and not args.kpi:
         raise ScenarioError(["--precision needs --kpi NAME, e.g. --kpi lead_time_hours_mean"])
+    if args.kpi and args.precision is None:  # (it would be ignored)
+        raise ScenarioError(["--kpi is the KPI that --precision REL aims at: give --precision too, "
+                             "e.g. --precision 0.05 --kpi lead_time_hours_mean"])
     if args.precision is not None:  # a name no replication reports, before any is run
         from sim.kpis.registry import family_of
         from sim.staffing.targets import kpi_names
