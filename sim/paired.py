@@ -287,7 +287,9 @@ def prepare_comparison_dir(path: str | Path, overwrite: bool) -> Path:
     """Create ``path`` for a comparison; refuse one holding a run, or a comparison
     unless ``overwrite`` (checked before anything runs)."""
     out = make_output_folder(path)
-    if (out / "summary.json").exists() or (out / ".fsim-incomplete").exists():
+    from sim.runfolder import MARKER
+
+    if (out / "summary.json").exists() or (out / MARKER).exists():
         raise OutputDirError(f"--out {out}: holds a run (summary.json); a comparison is written "
                              "to a folder of its own: choose another")
     if (out / "comparison.csv").exists() and not overwrite:
