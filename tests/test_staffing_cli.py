@@ -31,7 +31,9 @@ def test_staff_too_few_at_the_upper_bounds_is_exit_1(tmp_path, capsys):
                  "--bounds", "only.pickers=1..4", "--out", str(tmp_path / "o"))
     err = capsys.readouterr().err
     assert code == 1, err
-    assert "no plan within the bounds meets the targets: even at the upper bounds (only.pickers=4)" in err
+    # (4 pickers for an offered load of 4: saturated, which decides before the target)
+    assert ("no plan within the bounds can be accepted: even at the upper bounds (only.pickers=4) "
+            "only.pickers is saturated") in err
     assert "staff is the constraint" in err
     assert "--bounds only.pickers=1..8" in err
 
@@ -166,3 +168,19 @@ def test_dask_gives_the_same_search(searched, tmp_path):
     a = pd.read_csv(searched[1] / "staffing.csv")
     b = pd.read_csv(result.out / "staffing.csv")
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_plan_that_saturates_a_pool_is_rejected_whatever_its_targets_say(tmp_path, capsys):
+    """M/M/c with offered load 4: 2 to 4 pickers cannot keep up (the backlog grows to
+    the end of the run), yet the mean pick wait of the orders they did pick stays
+    under a loose target. Such a plan is rejected as saturated, and the cheapest plan
+    recommended is one that keeps up (5 or more)."""
+    out = tmp_path / "s"
+    assert staff("--pool", "only.pickers", "--target", "pick_wait_hours_mean <= 1000",
+                 "--bounds", "only.pickers=2..7", "-o", str(out)) == 0
+    rows = pd.read_csv(out / "staffing.csv", keep_default_na=False)
+    low = rows[rows["only.pickers"] <= 4]  # (4: offered load 4, utilisation ~100%)
+    assert len(low) and (low["status"] == "rejected").all()
+    assert (low["saturated"] == "only.pickers").all()
+    best = rows[rows["recommended"]]
+    assert int(best["only.pickers"].iloc[0]) >= 5 and best["saturated"].iloc[0] == ""

@@ -76,6 +76,16 @@ def why_infeasible(upper: Evaluation, variables: Sequence[Variable], scenario: S
     if upper.invalid:
         return [f"the plan at the upper bounds ({upper.label}) is not a valid scenario: "
                 f"{upper.invalid}"]
+    if upper.saturated:
+        planned = {f"{v.site}.{v.role}" for v in variables}
+        unplanned = [p for p in upper.saturated if p not in planned]
+        hint = (f"plan {' and '.join(unplanned)} too (--pool {' --pool '.join(unplanned)})" if unplanned
+                else "staff is the constraint: raise the upper bounds, e.g. " + " ".join(
+                    f"--bounds {v.name}={v.low}..{2 * v.high}" for v in variables))
+        return [f"no plan within the bounds can be accepted: even at the upper bounds ({upper.label}) "
+                f"{', '.join(upper.saturated)} {'is' if len(upper.saturated) == 1 else 'are'} "
+                f"saturated (work piles up to the end of the run, so its KPIs cannot be trusted); "
+                + hint]
     failing = [c for c in upper.checks if c.status != "met"]
     lines = [f"no plan within the bounds meets the targets: even at the upper bounds "
              f"({upper.label}), " + "; ".join(_check_text(c, confidence) for c in failing)]

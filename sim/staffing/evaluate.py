@@ -52,6 +52,7 @@ class Evaluation:
     checks: list[TargetCheck] = field(default_factory=list)
     status: str = ""
     invalid: str | None = None
+    saturated: tuple[str, ...] = ()  # pools ("site.role") saturated in some replication
 
     @property
     def replications(self) -> int:
@@ -134,7 +135,13 @@ class Evaluator:
         while True:
             self._run(ev, scenario, n)
             ev.checks = [check_target(t, ev.values(t.kpi), self.confidence) for t in self.targets]
-            if any(c.status == MISSED for c in ev.checks):
+            ev.saturated = self._saturated(ev, n)
+            if ev.saturated:
+                # Too few people: work piles up without end, and a KPI over what got
+                # done (a mean lead time over the orders delivered) can even look better.
+                # Rejected whatever the targets say; more staff is the way (monotone).
+                ev.status = REJECTED
+            elif any(c.status == MISSED for c in ev.checks):
                 ev.status = REJECTED
             elif all(c.status == MET for c in ev.checks):
                 ev.status = ACCEPTED
@@ -147,8 +154,14 @@ class Evaluator:
     def _decided(self, ev: Evaluation) -> Evaluation:
         self.decided[ev.key] = ev
         self.order.append(ev)
-        self._report(ev, f"{ev.label}: {ev.status}")
+        why = f" (saturated: {', '.join(ev.saturated)})" if ev.saturated else ""
+        self._report(ev, f"{ev.label}: {ev.status}{why}")
         return ev
+
+    def _saturated(self, ev: Evaluation, n: int) -> tuple[str, ...]:
+        """The pools saturated (their backlog growing to the end) in any of the plan's
+        first ``n`` replications."""
+        return tuple(sorted({pool for r in range(n) for pool in self.records[(ev.number, r)].get("saturated", [])}))
 
     def _more(self, ev: Evaluation, n: int) -> int:
         """Replications in all for the next round: for each undecided target, the

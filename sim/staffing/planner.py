@@ -71,6 +71,7 @@ class PlanResult:
     utilisation_pct: dict[str, float]
     kpis: dict[str, KpiEstimate] = field(default_factory=dict)
     invalid: str | None = None
+    saturated: tuple[str, ...] = ()  # pools saturated in some replication (rejected then)
 
 
 @dataclass
@@ -283,4 +284,4 @@ def plan_result(ev: Evaluation, variables: Sequence[Variable], base: Scenario, c
                       person_hours=plan_hours(variables, ev.plan),
                       replications=ev.replications, accepted=ev.accepted, phase=ev.phase,
                       targets=targets, utilisation_pct=utilisations(ev, variables) if ev.rows else {},
-                      kpis=kpis, invalid=ev.invalid)
+                      kpis=kpis, invalid=ev.invalid, saturated=ev.saturated)

@@ -71,7 +71,9 @@ def plans_table(result) -> pd.DataFrame:
     ``person_hours`` (on-duty hours of the planned pools in the window), ``replications``, ``status`` (accepted / rejected), ``recommended``, then per target
     KPI ``<kpi>_mean``, ``<kpi>_ci_low``, ``<kpi>_ci_high`` and per target ``met_<kpi>``
     (met / missed / undecided), the planned pools' ``utilization_pct_<role>_<site>``
-    (mean), and ``invalid`` (why the schema refused the plan, if it did)."""
+    (mean), ``saturated`` (the pools saturated in some replication, space-separated:
+    such a plan is rejected whatever its targets say), and ``invalid`` (why the schema
+    refused the plan, if it did)."""
     best = result.recommended.number if result.recommended else None
     rows = []
     for p in result.plans:
@@ -87,6 +89,7 @@ def plans_table(result) -> pd.DataFrame:
             seen[t.kpi] = seen.get(t.kpi, 0) + 1
             row[f"met_{t.kpi}" + (f"_{seen[t.kpi]}" if seen[t.kpi] > 1 else "")] = t.verdict
         row.update(p.utilisation_pct)
+        row["saturated"] = " ".join(p.saturated)
         row["invalid"] = p.invalid or ""
         rows.append(row)
     return pd.DataFrame(rows)
@@ -103,7 +106,8 @@ def _plan_json(p, with_kpis: bool) -> dict:
                         "mean": _num(t.estimate.mean), "ci_low": _num(t.estimate.ci_low),
                         "ci_high": _num(t.estimate.ci_high), "verdict": t.verdict}
                        for t in p.targets],
-           "utilisation_pct": {k: _num(v) for k, v in p.utilisation_pct.items()}}
+           "utilisation_pct": {k: _num(v) for k, v in p.utilisation_pct.items()},
+           "saturated": list(p.saturated)}
     if with_kpis:
         out["kpis"] = {k: {"mean": _num(e.mean), "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high),
                            "n": e.n} for k, e in p.kpis.items()}
