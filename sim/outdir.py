@@ -26,3 +26,24 @@ def make_output_folder(path: str | Path) -> Path:
     except OSError as exc:
         raise OutputDirError(f"--out {out}: cannot write there: {exc.strerror}") from None
     return out
+
+
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")  # what a figure option (--plot) may be written as
+
+
+def check_output_file(option: str, value: str | Path, suffixes: tuple[str, ...] = ()) -> Path:
+    """A file an option will write (``--plot``, ``--csv``), checked before any work: its
+    folder exists and is writable, it is not a folder, and (with ``suffixes``) its name
+    ends in one of them. Raises :class:`OutputDirError` naming the option (exit 2)."""
+    import os
+
+    path = Path(value)
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise OutputDirError(f"{option} {value}: no such folder {folder}")
+    if path.is_dir() or not os.access(folder, os.W_OK):
+        raise OutputDirError(f"{option} {value}: cannot write a file there"
+                             + (" (it is a folder)" if path.is_dir() else ""))
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise OutputDirError(f"{option} {value}: the file name must end in {', '.join(suffixes)}")
+    return path

@@ -62,6 +62,18 @@ def test_warmup_errors(tmp_path, capsys):
     assert "did you mean lead_time_hours_mean" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("plot", "words"), [
+    ("nodir/w.png", "no such folder"),
+    ("w.txt", "must end in .png, .pdf, .svg"),
+    ("run", "(it is a folder)"),
+])
+def test_a_bad_plot_path_is_refused_before_the_analysis(tmp_path, capsys, plot, words):
+    _fake_run(tmp_path / "run", transient_days=5)
+    assert main(["warmup", str(tmp_path / "run"), "--plot", str(tmp_path / plot)]) == 2
+    err = capsys.readouterr().err
+    assert f"--plot {tmp_path / plot}" in err and words in err and "internal error" not in err
+
+
 @pytest.fixture(scope="module")
 def tiny_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("tiny") / "tiny.yaml"

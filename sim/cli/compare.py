@@ -136,18 +136,12 @@ def run(args: argparse.Namespace, console) -> int:
 
 def _check_writable(args) -> None:
     """An unwritable --plot or --csv path fails before any work."""
-    import os
+    from sim.outdir import FIGURE_SUFFIXES, check_output_file
 
-    from sim.errors import OutputDirError
-
-    for option, value in (("--plot", args.plot), ("--csv", args.csv)):
-        if not value:
-            continue
-        folder = Path(value).resolve().parent
-        if not folder.is_dir():
-            raise OutputDirError(f"{option} {value}: no such folder {folder}")
-        if not os.access(folder, os.W_OK) or Path(value).is_dir():
-            raise OutputDirError(f"{option} {value}: cannot write a file there")
+    if args.plot:
+        check_output_file("--plot", args.plot, FIGURE_SUFFIXES)
+    if args.csv:
+        check_output_file("--csv", args.csv)
 
 
 def _scenario_out(args) -> Path:

@@ -26,9 +26,12 @@ def run(args: argparse.Namespace, console) -> int:
 
     from rich.console import Console
 
+    from sim.outdir import FIGURE_SUFFIXES, check_output_file
     from sim.warmup import SERIES, analyse_run, check_series, warmup_figure
 
     check_series(args.kpi)
+    if args.plot:  # (before the analysis: a bad path costs nothing)
+        check_output_file("--plot", args.plot, FIGURE_SUFFIXES)
     report = analyse_run(args.run_dir, args.kpi, args.batch)
     plot = Path(args.plot) if args.plot else Path(args.run_dir) / f"warmup_{args.kpi}.png"
     warmup_figure(report, plot)
