@@ -17,6 +17,7 @@ Names are imported when first used, so ``import sim`` (and ``fsim --help``) stay
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 __version__ = "0.5.3"
 
@@ -34,6 +35,10 @@ __all__ = ["Result", "Scenario", "ScenarioError", "__version__", "load_scenario"
 def __getattr__(name: str):
     module = _LAZY.get(name)
     if module is None:
+        # A subpackage or module by attribute (``sim.sizing.estimate_run`` after a plain
+        # ``import sim``), imported when first used.
+        if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            return importlib.import_module(f"{__name__}.{name}")
         raise AttributeError(f"module 'sim' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value

@@ -71,3 +71,17 @@ def test_every_order_and_shipment_column_is_documented(runs):
         cells = {c.strip("` ") for row in documented for c in row.split(",")}
         for column in frame.columns:
             assert column in cells, f"{section}: {column}"
+
+
+def test_the_readme_python_api_names_work_after_a_plain_import_sim():
+    """The README names ``sim.sizing.estimate_run`` and ``sim.model.world.run_replication``
+    after ``import sim``: each works in a fresh interpreter (found by a new user:
+    ``sim.sizing`` was not there until imported by hand)."""
+    import subprocess
+    import sys
+
+    code = ("import sim; sim.sizing.estimate_run; sim.model.world.run_replication; "
+            "sim.outputs.write_results\ntry:\n    sim.no_such_name\nexcept AttributeError:\n    pass\n"
+            "else:\n    raise SystemExit('no AttributeError')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
