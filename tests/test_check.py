@@ -162,7 +162,11 @@ def test_the_tolerance_works_both_ways(saved, capsys):
     assert code == 1 and "regressed: on_time_delivery_pct, lead_time_hours_p95\n" in out
     code, out, _ = check(capsys, saved, "--set", "carriers.ground.late_prob=0", "--tolerance", "1%")
     assert code == 0 and "lead_time_hours_p95: better: better by" in out
-    assert "to make these numbers the new baseline: fsim baseline save" in out
+    # The command saves what was just checked: this check's --set after the baseline's.
+    line = next(ln for ln in out.splitlines() if ln.startswith("to make these numbers"))
+    assert line.startswith("to make these numbers the new baseline: fsim baseline save ")
+    assert "--set carriers.ground.late_prob=0 " in line and f"--out {saved} " in line
+    assert all(f"--set {s}" in line for s in SETS[1::2]), line
 
 
 def test_an_old_baseline_is_compared_with_a_warning(saved, tmp_path, capsys):

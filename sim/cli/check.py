@@ -218,8 +218,32 @@ def _print_report(args, baseline, report) -> None:
     else:
         out.print(f"[bold green]passed[/bold green]: no regression in {len(report.verdicts)} "
                   "checks")
-        if any(v.verdict == "better" for v in report.verdicts) and baseline.command:
-            out.print(f"to make these numbers the new baseline: {baseline.command}", markup=False)
+        if any(v.verdict == "better" for v in report.verdicts):
+            out.print(f"to make these numbers the new baseline: {_save_command(args, base)}",
+                      markup=False, soft_wrap=True)  # (one line: it is copied and pasted)
+
+
+def _save_command(args, base) -> str:
+    """``fsim baseline save`` of what was just checked: this scenario file, the baseline's
+    overrides and then this check's ``--set`` (later wins), its replications and seed."""
+    import json
+    import shlex
+
+    import yaml
+
+    from sim.scenario import parse_set_option
+
+    def text(value) -> str:  # (read back by --set as the same value)
+        if isinstance(value, str) and yaml.safe_load(value) == value:
+            return value
+        return json.dumps(value, separators=(", ", ": "))
+
+    sets = {**base.overrides, **dict(parse_set_option(t) for t in args.overrides)}
+    parts = ["fsim", "baseline", "save", str(args.scenario), "--out", str(args.baseline),
+             "--replications", str(base.replications), "--seed", str(base.seed)]
+    for key, value in sets.items():
+        parts += ["--set", f"{key}={text(value)}"]
+    return shlex.join(parts) + " --overwrite"
 
 
 def _write_junit(args, baseline, report, time_s: float) -> None:
