@@ -47,3 +47,29 @@ def check_output_file(option: str, value: str | Path, suffixes: tuple[str, ...] 
     if suffixes and path.suffix.lower() not in suffixes:
         raise OutputDirError(f"{option} {value}: the file name must end in {', '.join(suffixes)}")
     return path
+
+
+def fsim_output_kind(out: Path) -> str | None:
+    """What fsim output a folder holds, by the files each command writes first: "run"
+    (``summary.json`` or the incomplete-run marker), "comparison", "sweep", "staffing
+    search" (their ``manifest.json``'s kind); None for none of these."""
+    import json
+
+    if (out / "summary.json").exists() or (out / ".fsim-incomplete").exists():
+        return "run"
+    if (out / "comparison.csv").exists():
+        return "comparison"
+    try:
+        kind = json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return {"fsim-sweep": "sweep", "fsim-staff": "staffing search"}.get(kind)
+
+
+def refuse_other_output(out: Path, mine: str) -> None:
+    """Raise :class:`OutputDirError` if ``out`` holds another command's output than
+    ``mine``: ``--overwrite`` replaces a command's own results, never another's."""
+    other = fsim_output_kind(out)
+    if other is not None and other != mine:
+        raise OutputDirError(f"--out {out}: holds a {other}, not a {mine}; --overwrite replaces "
+                             f"a {mine}'s results only: choose another folder")

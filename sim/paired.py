@@ -26,7 +26,7 @@ import yaml
 from sim import __version__
 from sim.analysis import Difference, paired_difference, welch_difference
 from sim.errors import OutputDirError, ScenarioError
-from sim.outdir import make_output_folder
+from sim.outdir import make_output_folder, refuse_other_output
 
 BY_CHOICES = ("site", "channel")
 POOLED = "all"  # the group name of a pooled KPI in a --by table
@@ -284,14 +284,10 @@ COMPARISON_FILES = ("comparison.csv", "comparison.json", "comparison.png", "repo
 
 
 def prepare_comparison_dir(path: str | Path, overwrite: bool) -> Path:
-    """Create ``path`` for a comparison; refuse one holding a run, or a comparison
-    unless ``overwrite`` (checked before anything runs)."""
+    """Create ``path`` for a comparison; refuse one holding another command's output,
+    or a comparison unless ``overwrite`` (checked before anything runs)."""
     out = make_output_folder(path)
-    from sim.runfolder import MARKER
-
-    if (out / "summary.json").exists() or (out / MARKER).exists():
-        raise OutputDirError(f"--out {out}: holds a run (summary.json); a comparison is written "
-                             "to a folder of its own: choose another")
+    refuse_other_output(out, "comparison")
     if (out / "comparison.csv").exists() and not overwrite:
         raise OutputDirError(f"--out {out}: already holds a comparison; choose another folder "
                              "or pass --overwrite")

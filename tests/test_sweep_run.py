@@ -303,3 +303,38 @@ def test_event_log_options_checked_before_anything_runs(tmp_path, capsys, args, 
     assert main(["sweep", path, "--out", str(tmp_path / "out"), "-q", *args]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out" / "tasks").exists() or not list((tmp_path / "out" / "tasks").iterdir())
+
+
+def test_overwrite_replaces_a_commands_own_results_never_another_commands(tmp_path, capsys):
+    """``--overwrite`` into a folder holding another command's output (a run, a
+    staffing search, a sweep) is refused, and that output left whole (found by a new
+    user: a staffing search replaced a sweep's task files and left its tables stale)."""
+    from sim.errors import OutputDirError
+    from sim.outdir import refuse_other_output
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "summary.json").write_text("{}")
+    staff = tmp_path / "staff"
+    staff.mkdir()
+    (staff / "manifest.json").write_text(json.dumps({"kind": "fsim-staff"}))
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "manifest.json").write_text(json.dumps({"kind": "fsim-sweep"}))
+    for folder, mine, other in ((run, "sweep", "run"), (staff, "sweep", "staffing search"),
+                                (sweep, "staffing search", "sweep"), (run, "comparison", "run")):
+        with pytest.raises(OutputDirError, match=f"holds a {other}, not a {mine}"):
+            refuse_other_output(folder, mine)
+    refuse_other_output(sweep, "sweep")  # (its own: --overwrite may replace it)
+    refuse_other_output(tmp_path / "run" / "..", "sweep")  # (no fsim output at all)
+
+
+def test_a_sweep_with_overwrite_into_a_run_folder_is_refused(tmp_path, capsys):
+    path = write_sweep(tmp_path / "in", replications=1)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "summary.json").write_text("{}")
+    assert main(["sweep", path, "--out", str(out), "--executor", "serial", "--no-figures", "-q",
+                 "--overwrite"]) == 2
+    assert "holds a run, not a sweep" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["summary.json"]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sim import __version__
 from sim.errors import OutputDirError
-from sim.outdir import make_output_folder
+from sim.outdir import make_output_folder, refuse_other_output
 from sim.sweep.store import MANIFEST, TASKS, SweepStore, _now, _read_manifest, write_atomic
 
 KIND = "fsim-staff"
@@ -45,6 +45,7 @@ class StaffStore(SweepStore):
     def open_search(cls, out: str | Path, base_yaml: str, seed: int, scenario_file: str | None,
                     overwrite: bool = False) -> StaffStore:
         out = make_output_folder(out)
+        refuse_other_output(out, "staffing search")
         sha = fingerprint(base_yaml, seed)
         old = _read_manifest(out)
         if old is not None and old.get("kind") == KIND and old.get("fingerprint") == sha:

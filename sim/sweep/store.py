@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sim import __version__
 from sim.errors import OutputDirError
-from sim.outdir import make_output_folder
+from sim.outdir import make_output_folder, refuse_other_output
 from sim.sweep.resolve import ResolvedSweep
 
 MANIFEST = "manifest.json"
@@ -66,6 +66,7 @@ class SweepStore:
         sweep (or anything else) is refused unless ``overwrite``, which removes what
         fsim wrote there (nothing else)."""
         out = make_output_folder(out)
+        refuse_other_output(out, "sweep")
         old = _read_manifest(out)
         if old is not None and old.get("sweep_sha256") == sweep.sha256:
             store = cls(out, old)
