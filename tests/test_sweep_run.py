@@ -338,3 +338,22 @@ def test_a_sweep_with_overwrite_into_a_run_folder_is_refused(tmp_path, capsys):
                  "--overwrite"]) == 2
     assert "holds a run, not a sweep" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["summary.json"]
+
+
+def test_keep_orders_on_a_finished_sweep_writes_the_folders_and_the_same_results(tmp_path, capsys):
+    """Rerunning a finished sweep with --keep-orders (or an event log) runs again the
+    runs that lack the folder asked for, instead of saying all is done and writing
+    nothing; their KPIs come out the same."""
+    path = write_sweep(tmp_path / "in", replications=1)
+    out = tmp_path / "out"
+    common = ["sweep", path, "--out", str(out), "--executor", "serial", "--no-figures", "-q"]
+    assert main(common) == 0
+    before = pd.read_csv(out / "runs.csv").drop(columns=["pid", "host", "wall_s", "cpu_s"], errors="ignore")
+    assert not (out / "points").exists() or not any((out / "points").rglob("summary.json"))
+    assert main([*common, "--keep-orders"]) == 0
+    folders = sorted((out / "points").rglob("orders.parquet"))
+    assert len(folders) == len(before)
+    after = pd.read_csv(out / "runs.csv").drop(columns=["pid", "host", "wall_s", "cpu_s"], errors="ignore")
+    pd.testing.assert_frame_equal(after, before)
+    assert main([*common, "--keep-orders"]) == 0  # (now nothing lacks: nothing runs again)
+    assert sorted((out / "points").rglob("orders.parquet")) == folders

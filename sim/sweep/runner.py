@@ -96,10 +96,15 @@ def run_sweep(sweep: ResolvedSweep, out: str | Path, options: SweepOptions, cons
         round_no = 0
         while True:
             round_no += 1
-            todo = [_task(p, r, sweep, by_index[p].scenario, store, options)
-                    for p in needed for r in range(needed[p])
-                    if (p, r) not in attempted and (
-                        (p, r) not in records or records[(p, r)].get("error"))]
+            todo = []
+            for p in needed:
+                for r in range(needed[p]):
+                    if (p, r) in attempted:
+                        continue
+                    task = _task(p, r, sweep, by_index[p].scenario, store, options)
+                    record = records.get((p, r))
+                    if record is None or record.get("error") or _folder_lacks(task):
+                        todo.append(task)
             attempted.update(t.key for t in todo)
             if todo:
                 remaining = {p: sum(1 for t in todo if t.point == p) for p in needed}
@@ -139,6 +144,26 @@ def _task(point: int, replication: int, sweep: ResolvedSweep, scenario, store: S
     return Task(point, replication, sweep.seed, scenario, str(store.run_dir(point, replication)),
                 options.figures, "all" if options.keep_orders else "kpis", tuple(logs),
                 options.event_log_start)
+
+
+def _folder_lacks(task: Task) -> bool:
+    """Whether a task run before lacks the folder this call asks of it (``--keep-orders``
+    or an event log added when resuming, or rerunning a finished sweep): it is run
+    again (its KPIs come out the same) to write it."""
+    if task.run_dir is None:
+        return False
+    folder = Path(task.run_dir)
+    if not (folder / "summary.json").exists():
+        return True
+    if task.outputs != "kpis" and not (folder / "orders.parquet").exists():
+        return True
+    if task.event_logs:
+        from sim.eventlog.log import FORMATS
+        from sim.outputs import EVENT_LOG_DIR
+
+        return any(not (folder / EVENT_LOG_DIR / f"rep-{task.replication}{FORMATS[f]}").exists()
+                   for f in task.event_logs)
+    return False
 
 
 def _check_names(records, wanted: Sequence[str]) -> None:
