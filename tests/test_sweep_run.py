@@ -357,3 +357,17 @@ def test_keep_orders_on_a_finished_sweep_writes_the_folders_and_the_same_results
     pd.testing.assert_frame_equal(after, before)
     assert main([*common, "--keep-orders"]) == 0  # (now nothing lacks: nothing runs again)
     assert sorted((out / "points").rglob("orders.parquet")) == folders
+
+
+def test_quiet_loggers_silences_children_with_levels_of_their_own_and_restores_them():
+    import logging
+
+    from sim.sweep.executors import _quiet_loggers
+
+    child = logging.getLogger("distributed.fake_child_for_test")
+    child.setLevel(logging.ERROR)
+    parent_level = logging.getLogger("distributed").level
+    with _quiet_loggers(("distributed",)):
+        assert child.getEffectiveLevel() == logging.CRITICAL
+        assert not child.isEnabledFor(logging.ERROR)
+    assert child.level == logging.ERROR and logging.getLogger("distributed").level == parent_level

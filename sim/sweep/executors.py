@@ -10,6 +10,7 @@ Closing the generator early cancels what has not started.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -125,10 +126,14 @@ class DaskExecutor:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._client is not None:
-            self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        # Closing our own LocalCluster, its workers' connections may drop before the
+        # scheduler hears they are leaving, which distributed logs as an error with a
+        # traceback (CommClosedError) though every result is in: not the user's concern.
+        with _quiet_loggers(("distributed", "tornado", "asyncio") if self._cluster is not None else ()):
+            if self._client is not None:
+                self._client.close()
+            if self._cluster is not None:
+                self._cluster.close()
         self._client = self._cluster = None
 
     def describe(self) -> str:
@@ -151,6 +156,22 @@ class DaskExecutor:
             pending = [f for f in futures if not f.done()]
             if pending:
                 self._client.cancel(pending)
+
+
+@contextlib.contextmanager
+def _quiet_loggers(names: Sequence[str]):
+    """Only critical messages from these loggers and their children (those with a level
+    of their own too) while inside."""
+    known = [n for n in logging.root.manager.loggerDict if any(n.startswith(p + ".") for p in names)]
+    loggers = [logging.getLogger(n) for n in (*names, *known)] if names else []
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
 def check_executor(kind: str, scheduler: str | None = None) -> None:
