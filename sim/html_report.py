@@ -54,7 +54,8 @@ def build_report(folder: str | Path) -> str:
     """The HTML page for ``folder`` (see :func:`folder_kind`)."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ScenarioError([f"{folder}: no such folder"])
+        raise ScenarioError([f"{folder}: is a file, not a folder (give the folder a command "
+                             "wrote)" if folder.exists() else f"{folder}: no such folder"])
     kind = folder_kind(folder)
     body = {"run": _run, "comparison": _comparison, "sweep": _sweep, "staff": _staff}[kind](folder)
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -262,3 +262,15 @@ def test_kpi_without_precision_is_refused_not_ignored(tmp_path, capsys):
                  "lead_time_hours_mean", "-q"]) == 2
     assert "give --precision too" in capsys.readouterr().err
     assert not (tmp_path / "k").exists()
+
+
+def test_max_replications_without_precision_is_refused_not_ignored(tmp_path, capsys):
+    assert main(["run", str(_scenario(tmp_path)), "-o", str(tmp_path / "m"), "--max-replications",
+                 "5", "-q"]) == 2
+    assert "give --precision too" in capsys.readouterr().err
+
+
+def test_report_of_a_file_says_it_is_a_file(tmp_path, capsys):
+    (tmp_path / "x.json").write_text("{}")
+    assert main(["report", str(tmp_path / "x.json")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err

@@ -70,6 +70,8 @@ def test_targets_parse(baseline, text, want):
     ("cost_per_order_east <= 10", r"includes the labour cost"),
     ("utilization_pct_pickers_east >= 60", r"a floor on it is not met by adding staff"),
     ("orders_placed >= 100", r"describes the workload"),
+    ("on_time_delivery_pct_east >= 150", r"is in %, at most 100: no plan can meet it"),
+    ("lead_time_hours_p95_east <= -5", r"is in h, at least 0: no plan can meet it"),
 ])
 def test_bad_targets_say_what_is_allowed(baseline, text, message):
     with pytest.raises(ScenarioError, match=message):
@@ -173,6 +175,11 @@ def test_bad_pools_say_what_is_allowed(baseline, pools, kwargs, message):
 def test_bad_bounds(text, message):
     with pytest.raises(ScenarioError, match=message):
         parse_bounds([text])
+
+
+def test_a_pool_bounded_twice_is_refused_not_the_last_one_taken():
+    with pytest.raises(ScenarioError, match=r"east\.pickers has bounds already \(1\.\.4\)"):
+        parse_bounds(["east.pickers=1..4", "east.pickers=2..5"])
 
 
 # --- cost ----------------------------------------------------------------------------------

@@ -371,3 +371,10 @@ def test_quiet_loggers_silences_children_with_levels_of_their_own_and_restores_t
         assert child.getEffectiveLevel() == logging.CRITICAL
         assert not child.isEnabledFor(logging.ERROR)
     assert child.level == logging.ERROR and logging.getLogger("distributed").level == parent_level
+
+
+def test_a_sweeps_max_replications_without_precision_is_refused(tmp_path, capsys):
+    path = write_sweep(tmp_path / "in", replications=1)
+    assert main(["sweep", path, "--out", str(tmp_path / "o"), "--executor", "serial", "-q",
+                 "--max-replications", "4"]) == 2
+    assert "give --precision too" in capsys.readouterr().err

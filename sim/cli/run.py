@@ -158,6 +158,7 @@ def run(args: argparse.Namespace, console) -> int:
     )
 
     from sim.cli import EXIT_INTERRUPTED
+    from sim.cli.sweep import max_replications
     from sim.errors import OutputDirError, ScenarioError
     from sim.experiment import run as run_replications
     from sim.experiment import scenario_sha256
@@ -166,6 +167,7 @@ def run(args: argparse.Namespace, console) -> int:
     from sim.scenario import parse_set_option
 
     scenario = load_from_args(args)
+    max_replications(args)  # (refused without --precision)
     if args.precision is not None and not args.kpi:
         raise ScenarioError(["--precision needs --kpi NAME, e.g. --kpi lead_time_hours_mean"])
     if args.kpi and args.precision is None:  # (it would be ignored)
@@ -190,7 +192,7 @@ def run(args: argparse.Namespace, console) -> int:
                 "replications": args.replications, "outputs": args.outputs}
     if args.precision is not None:  # the count is found as it runs: the target names the run
         manifest.update(precision=args.precision, kpi=sorted(args.kpi),
-                        max_replications=args.max_replications)
+                        max_replications=max_replications(args))
     folder = RunFolder.prepare(args.out or default_out_dir(scenario.name), manifest, args.overwrite,
                                RESULT_FILES + INVENTORY_FILES)
     out = folder.path
@@ -211,7 +213,7 @@ def run(args: argparse.Namespace, console) -> int:
 
             result = run_for_precision(scenario, seed, args.kpi, args.precision,
                                        start=max(args.replications, 3), workers=args.workers,
-                                       max_replications=args.max_replications,
+                                       max_replications=max_replications(args),
                                        console=None if args.quiet else console, **common)
         elif args.quiet:
             result = run_replications(scenario, args.replications, seed, args.workers, **common)

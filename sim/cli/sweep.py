@@ -41,8 +41,22 @@ def add_precision_arguments(p: argparse.ArgumentParser, kpi_help: str) -> None:
                    help="add replications until the 95%% CI half-width of each --kpi is within "
                         "REL x its mean (e.g. 0.05)")
     p.add_argument("--kpi", action="append", default=None, metavar="NAME", help=kpi_help)
-    p.add_argument("--max-replications", type=positive_int, default=50, metavar="N",
-                   help="with --precision: never more than N replications (default 50)")
+    p.add_argument("--max-replications", type=positive_int, default=None, metavar="N",
+                   help=f"with --precision: never more than N replications (default {MAX_REPLICATIONS})")
+
+
+MAX_REPLICATIONS = 50  # --max-replications with --precision, unless given
+
+
+def max_replications(args: argparse.Namespace) -> int:
+    """``--max-replications`` (the default with ``--precision``); refused without
+    ``--precision``, where it would mean nothing."""
+    from sim.errors import ScenarioError
+
+    if args.max_replications is not None and args.precision is None:
+        raise ScenarioError(["--max-replications caps the replications --precision REL adds: give "
+                             "--precision too, e.g. --precision 0.05 --kpi lead_time_hours_mean"])
+    return MAX_REPLICATIONS if args.max_replications is None else args.max_replications
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -129,7 +143,7 @@ def run(args: argparse.Namespace, console) -> int:
                            figures=not args.no_figures, figure_kpis=tuple(args.kpi or ()),
                            precision=args.precision,
                            precision_kpis=tuple(args.kpi or ()) if args.precision else (),
-                           max_replications=args.max_replications, quiet=args.quiet,
+                           max_replications=max_replications(args), quiet=args.quiet,
                            event_logs=tuple(args.event_log), event_log_points=args.event_log_points,
                            event_log_start=args.event_log_start)
     try:

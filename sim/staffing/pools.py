@@ -117,6 +117,9 @@ def parse_bounds(texts: Sequence[str]) -> dict[str, tuple[int, int]]:
             problems.append(f"--bounds {text!r}: LOW must be <= HIGH, got {low}..{high}")
         elif high > MAX_HEAD_COUNT:
             problems.append(f"--bounds {text!r}: at most {MAX_HEAD_COUNT:,} people, got {high:,}")
+        elif name.strip() in out:
+            problems.append(f"--bounds {text!r}: {name.strip()} has bounds already "
+                            f"({out[name.strip()][0]}..{out[name.strip()][1]}): give each pool once")
         else:
             out[name.strip()] = (low, high)
     if problems:

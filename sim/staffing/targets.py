@@ -151,7 +151,15 @@ def parse_target(text: str, scenario: Scenario) -> Target:
                              "staff raises, so a target on it is not one staff can meet by being "
                              "added; fsim staff already finds the cheapest plan: give service "
                              f"targets (e.g. {EXAMPLE})"])
-    direction = (family or KPIS[base]).direction
+    kpi = family or KPIS[base]
+    direction = kpi.direction
+    # A value no run can reach: a share outside 0..100, a time or count below 0.
+    low, high = (0.0, 100.0) if kpi.unit == "%" else (0.0, math.inf) if kpi.unit in _NON_NEGATIVE else (
+        -math.inf, math.inf)
+    if (direction == "higher" and value > high) or (direction == "lower" and value < low):
+        raise ScenarioError([f"--target {text!r}: {base} is in {kpi.unit}, "
+                             f"{'at most' if direction == 'higher' else 'at least'} "
+                             f"{high if direction == 'higher' else low:g}: no plan can meet it"])
     if base.startswith("utilization_pct_"):
         if op in (">=", ">"):
             raise ScenarioError([f"--target {text!r}: more staff lowers utilisation, so a floor "
@@ -169,6 +177,9 @@ def parse_target(text: str, scenario: Scenario) -> Target:
         raise ScenarioError([f"--target {text!r}: {base} is better lower, so a target on it "
                              f"reads {name} <= {number} (or <)"])
     return Target(kpi=name, op=op, value=value)
+
+
+_NON_NEGATIVE = ("h", "days", "count", "orders", "orders/day", "parcels", "lines/h", "m", "per 1000")
 
 
 def _base(name: str, scenario: Scenario) -> str:

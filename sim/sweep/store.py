@@ -71,7 +71,7 @@ class SweepStore:
         if old is not None and old.get("sweep_sha256") == sweep.sha256:
             store = cls(out, old)
             store._clean_partial()
-            store.manifest.update(complete=False, resumed_at=_now())
+            store.manifest.update(complete=False, resumed_at=_now(), command=" ".join(sys.argv))
             store._write_manifest()
             return store
         if not overwrite:
