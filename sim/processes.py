@@ -39,6 +39,22 @@ def stop_now(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
     for child in multiprocessing.active_children():
         child.terminate()
+    _let_the_pools_manager_threads_end()
+
+
+# How long to wait for a pool's manager thread to see its workers gone (it does at once).
+MANAGER_THREAD_WAIT_S = 5.0
+
+
+def _let_the_pools_manager_threads_end() -> None:
+    """Wait (briefly) for the manager threads of pools whose workers were just ended.
+    Before Python 3.12, the interpreter's exit wakes each manager thread still alive
+    through a pipe that the thread may be closing at that moment, which printed an
+    "Exception ignored ... OSError: Bad file descriptor" traceback after an interrupted
+    run; a thread that has ended is not woken."""
+    for thread in threading.enumerate():
+        if type(thread).__name__ == "_ExecutorManagerThread":
+            thread.join(MANAGER_THREAD_WAIT_S)
 
 
 def _quiet_the_cancelled_future_race() -> None:
