@@ -36,13 +36,17 @@ max-height:40em}img{max-width:100%;border:1px solid #eee;margin:.5em 0}
 
 
 def folder_kind(folder: Path) -> str:
-    """``staff``, ``sweep``, ``comparison`` or ``run`` (ScenarioError, exit 2, if none)."""
-    if (folder / "manifest.json").exists() and (
-            _read_json(folder / "manifest.json").get("kind") == "fsim-staff"):
+    """``staff``, ``sweep``, ``comparison`` or ``run`` (ScenarioError, exit 2, if none):
+    what :func:`sim.outdir.fsim_output_kind` finds, a sweep also by its tables alone,
+    a run only once finished (``summary.json``)."""
+    from sim.outdir import fsim_output_kind
+
+    kind = fsim_output_kind(folder)
+    if kind == "staffing search":
         return "staff"
-    if (folder / "manifest.json").exists() or (folder / "points.csv").exists():
+    if kind == "sweep" or (folder / "manifest.json").exists() or (folder / "points.csv").exists():
         return "sweep"
-    if (folder / "comparison.csv").exists():
+    if kind == "comparison":
         return "comparison"
     if (folder / "summary.json").exists():
         return "run"

@@ -55,15 +55,20 @@ def fsim_output_kind(out: Path) -> str | None:
     search" (their ``manifest.json``'s kind); None for none of these."""
     import json
 
-    if (out / "summary.json").exists() or (out / ".fsim-incomplete").exists():
+    from sim.runfolder import MARKER
+    from sim.staffing.store import KIND as STAFF_KIND
+    from sim.sweep.store import KIND as SWEEP_KIND
+    from sim.sweep.store import MANIFEST
+
+    if (out / "summary.json").exists() or (out / MARKER).exists():
         return "run"
     if (out / "comparison.csv").exists():
         return "comparison"
     try:
-        kind = json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("kind")
+        kind = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("kind")
     except (OSError, ValueError, AttributeError):
         return None
-    return {"fsim-sweep": "sweep", "fsim-staff": "staffing search"}.get(kind)
+    return {SWEEP_KIND: "sweep", STAFF_KIND: "staffing search"}.get(kind)
 
 
 def refuse_other_output(out: Path, mine: str) -> None:

@@ -87,7 +87,7 @@ def _ppnd16(p: float) -> float:
     :func:`norm_ppf` gives for the same p in an array of any length. Hence the tail's
     logarithm is numpy's, not ``math.log``: the two differ in the last bit for about 1
     input in 500 on some CPUs (numpy's vectorised log), and a parcel drawn alone must
-    get the numbers it gets in bulk (``tests/test_quantiles.py``)."""
+    get the numbers it gets in bulk (``tests/test_dists.py``)."""
     q = p - 0.5
     if abs(q) <= 0.425:
         r = 0.180625 - q * q

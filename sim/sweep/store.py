@@ -24,6 +24,7 @@ from sim.outdir import make_output_folder, refuse_other_output
 from sim.sweep.resolve import ResolvedSweep
 
 MANIFEST = "manifest.json"
+KIND = "fsim-sweep"  # manifest.json's "kind"
 TASKS = "tasks"
 POINTS_DIR = "points"  # --keep-orders: points/p<point>/r<replication>/ run folders
 SWEEP_COPY = "sweep.yaml"
@@ -162,7 +163,7 @@ def _read_manifest(out: Path) -> dict | None:
 def _new_manifest(sweep: ResolvedSweep) -> dict:
     spec = sweep.spec
     return {
-        "kind": "fsim-sweep",
+        "kind": KIND,
         "format": FORMAT,
         "name": sweep.file.name,
         "sweep_sha256": sweep.sha256,
