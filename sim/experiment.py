@@ -57,6 +57,19 @@ class ReplicationOutput:
     shipment_lines: pd.DataFrame = field(default_factory=pd.DataFrame)
     supplier_orders: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    # The tables that grow with the orders (the inventory statement, a few rows per
+    # site, is kept).
+    TABLES = ("orders", "shipments", "timeseries", "tours", "label_jobs", "stock_levels",
+              "shipment_lines", "supplier_orders")
+
+    def drop_tables(self) -> None:
+        """Let go of the tables that grow with the orders, once the caller has kept them
+        elsewhere (``fsim run`` keeps each replication on disk, and combines the tables
+        from there: :func:`sim.outputs.write_results`); the KPIs, warnings and the
+        inventory statement stay."""
+        for name in self.TABLES:
+            setattr(self, name, pd.DataFrame())
+
 
 @dataclass
 class Result:

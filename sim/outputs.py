@@ -8,8 +8,11 @@ file that looks complete.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import shutil
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -58,8 +61,62 @@ def default_out_dir(scenario_name: str, root: str | Path = "results") -> Path:
 
 def _atomic(path: Path, write) -> None:
     tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)  # (a leftover of a killed run)
     write(tmp)
     os.replace(tmp, path)
+
+
+# Per table: the parquet files of each replication, in replication order (``fsim run``
+# keeps them to resume: :meth:`sim.runfolder.RunFolder.table_files`).
+TableFiles = Callable[[str], list[Path]]
+
+
+def combine_parquet(sources: list[Path], target: Path) -> None:
+    """Write the parquet files ``sources`` (one table, one file per replication) one
+    after the other into ``target``, one replication at a time: the rows and types of
+    ``pd.concat`` of them, without holding more than one in memory. One file is linked
+    (or copied), not rewritten. Files whose types differ (a categorical column with
+    other categories, say) are concatenated by pandas, as before."""
+    import pyarrow.parquet as pq
+
+    if len(sources) == 1:
+        try:
+            os.link(sources[0], target)
+        except OSError:  # (no hard links here)
+            shutil.copyfile(sources[0], target)
+        return
+    schema = pq.read_schema(sources[0])
+    if not _same_types(schema, sources):
+        pd.concat([pd.read_parquet(s) for s in sources], ignore_index=True).to_parquet(target, index=False)
+        return
+    with pq.ParquetWriter(target, schema) as writer:
+        for source in sources:
+            writer.write_table(pq.read_table(source))
+
+
+def _same_types(schema, sources: list[Path]) -> bool:
+    """Whether every file of ``sources`` has the types of ``schema`` (pandas' own
+    metadata included) and, where it has rows, the same categories in every
+    categorical column (an empty one has lost them: it takes any)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not all(pq.read_schema(s).equals(schema, check_metadata=True) for s in sources):
+        return False
+    categorical = [f.name for f in schema if pa.types.is_dictionary(f.type)]
+    if not categorical:
+        return True
+    seen = {}
+    for source in sources:
+        table = pq.read_table(source, columns=categorical)
+        if not table.num_rows:
+            continue
+        for name in categorical:
+            dictionaries = [chunk.dictionary.to_pylist() for chunk in table.column(name).chunks]
+            if seen.setdefault(name, dictionaries[0]) != dictionaries[0] or any(
+                    d != dictionaries[0] for d in dictionaries):
+                return False
+    return True
 
 
 def tidy_kpis(result: Result) -> pd.DataFrame:
@@ -99,12 +156,18 @@ def tidy_kpi_frame(scenario, kpis: pd.DataFrame, lower_bounds: list[dict[str, fl
 
 def write_results(result: Result, out_dir: str | Path, figures: bool = True,
                   outputs: str = "all", event_logs: tuple[str, ...] | list[str] = (),
-                  event_log_start=None) -> list[Path]:
+                  event_log_start=None, table_files: TableFiles | None = None) -> list[Path]:
     """Write the outputs of ``result`` under ``out_dir`` (``outputs``: ``kpis`` for the
     KPI files only, ``orders`` adds the tables, ``all`` also the figures unless
     ``figures`` is false; ``event_logs``: formats of :mod:`sim.eventlog` to write per
     replication under ``eventlog/``, hour 0 at ``event_log_start``); return the files
-    written. summary.json is written last: a folder without it is an incomplete run."""
+    written. summary.json is written last: a folder without it is an incomplete run.
+
+    ``table_files``: where the per-order tables are when ``result`` does not hold them
+    (``fsim run``: kept per replication on disk, :meth:`ReplicationOutput.drop_tables`):
+    they are combined from there a replication at a time, and the figures read back
+    only the columns they draw, so memory does not grow with the replications. (The
+    event logs need the tables held.)"""
     if outputs not in OUTPUTS:
         raise ValueError(f"outputs must be one of {OUTPUTS}, got {outputs!r}")
     out = Path(out_dir)
@@ -112,22 +175,28 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
     _atomic(out / "scenario.resolved.yaml",
             lambda p: p.write_text(scenario_to_yaml(result.scenario), encoding="utf-8"))
     written = [out / "scenario.resolved.yaml"]
+    if table_files is not None and event_logs:
+        raise ValueError("event logs need the tables held in the result, not table_files")
     if outputs != "kpis":
-        for name, frame in (("orders.parquet", result.orders), ("shipments.parquet", result.shipments),
-                            ("timeseries.parquet", result.timeseries), ("tours.parquet", result.tours),
-                            ("label_jobs.parquet", result.label_jobs)):
-            _atomic(out / name, lambda p, frame=frame: frame.to_parquet(p, index=False))
-            written.append(out / name)
+        tables = ["orders", "shipments", "timeseries", "tours", "label_jobs"]
         if len(result.inventory):
             _atomic(out / "inventory_statement.csv", lambda p: result.inventory.to_csv(p, index=False))
-            _atomic(out / "stock_levels.parquet", lambda p: result.stock_levels.to_parquet(p, index=False))
+            tables.append("stock_levels")
+        for name in tables:
+            if table_files is None:
+                frame = getattr(result, name)
+                _atomic(out / f"{name}.parquet", lambda p, frame=frame: frame.to_parquet(p, index=False))
+            else:
+                _atomic(out / f"{name}.parquet", lambda p, name=name: combine_parquet(table_files(name), p))
+        written += [out / f"{name}.parquet" for name in tables[:5]]
+        if len(result.inventory):
             written += [out / name for name in INVENTORY_FILES]
     _atomic(out / "kpis.csv", lambda p: tidy_kpis(result).to_csv(p, index=False))
     written.append(out / "kpis.csv")
     if figures and outputs == "all":
         from sim.report import write_figures  # matplotlib only when figures are wanted
 
-        written += write_figures(result, out)
+        written += write_figures(result if table_files is None else _read_back(result, out), out)
     if event_logs:
         from sim.eventlog import write_run_event_logs
 
@@ -136,3 +205,17 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
             lambda p: p.write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8"))
     written.append(out / "summary.json")
     return written
+
+
+def _read_back(result: Result, out: Path) -> Result:
+    """``result`` with the tables the figures draw read back from the combined files
+    in ``out`` (orders and shipments: only the columns the figures read)."""
+    from sim.report import FIGURE_COLUMNS
+
+    def read(name: str) -> pd.DataFrame:
+        path = out / f"{name}.parquet"
+        return pd.read_parquet(path, columns=FIGURE_COLUMNS.get(name)) if path.exists() else pd.DataFrame()
+
+    return dataclasses.replace(result, orders=read("orders"), shipments=read("shipments"),
+                               timeseries=read("timeseries"), tours=read("tours"),
+                               stock_levels=read("stock_levels") if len(result.inventory) else pd.DataFrame())

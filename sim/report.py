@@ -39,6 +39,15 @@ DPI = 110
 # The only order columns the figures read: filtering these, not the whole table, keeps
 # the figures' memory small on million-order runs.
 ECDF_POINTS = 2000  # an ECDF drawn through this many quantiles looks the same as all
+# The columns of the order and parcel tables the figures read (a run that does not hold
+# its tables reads only these back: sim.outputs.write_results; the tours, time series
+# and stock levels are read whole). tests/test_outputs_flat.py draws the figures from
+# these columns alone and checks they are the same files.
+FIGURE_COLUMNS = {
+    "orders": ["replication", "placed_h", "status", "lead_time_h", "site", "channel", "return_reason",
+               "csat", "dissatisfied_reason", "backordered_h", "backorder_filled_h"],
+    "shipments": ["replication", "site", "released_h", "pick_start_h", "returned_h", "return_reason"],
+}
 
 
 def _save(fig, path: Path, left: float = 0.75, bottom: float = 0.6, gap_w: float = 0.75,

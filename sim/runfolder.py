@@ -110,17 +110,26 @@ class RunFolder:
             shutil.rmtree(final)
         os.replace(tmp, final)
 
-    def load_replications(self) -> dict:
-        """The replications a previous attempt finished, by number."""
+    def load_replications(self, tables: bool = True) -> dict:
+        """The replications a previous attempt finished, by number (``tables=False``:
+        without the tables that grow with the orders, as
+        :meth:`~sim.experiment.ReplicationOutput.drop_tables` leaves them)."""
         from sim.experiment import ReplicationOutput
 
         out = {}
         for r in self.resumed:
             folder = self._rep_dir(r)
             small = json.loads((folder / "small.json").read_text(encoding="utf-8"))
-            frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in _FRAMES}
+            frames = {name: pd.read_parquet(folder / f"{name}.parquet")
+                      if tables or name not in ReplicationOutput.TABLES else pd.DataFrame()
+                      for name in _FRAMES}
             out[r] = ReplicationOutput(**small, **frames)
         return out
+
+    def table_files(self, name: str, replications: list[int]) -> list[Path]:
+        """The kept parquet files of table ``name`` (e.g. ``orders``) of the
+        ``replications``, in that order."""
+        return [self._rep_dir(r) / f"{name}.parquet" for r in replications]
 
     def finish(self) -> None:
         """The run is complete (summary.json written): drop the copies and the marker."""

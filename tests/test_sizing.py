@@ -145,3 +145,15 @@ def test_run_is_refused_before_starting_and_runs_with_the_flag(tmp_path, capsys,
     assert main(["run", str(scenario), "--out", str(out), "-q", "--no-figures",
                  "--no-size-check", "--set", "horizon.days=2"]) == 0
     assert (out / "summary.json").exists()
+
+
+def test_a_run_keeping_its_tables_on_disk_grows_only_by_what_its_figures_read_back():
+    from sim.sizing import BYTES_PER_ORDER, BYTES_PER_ORDER_ON_DISK
+
+    _, scenario = _channel(4)
+    one, ten = estimate_run(scenario, 1, on_disk=True), estimate_run(scenario, 10, on_disk=True)
+    grows = ten.peak_memory_bytes - one.peak_memory_bytes
+    assert grows == pytest.approx(9 * 960 * BYTES_PER_ORDER_ON_DISK)
+    assert grows < 9 * 960 * BYTES_PER_ORDER  # (held in memory, every replication's tables)
+    assert (estimate_run(scenario, 10, tables=False, on_disk=True).peak_memory_bytes
+            == estimate_run(scenario, 10, tables=False).peak_memory_bytes)

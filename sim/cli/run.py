@@ -185,7 +185,8 @@ def run(args: argparse.Namespace, console) -> int:
     if not args.no_size_check:  # refuse a run the machine cannot hold, before it starts
         from sim.sizing import check_fits, estimate_run
 
-        check_fits(estimate_run(scenario, args.replications, args.workers, _keeps_tables(args)))
+        check_fits(estimate_run(scenario, args.replications, args.workers, _keeps_tables(args),
+                                on_disk=not args.event_log))
     # Prepare the output folder before simulating, so a bad --out costs nothing.
     seed = scenario.seed if args.seed is None else args.seed
     manifest = {"scenario_sha256": scenario_sha256(scenario), "seed": seed,
@@ -200,12 +201,18 @@ def run(args: argparse.Namespace, console) -> int:
                   "overrides": dict(parse_set_option(text) for text in args.overrides),
                   "command": ["fsim", *getattr(args, "argv", [])]}
     kept = list(folder.resumed)
+    # The tables are written by the replications' processes, kept on disk, and combined
+    # from there: the run holds one replication's tables at a time (the event logs need
+    # them all held).
+    hold = bool(args.event_log)
 
     def keep(output) -> None:
         folder.save_replication(output)
+        if not hold:
+            output.drop_tables()
         kept.append(output.replication)
 
-    common = dict(provenance=provenance, done=folder.load_replications(), on_replication=keep,
+    common = dict(provenance=provenance, done=folder.load_replications(tables=hold), on_replication=keep,
                   tables=_keeps_tables(args))
     try:
         if args.precision is not None:  # as many replications as the target needs (from max(-r, 3))
@@ -236,8 +243,10 @@ def run(args: argparse.Namespace, console) -> int:
                          "same command again to finish\n")
         return EXIT_INTERRUPTED
     try:
+        reps = result.kpis["replication"].tolist()
         files = write_results(result, out, figures=not args.no_figures, outputs=args.outputs,
-                              event_logs=args.event_log, event_log_start=args.event_log_start)
+                              event_logs=args.event_log, event_log_start=args.event_log_start,
+                              table_files=None if hold else lambda name: folder.table_files(name, reps))
     except OSError as exc:
         raise OutputDirError(f"cannot write the results to {out}: {exc.strerror or exc}; the "
                              f"{len(kept)} finished replication(s) are kept there: free the space "
