@@ -228,7 +228,7 @@ def _state_warnings(kpis: dict, saturated: dict[str, int], replications: int) ->
         placed = kpis["orders_placed"]["mean"]
         out.append(f"{unfinished:,.0f} of {placed:,.0f} orders placed after warm-up (mean per "
                    "replication) were not delivered by the end of the run; they count as late once "
-                   "due, and as longer than any delivered order in the lead-time percentiles "
+                   "due, and in the lead-time percentiles as at least their age at the end "
                    "(completion_pct)")
     censored = sorted(k for k, v in kpis.items() if v.get("censored") and k in KPIS)  # pooled only
     if censored:

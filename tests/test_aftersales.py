@@ -133,3 +133,21 @@ def test_cost_per_order_adds_labour_packaging_shipping_and_remedies():
                     for r, c in (("picker", 30), ("packer", 20))})
     k2 = sim.run(validate_data(d2), seed=9).summary["kpis"]
     assert k2["labour_cost_per_order"]["mean"] == pytest.approx(2 * k["labour_cost_per_order"])
+
+
+def test_an_order_reshipped_then_refunded_counts_as_refunded():
+    """Its ``remedy`` column names the reship (one name per order), but the order was
+    refunded too: refunds_per_1000_orders counts every order with a refunded parcel."""
+    from sim.kpis import replication_kpis
+
+    d = tiny_data({"carriers.ground.lost_prob": 0.3, "remedies.lost": "reship", "remedies.max_reships": 1,
+                   "horizon.days": 8})
+    scenario = validate_data(d)
+    r = run_replication(scenario, 0, 2)
+    o, sh = r.orders, r.shipments
+    lo, hi = 24 * scenario.horizon.warmup_days, 24 * scenario.horizon.days
+    placed = o["placed_h"].between(lo, hi, inclusive="left")
+    refunded = o["order_id"].isin(sh.loc[sh["remedy"] == "refund", "order_id"])
+    assert (refunded & placed & (o["remedy"] == "reship")).sum() > 0  # (the case in point)
+    k = replication_kpis(r, scenario).values
+    assert k["refunds_per_1000_orders"] == pytest.approx(1000 * (refunded & placed).sum() / placed.sum())

@@ -1,11 +1,12 @@
 """Order KPIs of one group of orders (all, one site's, one channel's), censoring-aware.
 
 Percentiles of a time (lead time, time in the warehouse) are taken over every order
-that should have got there, the unfinished ones counted as longer than any finished
-one. A percentile that falls among the unfinished is *censored*: its value is unknown
-(NaN) and a lower bound is reported instead: the same percentile with each unfinished
-order's age at the end of the run in its place (each order's time is at least that), or
-the longest finished time if that is more (the unfinished count as longer).
+that should have got there. An unfinished order's time is not known, only that it is at
+least its age at the end of the run. So a percentile has a value only when it is the
+same whatever the unfinished orders' times: the same with each at its age (the lowest
+it can be) as with each longer than any finished order (the highest). Otherwise it is
+*censored*: its value is unknown (NaN) and the lowest it can be is reported as its
+lower bound (never below an exact lower percentile: both come from the same times).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def censored_percentiles(done: np.ndarray, ages: np.ndarray, name: str,
     between order statistics, as ``numpy.percentile`` does."""
     done = np.sort(done)
     n = len(done) + len(ages)
+    lowest = np.sort(np.concatenate((done, ages)))  # each unfinished at its age
     for q in PERCENTILES:
         key = f"{name}_p{q}"
         if n == 0:
@@ -41,14 +43,16 @@ def censored_percentiles(done: np.ndarray, ages: np.ndarray, name: str,
             continue
         rank = q / 100 * (n - 1)
         below, above = math.floor(rank), math.ceil(rank)
-        if above < len(done):
-            out[key] = float(done[below] + (rank - below) * (done[above] - done[below]))
+        low = float(lowest[below] + (rank - below) * (lowest[above] - lowest[below]))
+        # Each unfinished longer than any finished: the highest it can be (infinite if
+        # the percentile falls among them).
+        high = (float(done[below] + (rank - below) * (done[above] - done[below]))
+                if above < len(done) else math.inf)
+        if high == low:
+            out[key] = low
         else:
             out[key] = math.nan
-            # (it falls among the unfinished, which count as longer than any finished:
-            # so it is at least the longest finished, and never below a lower percentile)
-            bound = float(np.percentile(np.concatenate((done, ages)), q))
-            lower[key] = max(bound, float(done[-1])) if len(done) else bound
+            lower[key] = low
 
 
 def order_kpis(v, m: np.ndarray, lo: float, hi: float, end_h: float,

@@ -103,10 +103,13 @@ def aftersales_kpis(orders: pd.DataFrame, sh: pd.DataFrame, placed: np.ndarray,
     answered = ~np.isnan(csat)
     reason = orders["dissatisfied_reason"].cat.codes.to_numpy()[placed]
     remedy = orders["remedy"]
+    # An order refunded: any of its parcels was (its ``remedy`` names only one remedy,
+    # and a reship comes first: an order reshipped, then refunded, is both).
+    refunded = np.isin(col(orders, "order_id"), col(sh, "order_id")[(sh["remedy"] == "refund").to_numpy()])
     lead = (col(orders, "correct_delivery_h") - col(orders, "placed_h"))[placed]
     out = {
         "remedy_cost_per_order": float(col(orders, "remedy_cost")[placed].sum() / n) if n else math.nan,
-        "refunds_per_1000_orders": 1000 * int((placed & (remedy == "refund").to_numpy()).sum()) / n if n else math.nan,
+        "refunds_per_1000_orders": 1000 * int((placed & refunded).sum()) / n if n else math.nan,
         "discounts_per_1000_orders": 1000 * int((placed & (remedy == "discount").to_numpy()).sum()) / n if n else math.nan,
         "csat_responses": int(answered.sum()),
         "dissatisfied_pct": pct(int((reason > 0).sum()), int(answered.sum())),

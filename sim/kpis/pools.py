@@ -168,10 +168,17 @@ def pool_kpis(result, site_codes: np.ndarray, ready_h: np.ndarray, sites: list[s
             worked_in_window = bool(((released >= lo) & (released < hi)).any())
             if worked_in_window and (not staffed or util >= SATURATED_UTILIZATION or growing):
                 saturated.append(f"{site}.{role}")
+    by_site = pools_by_site_role(result.pools)
     for role, (busy, staffed) in totals.items():
         k[f"utilization_pct_{role}"] = 100 * busy / staffed if staffed else math.nan
-        for name in ("queue_length_mean", "queue_length_max", "backlog_at_end"):
+        for name in ("queue_length_mean", "backlog_at_end"):  # (additive over the sites)
             k[f"{name}_{role}"] = sum(k.get(f"{name}_{role}_{s}", 0.0) for s in sites)
+        # The most waiting at once over the sites together (the sites' peaks need not
+        # coincide: not the sum of their maxima).
+        enter_col, start_col, _ = POOL_COLUMNS[role]
+        served = np.isin(site_codes, [sites.index(s) for s, roles in by_site.items() if role in roles])
+        k[f"queue_length_max_{role}"] = queue_stats(col(sh, enter_col)[served], col(sh, start_col)[served],
+                                                    lo, hi, end_h)["queue_length_max"]
         k[f"backlog_trend_per_day_{role}"] = sum(
             v for s in sites if not math.isnan(v := k.get(f"backlog_trend_per_day_{role}_{s}", math.nan)))
     staffed = sum(overlap_hours(d, lo, hi) for roles in pools_by_site_role(result.pools).values()

@@ -60,19 +60,20 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
        "delivered by the end of the run: read it with `completion_pct`"),
     *[_k(f"lead_time_hours_p{q}", "h", "lower", True,
          f"placed to delivered, {q}th percentile over every order placed and neither cancelled "
-         "nor lost, an undelivered one counting as longer than any delivered: censored (no "
-         "value, a lower bound) if it falls among them")
+         "nor lost; an undelivered one takes at least its age at the end: censored (no value, "
+         "a lower bound) unless it is the same whatever the undelivered ones' times")
       for q in PERCENTILES],
     _k("on_time_delivery_pct", "%", "higher", True,
        "delivered by the end of the promised day (`promised_business_days` after the day of "
-       "placement), % of the orders whose outcome is known: delivered, or undelivered with the "
+       "placement; an order placed on a weekend counts from the Monday), % of the orders whose outcome is known: delivered, or undelivered with the "
        "promised day past (late); undelivered orders not yet due are left out"),
     _k("warehouse_hours_mean", "h", "lower", True,
        "time in the warehouse: paid to shipped (the last parcel handed to the carrier), mean over "
        "orders shipped"),
     *[_k(f"warehouse_hours_p{q}", "h", "lower", True,
-         f"paid to shipped, {q}th percentile over every paid order not cancelled, an unshipped "
-         "one counting as longer than any shipped: censored if it falls among them")
+         f"paid to shipped, {q}th percentile over every paid order not cancelled; an unshipped "
+         "one takes at least its age at the end: censored unless it is the same whatever the "
+         "unshipped ones' times")
       for q in PERCENTILES],
     _k("same_day_ship_pct", "%", "higher", True,
        "orders paid on a pick-up day before its last cut-off (the site's default carrier) that "
@@ -117,7 +118,7 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
     _k("address_problem_pct", "%", "lower", False, "parcels delayed by an address problem, % of parcels shipped"),
     _k("remedy_cost_per_order", "currency", "lower", False,
        "refunds + discount codes + reships' cost (goods at unit cost, box, carrier charge) per order placed"),
-    _k("refunds_per_1000_orders", "per 1000", "lower", False, "orders refunded per 1,000 placed"),
+    _k("refunds_per_1000_orders", "per 1000", "lower", False, "orders with a parcel refunded per 1,000 placed (reshipped first or not)"),
     _k("discounts_per_1000_orders", "per 1000", "lower", False, "late-delivery discount codes per 1,000 orders placed"),
     _k("reships_per_1000_orders", "per 1000", "lower", False,
        "reships made inside the window per 1,000 orders placed (a reship is a parcel, not an order)"),
@@ -151,7 +152,8 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
            "begun before a shift ends is not on-duty time, so it is at most 100"),
           ("queue_length_mean", "parcels", "lower",
            "time-weighted mean number waiting inside the window, exact from event times"),
-          ("queue_length_max", "parcels", "lower", "most waiting at once inside the window"),
+          ("queue_length_max", "parcels", "lower", "most waiting at once inside the window (pooled: "
+           "at every site together, at the same instant)"),
           ("backlog_at_end", "parcels", "lower", "waiting at the end of the run"),
           ("backlog_trend_per_day", "parcels/day", "lower",
            "least-squares slope of the number waiting, sampled once a day (at the window's end time "
