@@ -316,3 +316,30 @@ def test_the_pooled_queue_maximum_is_the_most_waiting_at_once_at_every_site_toge
         assert k[f"queue_length_max_{role}"] == most, role
         per_site = [k[f"queue_length_max_{role}_{x}"] for x in s.sites]
         assert max(per_site) <= most <= sum(per_site)
+
+
+def test_same_day_shipping_judges_an_express_order_by_the_express_pick_up():
+    """An express order leaves with the express carrier's pick-up (here 20:00, after
+    ground's last at 18:00): same day if it made that one, by the express cut-off."""
+    from .conftest import tiny_data
+
+    d = tiny_data({"demand.channels.web.expedited_share": 0.5,
+                   "demand.channels.web.expedited_service": "express",
+                   "warehouses.west.shipping.services": ["express"],
+                   "warehouses.east.shipping.services": ["express"]})
+    d["carriers"]["express"] = {**d["carriers"]["ground"], "pickup_times_h": [20.0], "cutoff_min": 30}
+    r = sim.run(validate_data(d), seed=2)
+    s, o, sh, k = r.scenario, r.orders, r.shipments, r.kpis.iloc[0]
+    first = sh[sh["kind"] != "reship"].sort_values("shipment_id").drop_duplicates("order_id")
+    service = o["order_id"].map(first.set_index("order_id")["service"].astype(str)).fillna("ground")
+    lo, hi = 24 * s.horizon.warmup_days, 24 * s.horizon.days
+    keep = o["placed_h"].between(lo, hi, inclusive="left") & o["paid_h"].notna() & (o["status"] != "cancelled")
+    day = np.floor(o["paid_h"] / 24)
+    weekday = (day % 7).fillna(0).astype(int)  # the tiny scenario starts on a Monday
+    last_h = service.map({"ground": 18.0, "express": 20.0})
+    cut_h = last_h - service.map({"ground": 1.0, "express": 0.5})
+    eligible = keep & (weekday < 5) & (o["paid_h"] - 24 * day <= cut_h)
+    same_day = eligible & (o["shipped_h"] <= 24 * day + last_h)
+    express_late_pickup = same_day & (service == "express") & (o["shipped_h"] > 24 * day + 18.0)
+    assert express_late_pickup.sum() > 10  # (what the site's default carrier would count as missed)
+    assert k["same_day_ship_pct"] == pytest.approx(100 * same_day.sum() / eligible.sum())

@@ -25,7 +25,7 @@ from sim.kpis.parcels import (
 )
 from sim.kpis.pools import labour_cost, pool_kpis
 from sim.kpis.registry import KPIS, PERCENTILES, base_of, direction
-from sim.kpis.views import col, order_view, parcel_view, window_h
+from sim.kpis.views import col, order_services, order_view, parcel_view, window_h
 from sim.scenario.schema import Scenario
 
 __all__ = ["KPIS", "Kpis", "base_of", "direction", "replication_kpis", "window_h"]
@@ -47,7 +47,7 @@ def replication_kpis(result, scenario: Scenario) -> Kpis:
     lo, hi = window_h(scenario)
     end_h = result.end_h
     orders, sh = result.orders, result.shipments
-    v = order_view(orders, scenario, end_h)
+    v = order_view(orders, scenario, end_h, order_services(orders, sh, scenario))
     p = parcel_view(sh, v, scenario)
     sites, channels = scenario.sites, list(scenario.demand.channels)
     n_orders = len(orders)

@@ -76,8 +76,10 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
          "unshipped ones' times")
       for q in PERCENTILES],
     _k("same_day_ship_pct", "%", "higher", True,
-       "orders paid on a pick-up day before its last cut-off (the site's default carrier) that "
-       "left with that day's last pick-up or earlier, % of such orders"),
+       "orders paid on a pick-up day before its last cut-off that left with that day's last "
+       "pick-up or earlier, % of such orders; the pick-ups of the order's carrier service (its "
+       "first parcel's: express for an express order; the site's default carrier while none is "
+       "made)"),
     _k("picking_accuracy_pct", "%", "higher", True,
        "(delivered orders - those with a parcel returned for a picking error) / delivered orders x 100"),
     _k("return_rate_pct", "%", "lower", True,

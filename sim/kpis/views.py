@@ -55,7 +55,7 @@ class OrderView:
     delivered_h: np.ndarray
     on_time: np.ndarray
     on_time_known: np.ndarray
-    same_day_cutoff_h: np.ndarray  # last cut-off of the paid day at its site (NaN: none)
+    same_day_cutoff_h: np.ndarray  # last cut-off of the paid day of its service (NaN: none)
     same_day_pickup_h: np.ndarray  # the pick-up after that cut-off
 
 
@@ -70,17 +70,40 @@ class ParcelView:
     channel: np.ndarray  # its order's channel
 
 
-def _same_day(scenario: Scenario, site: np.ndarray, paid_h: np.ndarray, end_h: float):
-    """Per order: the last cut-off on the day it was paid at its site's default carrier
+def _default_services(scenario: Scenario, site: np.ndarray) -> np.ndarray:
+    """Each site code's default carrier (index into ``scenario.carriers``; -1: none)."""
+    carriers = list(scenario.carriers)
+    default = np.array([carriers.index(scenario.warehouses[s].shipping.carrier) for s in scenario.sites])
+    return np.where(site >= 0, default[np.maximum(site, 0)], -1)
+
+
+def order_services(orders: pd.DataFrame, shipments: pd.DataFrame, scenario: Scenario) -> np.ndarray:
+    """Per order, the carrier service (index into ``scenario.carriers``) its parcels
+    ship with: that of its first first-attempt parcel (an express order: the express
+    service), or its site's default carrier while none is made."""
+    carriers = list(scenario.carriers)
+    service = _default_services(scenario, codes(orders, "site", scenario.sites))
+    first = (shipments["kind"] != "reship").to_numpy()
+    ids = col(shipments, "shipment_id")[first]
+    order = col(shipments, "order_id")[first]
+    by = codes(shipments, "service", carriers)[first]
+    earliest = np.lexsort((ids, order))  # (by order, then shipment id)
+    keep = earliest[np.r_[True, order[earliest][1:] != order[earliest][:-1]]] if len(order) else earliest
+    row = np.searchsorted(col(orders, "order_id"), order[keep])
+    service[row] = by[keep]
+    return service
+
+
+def _same_day(scenario: Scenario, service: np.ndarray, paid_h: np.ndarray, end_h: float):
+    """Per order: the last cut-off on the day it was paid of its carrier service
     (NaN on a day without a pick-up, or when paid after it), and that pick-up's time."""
     cutoff = np.full(len(paid_h), np.nan)
     pickup = np.full(len(paid_h), np.nan)
     day = np.floor(paid_h / HOURS_PER_DAY)
-    for s, name in enumerate(scenario.sites):
-        carrier = scenario.carriers[scenario.warehouses[name].shipping.carrier]
+    for c, carrier in enumerate(scenario.carriers.values()):
         times = pickup_times(carrier.pickup_times_h, carrier.pickup_days,
                              scenario.horizon.start_weekday, end_h)
-        mine = (site == s) & ~np.isnan(paid_h)
+        mine = (service == c) & ~np.isnan(paid_h)
         if not len(times) or not mine.any():
             continue
         # The last pick-up of each day that has one.
@@ -97,13 +120,18 @@ def _same_day(scenario: Scenario, site: np.ndarray, paid_h: np.ndarray, end_h: f
     return cutoff, pickup
 
 
-def order_view(orders: pd.DataFrame, scenario: Scenario, end_h: float) -> OrderView:
+def order_view(orders: pd.DataFrame, scenario: Scenario, end_h: float,
+               service: np.ndarray | None = None) -> OrderView:
+    """``service``: each order's carrier service (:func:`order_services`; None: its
+    site's default carrier), whose pick-ups judge same-day shipping."""
     lo, hi = window_h(scenario)
     placed_h = col(orders, "placed_h")
     status = orders["status"]
     site = codes(orders, "site", scenario.sites)
     paid_h = col(orders, "paid_h")
-    cutoff, pickup = _same_day(scenario, site, paid_h, end_h)
+    if service is None:
+        service = _default_services(scenario, site)
+    cutoff, pickup = _same_day(scenario, service, paid_h, end_h)
     on_time = orders["on_time"]
     return OrderView(
         placed=(placed_h >= lo) & (placed_h < hi),
