@@ -34,6 +34,7 @@ from typing import Any
 
 from sim import __version__
 from sim.errors import ScenarioError
+from sim.scenario.yaml_source import read_limited
 
 KIND = "fsim-baseline"
 FORMAT = 1
@@ -269,11 +270,11 @@ def _load_json(path: Path) -> Any:
         raise ScenarioError([f"{where}: is a folder, not a baseline file (give the .json file "
                              "written by fsim baseline save)"])
     try:
-        size = path.stat().st_size
-        if size > MAX_BASELINE_BYTES:
-            raise ScenarioError([f"{where}: too big for a baseline file: {size:,} bytes; the limit "
-                                 f"is {MAX_BASELINE_BYTES:,}"])
-        text = path.read_bytes().decode("utf-8")
+        raw = read_limited(path, MAX_BASELINE_BYTES)
+        if raw is None:
+            raise ScenarioError([f"{where}: too big for a baseline file: more than "
+                                 f"{MAX_BASELINE_BYTES:,} bytes"])
+        text = raw.decode("utf-8")
     except OSError as exc:
         raise ScenarioError([f"{where}: cannot be read: {exc.strerror or exc}"]) from None
     except UnicodeDecodeError as exc:

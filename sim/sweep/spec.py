@@ -26,7 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.errors import ScenarioError
-from sim.scenario.yaml_source import parse_yaml
+from sim.scenario.yaml_source import MAX_FILE_BYTES, parse_yaml, read_limited
 
 DOTTED_PATH = re.compile(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*")
 
@@ -165,7 +165,10 @@ def read_sweep(path: str | Path) -> SweepFile:
     """Read and validate a sweep file; raise ScenarioError (exit 2) with ``file:line``."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_limited(path, MAX_FILE_BYTES)
+        if raw is None:
+            raise ScenarioError([f"{path}: too big for a sweep file: more than {MAX_FILE_BYTES:,} bytes"])
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError([f"{path}: no such sweep file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
