@@ -176,11 +176,16 @@ def test_a_plan_that_saturates_a_pool_is_rejected_whatever_its_targets_say(tmp_p
     under a loose target. Such a plan is rejected as saturated, and the cheapest plan
     recommended is one that keeps up (5 or more)."""
     out = tmp_path / "s"
-    assert staff("--pool", "only.pickers", "--target", "pick_wait_hours_mean <= 1000",
-                 "--bounds", "only.pickers=2..7", "-o", str(out)) == 0
+    assert main(["staff", MMC, *SHORT, "--executor", "serial", "--pool", "only.pickers", "--target",
+                 "pick_wait_hours_mean <= 1000", "--bounds", "only.pickers=2..7", "-o", str(out)]) == 0
     rows = pd.read_csv(out / "staffing.csv", keep_default_na=False)
     low = rows[rows["only.pickers"] <= 4]  # (4: offered load 4, utilisation ~100%)
     assert len(low) and (low["status"] == "rejected").all()
     assert (low["saturated"] == "only.pickers").all()
+    # One line per plan decided, those rejected as saturated included.
+    captured = capsys.readouterr()
+    printed = captured.out + captured.err
+    assert printed.count(": rejected (saturated: only.pickers)") == len(low)
+    assert printed.count(": accepted") + printed.count(": rejected") == len(rows)
     best = rows[rows["recommended"]]
     assert int(best["only.pickers"].iloc[0]) >= 5 and best["saturated"].iloc[0] == ""

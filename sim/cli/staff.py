@@ -85,7 +85,7 @@ def run(args: argparse.Namespace, console) -> int:
         out = Path("results") / "staff" / str(data.get("name") or Path(args.scenario).stem)
 
     def progress(p) -> None:
-        if args.quiet or not p.message.endswith(("accepted", "rejected")):
+        if args.quiet or not p.decided:  # (one line per plan decided)
             return
         console.print(f"  [{p.phase}] {p.message} ({p.replications} replications; "
                       f"{p.runs} runs so far)", highlight=False, markup=False, soft_wrap=True)

@@ -79,6 +79,7 @@ class Progress:
     runs: int
     runs_now: int
     message: str = ""
+    decided: bool = False  # the message is the plan's verdict (accepted or rejected, and why)
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -155,7 +156,7 @@ class Evaluator:
         self.decided[ev.key] = ev
         self.order.append(ev)
         why = f" (saturated: {', '.join(ev.saturated)})" if ev.saturated else ""
-        self._report(ev, f"{ev.label}: {ev.status}{why}")
+        self._report(ev, f"{ev.label}: {ev.status}{why}", decided=True)
         return ev
 
     def _saturated(self, ev: Evaluation, n: int) -> tuple[str, ...]:
@@ -217,9 +218,10 @@ class Evaluator:
 
         check_kpi_names([t.kpi for t in self.targets], list(row), option="--target")
 
-    def _report(self, ev: Evaluation, message: str, replications: int | None = None) -> None:
+    def _report(self, ev: Evaluation, message: str, replications: int | None = None,
+                decided: bool = False) -> None:
         if self.progress is not None:
             self.progress(Progress(phase=self.phase, plan=ev.label,
                                    replications=ev.replications if replications is None else replications,
                                    plans_decided=len(self.order), runs=self.runs,
-                                   runs_now=self.runs_now, message=message))
+                                   runs_now=self.runs_now, message=message, decided=decided))
