@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import threading
+import time
 from concurrent.futures import InvalidStateError, ProcessPoolExecutor
 
 
@@ -21,9 +22,33 @@ def mp_context() -> multiprocessing.context.BaseContext:
 def leave_interrupts_to_the_parent() -> None:
     """A worker's initializer: Ctrl-C (SIGINT, sent to the terminal's whole process
     group) and SIGTERM are the parent's to handle (it keeps what finished and stops the
-    workers); a worker raising KeyboardInterrupt itself would print a traceback."""
+    workers); a worker raising KeyboardInterrupt itself would print a traceback. And a
+    worker ends when its parent does (:func:`exit_with_the_parent`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    exit_with_the_parent()
+
+
+PARENT_CHECK_S = 1.0  # how often a worker looks whether its parent is still there
+
+
+def exit_with_the_parent(every_s: float = PARENT_CHECK_S) -> None:
+    """End this process soon after its parent ends, however it ended (``kill -9``
+    included). A forked worker keeps its own copy of the pipe its parent feeds it
+    through, so it would never see the pipe close: it would wait for work forever. A
+    daemon thread checks every ``every_s`` seconds whether the process has been handed
+    to another parent, and ends the process if so (the work under way is the parent's,
+    which is gone)."""
+    import os
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="fsim-exit-with-the-parent", daemon=True).start()
 
 
 def worker_pool(workers: int) -> ProcessPoolExecutor:
