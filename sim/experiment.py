@@ -13,9 +13,10 @@ import platform
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import as_completed
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 
 import pandas as pd
 
@@ -24,11 +25,12 @@ from sim.kpis import KPIS, replication_kpis
 from sim.kpis.pools import pool_timeseries
 from sim.model.warnings import staffing_warnings
 from sim.model.world import RunResult, run_replication
-from sim.processes import stop_now, worker_pool
+from sim.processes import progress_slots, report_progress, stop_now, worker_pool
 from sim.scenario.loader import scenario_to_yaml
 from sim.scenario.schema import Scenario
 from sim.stats import summarise_kpis
 
+PROGRESS_POLL_S = 1.0  # how often a run with worker processes reads their progress
 TIMESERIES_STEP_H = 0.25  # the grid of timeseries.parquet (queues and staff, for figures)
 
 # (replications finished, replications in all, fraction of the current one done)
@@ -196,11 +198,21 @@ def run(scenario: Scenario, replications: int = 1, seed: int | None = None, work
                 progress(len(outputs), replications, frac)
             finished(run_one(scenario, r, seed, within if progress else None, tables))
     else:
-        pool = worker_pool(min(workers, len(todo)))
+        # The workers write each replication's progress into shared memory, which is
+        # read here while waiting: the display moves within replications too.
+        shared = progress_slots(replications) if progress else None
+        pool = worker_pool(min(workers, len(todo)), shared)
         try:
-            futures = [pool.submit(run_one, scenario, r, seed, None, tables) for r in todo]
-            for fut in as_completed(futures):
-                finished(fut.result())
+            futures = {pool.submit(run_one, scenario, r, seed, partial(report_progress, r) if progress else None,
+                                   tables): r for r in todo}
+            pending = set(futures)
+            while pending:
+                ended, pending = wait(pending, timeout=PROGRESS_POLL_S, return_when=FIRST_COMPLETED)
+                for fut in ended:
+                    finished(fut.result())
+                running = sum(shared[futures[f]] for f in pending) if progress else 0.0
+                if running > 0:  # (0: none has begun; its end is reported when it ends)
+                    progress(len(outputs), replications, running)
         except BaseException:
             # Interrupted (or a replication failed): stop the others now, not at the end.
             stop_now(pool)

@@ -51,10 +51,34 @@ def exit_with_the_parent(every_s: float = PARENT_CHECK_S) -> None:
     threading.Thread(target=watch, name="fsim-exit-with-the-parent", daemon=True).start()
 
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` local processes that leave interruptions to this one."""
+def worker_pool(workers: int, shared_progress=None) -> ProcessPoolExecutor:
+    """A pool of ``workers`` local processes that leave interruptions to this one.
+    ``shared_progress``: an array (:func:`progress_slots`) the workers write their
+    progress into (:func:`report_progress`)."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=mp_context(),
-                               initializer=leave_interrupts_to_the_parent)
+                               initializer=_start_worker, initargs=(shared_progress,))
+
+
+_shared_progress = None  # in a worker: the array its parent reads progress from
+
+
+def _start_worker(shared_progress) -> None:
+    global _shared_progress
+    _shared_progress = shared_progress
+    leave_interrupts_to_the_parent()
+
+
+def progress_slots(n: int):
+    """Shared memory for ``n`` fractions (0 to 1; one per replication, say) that
+    workers of :func:`worker_pool` write and the parent reads while they run."""
+    return mp_context().Array("d", n, lock=False)
+
+
+def report_progress(slot: int, fraction: float) -> None:
+    """In a worker: record that ``fraction`` of the work of ``slot`` is done (nothing
+    if the pool was started without shared progress)."""
+    if _shared_progress is not None:
+        _shared_progress[slot] = fraction
 
 
 def stop_now(pool: ProcessPoolExecutor) -> None:

@@ -309,3 +309,21 @@ def test_workers_end_when_their_parent_is_killed_outright(tmp_path):
     for p in left:  # (do not leave them to the next test)
         os.kill(p, signal.SIGKILL)
     assert not left
+
+
+def test_progress_moves_within_replications_run_by_worker_processes(tmp_path, monkeypatch):
+    """With -w N the workers write their replications' progress into shared memory,
+    which the parent reads while it waits: the display moves before any replication
+    ends (before, it stood still until one did)."""
+    import sim.experiment
+    from sim.scenario import load_scenario
+
+    monkeypatch.setattr(sim.experiment, "PROGRESS_POLL_S", 0.02)
+    scenario = load_scenario(_scenario(tmp_path), {"horizon.days": 30})
+    calls = []
+    sim.experiment.run(scenario, replications=2, workers=2, tables=False,
+                       progress=lambda done, total, frac: calls.append((done, total, frac)))
+    within = [frac for done, _, frac in calls if done == 0 and frac > 0]
+    assert within, calls
+    assert all(0 < f <= 2 for f in within)
+    assert calls[-1] == (2, 2, 0.0)
