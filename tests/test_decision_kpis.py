@@ -343,3 +343,22 @@ def test_same_day_shipping_judges_an_express_order_by_the_express_pick_up():
     express_late_pickup = same_day & (service == "express") & (o["shipped_h"] > 24 * day + 18.0)
     assert express_late_pickup.sum() > 10  # (what the site's default carrier would count as missed)
     assert k["same_day_ship_pct"] == pytest.approx(100 * same_day.sum() / eligible.sum())
+
+
+def test_the_time_series_are_exact_time_averages_over_each_interval(tiny_run):
+    """timeseries.parquet holds each 15-minute interval's time-average (not a sample at
+    its start, which aliases with work released on the grid, such as hourly waves):
+    averaged over the window, the queue is the exact KPI queue_length_mean, and the
+    workers on duty add up to the staffed hours."""
+    from sim.calendar import overlap_hours
+    from sim.model.staff import build_pool
+
+    s, k, ts = tiny_run.scenario, tiny_run.kpis.iloc[0], tiny_run.timeseries
+    lo, hi = 24 * s.horizon.warmup_days, 24 * s.horizon.days
+    step = ts["t_h"].iloc[1] - ts["t_h"].iloc[0]
+    for (site, pool), g in ts.groupby(["site", "pool"], sort=False):
+        inside = g[(g["t_h"] >= lo) & (g["t_h"] < hi)]
+        assert inside["queue_length"].mean() == pytest.approx(k[f"queue_length_mean_{pool}_{site}"], rel=1e-9)
+        duty = build_pool(site, pool, s.warehouses[site].staff, s.horizon.start_weekday, tiny_run.end_h).duty
+        staffed = sum(overlap_hours(d, lo, hi) for d in duty)
+        assert inside["on_duty"].sum() * step == pytest.approx(staffed, rel=1e-9)

@@ -73,7 +73,7 @@ def test_time_weighted_queue_length_matches_littles_law_with_erlang_c(mmc_result
 
 @pytest.mark.slow
 def test_littles_law_on_the_pick_queue(mmc_result):
-    """Time-average queue length (from the time series, a grid sampling of the queue)
+    """Time-average queue length (from the time series: 15-minute time averages)
     equals the observed arrival rate times the mean wait (from per-order records)."""
     scenario, result = mmc_result
     lo, hi = window_h(scenario)

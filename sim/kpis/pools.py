@@ -203,14 +203,33 @@ def labour_cost(scenario, pools, lo: float, hi: float) -> dict[str, float]:
     return out
 
 
+def time_in(enter: np.ndarray, leave: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The integral from 0 to each time in ``t`` of how many items are in (entered, not
+    yet left; NaN leave: never left): item-hours, exact from the event times."""
+    e = np.sort(enter[~np.isnan(enter)])
+    lv = np.sort(leave[~np.isnan(leave) & ~np.isinf(leave)])
+    ce, cl = np.concatenate(([0.0], np.cumsum(e))), np.concatenate(([0.0], np.cumsum(lv)))
+    ne, nl = np.searchsorted(e, t, side="right"), np.searchsorted(lv, t, side="right")
+    # Each entered item adds (t - enter) up to t, each that left takes (t - leave) back.
+    return (ne * t - ce[ne]) - (nl * t - cl[nl])
+
+
+def _mean_over_steps(enter: np.ndarray, leave: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """The time-average of how many items are in over each interval between ``edges``
+    (rounding can leave -1e-6 where there were none: clipped at 0)."""
+    return np.maximum(np.diff(time_in(enter, leave, edges)) / np.diff(edges), 0.0)
+
+
 def pool_timeseries(result, sites: list[str], step_h: float) -> pd.DataFrame:
-    """Queue length, busy workers and workers on duty per pool on a regular time grid
-    (hours), derived exactly from the parcels' timestamps (for figures)."""
-    from sim.calendar import on_duty_count
+    """Queue length, busy workers and workers on duty per pool over each interval of a
+    regular grid (``t_h``: its start; the last one ends at the end of the run), as time
+    averages derived exactly from the parcels' and tours' timestamps (for figures: point
+    samples on a grid alias with work that comes on the grid, e.g. hourly waves)."""
     from sim.kpis.views import codes
 
     sh, tours = result.shipments, result.tours
-    t = np.arange(0.0, result.end_h + step_h / 2, step_h)
+    t = np.arange(0.0, result.end_h, step_h)
+    edges = np.append(t, result.end_h)
     site_codes = codes(sh, "site", sites)
     frames = []
     for site, roles in pools_by_site_role(result.pools).items():
@@ -219,14 +238,16 @@ def pool_timeseries(result, sites: list[str], step_h: float) -> pd.DataFrame:
             enter_col, start_col, end_col = POOL_COLUMNS[role]
             if role == "pickers":
                 mine = (tours["site"] == site).to_numpy()
-                busy = waiting_at(col(tours, "start_h")[mine], col(tours, "end_h")[mine], t)
+                busy = _mean_over_steps(col(tours, "start_h")[mine], col(tours, "end_h")[mine], edges)
             else:
-                busy = waiting_at(col(sh, start_col)[at_site], col(sh, end_col)[at_site], t)
-            on_duty = on_duty_count(duty, t)
+                busy = _mean_over_steps(col(sh, start_col)[at_site], col(sh, end_col)[at_site], edges)
+            spans = np.array([span for intervals in duty for span in intervals], dtype=float).reshape(-1, 2)
+            on_duty = _mean_over_steps(spans[:, 0], spans[:, 1], edges)
             frames.append(pd.DataFrame({
                 "replication": result.replication, "site": site, "pool": role, "t_h": t,
-                "queue_length": waiting_at(col(sh, enter_col)[at_site], col(sh, start_col)[at_site], t),
+                "queue_length": _mean_over_steps(col(sh, enter_col)[at_site], col(sh, start_col)[at_site],
+                                                 edges),
                 "busy": busy, "on_duty": on_duty,
-                "utilization": np.where(on_duty > 0, busy / np.maximum(on_duty, 1), np.nan),
+                "utilization": np.where(on_duty > 0, busy / np.where(on_duty > 0, on_duty, 1.0), np.nan),
             }))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
