@@ -60,6 +60,10 @@ def test_every_line_of_every_released_order_is_picked_once(name):
     assert (released["pick_start_h"] >= released["released_h"]).all()
     assert (released["picked_h"] >= released["pick_start_h"]).all()
     assert set(released["tour_id"]) <= set(tours["tour_id"])
+    # Its tour_id is its first tour: the one that began when its picking began (with
+    # zones in parallel, not the first part to finish).
+    start_of = tours.set_index("tour_id")["start_h"]
+    assert (start_of.loc[released["tour_id"]].to_numpy() == released["pick_start_h"].to_numpy()).all()
 
 
 def test_batch_sizes_and_release_rule():

@@ -314,7 +314,8 @@ class ZonePicking:
             parts = self._plan(np.array([parcel])).parts_of(0)
         else:
             parts = self.planned.parts_of(i)
-        self.picking[parcel] = [parts, len(parts), False]
+        # [its parts, parts left, a part has started, its tour_id is the first part's]
+        self.picking[parcel] = [parts, len(parts), False, False]
         self.ctx.table.zones_touched[parcel] = len(parts)
         return list(parts)
 
@@ -343,8 +344,13 @@ class ZonePicking:
         parts = state[0]
         metres = parts[zone][METRES]
         tid = ctx.tours.add(ctx.site, zone, worker, start, now, 1, int(parts[zone][LINES]), metres)
-        if t.tour_id.item(parcel) < 0:
-            t.tour_id[parcel] = tid
+        # Its tour_id: the tour of the part that started first (when its pick began),
+        # though another part may finish before it.
+        if t.tour_id.item(parcel) < 0 or not state[3]:
+            first = start == t.pick_start_h.item(parcel)
+            if t.tour_id.item(parcel) < 0 or first:
+                t.tour_id[parcel] = tid
+                state[3] = first
         before = t.pick_travel_m.item(parcel)
         t.pick_travel_m[parcel] = (0.0 if before != before else before) + metres
         state[1] -= 1
