@@ -151,3 +151,25 @@ def test_an_order_reshipped_then_refunded_counts_as_refunded():
     assert (refunded & placed & (o["remedy"] == "reship")).sum() > 0  # (the case in point)
     k = replication_kpis(r, scenario).values
     assert k["refunds_per_1000_orders"] == pytest.approx(1000 * (refunded & placed).sum() / placed.sum())
+
+
+def test_returns_still_on_their_way_at_the_end_are_said_when_they_matter():
+    """A short drain cuts returns off: the KPIs count them as not returned, so the run
+    says how many were on their way (recounted from the parcels' own return draws)."""
+    from sim.model.world import World
+
+    d = tiny_data({"horizon.drain_days": 2, "returns.return_delay_days": 6})
+    scenario = validate_data(d)
+    world = World(scenario, 0, 4)
+    world.run()
+    t, end = world.draws.table, world.end_h
+    ids = np.flatnonzero(t.delivered_h[:t.size] <= end)  # (delivered: made, whatever its record)
+    placed = world.draws.book.orders.placed_h[t.order[ids]]
+    window = (placed >= 24 * scenario.horizon.warmup_days) & (placed < 24 * scenario.horizon.days)
+    expected = int((window & (t.delivered_h[ids] <= end) & (t.returned_h[ids] > end)).sum())
+    assert expected > 0
+    said = [w for w in world.collect().warnings if "still on their way back" in w]
+    assert len(said) == 1 and said[0].startswith(f"{expected} returned parcel(s)")
+    # Drained long enough: every return is back, nothing to say.
+    long = validate_data(tiny_data({"horizon.drain_days": 30, "returns.return_delay_days": 6}))
+    assert not [w for w in run_replication(long, 0, 4).warnings if "on their way" in w]

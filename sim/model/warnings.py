@@ -1,5 +1,5 @@
-"""Warnings for the user about a run's inputs: SKUs that fit no box, parcels packed by
-hand."""
+"""Warnings for the user about a run's inputs and what its KPIs cannot show: SKUs that
+fit no box, parcels packed by hand, returns still on their way back at the end."""
 
 from __future__ import annotations
 
@@ -65,3 +65,32 @@ def staffing_warnings(scenario: Scenario) -> list[str]:
                            f"{share:,.0f} orders a day are routed to site {name!r}: they would "
                            "never ship (the pool will be reported as saturated)")
     return out
+
+
+SHARE_OF_RETURNS_TO_WARN = 0.01  # returns still on their way, against those back
+
+
+def returns_in_transit_warnings(scenario: Scenario, table, placed_h, end_h: float) -> list[str]:
+    """Parcels delivered by the end whose return was still on its way back when the run
+    ended (orders placed in the window): the KPIs count them as not returned, so the
+    return rate reads low and picking accuracy high. Said when they are at least
+    ``SHARE_OF_RETURNS_TO_WARN`` of the returns back by then. ``table``: the parcels
+    (:class:`~sim.model.shipments.Shipments`); ``placed_h``: per order."""
+
+    from sim.model.returns import WRONG_ITEM
+    from sim.units import HOURS_PER_DAY
+
+    ids = table.created()
+    placed = placed_h[table.order[ids]]
+    hz = scenario.horizon
+    window = (placed >= hz.warmup_days * HOURS_PER_DAY) & (placed < hz.days * HOURS_PER_DAY)
+    on_the_way = window & (table.delivered_h[ids] <= end_h) & (table.returned_h[ids] > end_h)
+    back = window & (table.returned_h[ids] <= end_h)
+    n = int(on_the_way.sum())
+    if not n or n < SHARE_OF_RETURNS_TO_WARN * int(back.sum()):
+        return []  # (a few of many: the KPIs move by less than 1% of their value)
+    wrong = int((on_the_way & (table.return_reason[ids] == WRONG_ITEM)).sum())
+    return [f"{n} returned parcel(s) of orders placed after warm-up were still on their way back "
+            f"when the run ended ({wrong} for a wrong item): return_rate_pct counts them as not "
+            "returned and picking_accuracy_pct as picked right; a longer horizon.drain_days lets "
+            "them arrive"]

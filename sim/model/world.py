@@ -48,7 +48,7 @@ from sim.model.shipments import ORIGINAL
 from sim.model.shipping import Dock, Docks
 from sim.model.staff import Crew, Pool, build_pool
 from sim.model.stock_outputs import inventory_outputs, mark_stockouts
-from sim.model.warnings import no_box_warnings, unfit_warnings
+from sim.model.warnings import no_box_warnings, returns_in_transit_warnings, unfit_warnings
 from sim.records import OrderRecord, TourLog
 from sim.rng import Streams
 from sim.scenario.loader import ScenarioError
@@ -332,6 +332,8 @@ class World:
             stream.take(self.end_h, False)
         self.factory.draw_made()  # (parcels made that no picker took up)
         self.factory.draw_shipping_made()  # (and those that have not shipped)
+        # (before the frames: they drop the working columns this reads)
+        returns = returns_in_transit_warnings(scenario, draws.table, draws.book.orders.placed_h, self.end_h)
         orders, shipments = collect.frames(scenario, self.replication, draws.book, self.record,
                                            draws.table, self.end_h, draws.skus)
         result = RunResult(
@@ -339,7 +341,7 @@ class World:
             pools=self.pools, end_h=self.end_h,
             tours=self.tours.frame(scenario.sites, self.replication),
             label_jobs=label_jobs_frame([p.labeller for p in self.packing], scenario.sites, self.replication),
-            warnings=unfit_warnings(scenario, draws.skus) + no_box_warnings(scenario, shipments),
+            warnings=unfit_warnings(scenario, draws.skus) + no_box_warnings(scenario, shipments) + returns,
             shipment_lines=collect.shipment_lines(draws.table, self.replication))
         if self.stocks:
             inventory_outputs(result, scenario, self.stocks, draws.skus, self.stockout_marks)
