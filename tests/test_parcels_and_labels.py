@@ -201,3 +201,24 @@ def test_bulk_print_jobs_queue_up_behind_busy_packers():
     r = run_replication(validate_data(d), 0, 7)
     labelled = r.shipments["labelled_h"].notna()
     assert r.label_jobs["labels"].sum() == labelled.sum() == r.shipments["packed_h"].notna().sum()
+
+
+def test_a_carrier_with_no_pick_up_during_the_run_collects_nothing_and_the_run_says_so():
+    """Pick-ups on Wednesdays only, a run from Saturday to Tuesday: nothing ships (it
+    used to ship at once, as if the carrier collected continuously, cut-off ignored)."""
+    d = tiny_data({"horizon.start_weekday": "sat", "horizon.days": 4, "horizon.drain_days": 0,
+                   "carriers.ground.pickup_days": ["wed"]})
+    result = sim.run(validate_data(d), seed=1)
+    sh = result.shipments
+    assert len(sh) and sh["labelled_h"].notna().any()
+    assert sh["shipped_h"].isna().all()
+    said = [w for w in result.summary["warnings"] if w.startswith("carriers.ground: no pick-up during the run")]
+    assert len(said) == 1 and "west, east" in said[0]
+
+
+def test_a_carrier_collecting_continuously_ships_at_labelling_every_day():
+    d = tiny_data({"carriers.ground.pickup_times_h": [], "carriers.ground.pickup_days": ["wed"]})
+    sh = run_replication(validate_data(d), 0, 1).shipments
+    shipped = sh[sh["shipped_h"].notna()]
+    assert len(shipped) and (shipped["shipped_h"] == shipped["labelled_h"]).all()
+    assert ((shipped["shipped_h"] // 24) % 7 != 2).any()  # (not only on Wednesdays: days do not apply)

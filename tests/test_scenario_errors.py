@@ -289,3 +289,16 @@ def test_a_zone_with_no_picker_on_any_shift_is_refused(tmp_path, capsys):
     assert "pickers_per_zone.1" in err and "no picker on any shift" in err
     assert main(["validate", "scenarios/picking/zone.yaml", "--set",
                  "warehouses.east.picking.zone.pickers_per_zone=[7, 1]"]) == 0
+
+
+def test_waves_aligned_to_cut_offs_of_a_carrier_without_pick_ups_are_refused():
+    """A continuously collecting carrier has no cut-off: such waves would never be
+    released and no order picked."""
+    d = tiny_data({"carriers.ground.pickup_times_h": [],
+                   "warehouses.east.picking.method": "wave",
+                   "warehouses.east.picking.wave": {"align_to_cutoffs": True}})
+    with pytest.raises(ScenarioError, match="warehouses.east.picking.wave.align_to_cutoffs: the site's "
+                                            "carrier 'ground' collects continuously"):
+        from sim.scenario import validate_data
+
+        validate_data(d)

@@ -24,15 +24,18 @@ class Dock:
     """The staging lane of one site."""
 
     def __init__(self, env: simpy.Environment, table: Shipments, pickups_h: np.ndarray,
-                 cutoff_h: float, on_ship: OnShip) -> None:
+                 cutoff_h: float, on_ship: OnShip, continuous: bool = False) -> None:
+        """``continuous``: the carrier collects every parcel as soon as it is labelled
+        (``pickup_times_h: []``). Otherwise it collects at ``pickups_h`` only: none in
+        the run, and nothing ships (the run warns: sim.model.warnings)."""
         self.env = env
         self.table = table
         self.pickups_h = pickups_h
         self.cutoff_h = cutoff_h
         self.on_ship = on_ship
-        self.continuous = len(pickups_h) == 0
+        self.continuous = continuous
         self.staged: list[int] = []  # in labelling order
-        if not self.continuous:
+        if not continuous and len(pickups_h):
             call_at(env, float(pickups_h[0]), PICKUP, lambda _e: self._collect(0))
 
     def stage(self, parcel: int) -> None:

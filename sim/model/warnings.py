@@ -43,6 +43,29 @@ def no_box_warnings(scenario: Scenario, shipments: pd.DataFrame) -> list[str]:
     return out
 
 
+def pickup_warnings(scenario: Scenario) -> list[str]:
+    """Carriers of a site with pick-up times, none of them during the run (its
+    ``pickup_days`` miss the horizon): the parcels given to them never ship, and waves
+    aligned to their cut-offs are never released."""
+    from sim.calendar import pickup_times
+    from sim.units import HOURS_PER_DAY
+
+    hz = scenario.horizon
+    end_h = (hz.days + hz.drain_days) * HOURS_PER_DAY
+    out = []
+    for name, carrier in scenario.carriers.items():
+        users = [site for site, wh in scenario.warehouses.items()
+                 if name in (wh.shipping.carrier, *wh.shipping.services)]
+        if not users or not carrier.pickup_times_h:
+            continue
+        if not len(pickup_times(carrier.pickup_times_h, carrier.pickup_days, hz.start_weekday, end_h)):
+            out.append(f"carriers.{name}: no pick-up during the run (pickup_days "
+                       f"{', '.join(carrier.pickup_days)}; the run's {hz.days + hz.drain_days:g} days start on "
+                       f"a {hz.start_weekday}): the parcels it takes at site(s) {', '.join(users)} never "
+                       "ship, and waves aligned to its cut-offs are never released")
+    return out
+
+
 def staffing_warnings(scenario: Scenario) -> list[str]:
     """Sites that receive demand but have nobody in a pool on any shift: their orders
     would wait for ever (the run flags the pool as saturated)."""

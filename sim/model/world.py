@@ -259,7 +259,7 @@ class World:
         for c in sorted({names.index(x) for x in [wh.shipping.carrier, *wh.shipping.services]}):
             carrier = self.scenario.carriers[names[c]]
             docks[c] = Dock(self.env, table, self._pickups(carrier), carrier.cutoff_min / MINUTES_PER_HOUR,
-                            self.delivery.ship)
+                            self.delivery.ship, continuous=not carrier.pickup_times_h)
         stage = Docks(table, docks).stage
         labeller = None
         if wh.shipping.labels == "bulk":

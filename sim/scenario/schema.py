@@ -278,8 +278,9 @@ class Carrier(Model):
     """A carrier collecting at fixed times. A parcel labelled up to ``cutoff_min`` before
     a pick-up leaves with it; later ones wait for the next. Transit is counted in
     business days (Mon-Fri) and the parcel is delivered at ``delivery_hour`` on the last
-    of them. With ``pickup_times_h: []`` the carrier collects continuously (a parcel
-    leaves the moment it is labelled)."""
+    of them. With ``pickup_times_h: []`` the carrier collects continuously, every day (a
+    parcel leaves the moment it is labelled; ``pickup_days`` and ``cutoff_min`` do not
+    apply)."""
 
     pickup_times_h: list[float] = Field(default_factory=lambda: [17.0])
     pickup_days: list[Weekday] = Field(default_factory=lambda: list(BUSINESS_DAYS), min_length=1)
@@ -502,6 +503,13 @@ class Scenario(Model):
                     f"({layout.aisles} aisles x 2 sides x {layout.locations_per_side}) but "
                     f"catalogue.skus is {self.catalogue.skus:,}; add aisles or locations_per_side"
                 )
+            wave = wh.picking.wave
+            if (wh.picking.method == "wave" and wave is not None and wave.align_to_cutoffs
+                    and not self.carriers[wh.shipping.carrier].pickup_times_h):
+                raise ValueError(
+                    f"warehouses.{site}.picking.wave.align_to_cutoffs: the site's carrier "
+                    f"{wh.shipping.carrier!r} collects continuously (pickup_times_h: []), so there "
+                    "is no cut-off to release waves before; give the waves times_h or every_min")
             zone = wh.picking.zone
             if zone is not None and zone.pickers_per_zone is None:
                 most = max(wh.staff.head_count("pickers").values(), default=0)
