@@ -163,11 +163,12 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
     replication under ``eventlog/``, hour 0 at ``event_log_start``); return the files
     written. summary.json is written last: a folder without it is an incomplete run.
 
-    ``table_files``: where the per-order tables are when ``result`` does not hold them
-    (``fsim run``: kept per replication on disk, :meth:`ReplicationOutput.drop_tables`):
-    they are combined from there a replication at a time, and the figures read back
-    only the columns they draw, so memory does not grow with the replications. (The
-    event logs need the tables held.)"""
+    ``table_files``: where each replication's tables are kept on disk (``fsim run``:
+    the copies it resumes from): the combined files are written from there a
+    replication at a time (one replication: linked, not written again). If ``result``
+    does not hold its tables (:meth:`ReplicationOutput.drop_tables`), the figures read
+    back only the columns they draw, so memory does not grow with the replications.
+    (The event logs need the tables held.)"""
     if outputs not in OUTPUTS:
         raise ValueError(f"outputs must be one of {OUTPUTS}, got {outputs!r}")
     out = Path(out_dir)
@@ -175,8 +176,9 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
     _atomic(out / "scenario.resolved.yaml",
             lambda p: p.write_text(scenario_to_yaml(result.scenario), encoding="utf-8"))
     written = [out / "scenario.resolved.yaml"]
-    if table_files is not None and event_logs:
-        raise ValueError("event logs need the tables held in the result, not table_files")
+    held = not (result.orders.empty and result.shipments.empty)  # (else kept in table_files)
+    if event_logs and not held:
+        raise ValueError("event logs need the tables held in the result")
     if outputs != "kpis":
         tables = ["orders", "shipments", "timeseries", "tours", "label_jobs"]
         if len(result.inventory):
@@ -196,7 +198,7 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
     if figures and outputs == "all":
         from sim.report import write_figures  # matplotlib only when figures are wanted
 
-        written += write_figures(result if table_files is None else _read_back(result, out), out)
+        written += write_figures(result if held or table_files is None else _read_back(result, out), out)
     if event_logs:
         from sim.eventlog import write_run_event_logs
 

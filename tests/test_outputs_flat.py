@@ -28,15 +28,17 @@ def _files(folder):
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
 
 
-@pytest.mark.parametrize("extra, workers", [({}, 1), (STOCK, 2)], ids=["plain", "stock-2-workers"])
-def test_a_run_combining_kept_tables_writes_the_files_of_a_run_holding_them(tmp_path, extra, workers):
+@pytest.mark.parametrize("extra, workers, reps", [({}, 1, 3), (STOCK, 2, 3), ({}, 1, 1)],
+                         ids=["plain", "stock-2-workers", "one-replication-linked"])
+def test_a_run_combining_kept_tables_writes_the_files_of_a_run_holding_them(tmp_path, extra, workers, reps):
     data = {**tiny_data(), **extra}
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     flat = tmp_path / "flat"
-    assert main(["run", str(path), "-r", "3", "-w", str(workers), "--seed", "5", "-o", str(flat), "-q"]) == 0
+    assert main(["run", str(path), "-r", str(reps), "-w", str(workers), "--seed", "5", "-o", str(flat),
+                 "-q"]) == 0
     held = tmp_path / "held"
-    result = sim.run(validate_data(data), replications=3, seed=5)
+    result = sim.run(validate_data(data), replications=reps, seed=5)
     write_results(result, held)
 
     assert _files(flat) == _files(held)

@@ -201,10 +201,11 @@ def run(args: argparse.Namespace, console) -> int:
                   "overrides": dict(parse_set_option(text) for text in args.overrides),
                   "command": ["fsim", *getattr(args, "argv", [])]}
     kept = list(folder.resumed)
-    # The tables are written by the replications' processes, kept on disk, and combined
-    # from there: the run holds one replication's tables at a time (the event logs need
-    # them all held).
-    hold = bool(args.event_log)
+    # Each replication's tables are kept on disk as it finishes, and the combined files
+    # written from there: the run holds one replication's tables at a time. (Not worth
+    # it for one replication, whose figures are drawn from the tables in memory; the
+    # event logs need them all held.)
+    hold = bool(args.event_log) or (args.replications == 1 and args.precision is None)
 
     def keep(output) -> None:
         folder.save_replication(output)
@@ -246,7 +247,7 @@ def run(args: argparse.Namespace, console) -> int:
         reps = result.kpis["replication"].tolist()
         files = write_results(result, out, figures=not args.no_figures, outputs=args.outputs,
                               event_logs=args.event_log, event_log_start=args.event_log_start,
-                              table_files=None if hold else lambda name: folder.table_files(name, reps))
+                              table_files=lambda name: folder.table_files(name, reps))
     except OSError as exc:
         raise OutputDirError(f"cannot write the results to {out}: {exc.strerror or exc}; the "
                              f"{len(kept)} finished replication(s) are kept there: free the space "
