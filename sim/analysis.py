@@ -152,7 +152,12 @@ class PrecisionResult:
 
 
 def precision_of(values: Sequence[float | None], relative: float, kpi: str = "") -> KpiPrecision:
-    """The precision reached by per-replication ``values`` against ``relative``."""
+    """The precision reached by per-replication ``values`` against ``relative``. A KPI
+    without a value in some replication (censored: only a lower bound known; or
+    undefined) has no mean to be precise about: NaN, not reached."""
+    if any(v is None or v != v for v in values):
+        nan = math.nan
+        return KpiPrecision(kpi=kpi, mean=nan, half_width=nan, relative_half_width=nan, reached=False)
     mean, half = half_width(values)
     rel = half / abs(mean) if mean and not math.isnan(half) else math.nan
     reached = (not math.isnan(half)) and (half == 0 or rel <= relative)
@@ -186,7 +191,9 @@ def run_to_precision(run_batch: Callable[[range], Sequence[dict[str, float]]],
             rows.extend(run_batch(batch))
             batches.append(len(batch))
         status = [precision_of([r.get(k, math.nan) for r in rows], relative, k) for k in kpis]
-        if all(s.reached for s in status) or len(rows) >= max_replications:
+        # (a KPI without a value in some replication keeps none, however many more run)
+        valueless = any(any(r.get(k) is None or r.get(k) != r.get(k) for r in rows) for k in kpis)
+        if all(s.reached for s in status) or len(rows) >= max_replications or valueless:
             return PrecisionResult(rows=rows, replications=len(rows), batches=batches, kpis=status)
         target = max(replications_needed([r.get(k, math.nan) for r in rows], relative,
                                          max_replications)

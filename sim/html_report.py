@@ -181,6 +181,8 @@ def _kpi_rows(summary: dict) -> list[list]:
             continue
         mean = entry.get("mean")
         note = "censored" if entry.get("censored") else ""
+        if entry.get("censored") and entry.get("lower_bound") is not None:
+            mean = f"> {fmt(entry['lower_bound'])}"  # (as the terminal's tables show it)
         rows.append([name, mean, entry.get("ci95_low"), entry.get("ci95_high"),
                      len(entry.get("per_replication") or []), note])
     return rows
@@ -325,6 +327,10 @@ def _sweep(folder: Path) -> str:
                      int(by["n"].max()) if len(by) else 0]
             for k in wanted:
                 m, lo, hi = by.loc[k, ["mean", "ci95_low", "ci95_high"]]
+                bound = by.loc[k, "lower_bound"] if "lower_bound" in by else math.nan
+                if pd.isna(m) and not pd.isna(bound):  # censored in some replication
+                    cells.append(f"> {fmt(bound)} (censored)")
+                    continue
                 cells.append(f"{fmt(m)}" + ("" if pd.isna(lo) else f" [{fmt(lo)}, {fmt(hi)}]"))
             rows.append(cells)
         parts += ["<h2>Points: mean [95% CI] of the main KPIs</h2>",

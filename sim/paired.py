@@ -48,6 +48,11 @@ class RunData:
         entry = self.summary.get("kpis", {}).get(kpi)
         return None if entry is None else entry.get("per_replication")
 
+    def censored(self, kpi: str) -> bool:
+        """Whether ``kpi`` is censored in some replication (only a lower bound known)."""
+        entry = self.summary.get("kpis", {}).get(kpi)
+        return bool(entry and entry.get("censored"))
+
 
 def read_resolved(folder: Path) -> dict | None:
     """The resolved scenario of a run folder (None when it has none)."""
@@ -150,10 +155,15 @@ def why_not_paired(a: RunData, b: RunData) -> str | None:
 
 def difference(a: RunData, b: RunData, kpi: str, paired: bool) -> Difference | None:
     """B − A for one KPI name (None when either run lacks it). Paired over the
-    replications both runs have (replication r with replication r)."""
+    replications both runs have (replication r with replication r). A KPI censored in
+    some replication of either run has no difference (NaN): its censored replications
+    are its longest, so the others' difference would be biased."""
     va, vb = a.values(kpi), b.values(kpi)
     if va is None or vb is None:
         return None
+    if a.censored(kpi) or b.censored(kpi):
+        nan = math.nan
+        return Difference(nan, nan, nan, nan, nan, 0, paired)
     if paired:
         n = min(len(va), len(vb))
         return paired_difference(va[:n], vb[:n])

@@ -138,6 +138,22 @@ def test_precision_of_a_constant_kpi_is_reached():
     assert precision_of([5.0, 5.0, 5.0], 0.01).reached
 
 
+def test_a_kpi_without_a_value_in_some_replication_never_reaches_a_precision():
+    """A censored replication (only a lower bound known) is one of the longest: the
+    others' mean is not the KPI's, however tight it looks. The search stops: more
+    replications cannot give that one a value."""
+    status = precision_of([100.0, 100.1, math.nan, 99.9], 0.05)
+    assert not status.reached and math.isnan(status.mean) and math.isnan(status.relative_half_width)
+    calls = []
+
+    def run_batch(reps):
+        calls.append(reps)
+        return [{"kpi": math.nan if r == 1 else 100.0 + r % 2} for r in reps]
+
+    found = run_to_precision(run_batch, ["kpi"], 0.05, start=3, max_replications=50)
+    assert not found.reached and found.replications == 3 and calls == [range(0, 3)]
+
+
 def _step_series(length: int, transient: int, shift: float, seed: int) -> np.ndarray:
     x = np.random.default_rng(seed).normal(0.0, 1.0, length)
     x[:transient] += shift

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -218,3 +219,7 @@ def test_scenario_files_compared_say_what_a_run_says(runs, tmp_path, capsys):
     assert row["censored"].all() and row["value"].isna().all() and (row["lower_bound"] > 0).all()
     a = json.loads((out / "a" / "summary.json").read_text())
     assert a["saturated_pools"] == {} and a["kpis"]["lead_time_hours_p95"]["mean"] > 0
+    # A KPI censored in either run has no difference (not one of its uncensored replications).
+    row = pd.read_csv(out / "comparison.csv").set_index("kpi").loc["lead_time_hours_p95"]
+    assert np.isnan(row["diff_mean"]) and np.isnan(row["mean_b"]) and row["n"] == 0
+    assert not row["significant"]

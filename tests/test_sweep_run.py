@@ -74,7 +74,7 @@ def test_points_csv_has_the_t_interval_of_each_point(reference):
     runs = pd.read_parquet(out / "runs.parquet")
     points = pd.read_csv(out / "points.csv")
     assert list(points.columns) == ["point", "warehouses.west.staff.pickers", "kpi", "n", "mean",
-                                    "ci95_low", "ci95_high"]
+                                    "ci95_low", "ci95_high", "censored", "lower_bound"]
     values = runs.loc[runs["point"] == 1, "pick_wait_hours_mean"]
     row = points[(points["point"] == 1) & (points["kpi"] == "pick_wait_hours_mean")].iloc[0]
     low, high = stats.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=stats.sem(values))
@@ -378,3 +378,35 @@ def test_a_sweeps_max_replications_without_precision_is_refused(tmp_path, capsys
     assert main(["sweep", path, "--out", str(tmp_path / "o"), "--executor", "serial", "-q",
                  "--max-replications", "4"]) == 2
     assert "give --precision too" in capsys.readouterr().err
+
+
+def test_a_kpi_censored_at_a_point_has_no_mean_there_but_a_lower_bound(tmp_path):
+    """The censored replications are the longest: a mean of the others would be too low.
+    The point's lower bound is the mean with each censored replication at its bound, as
+    fsim run of the same point (same seed) reports them."""
+    import sim
+    from sim.scenario import validate_data
+
+    extra = "set:\n  horizon.drain_days: 0.25\n"
+    path = write_sweep(tmp_path, replications=3, pickers="[1]", extra=extra)
+    out = tmp_path / "out"
+    assert main(["sweep", path, "--out", str(out), "--executor", "serial", "--no-figures", "-q"]) == 0
+    points = pd.read_csv(out / "points.csv")
+    data = {**TINY, "horizon": {**TINY["horizon"], "drain_days": 0.25},
+            "warehouses": {**TINY["warehouses"], "west": {**TINY["warehouses"]["west"],
+                                                          "staff": {**TINY["warehouses"]["west"]["staff"],
+                                                                    "pickers": 1}}}}
+    run = sim.run(validate_data(data), replications=3, seed=11)
+    checked = 0
+    for kpi, entry in run.summary["kpis"].items():
+        row = points[points["kpi"] == kpi]
+        if not len(row) or not entry.get("censored"):
+            continue
+        row = row.iloc[0]
+        assert np.isnan(row["mean"]) and row["censored"] == entry["censored_replications"]
+        each = [run.lower_bounds[r].get(kpi, v) for r, v in enumerate(entry["per_replication"])]
+        assert row["lower_bound"] == pytest.approx(np.mean([x for x in each if x is not None]))
+        checked += 1
+    assert checked  # (the drain is short enough to censor some percentile)
+    exact = points[points["censored"] == 0].dropna(subset=["mean"])
+    assert exact["lower_bound"].isna().all() and len(exact)

@@ -162,3 +162,19 @@ def test_report_of_a_sweep(tiny_file, tmp_path):
 def test_report_refuses_other_folders(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "not a run, comparison or sweep folder" in capsys.readouterr().err
+
+
+def test_report_of_a_run_shows_a_censored_kpi_by_its_lower_bound(tiny_file, tmp_path):
+    """As the terminal's tables: `> X`, not a dash."""
+    out = tmp_path / "run"
+    assert main(["run", str(tiny_file), "-r", "2", "--seed", "21", "--out", str(out), "-q",
+                 "--set", "horizon.drain_days=0.25", "--outputs", "kpis"]) == 0
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    summary = json.loads((out / "summary.json").read_text())
+    censored = [k for k, v in summary["kpis"].items() if v.get("censored")]
+    assert censored
+    from sim.html_report import fmt
+
+    entry = summary["kpis"][censored[0]]
+    assert f"&gt; {fmt(entry['lower_bound'])}" in page

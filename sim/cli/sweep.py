@@ -192,7 +192,10 @@ def _points_table(outcome, parameters: list[str], kpis) -> object:
         first = rows.iloc[0]
         cells = []
         for k in kpis:
-            m, lo, hi = by_kpi.loc[k, ["mean", "ci95_low", "ci95_high"]]
+            m, lo, hi, bound = by_kpi.loc[k, ["mean", "ci95_low", "ci95_high", "lower_bound"]]
+            if math.isnan(m) and not math.isnan(bound):  # (censored in some replication)
+                cells.append(f"> {bound:,.2f} (censored)")
+                continue
             cells.append("-" if math.isnan(m) else f"{m:,.2f}" + (
                 "" if math.isnan(lo) else f" ± {(hi - lo) / 2:,.2f}"))
         n = outcome.replications.get(int(point), "")

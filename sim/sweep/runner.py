@@ -194,8 +194,9 @@ def _more_replications(needed: dict[int, int], records: dict, options: SweepOpti
         target = n
         for kpi in options.precision_kpis:
             values = _values(records, point, n, kpi)
-            if not values:
-                continue  # every replication failed: more would fail too
+            if not values or any(v != v for v in values):
+                continue  # every replication failed, or one has no value (censored,
+                # undefined): more replications cannot change that
             if not precision_of(values, options.precision, kpi).reached:
                 target = max(target, replications_needed(values, options.precision, maximum))
         if target > n:
@@ -208,7 +209,8 @@ def _finish(sweep: ResolvedSweep, store: SweepStore, options: SweepOptions, reco
     wanted = [records[(p, r)] for p in needed for r in range(needed[p]) if (p, r) in records]
     parameters = sweep.parameters
     runs = runs_table(wanted, {p.index: p.values for p in sweep.points}, parameters)
-    points = points_table(runs, parameters)
+    points = points_table(runs, parameters, {(r["point"], r["replication"]): r.get("lower_bounds") or {}
+                                             for r in wanted})
     out = store.out
     files = []
     for name, write in (("runs.parquet", lambda p: runs.to_parquet(p, index=False)),

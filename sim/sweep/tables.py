@@ -52,21 +52,37 @@ def kpi_columns(runs: pd.DataFrame, parameters: list[str]) -> list[str]:
     return [c for c in runs.columns if c not in (*parameters, *ID_COLUMNS, "error")]
 
 
-def points_table(runs: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
+def points_table(runs: pd.DataFrame, parameters: list[str],
+                 lower_bounds: dict[tuple[int, int], dict[str, float]] | None = None) -> pd.DataFrame:
     """Per point and KPI: ``n`` (replications with a value), ``mean``, ``ci95_low``,
-    ``ci95_high`` (NaN bounds with fewer than two values), tidy."""
+    ``ci95_high`` (NaN bounds with fewer than two values), ``censored`` (replications in
+    which it was censored: ``lower_bounds[(point, replication)]`` has it) and
+    ``lower_bound``, tidy. A KPI censored in some replication of a point has no mean
+    there (the censored replications are the longest: a mean of the others would be too
+    low): its ``lower_bound`` is the mean with each censored replication at its own
+    lower bound."""
+    lower_bounds = lower_bounds or {}
     rows = []
     kpis = kpi_columns(runs, parameters)
     for point, group in runs.groupby("point", sort=True):
         first = group.iloc[0]
         ids = {"point": int(point), **{p: first[p] for p in parameters}}
+        bounds = [lower_bounds.get((int(point), int(r)), {}) for r in group["replication"]]
         for kpi in kpis:
             values = group[kpi].to_numpy(dtype=float)
-            mean, low, high = mean_ci95(values)
+            censored = [b[kpi] for b in bounds if kpi in b]
+            if censored:
+                low_values = np.array([b.get(kpi, v) for b, v in zip(bounds, values, strict=True)])
+                mean = low = high = math.nan
+                bound = float(np.nanmean(low_values))
+            else:
+                mean, low, high = mean_ci95(values)
+                bound = math.nan
             rows.append({**ids, "kpi": kpi, "n": int((~np.isnan(values)).sum()),
-                         "mean": mean, "ci95_low": low, "ci95_high": high})
+                         "mean": mean, "ci95_low": low, "ci95_high": high,
+                         "censored": len(censored), "lower_bound": bound})
     return pd.DataFrame(rows, columns=["point", *parameters, "kpi", "n", "mean", "ci95_low",
-                                       "ci95_high"])
+                                       "ci95_high", "censored", "lower_bound"])
 
 
 def _float(value) -> float:
