@@ -80,8 +80,10 @@ def scenarios(draw) -> dict:
             p["zone"] = {"zones": 2, "mode": draw(st.sampled_from(["parallel", "pick_and_pass"]))}
         if method == "wave":
             within = draw(st.sampled_from(["single", "batch", "zone"]))
-            schedule = draw(st.sampled_from([{"every_min": 45}, {"times_h": [8, 12, 16]},
-                                             {"align_to_cutoffs": True}]))
+            schedules = [{"every_min": 45}, {"times_h": [8, 12, 16]}]
+            if d["carriers"]["ground"]["pickup_times_h"]:  # (a continuous carrier has no cut-off)
+                schedules.append({"align_to_cutoffs": True})
+            schedule = draw(st.sampled_from(schedules))
             p["wave"] = {**schedule, "within": within,
                          "wait_for_previous": draw(st.booleans()), "timeout_min": 30}
         if draw(st.booleans()):

@@ -302,3 +302,16 @@ def test_waves_aligned_to_cut_offs_of_a_carrier_without_pick_ups_are_refused():
         from sim.scenario import validate_data
 
         validate_data(d)
+
+
+def test_the_hint_to_give_a_mapping_whole_is_written_as_the_place_of_the_error_writes_it():
+    """On the command line as an option (--set 'path={...}'); from a sweep file as YAML
+    (not the file:line prefix spliced into an option)."""
+    from sim.scenario.overrides import apply_overrides
+
+    for label, hint in (("--set", "--set 'warehouses.east.staff.pickers={...}'"),
+                        ("sweep.yaml:5  point", "'warehouses.east.staff.pickers: {...}'")):
+        with pytest.raises(ScenarioError) as info:
+            apply_overrides(tiny_data(), {"warehouses.east.staff.pickers.day": 2}, {}, label=label)
+        message = str(info.value)
+        assert message.endswith(f"to replace it give the whole mapping: {hint}"), message

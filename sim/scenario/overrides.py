@@ -60,7 +60,7 @@ def _unknown_name(label: str, path: str, keys: list[str], i: int, data: dict) ->
     listing = ", ".join(names) if names else "none"
     new = ""
     if not close and tuple(keys[:i]) not in _NAMES_FROM:
-        new = f"; a new {noun} is given whole: {label} '{'.'.join(keys[:i + 1])}={{...}}'"
+        new = f"; a new {noun} is given whole: {_suggest(label, '.'.join(keys[:i + 1]), '{...}')}"
     return ScenarioError([f"{label} {path}: {keys[i]!r} is not a {noun}{hint} "
                           f"({nouns}: {listing}){new}"])
 
@@ -72,14 +72,20 @@ def _names_at(data: Any, path: list[str]) -> list[str]:
     return [str(k) for k in node] if isinstance(node, dict) else []
 
 
+def _suggest(label: str, path: str, value: str) -> str:
+    """How to write ``path`` = ``value`` where the error comes from: an option
+    (``--set 'path=value'``), or a file (``path: value``, as a sweep's parameter)."""
+    return f"{label} '{path}={value}'" if label.startswith("-") else f"'{path}: {value}'"
+
+
 def _not_a_mapping(label: str, path: str, keys: list[str], i: int, value: Any, data: dict) -> ScenarioError:
     here = ".".join(keys[:i + 1])
     hint = ""
     if dist_members(Scenario, keys[:i + 1], data):
-        hint = (f"; to change a distribution give it whole, e.g. {label} "
-                f"'{here}={{dist: exponential, mean: 20}}'")
+        hint = (f"; to change a distribution give it whole, e.g. "
+                f"{_suggest(label, here, '{dist: exponential, mean: 20}')}")
     elif accepts_mapping(Scenario, keys[:i + 1], data):
-        hint = f"; to replace it give the whole mapping: {label} '{here}={{...}}'"
+        hint = f"; to replace it give the whole mapping: {_suggest(label, here, '{...}')}"
     return ScenarioError([f"{label} {path}: {here} is a single value ({value!r}), not a "
                           f"mapping: it has no key {keys[i + 1]!r}{hint}"])
 
