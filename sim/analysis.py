@@ -151,11 +151,16 @@ class PrecisionResult:
         return all(k.reached for k in self.kpis)
 
 
+def lacks_a_value(values: Sequence[float | None]) -> bool:
+    """Whether some replication has no value (None or NaN: censored, or undefined)."""
+    return any(v is None or v != v for v in values)
+
+
 def precision_of(values: Sequence[float | None], relative: float, kpi: str = "") -> KpiPrecision:
     """The precision reached by per-replication ``values`` against ``relative``. A KPI
     without a value in some replication (censored: only a lower bound known; or
     undefined) has no mean to be precise about: NaN, not reached."""
-    if any(v is None or v != v for v in values):
+    if lacks_a_value(values):
         nan = math.nan
         return KpiPrecision(kpi=kpi, mean=nan, half_width=nan, relative_half_width=nan, reached=False)
     mean, half = half_width(values)
@@ -190,13 +195,13 @@ def run_to_precision(run_batch: Callable[[range], Sequence[dict[str, float]]],
         if len(batch):
             rows.extend(run_batch(batch))
             batches.append(len(batch))
-        status = [precision_of([r.get(k, math.nan) for r in rows], relative, k) for k in kpis]
+        values = {k: [r.get(k, math.nan) for r in rows] for k in kpis}
+        status = [precision_of(values[k], relative, k) for k in kpis]
         # (a KPI without a value in some replication keeps none, however many more run)
-        valueless = any(any(r.get(k) is None or r.get(k) != r.get(k) for r in rows) for k in kpis)
+        valueless = any(lacks_a_value(v) for v in values.values())
         if all(s.reached for s in status) or len(rows) >= max_replications or valueless:
             return PrecisionResult(rows=rows, replications=len(rows), batches=batches, kpis=status)
-        target = max(replications_needed([r.get(k, math.nan) for r in rows], relative,
-                                         max_replications)
+        target = max(replications_needed(values[k], relative, max_replications)
                      for k, s in zip(kpis, status, strict=True) if not s.reached)
         target = min(max(target, len(rows) + 1), max_replications)
 

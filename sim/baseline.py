@@ -270,11 +270,7 @@ def _load_json(path: Path) -> Any:
         raise ScenarioError([f"{where}: is a folder, not a baseline file (give the .json file "
                              "written by fsim baseline save)"])
     try:
-        raw = read_limited(path, MAX_BASELINE_BYTES)
-        if raw is None:
-            raise ScenarioError([f"{where}: too big for a baseline file: more than "
-                                 f"{MAX_BASELINE_BYTES:,} bytes"])
-        text = raw.decode("utf-8")
+        text = read_limited(path, MAX_BASELINE_BYTES, "baseline file", where).decode("utf-8")
     except OSError as exc:
         raise ScenarioError([f"{where}: cannot be read: {exc.strerror or exc}"]) from None
     except UnicodeDecodeError as exc:

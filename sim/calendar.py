@@ -57,19 +57,6 @@ def shift_duty_intervals(
     return _merge([iv for iv in clipped if iv[1] > iv[0]])
 
 
-def on_duty_count(intervals_by_worker: list[list[tuple[float, float]]], t: np.ndarray) -> np.ndarray:
-    """How many of the workers are on duty at each time in ``t`` (hours)."""
-    count = np.zeros(len(t), dtype=np.int64)
-    for intervals in intervals_by_worker:
-        if not intervals:
-            continue
-        iv = np.asarray(intervals)
-        idx = np.searchsorted(iv[:, 0], t, side="right") - 1
-        ok = idx >= 0
-        count[ok] += t[ok] < iv[idx[ok], 1]
-    return count
-
-
 def overlap_hours(intervals: list[tuple[float, float]], lo: float, hi: float) -> float:
     """Total hours of ``intervals`` inside the window ``[lo, hi)``."""
     return float(sum(max(0.0, min(b, hi) - max(a, lo)) for a, b in intervals))

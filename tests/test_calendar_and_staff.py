@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.calendar import add_business_days, on_duty_count, pickup_times, shift_duty_intervals
+from sim.calendar import add_business_days, pickup_times, shift_duty_intervals
 from sim.model.clock import RELEASE, call_at
 from sim.model.queues import Arrivals, TimedItems, WorkQueue
 from sim.model.staff import Crew, Pool
@@ -30,10 +30,16 @@ def test_night_shift_crosses_midnight_and_touching_intervals_merge():
     assert shift_duty_intervals(always, "mon", until_h=72) == [(0, 72)]
 
 
-def test_on_duty_count():
-    duty = [[(0, 8), (24, 32)], [(4, 12)]]
-    t = np.array([0, 3.9, 4, 7.99, 8, 11.99, 12, 25])
-    assert on_duty_count(duty, t).tolist() == [1, 1, 2, 2, 1, 1, 0, 1]
+def test_workers_on_duty_averaged_over_intervals():
+    """The time series' on-duty counts: the exact average over each interval (by hand:
+    one worker 0-8 and 24-32 h, another 4-12 h)."""
+    from sim.kpis.pools import _mean_over_steps
+
+    spans = np.array([(0, 8), (24, 32), (4, 12)], dtype=float)
+    edges = np.array([0, 4, 8, 12, 24, 32, 33], dtype=float)
+    assert _mean_over_steps(spans[:, 0], spans[:, 1], edges).tolist() == [1, 2, 1, 0, 1, 0]
+    halves = np.array([0, 6, 12], dtype=float)  # 0-6 h: 6 h + 2 h; 6-12 h: 2 h + 6 h
+    assert _mean_over_steps(spans[:, 0], spans[:, 1], halves).tolist() == pytest.approx([8 / 6, 8 / 6])
 
 
 def test_pickups_and_business_days():

@@ -128,7 +128,8 @@ def pool_kpis(result, site_codes: np.ndarray, ready_h: np.ndarray, sites: list[s
     t_site = tours["site"].to_numpy()
     t_ended = (t_end >= lo) & (t_end < hi)
     totals = {role: [0.0, 0.0] for role in POOL_COLUMNS}  # busy, staffed
-    for site, roles in pools_by_site_role(result.pools).items():
+    by_site = pools_by_site_role(result.pools)
+    for site, roles in by_site.items():
         at_site = site_codes == sites.index(site)
         for role, duty in roles.items():
             enter_col, start_col, end_col = POOL_COLUMNS[role]
@@ -168,7 +169,6 @@ def pool_kpis(result, site_codes: np.ndarray, ready_h: np.ndarray, sites: list[s
             worked_in_window = bool(((released >= lo) & (released < hi)).any())
             if worked_in_window and (not staffed or util >= SATURATED_UTILIZATION or growing):
                 saturated.append(f"{site}.{role}")
-    by_site = pools_by_site_role(result.pools)
     for role, (busy, staffed) in totals.items():
         k[f"utilization_pct_{role}"] = 100 * busy / staffed if staffed else math.nan
         for name in ("queue_length_mean", "backlog_at_end"):  # (additive over the sites)
@@ -181,7 +181,7 @@ def pool_kpis(result, site_codes: np.ndarray, ready_h: np.ndarray, sites: list[s
                                                     lo, hi, end_h)["queue_length_max"]
         k[f"backlog_trend_per_day_{role}"] = sum(
             v for s in sites if not math.isnan(v := k.get(f"backlog_trend_per_day_{role}_{s}", math.nan)))
-    staffed = sum(overlap_hours(d, lo, hi) for roles in pools_by_site_role(result.pools).values()
+    staffed = sum(overlap_hours(d, lo, hi) for roles in by_site.values()
                   for d in roles.get("pickers", []))
     lines, worked = t_lines[t_ended].sum(), (t_end[t_ended] - t_start[t_ended]).sum()
     k["picks_per_picker_hour"] = lines / staffed if staffed else math.nan
@@ -203,7 +203,7 @@ def labour_cost(scenario, pools, lo: float, hi: float) -> dict[str, float]:
     return out
 
 
-def time_in(enter: np.ndarray, leave: np.ndarray, t: np.ndarray) -> np.ndarray:
+def _time_in(enter: np.ndarray, leave: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The integral from 0 to each time in ``t`` of how many items are in (entered, not
     yet left; NaN leave: never left): item-hours, exact from the event times."""
     e = np.sort(enter[~np.isnan(enter)])
@@ -217,7 +217,7 @@ def time_in(enter: np.ndarray, leave: np.ndarray, t: np.ndarray) -> np.ndarray:
 def _mean_over_steps(enter: np.ndarray, leave: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """The time-average of how many items are in over each interval between ``edges``
     (rounding can leave -1e-6 where there were none: clipped at 0)."""
-    return np.maximum(np.diff(time_in(enter, leave, edges)) / np.diff(edges), 0.0)
+    return np.maximum(np.diff(_time_in(enter, leave, edges)) / np.diff(edges), 0.0)
 
 
 def pool_timeseries(result, sites: list[str], step_h: float) -> pd.DataFrame:

@@ -320,34 +320,32 @@ def parse_yaml(text: str, where: str) -> tuple[Any, dict[str, str]]:
     return _unshare(data), lines
 
 
-def read_limited(path: Path, limit: int) -> bytes | None:
-    """The bytes of ``path``, or None if it holds more than ``limit``: never reads more
-    than ``limit + 1`` bytes, whatever the file claims (a device such as /dev/zero has
-    size 0 and no end; a pipe has no size). Refuses what is neither a file nor a pipe
-    (ScenarioError); raises OSError as ``open`` does."""
-    mode = path.stat().st_mode
-    if stat.S_ISDIR(mode):
-        raise ScenarioError([f"{path}: is a folder, not a file"])
-    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
-        raise ScenarioError([f"{path}: is a device or socket, not a file"])
-    if stat.S_ISREG(mode) and path.stat().st_size > limit:
-        return None
-    with path.open("rb") as f:
-        raw = f.read(limit + 1)
-    return None if len(raw) > limit else raw
+def read_limited(path: Path, limit: int, what: str, shown: str | None = None) -> bytes:
+    """The bytes of ``path`` (a ``what``, e.g. "scenario file"; ``shown`` as in messages,
+    default the path), reading at most ``limit + 1`` bytes whatever the file claims (a
+    device such as /dev/zero has size 0 and no end; a pipe has no size). A folder, a
+    device or socket, or more than ``limit`` bytes: ScenarioError. Raises OSError as
+    ``open`` does."""
+    shown = str(path) if shown is None else shown
+    info = path.stat()
+    if stat.S_ISDIR(info.st_mode):
+        raise ScenarioError([f"{shown}: is a folder, not a {what}"])
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+        raise ScenarioError([f"{shown}: is a device or socket, not a {what}"])
+    raw = None  # (a file that says it is too big is not read)
+    if not (stat.S_ISREG(info.st_mode) and info.st_size > limit):
+        with path.open("rb") as f:
+            raw = f.read(limit + 1)
+    if raw is None or len(raw) > limit:
+        raise ScenarioError([f"{shown}: too big for a {what}: more than {limit:,} bytes"])
+    return raw
 
 
 def read_yaml_file(path: Path) -> tuple[Any, dict[str, str]]:
     """:func:`parse_yaml` of a file, after checking that it is a readable text file of
     at most ``MAX_FILE_BYTES``."""
     try:
-        if path.is_dir():
-            raise ScenarioError([f"{path}: is a folder, not a scenario file"])
-        raw = read_limited(path, MAX_FILE_BYTES)
-        if raw is None:
-            raise ScenarioError([
-                f"{path}: too big for a scenario file: more than {MAX_FILE_BYTES:,} bytes (limit "
-                "MAX_FILE_BYTES in sim/scenario/yaml_source.py)"])
+        raw = read_limited(path, MAX_FILE_BYTES, "scenario file")
     except FileNotFoundError:
         raise ScenarioError([f"{path}: no such scenario file"]) from None
     except OSError as exc:

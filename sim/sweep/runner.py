@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis import precision_of, replications_needed
+from sim.analysis import lacks_a_value, precision_of, replications_needed
 from sim.errors import ScenarioError
 from sim.sweep.executors import check_executor, make_executor
 from sim.sweep.progress import TaskProgress
@@ -194,7 +194,7 @@ def _more_replications(needed: dict[int, int], records: dict, options: SweepOpti
         target = n
         for kpi in options.precision_kpis:
             values = _values(records, point, n, kpi)
-            if not values or any(v != v for v in values):
+            if not values or lacks_a_value(values):
                 continue  # every replication failed, or one has no value (censored,
                 # undefined): more replications cannot change that
             if not precision_of(values, options.precision, kpi).reached:

@@ -165,10 +165,7 @@ def read_sweep(path: str | Path) -> SweepFile:
     """Read and validate a sweep file; raise ScenarioError (exit 2) with ``file:line``."""
     path = Path(path)
     try:
-        raw = read_limited(path, MAX_FILE_BYTES)
-        if raw is None:
-            raise ScenarioError([f"{path}: too big for a sweep file: more than {MAX_FILE_BYTES:,} bytes"])
-        text = raw.decode("utf-8")
+        text = read_limited(path, MAX_FILE_BYTES, "sweep file").decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError([f"{path}: no such sweep file"]) from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -346,11 +346,10 @@ class ZonePicking:
         tid = ctx.tours.add(ctx.site, zone, worker, start, now, 1, int(parts[zone][LINES]), metres)
         # Its tour_id: the tour of the part that started first (when its pick began),
         # though another part may finish before it.
-        if t.tour_id.item(parcel) < 0 or not state[3]:
-            first = start == t.pick_start_h.item(parcel)
-            if t.tour_id.item(parcel) < 0 or first:
+        if not state[3]:
+            state[3] = start == t.pick_start_h.item(parcel)
+            if state[3] or t.tour_id.item(parcel) < 0:
                 t.tour_id[parcel] = tid
-                state[3] = first
         before = t.pick_travel_m.item(parcel)
         t.pick_travel_m[parcel] = (0.0 if before != before else before) + metres
         state[1] -= 1
