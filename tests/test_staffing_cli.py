@@ -189,3 +189,54 @@ def test_a_plan_that_saturates_a_pool_is_rejected_whatever_its_targets_say(tmp_p
     assert printed.count(": accepted") + printed.count(": rejected") == len(rows)
     best = rows[rows["recommended"]]
     assert int(best["only.pickers"].iloc[0]) >= 5 and best["saturated"].iloc[0] == ""
+
+
+BASELINE = str(SCENARIOS / "baseline.yaml")
+TWO_SITES_SHORT = {"horizon.days": 6, "horizon.warmup_days": 1, "horizon.drain_days": 4}
+
+
+def _east_search(tmp_path, name, targets, west_pickers=None):
+    overrides = dict(TWO_SITES_SHORT)
+    if west_pickers is not None:
+        overrides["warehouses.west.staff.pickers"] = west_pickers
+    return plan_staffing(BASELINE, ["east.pickers"], targets, overrides=overrides,
+                         bounds={"east.pickers": (3, 9)}, replications=2, max_replications=4,
+                         out=tmp_path / name, figures=False)
+
+
+def test_a_pool_saturated_at_a_site_the_targets_do_not_read_does_not_reject_the_plans(tmp_path, capsys):
+    """West cut to one picker a shift (saturated) while east is planned for an east
+    target: the sites share nothing without stock, so east's KPIs are those of the same
+    search with west as shipped, replication by replication, and so is the answer. The
+    saturated west is named on every plan (not held against it) and in a warning. A
+    pooled target reads west too: there the same plans are rejected as saturated."""
+    target = ["on_time_delivery_pct_east >= 90"]
+    cut = _east_search(tmp_path, "cut", target, west_pickers=1)
+    shipped = _east_search(tmp_path, "shipped", target)
+    assert cut.recommended is not None and shipped.recommended is not None
+    assert cut.recommended.staff == shipped.recommended.staff
+    assert [p.staff for p in cut.plans] == [p.staff for p in shipped.plans]
+    assert [t.estimate.mean for t in cut.recommended.targets] == \
+        [t.estimate.mean for t in shipped.recommended.targets]
+    assert all(p.saturated_elsewhere == ("west.pickers",) for p in cut.plans)
+    assert not any(p.saturated_elsewhere for p in shipped.plans)
+    assert all("west.pickers" not in p.saturated for p in cut.plans)
+    rows = pd.read_csv(tmp_path / "cut" / "staffing.csv", keep_default_na=False)
+    assert (rows["saturated_elsewhere"] == "west.pickers").all()
+
+    pooled = _east_search(tmp_path, "pooled", ["on_time_delivery_pct >= 50"], west_pickers=1)
+    assert pooled.recommended is None
+    assert all("west.pickers" in p.saturated for p in pooled.plans)
+    assert "west.pickers is saturated" in " ".join(pooled.diagnosis)
+    assert "--pool west.pickers" in " ".join(pooled.diagnosis)
+
+
+def test_the_cli_warns_of_a_pool_saturated_where_the_targets_do_not_look(tmp_path, capsys):
+    args = ["staff", BASELINE, *[f"--set={k}={v}" for k, v in TWO_SITES_SHORT.items()],
+            "--set", "warehouses.west.staff.pickers=1", "--pool", "east.pickers",
+            "--target", "on_time_delivery_pct_east >= 90", "--bounds", "east.pickers=5..6",
+            "-r", "2", "--executor", "serial", "--no-figures", "-o", str(tmp_path / "o")]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "east.pickers=5: accepted (west.pickers saturated: not at the targets' sites)" in captured.out + captured.err
+    assert "warning: west.pickers saturated in some plans' runs" in captured.err

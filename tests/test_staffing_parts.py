@@ -230,3 +230,24 @@ def test_kpi_names_lists_every_kpi_a_replication_reports_but_families():
         listed = set(kpi_names(s))
         assert {k for k in reported if family_of(k) is None} <= listed, name
         assert listed <= reported, name
+
+
+def test_the_sites_whose_saturation_rejects_a_plan():
+    """Per-site targets: their sites and the planned pools' sites. A pooled or
+    per-channel target reads every site; with stock every site counts, since a site
+    that cannot keep up moves the others' orders (other-site shipments)."""
+    from sim.staffing.targets import parse_targets, sites_judged
+
+    base = load_scenario(SCENARIOS / "baseline.yaml")
+    stock = load_scenario(SCENARIOS / "stock.yaml")
+
+    def judged(scenario, texts, planned=("east",)):
+        return sites_judged(parse_targets(texts, scenario), planned, scenario)
+
+    assert judged(base, ["on_time_delivery_pct_east >= 90"]) == {"east"}
+    assert judged(base, ["on_time_delivery_pct_east >= 90"], planned=("west",)) == {"east", "west"}
+    assert judged(base, ["on_time_delivery_pct_west >= 90"]) == {"east", "west"}
+    assert judged(base, ["on_time_delivery_pct >= 90"]) == {"east", "west"}
+    channel = next(iter(base.demand.channels))
+    assert judged(base, [f"on_time_delivery_pct_{channel} >= 90"]) == {"east", "west"}
+    assert judged(stock, ["on_time_delivery_pct_east >= 90"]) == set(stock.sites)

@@ -110,6 +110,11 @@ def run(args: argparse.Namespace, console) -> int:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_ERROR
     _print(console, result)
+    elsewhere = sorted({pool for p in result.plans for pool in p.saturated_elsewhere})
+    if elsewhere:
+        sys.stderr.write(f"warning: {', '.join(elsewhere)} saturated in some plans' runs, at a site "
+                         "the targets do not read and no planned pool is at: not held against "
+                         "the plans (the sites share nothing else); plan it too to fix it\n")
     if not result.feasible:
         for line in result.diagnosis:
             sys.stderr.write(f"error: {line}\n")

@@ -24,7 +24,7 @@ from sim.errors import ScenarioError
 from sim.scenario.schema import Scenario
 from sim.staffing.pools import Plan, Variable, plan_cost, plan_key, plan_label, plan_scenario
 from sim.staffing.store import StaffStore
-from sim.staffing.targets import MET, MISSED, Target, TargetCheck, check_target
+from sim.staffing.targets import MET, MISSED, Target, TargetCheck, check_target, sites_judged
 from sim.stats import t_quantile
 from sim.sweep.task import Task, run_task, task_record
 
@@ -53,6 +53,8 @@ class Evaluation:
     status: str = ""
     invalid: str | None = None
     saturated: tuple[str, ...] = ()  # pools ("site.role") saturated in some replication
+    # ... at sites the targets do not read (no planned pool there): not held against it
+    saturated_elsewhere: tuple[str, ...] = ()
 
     @property
     def replications(self) -> int:
@@ -97,6 +99,7 @@ class Evaluator:
         self.data, self.lines, self.base = data, lines, base
         self.variables, self.targets = list(variables), list(targets)
         self.confidence, self.start, self.maximum = confidence, start, max(maximum, start)
+        self.judged = sites_judged(self.targets, [v.site for v in self.variables], base)
         self.seed, self.executor, self.store = seed, executor, store
         self.progress, self.task_fn = progress, task_fn
         self.records = store.records()
@@ -136,7 +139,9 @@ class Evaluator:
         while True:
             self._run(ev, scenario, n)
             ev.checks = [check_target(t, ev.values(t.kpi), self.confidence) for t in self.targets]
-            ev.saturated = self._saturated(ev, n)
+            saturated = self._saturated(ev, n)
+            ev.saturated = tuple(p for p in saturated if _site(p) in self.judged)
+            ev.saturated_elsewhere = tuple(p for p in saturated if _site(p) not in self.judged)
             if ev.saturated:
                 # Too few people: work piles up without end, and a KPI over what got
                 # done (a mean lead time over the orders delivered) can even look better.
@@ -156,6 +161,8 @@ class Evaluator:
         self.decided[ev.key] = ev
         self.order.append(ev)
         why = f" (saturated: {', '.join(ev.saturated)})" if ev.saturated else ""
+        if ev.saturated_elsewhere:
+            why += f" ({', '.join(ev.saturated_elsewhere)} saturated: not at the targets' sites)"
         self._report(ev, f"{ev.label}: {ev.status}{why}", decided=True)
         return ev
 
@@ -225,3 +232,8 @@ class Evaluator:
                                    replications=ev.replications if replications is None else replications,
                                    plans_decided=len(self.order), runs=self.runs,
                                    runs_now=self.runs_now, message=message, decided=decided))
+
+
+def _site(pool: str) -> str:
+    """The site of a pool named ``site.role``."""
+    return pool.rsplit(".", 1)[0]

@@ -72,6 +72,8 @@ class PlanResult:
     kpis: dict[str, KpiEstimate] = field(default_factory=dict)
     invalid: str | None = None
     saturated: tuple[str, ...] = ()  # pools saturated in some replication (rejected then)
+    # pools saturated at sites the targets do not read (no planned pool there): not held against it
+    saturated_elsewhere: tuple[str, ...] = ()
 
 
 @dataclass
@@ -284,4 +286,5 @@ def plan_result(ev: Evaluation, variables: Sequence[Variable], base: Scenario, c
                       person_hours=plan_hours(variables, ev.plan),
                       replications=ev.replications, accepted=ev.accepted, phase=ev.phase,
                       targets=targets, utilisation_pct=utilisations(ev, variables) if ev.rows else {},
-                      kpis=kpis, invalid=ev.invalid, saturated=ev.saturated)
+                      kpis=kpis, invalid=ev.invalid, saturated=ev.saturated,
+                      saturated_elsewhere=ev.saturated_elsewhere)

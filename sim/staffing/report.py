@@ -72,8 +72,9 @@ def plans_table(result) -> pd.DataFrame:
     KPI ``<kpi>_mean``, ``<kpi>_ci_low``, ``<kpi>_ci_high`` and per target ``met_<kpi>``
     (met / missed / undecided), the planned pools' ``utilization_pct_<role>_<site>``
     (mean), ``saturated`` (the pools saturated in some replication, space-separated:
-    such a plan is rejected whatever its targets say), and ``invalid`` (why the schema
-    refused the plan, if it did)."""
+    such a plan is rejected whatever its targets say), ``saturated_elsewhere`` (pools
+    saturated at a site the targets do not read and no planned pool is at: not held
+    against the plan), and ``invalid`` (why the schema refused the plan, if it did)."""
     best = result.recommended.number if result.recommended else None
     rows = []
     for p in result.plans:
@@ -90,6 +91,7 @@ def plans_table(result) -> pd.DataFrame:
             row[f"met_{t.kpi}" + (f"_{seen[t.kpi]}" if seen[t.kpi] > 1 else "")] = t.verdict
         row.update(p.utilisation_pct)
         row["saturated"] = " ".join(p.saturated)
+        row["saturated_elsewhere"] = " ".join(p.saturated_elsewhere)
         row["invalid"] = p.invalid or ""
         rows.append(row)
     return pd.DataFrame(rows)
@@ -107,7 +109,7 @@ def _plan_json(p, with_kpis: bool) -> dict:
                         "ci_high": _num(t.estimate.ci_high), "verdict": t.verdict}
                        for t in p.targets],
            "utilisation_pct": {k: _num(v) for k, v in p.utilisation_pct.items()},
-           "saturated": list(p.saturated)}
+           "saturated": list(p.saturated), "saturated_elsewhere": list(p.saturated_elsewhere)}
     if with_kpis:
         out["kpis"] = {k: {"mean": _num(e.mean), "ci_low": _num(e.ci_low), "ci_high": _num(e.ci_high),
                            "n": e.n} for k, e in p.kpis.items()}

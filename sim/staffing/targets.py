@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from sim.analysis import half_width
 from sim.errors import ScenarioError
-from sim.kpis.registry import KPIS, PER_SITE, family_of
+from sim.kpis.registry import KPIS, PER_SITE, base_of, family_of
 from sim.scenario.schema import Scenario
 
 OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
@@ -209,3 +209,22 @@ def parse_targets(texts: Sequence[str], scenario: Scenario) -> list[Target]:
     if problems:
         raise ScenarioError(problems)
     return targets
+
+
+def sites_judged(targets: Sequence[Target], planned_sites: Sequence[str], scenario: Scenario) -> frozenset[str]:
+    """The sites whose saturated staff pools reject a plan: those the targets read (a
+    per-site KPI its site; a pooled or per-channel KPI every site) and those with a
+    planned pool. With stock, every site: a site that cannot keep up changes where the
+    others' orders are shipped from. A pool saturated elsewhere leaves the targets'
+    KPIs as they would be without it (the sites share nothing else), so it is reported
+    and not held against the plan."""
+    every = frozenset(scenario.sites)
+    if scenario.inventory is not None:
+        return every
+    sites = set(planned_sites)
+    for t in targets:
+        site = base_of(t.kpi, list(scenario.sites), list(scenario.demand.channels))[1]
+        if not site:
+            return every
+        sites.add(site)
+    return frozenset(sites)
