@@ -130,6 +130,7 @@ def test_the_staffing_page_plans_or_says_it_is_not_installed(monkeypatch, tmp_pa
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(tiny_data()), encoding="utf-8")
     monkeypatch.setenv(ARGS_ENV, json.dumps({"scenario": str(path), "overrides": {}}))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     app = AppTest.from_file(APP, default_timeout=300).run()
     app.switch_page("views/staffing.py").run()
     assert not app.exception, [e.value for e in app.exception]
@@ -151,6 +152,9 @@ def test_the_staffing_page_plans_or_says_it_is_not_installed(monkeypatch, tmp_pa
     assert not app.exception, [e.value for e in app.exception]
     recommended = re.search(r"Recommended: east\.pickers=(\d+)", texts(app.success))
     assert recommended, texts(app.error)
+    # (kept in the user's own cache folder, not in the machine's shared temporary one)
+    searches = list((tmp_path / "cache" / "fsim" / "ui-staff").glob("*/staffing.csv"))
+    assert len(searches) == 1
     app.button(key="staff_use").click().run()  # the plan becomes the east pickers lever
     assert app.session_state["lever_values"] == {"warehouses.east.staff.pickers": int(recommended[1])} or \
         int(recommended[1]) == 3  # (3 is tiny's own count: no change to make)

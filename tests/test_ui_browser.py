@@ -95,7 +95,8 @@ def server(tmp_path_factory):
     log = tmp_path_factory.mktemp("ui") / "server.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "sim", "ui", BASELINE, *SMALL, "--port", str(port)],
-                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+                                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "XDG_CACHE_HOME": str(log.parent / "cache")})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:

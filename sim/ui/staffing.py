@@ -16,7 +16,9 @@ import hashlib
 import importlib.util
 import json
 import math
+import os
 import shlex
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -41,6 +43,15 @@ ROLES = ("pickers", "packers")
 def installed() -> bool:
     """Whether this version has the staffing planner (``sim.staffing``)."""
     return importlib.util.find_spec("sim.staffing") is not None
+
+
+def search_folder(key: str) -> Path:
+    """Where the page keeps the search ``key`` (:func:`search_key`): in the user's own
+    cache folder (``$XDG_CACHE_HOME``, else ``~/.cache``), ``fsim/ui-staff/<key>``, so
+    that asking the same again reuses its finished runs, and no other user of the
+    machine shares or can tamper with them (as under the shared temporary folder)."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "fsim" / "ui-staff" / key
 
 
 def target_text(kpi: str, op: str, value: float) -> str:

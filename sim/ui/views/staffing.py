@@ -4,9 +4,6 @@ the planner (:mod:`sim.staffing`)."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from sim.errors import ScenarioError
@@ -21,6 +18,7 @@ from sim.ui.staffing import (
     installed,
     plan_values,
     plans_frame,
+    search_folder,
     search_key,
     staff_command,
     target_text,
@@ -92,7 +90,7 @@ if st.button("Find the cheapest plan", type="primary", key="staff_run", disabled
         status.info(f"{p.phase}: plan {p.plan} ({p.replications} replications); "
                     f"{p.plans_decided} plans decided, {p.runs} runs")
 
-    folder = Path(tempfile.gettempdir()) / "fsim-ui-staff" / key
+    folder = search_folder(key)
     try:
         found[key] = plan_staffing(st.session_state.source.path, pools, targets, overrides=overrides or None,
                                    bounds=bounds, per_shift=per_shift, confidence=confidence,
