@@ -8,10 +8,13 @@ of the paired differences), its 95% CI, and the relative change Δ / |baseline m
 - a KPI with direction ``none`` never fails (``same`` or ``changed``);
 - it is a **regression** when Δ is on the bad side for its direction (lower
   throughput, longer lead time) and |Δ / baseline| exceeds the tolerance, and the
-  change is real: the 95% CI of Δ excludes zero on the bad side, or every replication
-  is worse than its baseline twin by more than the tolerance (a change that large in
-  every pair is unmistakable even when there is no interval: one replication, or all
-  pairs moved by exactly the same amount);
+  change is real: the 95% CI of Δ excludes zero on the bad side; or, by a sign test,
+  every one of at least ``SIGN_TEST_PAIRS`` replications is worse than its baseline
+  twin by more than the tolerance (a chance of at most 2^-n under noise, below the
+  CI's 2.5%: it catches a consistent change that one wild pair hides from the t
+  interval); or, with no usable interval (one replication, or every pair moved by
+  exactly the same amount), the change exceeds the tolerance in every pair. (With
+  fewer pairs "every one worse" is no evidence: 1 in 8 at 3 pairs of pure noise.)
 - a change within the tolerance never fails, however significant (``within
   tolerance``); one beyond it that is not real is noise (``ok``); the same rule on the
   good side says ``better``.
@@ -43,6 +46,8 @@ DEFAULT_KPIS = (
 )
 FLAGS = ("censored_percentiles", "saturated_pools")  # always checked
 DEFAULT_TOLERANCE = 0.05
+# "Every pair worse" counts as evidence from this many pairs: 2**-6 = 1.6% < 2.5%.
+SIGN_TEST_PAIRS = 6
 
 # Verdicts; only REGRESSION, CENSORED, SATURATED and MISSING fail a check.
 SAME, OK, WITHIN, BETTER, CHANGED = "same", "ok", "within tolerance", "better", "changed"
@@ -111,19 +116,25 @@ def judge(kpi: str, base: KpiSamples, now: KpiSamples, direction: str, tolerance
                           reason="no better or worse direction: shown, never fails")
     good = 1.0 if direction == "higher" else -1.0  # the sign of an improvement
     beyond = abs(rel) > tolerance
-    margin = tolerance * abs(d.mean_a)
     # The CI of the change, turned so that positive is better (none with one pair).
     low, high = sorted((good * d.ci95_low, good * d.ci95_high))
     has_ci = not math.isnan(low)
     significantly_worse, significantly_better = has_ci and high < 0, has_ci and low > 0
-    worse_for_sure = significantly_worse or all(good * x < -margin for x in diffs)
-    better_for_sure = significantly_better or all(good * x > margin for x in diffs)
+    # Every pair beyond the tolerance of its own baseline twin, on one side: evidence
+    # when there is no usable interval, or enough pairs for a sign test.
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if not (math.isnan(x) or math.isnan(y))]
+    counts = not (has_ci and low < high) or len(pairs) >= SIGN_TEST_PAIRS
+    all_worse = counts and all(good * (y - x) < -tolerance * abs(x) for x, y in pairs)
+    all_better = counts and all(good * (y - x) > tolerance * abs(x) for x, y in pairs)
+    worse_for_sure = significantly_worse or all_worse
+    better_for_sure = significantly_better or all_better
     tol = f"{100 * tolerance:g}%"
     if beyond and worse_for_sure:
         return KpiVerdict(**numbers, verdict=REGRESSION, reason=(
             f"worse by {_pct(rel)}, beyond the {tol} tolerance, and "
             + ("the 95% CI of the change excludes zero" if significantly_worse
-               else "worse by more than the tolerance in every replication")))
+               else f"worse by more than the tolerance in every one of the {len(pairs)} replications"
+               + ("" if has_ci and low < high else " (no confidence interval)"))))
     if beyond and better_for_sure:
         return KpiVerdict(**numbers, verdict=BETTER, reason=f"better by {_pct(rel)}")
     if significantly_worse or significantly_better:

@@ -85,13 +85,39 @@ def test_noise_does_not_fail_however_large_the_mean_change():
     assert v.verdict == OK and not v.failed
 
 
-def test_worse_beyond_the_tolerance_in_every_replication_always_fails():
-    """Two replications, both much worse but by very different amounts: the t-interval
-    (12.7 standard errors wide) includes zero, yet no replication is within the
-    tolerance."""
-    v = verdict([94.0, 10.0], base=[100.0, 100.0])
+def test_every_replication_worse_is_evidence_only_where_a_sign_test_says_so():
+    """Every pair worse beyond the tolerance, by very different amounts, so that the
+    t-interval includes zero: with 6 pairs a sign test says the change is real (2**-6
+    under noise, below the interval's 2.5%); with 3 or 2 it is no evidence (1 in 8 of
+    pure noise does it at 3 pairs: a check found one in a changed-demand run) and the
+    interval decides."""
+    six_base = [100.0] * 6
+    v = verdict([94.0, 10.0, 93.0, 20.0, 90.0, 94.5], base=six_base)
     assert v.ci95_low < 0 < v.ci95_high
-    assert v.verdict == REGRESSION and "every replication" in v.reason
+    assert v.verdict == REGRESSION and "in every one of the 6 replications" in v.reason
+    for base, now in (([100.0] * 3, [94.0, 10.0, 93.0]), ([100.0] * 2, [94.0, 10.0])):
+        v = verdict(now, base=base)
+        assert v.ci95_low < 0 < v.ci95_high and v.relative < -0.05
+        assert v.verdict == OK and not v.failed
+    # The tolerance is each replication's own: 6 twins each worse by 5.5% of itself.
+    twins = [100.0, 1000.0, 50.0, 400.0, 10.0, 2000.0]
+    assert verdict([x * 0.945 for x in twins], base=twins).verdict == REGRESSION
+
+
+def test_a_noisy_kpi_of_a_changed_scenario_does_not_fail_with_a_few_replications():
+    """Three pairs of a noisy KPI (a mean wait), all higher by more than 5%, after a change
+    that moved the random draws (as a demand change does) but not the system: Monte Carlo
+    over pure noise (independent draws, same distribution): the check fails at most
+    about as often as its interval's 2.5%, not 1 in 8."""
+    import random
+
+    rng = random.Random(1)
+    trials, failed = 4000, 0
+    for _ in range(trials):
+        base = [rng.lognormvariate(0.4, 0.5) for _ in range(3)]
+        now = [rng.lognormvariate(0.4, 0.5) for _ in range(3)]
+        failed += verdict(now, "lower", base=base).failed
+    assert failed / trials < 0.04
 
 
 @pytest.mark.parametrize("direction", ["higher", "lower"])
@@ -141,9 +167,9 @@ def test_a_kpi_without_direction_never_fails():
 def test_a_zero_baseline():
     """From 0, any change is infinitely large in relative terms; it fails when it is
     real (here: every replication worse), not when one replication moved."""
-    zeros = [0.0, 0.0, 0.0]
-    assert verdict([0.0, 0.0, 2.0], "lower", base=zeros).verdict == OK
-    v = verdict([1.0, 2.0, 1.0], "lower", base=zeros)
+    zeros = [0.0] * 6
+    assert verdict([0.0, 0.0, 2.0, 0.0, 0.0, 0.0], "lower", base=zeros).verdict == OK
+    v = verdict([1.0, 2.0, 1.0, 1.5, 1.0, 2.0], "lower", base=zeros)
     assert v.verdict == REGRESSION and math.isinf(v.relative)
 
 
