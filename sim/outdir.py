@@ -3,6 +3,7 @@ line before anything runs."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from sim.errors import OutputDirError
@@ -31,12 +32,19 @@ def make_output_folder(path: str | Path) -> Path:
 FIGURE_SUFFIXES = (".png", ".pdf", ".svg")  # what a figure option (--plot) may be written as
 
 
-def check_output_file(option: str, value: str | Path, suffixes: tuple[str, ...] = ()) -> Path:
-    """A file an option will write (``--plot``, ``--csv``), checked before any work: its
-    folder exists and is writable, it is not a folder, and (with ``suffixes``) its name
-    ends in one of them. Raises :class:`OutputDirError` naming the option (exit 2)."""
+def check_output_file(option: str, value: str | Path, suffixes: tuple[str, ...] = (),
+                      inputs: Mapping[str, str | Path] | None = None) -> Path:
+    """A file an option will write (``--plot``, ``--csv``, ``--junit``, a baseline's
+    ``--out``), checked before any work: a name is given, its folder exists and is
+    writable, it is not a folder, nor anything else that is not a plain file (a device,
+    a pipe, a socket: written to without end, or replaced by the rename that writes a
+    file whole), nor one of the command's ``inputs`` (``{"the baseline": path}``) under
+    any name; with ``suffixes``, its name ends in one of them. Raises
+    :class:`OutputDirError` naming the option (exit 2)."""
     import os
 
+    if str(value) == "":
+        raise OutputDirError(f"{option}: give a file name")
     path = Path(value)
     folder = path.resolve().parent
     if not folder.is_dir():
@@ -44,6 +52,17 @@ def check_output_file(option: str, value: str | Path, suffixes: tuple[str, ...] 
     if path.is_dir() or not os.access(folder, os.W_OK):
         raise OutputDirError(f"{option} {value}: cannot write a file there"
                              + (" (it is a folder)" if path.is_dir() else ""))
+    if path.exists() and not path.is_file():
+        raise OutputDirError(f"{option} {value}: is not a plain file (a device, a pipe or a "
+                             "socket); give a file name")
+    for label, other in (inputs or {}).items():
+        try:
+            same = path.exists() and os.path.samefile(path, other)
+        except OSError:
+            same = False
+        if same:
+            raise OutputDirError(f"{option} {value}: is {label} ({other}); writing it would "
+                                 "destroy it: give another file name")
     if suffixes and path.suffix.lower() not in suffixes:
         raise OutputDirError(f"{option} {value}: the file name must end in {', '.join(suffixes)}")
     return path

@@ -327,3 +327,47 @@ def test_the_example_ci_configurations(name):
         steps = [s for job in config["jobs"].values() for s in job["steps"]]
         publish = [s for s in steps if report in json.dumps(s.get("with", {}))]
         assert publish and all(s.get("if") == "always()" for s in publish)
+
+
+def test_an_output_file_never_destroys_an_input_or_a_device(saved, tmp_path, capsys):
+    """Found by a user's audit: --junit naming the baseline turned it into XML (the next
+    check could not read it), --out of `baseline save` naming the scenario turned it
+    into JSON, and, as root, `--out /dev/full --overwrite` replaced the device with a
+    file (written whole by a rename). Each is refused with one line, exit 2, before
+    anything runs; and an empty --junit is no longer taken as no report."""
+    base = tmp_path / "b.json"
+    base.write_bytes(saved.read_bytes())
+    scenario = tmp_path / "s.yaml"
+    scenario.write_bytes((SCENARIOS / "baseline.yaml").read_bytes())
+    link = tmp_path / "other-name.json"
+    link.symlink_to(base)
+    before = base.read_bytes(), scenario.read_bytes()
+    device = Path("/dev/full")
+    cases = [
+        (["check", scenario, "--baseline", base, "--junit", base], "is the baseline"),
+        (["check", scenario, "--baseline", base, "--junit", link], "is the baseline"),
+        (["check", scenario, "--baseline", base, "--junit", scenario], "is the scenario"),
+        (["check", scenario, "--baseline", base, "--junit", ""], "--junit: give a file name"),
+        (["baseline", "save", scenario, "--out", scenario, "--overwrite"], "is the scenario"),
+    ]
+    if device.exists():
+        cases += [(["check", scenario, "--baseline", base, "--junit", device], "is not a plain file"),
+                  (["baseline", "save", scenario, "--out", device, "--overwrite"], "is not a plain file")]
+    for args, message in cases:
+        code, out, err = fsim(capsys, *args, "-q")
+        assert code == 2, (args, err)
+        assert message in err and len(err.strip().splitlines()) == 1, (args, err)
+        assert "Traceback" not in err
+    assert (base.read_bytes(), scenario.read_bytes()) == before
+    if device.exists():
+        assert device.is_char_device()
+
+
+def test_a_report_never_replaces_a_result_of_its_folder(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "kpis.csv").write_text("kpi,mean\n")
+    for out, message in ((run / "kpis.csv", "is one of the results"), ("", "give a file name")):
+        code, _, err = fsim(capsys, "report", run, "-o", out)
+        assert code == 2 and message in err, err
+    assert (run / "kpis.csv").read_text() == "kpi,mean\n"

@@ -38,25 +38,31 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     save.add_argument("--quiet", "-q", action="store_true", help="no progress or table")
 
 
-def check_out_path(path: str, overwrite: bool) -> None:
-    """Refuse, before any simulation, an --out that cannot take a baseline."""
+def check_out_path(path: str, overwrite: bool, scenario: str | None = None) -> None:
+    """Refuse, before any simulation, an --out that cannot take a baseline: a folder,
+    anything but a plain file (a device: the rename that writes the file whole would
+    replace it), the scenario itself, an existing file without ``overwrite``, a place
+    that cannot be written."""
     import os
     from pathlib import Path
 
     from sim.errors import OutputDirError
+    from sim.outdir import check_output_file
 
     out = Path(path)
     if out.is_dir():
         raise OutputDirError(f"--out {out}: is a folder; give the baseline's file name, e.g. "
                              f"{out / 'baseline.json'}")
-    if out.exists() and not overwrite:
-        raise OutputDirError(f"--out {out}: already exists; pass --overwrite to replace it "
-                             "(updating a baseline is deliberate)")
     parent = out.resolve().parent
     existing = next((d for d in [parent, *parent.parents] if d.exists()), None)
     if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK):
         raise OutputDirError(f"--out {out}: cannot write there ({existing} is not a writable "
                              "folder)")
+    if out.exists():
+        check_output_file("--out", path, inputs={"the scenario": scenario} if scenario else None)
+        if not overwrite:
+            raise OutputDirError(f"--out {out}: already exists; pass --overwrite to replace it "
+                                 "(updating a baseline is deliberate)")
 
 
 def measure_with_progress(scenario, replications: int, seed: int, workers: int, console,
@@ -93,7 +99,7 @@ def run(args: argparse.Namespace, console) -> int:
     from sim.scenario import parse_set_option
 
     scenario = load_from_args(args)
-    check_out_path(args.out, args.overwrite)
+    check_out_path(args.out, args.overwrite, str(args.scenario))
     from sim.sizing import check_fits, estimate_run
 
     check_fits(estimate_run(scenario, args.replications, args.workers, tables=False))

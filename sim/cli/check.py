@@ -70,7 +70,7 @@ def run(args: argparse.Namespace, console) -> int:
     kpis = list(dict.fromkeys(args.kpi)) if args.kpi else list(DEFAULT_KPIS)
     if args.kpi:
         _check_kpi_names(kpis, base, args.baseline)
-    _check_junit_path(args.junit)
+    _check_junit_path(args)
     scenario, cli_overrides = _load(args, base)
     from sim.sizing import check_fits, estimate_run
 
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, console) -> int:
                                 f"check {scenario.name}")
     report = compare(base, now, kpis, args.tolerance)
     _print_report(args, baseline, report)
-    if args.junit:
+    if args.junit is not None:
         _write_junit(args, baseline, report, time.perf_counter() - started)
     return EXIT_ERROR if report.failures else EXIT_OK
 
@@ -116,22 +116,13 @@ def _check_kpi_names(kpis: list[str], base, path: str) -> None:
         raise ScenarioError(problems)
 
 
-def _check_junit_path(path: str | None) -> None:
-    """An unwritable --junit path fails before any simulation."""
-    import os
-    from pathlib import Path
+def _check_junit_path(args) -> None:
+    """An unwritable --junit path, or one naming an input, fails before any simulation."""
+    from sim.outdir import check_output_file
 
-    from sim.errors import OutputDirError
-
-    if not path:
-        return
-    folder = Path(path).resolve().parent
-    if Path(path).is_dir():
-        raise OutputDirError(f"--junit {path}: is a folder; give a file name, e.g. report.xml")
-    if not folder.is_dir():
-        raise OutputDirError(f"--junit {path}: no such folder {folder}")
-    if not os.access(folder, os.W_OK):
-        raise OutputDirError(f"--junit {path}: cannot write a file in {folder}")
+    if args.junit is not None:
+        check_output_file("--junit", args.junit, inputs={"the scenario": args.scenario,
+                                                          "the baseline": args.baseline})
 
 
 # --- output ---------------------------------------------------------------------------
