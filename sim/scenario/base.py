@@ -46,10 +46,18 @@ HeadCount = int | dict[str, int]
 """People in a staff pool: a number on every shift, or ``{shift name: number}``."""
 
 
+# People in one staff pool on one shift, at most: several times the largest fulfilment
+# centres' whole shift; each is simulated, so a mistyped count (1e9) would otherwise run
+# out of memory or for hours instead of being refused.
+MAX_HEAD_COUNT = 10_000
+
+
 def check_head_count(v: HeadCount) -> HeadCount:
-    """Raise ValueError unless every count is >= 0."""
+    """Raise ValueError unless every count is from 0 to ``MAX_HEAD_COUNT``."""
     counts = v.values() if isinstance(v, dict) else [v]
     for c in counts:
         if c < 0:
             raise ValueError(f"must be >= 0, got {c}")
+        if c > MAX_HEAD_COUNT:
+            raise ValueError(f"must be at most {MAX_HEAD_COUNT:,} people per shift, got {c:,}")
     return v
