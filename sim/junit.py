@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 
 from sim.regression import NOT_COMPARED, CheckReport, KpiVerdict
+from sim.scenario.diff import format_value
 
 
 def junit_xml(report: CheckReport, suite: str, properties: dict[str, object], time_s: float,
@@ -30,14 +31,17 @@ def junit_xml(report: CheckReport, suite: str, properties: dict[str, object], ti
     skipped = sum(v.verdict in NOT_COMPARED for v in cases)
     counts = {"tests": str(len(cases)), "failures": str(failures), "errors": "0",
               "skipped": str(skipped), "time": f"{time_s:.3f}"}
+    suite = _clean(suite)
     root = ET.Element("testsuites", {"name": "fsim check", **counts})
     suite_el = ET.SubElement(root, "testsuite", {
         "name": suite, **counts,
         "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "hostname": socket.gethostname()})
     props = ET.SubElement(suite_el, "properties")
-    listed = [(name, _text(value)) for name, value in properties.items()]
-    listed += [("changed", f"{path}: {_text(a)} -> {_text(b)}") for path, a, b in report.differences]
+    listed = [(_clean(name), _text(value)) for name, value in properties.items()]
+    # (as the console shows them, and --set reads them)
+    listed += [("changed", _clean(f"{path}: {format_value(a)} -> {format_value(b)}"))
+               for path, a, b in report.differences]
     listed += [("note", _clean(note)) for note in report.notes]
     for name, value in listed:
         ET.SubElement(props, "property", {"name": name, "value": value})
@@ -48,7 +52,7 @@ def junit_xml(report: CheckReport, suite: str, properties: dict[str, object], ti
 
 
 def _case(parent: ET.Element, suite: str, v: KpiVerdict, line: str, tolerance: float) -> None:
-    case = ET.SubElement(parent, "testcase", {"classname": f"fsim.check.{suite}", "name": v.kpi,
+    case = ET.SubElement(parent, "testcase", {"classname": f"fsim.check.{suite}", "name": _clean(v.kpi),
                                               "time": "0"})
     if v.failed:
         failure = ET.SubElement(case, "failure", {"message": _clean(f"{v.kpi}: {v.verdict}: {v.reason}"),

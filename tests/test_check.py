@@ -371,3 +371,41 @@ def test_a_report_never_replaces_a_result_of_its_folder(tmp_path, capsys):
         code, _, err = fsim(capsys, "report", run, "-o", out)
         assert code == 2 and message in err, err
     assert (run / "kpis.csv").read_text() == "kpi,mean\n"
+
+
+def test_the_junit_report_is_xml_whatever_the_names_and_shows_changes_as_the_console():
+    """A scenario named with a control character made the report unreadable (its name
+    is the suite's and each case's class); a changed mapping was written in Python's
+    notation ({'day': 2}) where the console writes what --set reads."""
+    from sim.junit import junit_xml
+    from sim.regression import OK, CheckReport, KpiVerdict
+
+    report = CheckReport([KpiVerdict("throughput_orders_per_day\x02", "orders/day", "higher", OK, "noise")],
+                         0.05, differences=[("warehouses.west.staff.pickers", {"day": 2, "evening": 2}, 1),
+                                            ("carriers.ground.late_prob", 0.2, 0.3)])
+    xml = junit_xml(report, "a\x01b", {"scenario": "s.yaml"}, 1.0, lambda v: "line")
+    root = ET.fromstring(xml.split("\n", 1)[1])
+    suite = root.find("testsuite")
+    assert suite.get("name") == "a\ufffdb"
+    assert suite.find("testcase").get("classname") == "fsim.check.a\ufffdb"
+    changed = [p.get("value") for p in suite.iter("property") if p.get("name") == "changed"]
+    assert changed == ['warehouses.west.staff.pickers: {"day":2,"evening":2} -> 1',
+                       "carriers.ground.late_prob: 0.2 -> 0.3"]
+
+
+def test_a_small_mean_shows_enough_digits_to_see_its_change():
+    """A mean queue of 1.50 against 1.93 (a count: whole numbers) printed as "1" against
+    "2", change "+0 (+29.0%)": a failing line that looks like no change."""
+    from sim.cli.check import cells
+    from sim.regression import REGRESSION, KpiVerdict
+
+    v = KpiVerdict("queue_length_mean_packers", "count", "lower", REGRESSION, "worse",
+                   baseline_mean=1.4963, now_mean=1.9305, change=0.4342, relative=0.29,
+                   ci95_low=0.2, ci95_high=0.6, n=3)
+    assert cells(v)[:3] == ("1.50", "1.93", "+0.43 (+29.0%)")
+    hours = KpiVerdict("pick_wait_hours_mean", "h", "lower", REGRESSION, "worse",
+                       baseline_mean=0.1049, now_mean=0.1353, change=0.0304, relative=0.29)
+    assert cells(hours)[:3] == ("0.105", "0.135", "+0.030 (+29.0%)")
+    big = KpiVerdict("throughput_orders_per_day", "orders/day", "higher", REGRESSION, "worse",
+                     baseline_mean=2001.26, now_mean=1900.0, change=-101.26, relative=-0.05)
+    assert cells(big)[:2] == ("2,001.3", "1,900.0")

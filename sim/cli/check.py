@@ -130,11 +130,13 @@ def _check_junit_path(args) -> None:
 
 def cells(v, sites=(), channels=()) -> tuple[str, str, str, str]:
     """(baseline, now, change, 95% CI of the change) of a verdict, as text."""
-    from sim.cli.tables import digits_for, fmt
+    from sim.cli.tables import digits_for, enough_digits, fmt
     from sim.regression import FLAGS
 
     # The flags are counts, but their means over replications are not whole.
     digits = 1 if v.kpi in FLAGS else digits_for(v.kpi, sites, channels)
+    # (a change shown as "+0" between a 1.50 and a 1.93 reads as no change)
+    digits = enough_digits(digits, v.baseline_mean, v.now_mean)
     if math.isnan(v.baseline_mean) and math.isnan(v.now_mean):
         return "-", "-", "-", "-"
     base = ("> " if v.baseline_censored else "") + fmt(v.baseline_mean, digits)

@@ -25,6 +25,18 @@ def digits_for(name: str, sites: list[str] = (), channels: list[str] = ()) -> in
     return _DIGITS.get(kpi.unit, 2)
 
 
+def enough_digits(digits: int, *values: float) -> int:
+    """``digits``, or more where a value below 100 that is not whole would show fewer than
+    three significant digits (a mean queue of 1.50 against 1.93 printed "2" against
+    "2"), at most 4."""
+    need = digits
+    for x in values:
+        if x is None or not math.isfinite(x) or x == 0 or x == int(x) or abs(x) >= 100:
+            continue
+        need = max(need, min(4, 2 - math.floor(math.log10(abs(x)))))
+    return need
+
+
 def fmt(value: float | None, digits: int) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
