@@ -68,11 +68,23 @@ def precision_summary(found: PrecisionResult, relative: float, max_replications:
 
 
 def precision_line(found: PrecisionResult, relative: float, max_replications: int) -> str:
-    parts = [f"{k.kpi} ±{k.relative_half_width:.1%}" if k.relative_half_width == k.relative_half_width
-             else f"{k.kpi}: no value in some replication (censored or undefined: see the warnings)"
-             for k in found.kpis]
+    parts = [_kpi_precision(k) for k in found.kpis]
     if found.reached:
         return (f"precision ±{100 * relative:g}% of the mean reached with {found.replications} "
                 f"replications ({', '.join(parts)})")
     return (f"precision ±{100 * relative:g}% NOT reached after {found.replications} replications "
             f"(--max-replications {max_replications}): {', '.join(parts)}")
+
+
+def _kpi_precision(k) -> str:
+    """One KPI's precision, in words: its relative half-width; the same value in every
+    replication (no spread: reached, though a mean of 0 has no relative width); a mean of 0
+    with spread (no relative precision to reach); or no value in some replication."""
+    rel = k.relative_half_width
+    if rel == rel:
+        return f"{k.kpi} ±{rel:.1%}"
+    if k.half_width == 0:
+        return f"{k.kpi}: {k.mean:g} in every replication"
+    if k.mean == 0:
+        return f"{k.kpi}: mean 0 (±{k.half_width:.3g}): no relative precision to reach"
+    return f"{k.kpi}: no value in some replication (censored or undefined: see the warnings)"

@@ -214,3 +214,18 @@ def test_the_precision_line_says_why_a_kpi_has_no_half_width():
     assert "nan" not in line.lower()
     assert "lead_time_hours_p95: no value in some replication (censored or undefined" in line
     assert "lead_time_hours_mean ±2.5%" in line
+
+
+def test_the_precision_line_of_a_kpi_that_is_zero():
+    """0 in every replication (no saturated pool) is reached, and was reported as 'no
+    value in some replication'; a mean of 0 with spread has no relative precision."""
+    from sim.analysis import PrecisionResult, precision_of
+    from sim.precision import precision_line
+
+    zero = precision_of([0.0, 0.0, 0.0], 0.001, "saturated_pools")
+    spread = precision_of([1.0, -1.0, 0.0], 0.05, "change")
+    assert zero.reached and not spread.reached
+    line = precision_line(PrecisionResult(rows=[], replications=3, batches=[3], kpis=[zero, spread]), 0.05, 3)
+    assert "saturated_pools: 0 in every replication" in line
+    assert "change: mean 0 (±2.48): no relative precision to reach" in line
+    assert "no value" not in line
