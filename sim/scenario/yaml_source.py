@@ -420,7 +420,25 @@ def read_with_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, d
     if parent_path.is_dir():
         raise ScenarioError([f"{where} extends: {parent!r} is a folder, not a scenario file"])
     base, base_lines = read_with_extends(parent_path, (*chain, path.resolve()))
-    return deep_merge(base, data), {**base_lines, **lines}
+    # What the file replaces whole keeps none of the parent's lines: a mistake inside a
+    # replaced distribution is in this file, not at the parent's line of the same key.
+    replaced = tuple(p + "." for p in _replaced_paths(base, data))
+    kept = {k: v for k, v in base_lines.items() if not k.startswith(replaced)} if replaced else base_lines
+    return deep_merge(base, data), {**kept, **lines}
+
+
+def _replaced_paths(base: dict, over: dict, prefix: str = "") -> list[str]:
+    """The dotted paths of ``over`` that replace (not merge into) a mapping or list of
+    ``base`` under :func:`deep_merge`'s rule."""
+    out = []
+    for key, value in over.items():
+        path = f"{prefix}{key}"
+        old = base.get(key)
+        if isinstance(value, dict) and isinstance(old, dict) and "dist" not in value:
+            out += _replaced_paths(old, value, path + ".")
+        elif isinstance(old, (dict, list)):
+            out.append(path)
+    return out
 
 
 def number_problems(data: Any, lines: dict[str, str], where_of) -> list[str]:
