@@ -240,3 +240,20 @@ def test_the_cli_warns_of_a_pool_saturated_where_the_targets_do_not_look(tmp_pat
     captured = capsys.readouterr()
     assert "east.pickers=5: accepted (west.pickers saturated: not at the targets' sites)" in captured.out + captured.err
     assert "warning: west.pickers saturated in some plans' runs" in captured.err
+
+
+def test_the_recommended_scenario_runs_as_searched_with_another_seed(tmp_path):
+    """`--seed 7` (not the scenario's): recommended.yaml carries it, so running the file
+    gives the search's numbers for the plan (it gave the scenario's seed's)."""
+    import sim
+
+    out = tmp_path / "o"
+    assert staff("--pool", "only.pickers", "--target", "pick_wait_hours_mean <= 0.03",
+                 "--bounds", "only.pickers=6..6", "--seed", "7", "-r", "2", "--out", str(out)) == 0
+    assert load_scenario(MMC).seed != 7
+    scenario = load_scenario(out / "recommended.yaml")
+    assert scenario.seed == 7
+    best = json.loads((out / "staffing.json").read_text())["recommended"]
+    rerun = sim.run(scenario, replications=best["replications"])
+    assert rerun.summary["kpis"]["pick_wait_hours_mean"]["mean"] == pytest.approx(
+        best["kpis"]["pick_wait_hours_mean"]["mean"], rel=1e-12)

@@ -61,3 +61,30 @@ def test_the_command_is_the_question_fsim_staff_reads():
     assert args.bounds == ["east.pickers=1..14", "east.packers=2..10"] and args.per_shift
     assert (args.confidence, args.replications, args.max_replications, args.seed) == (0.9, 3, 20, 7)
     assert args.executor == "serial"
+
+
+def test_the_recommended_scenario_downloads_whole(tmp_path):
+    """The search's recommended.yaml extends the input by a path relative to the search's
+    folder; the page's download is written whole, so a copy saved anywhere loads as the
+    same scenario (it failed: 'extends: no such file')."""
+    import os
+
+    from sim.scenario.loader import scenario_to_yaml
+    from sim.ui.staffing import whole_scenario_text
+
+    folder = tmp_path / "search" / "deep"
+    folder.mkdir(parents=True)
+    parent = (SCENARIOS / "baseline.yaml").resolve()
+    rel = os.path.relpath(parent, folder)
+    (folder / "recommended.yaml").write_text(
+        f"# fsim staff: the recommended plan east.pickers=5\nextends: {rel}\nseed: 7\n"
+        "warehouses:\n  east:\n    staff:\n      pickers: 5\n")
+    text = whole_scenario_text(folder / "recommended.yaml")
+    assert text.startswith("# fsim staff: the recommended plan east.pickers=5\n")
+    assert "extends" not in text
+    elsewhere = tmp_path / "Downloads" / "copy.yaml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(text)
+    copy, original = load_scenario(elsewhere), load_scenario(folder / "recommended.yaml")
+    assert scenario_to_yaml(copy) == scenario_to_yaml(original)
+    assert copy.seed == 7 and copy.warehouses["east"].staff.pickers == 5

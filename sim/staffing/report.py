@@ -163,11 +163,14 @@ def _nested(values: dict[str, object]) -> dict:
 
 
 def write_recommended(result, inputs, plan, path: Path) -> Path:
-    """The recommended scenario: ``extends:`` the input file, with the ``--set`` values
-    and the recommended head counts on top; it is checked to load as exactly the
+    """The recommended scenario: ``extends:`` the input file, with the search's seed (when
+    ``--seed`` was given), the ``--set`` values and the recommended head counts on top;
+    it is checked to load as exactly the
     scenario the search ran, and written whole (every value resolved) when it does not
     (a ``--set`` into a list, say) or when the input was no file."""
-    planned = plan_scenario(inputs.data, inputs.lines, inputs.scenario, result.variables, plan)
+    # The search's seed, when it is not the scenario's (--seed): the file runs as searched.
+    seed = {"seed": result.seed} if result.seed != inputs.scenario.seed else {}
+    planned = plan_scenario({**inputs.data, **seed}, inputs.lines, inputs.scenario, result.variables, plan)
     want = scenario_to_yaml(planned)
     head = (f"# fsim staff: the recommended plan {result.recommended.label}\n"
             f"# targets: {'; '.join(str(t) for t in result.targets)} "
@@ -178,7 +181,7 @@ def write_recommended(result, inputs, plan, path: Path) -> Path:
             f"({result.recommended.cost_per_week:,.2f} per week)\n")
     if inputs.path is not None:
         parent = Path(os.path.relpath(inputs.path.resolve(), path.parent.resolve()))
-        body = {"extends": parent.as_posix(),
+        body = {"extends": parent.as_posix(), **seed,
                 **_nested({**inputs.overrides,
                            **staff_values(inputs.scenario, result.variables, plan)})}
         text = head + yaml.safe_dump(body, sort_keys=False, default_flow_style=None, width=100)

@@ -54,6 +54,20 @@ def search_folder(key: str) -> Path:
     return Path(cache) / "fsim" / "ui-staff" / key
 
 
+def whole_scenario_text(path: Path) -> str:
+    """The scenario file ``path`` written whole (its ``extends`` chain resolved, every
+    value given), after its leading comment lines: a copy that loads anywhere as the same
+    scenario."""
+    from itertools import takewhile
+
+    from sim.scenario import load_scenario
+    from sim.scenario.loader import scenario_to_yaml
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    head = "".join(line + "\n" for line in takewhile(lambda line: line.startswith("#"), lines))
+    return head + scenario_to_yaml(load_scenario(path))
+
+
 def target_text(kpi: str, op: str, value: float) -> str:
     """``"on_time_delivery_pct_east >= 95"`` (as ``fsim staff --target`` takes it)."""
     number = f"{value:g}"

@@ -22,9 +22,12 @@ from sim.ui.staffing import (
     search_key,
     staff_command,
     target_text,
+    whole_scenario_text,
 )
 
 st.title("Staffing planner")
+if "staff_toast" in st.session_state:
+    st.toast(st.session_state.pop("staff_toast"))
 if not installed():
     st.info("The staffing planner is not installed in this version.")
     st.stop()
@@ -124,10 +127,14 @@ else:
                 values = choose(values, levers[path], count, levers)
         state.forget_choices()
         st.session_state.lever_values = values
-        st.toast("The plan's head counts are set: run it on the Run and results page")
+        # (again from the top: the sidebar, drawn before this button, shows the new levers)
+        st.session_state.staff_toast = "The plan's head counts are set: run it on the Run and results page"
+        st.rerun()
     recommended = result.out / "recommended.yaml"
     if recommended.exists():
-        st.download_button("Download the recommended scenario (YAML)", recommended.read_text(),
+        # Whole (every value resolved): the folder's file extends the input by a path
+        # relative to the search's folder, which a downloaded copy would not find.
+        st.download_button("Download the recommended scenario (YAML)", whole_scenario_text(recommended),
                            file_name=f"{scenario.name}-recommended.yaml", mime="application/x-yaml")
 
 st.markdown("#### Cost and service of every plan decided")
