@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -34,6 +33,7 @@ from typing import Any
 
 from sim import __version__
 from sim.errors import ScenarioError
+from sim.invocation import command_text
 from sim.scenario.yaml_source import read_limited
 
 KIND = "fsim-baseline"
@@ -152,7 +152,7 @@ def baseline_document(m: Measurement, command: str | None = None) -> dict:
         "format": FORMAT,
         "sim_version": m.sim_version,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": command if command is not None else " ".join(sys.argv),
+        "command": command if command is not None else command_text(),
         "scenario": {"name": m.scenario_name, "file": m.scenario_file,
                      "sha256": m.scenario_sha256, "resolved_yaml": m.resolved_yaml},
         "overrides": m.overrides,

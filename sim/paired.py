@@ -13,7 +13,6 @@ import difflib
 import json
 import math
 import platform
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import yaml
 from sim import __version__
 from sim.analysis import Difference, paired_difference, welch_difference
 from sim.errors import OutputDirError, ScenarioError
+from sim.invocation import command_text
 from sim.outdir import make_output_folder, refuse_other_output
 
 BY_CHOICES = ("site", "channel")
@@ -265,7 +265,7 @@ def _summary(scenario, seed: int, kpis: pd.DataFrame, lower_bounds: list[dict],
         "provenance": {
             "scenario_file": source,
             "overrides": overrides,
-            "command": " ".join(sys.argv),
+            "command": command_text(),
             "python_version": platform.python_version(),
             "started_at": started,
             "finished_at": finished,
@@ -318,7 +318,7 @@ def write_comparison(out: Path, runs: Sequence[RunData], table: pd.DataFrame,
         "kind": "fsim-comparison",
         "sim_version": __version__,
         "created_at": _now(),
-        "command": " ".join(sys.argv),
+        "command": command_text(),
         "reference": runs[0].label,
         "by": by,
         "runs": [{"label": r.label, "source": r.source,

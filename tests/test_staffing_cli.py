@@ -189,6 +189,9 @@ def test_a_plan_that_saturates_a_pool_is_rejected_whatever_its_targets_say(tmp_p
     assert printed.count(": accepted") + printed.count(": rejected") == len(rows)
     best = rows[rows["recommended"]]
     assert int(best["only.pickers"].iloc[0]) >= 5 and best["saturated"].iloc[0] == ""
+    # Nor is a saturated plan on the cost / service frontier (its means look too good).
+    frontier = json.loads((out / "staffing.json").read_text())["frontier"]
+    assert frontier and not set(frontier) & set(low["plan"])
 
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
@@ -257,3 +260,12 @@ def test_the_recommended_scenario_runs_as_searched_with_another_seed(tmp_path):
     rerun = sim.run(scenario, replications=best["replications"])
     assert rerun.summary["kpis"]["pick_wait_hours_mean"]["mean"] == pytest.approx(
         best["kpis"]["pick_wait_hours_mean"]["mean"], rel=1e-12)
+
+
+def test_the_advice_to_raise_a_zero_upper_bound_raises_it(tmp_path, capsys):
+    """Nobody at the upper bound: the advice doubled it ("--bounds only.pickers=0..0")."""
+    code = staff("--pool", "only.pickers", "--target", "pick_wait_hours_mean <= 0.03",
+                 "--bounds", "only.pickers=0..0", "--out", str(tmp_path / "o"))
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "--bounds only.pickers=0..1" in err and "=0..0" not in err

@@ -70,8 +70,10 @@ def test_targets_parse(baseline, text, want):
     ("cost_per_order_east <= 10", r"includes the labour cost"),
     ("utilization_pct_pickers_east >= 60", r"a floor on it is not met by adding staff"),
     ("orders_placed >= 100", r"describes the workload"),
-    ("on_time_delivery_pct_east >= 150", r"is in %, at most 100: no plan can meet it"),
-    ("lead_time_hours_p95_east <= -5", r"is in h, at least 0: no plan can meet it"),
+    ("on_time_delivery_pct_east >= 150", r"is in %, at most 100: no plan can make it >= 150"),
+    ("lead_time_hours_p95_east <= -5", r"is in h, at least 0: no plan can make it <= -5"),
+    ("same_day_ship_pct_east > 100", r"is in %, at most 100: no plan can make it > 100"),
+    ("warehouse_hours_p95_east < 0", r"is in h, at least 0: no plan can make it < 0"),
 ])
 def test_bad_targets_say_what_is_allowed(baseline, text, message):
     with pytest.raises(ScenarioError, match=message):

@@ -39,6 +39,11 @@ def _site_of(kpi: str, scenario: Scenario) -> str:
     return base_of(kpi, scenario.sites, list(scenario.demand.channels))[1]
 
 
+def _raised(high: int) -> int:
+    """An upper bound to suggest instead of ``high``: twice it, and above it (0 -> 1)."""
+    return max(2 * high, high + 1)
+
+
 def _fmt(x: float) -> str:
     from sim.html_report import fmt
 
@@ -81,7 +86,7 @@ def why_infeasible(upper: Evaluation, variables: Sequence[Variable], scenario: S
         unplanned = [p for p in upper.saturated if p not in planned]
         hint = (f"plan {' and '.join(unplanned)} too (--pool {' --pool '.join(unplanned)})" if unplanned
                 else "staff is the constraint: raise the upper bounds, e.g. " + " ".join(
-                    f"--bounds {v.name}={v.low}..{2 * v.high}" for v in variables))
+                    f"--bounds {v.name}={v.low}..{_raised(v.high)}" for v in variables))
         return [f"no plan within the bounds can be accepted: even at the upper bounds ({upper.label}) "
                 f"{', '.join(upper.saturated)} {'is' if len(upper.saturated) == 1 else 'are'} "
                 f"saturated (work piles up to the end of the run, so its KPIs cannot be trusted); "
@@ -103,7 +108,7 @@ def why_infeasible(upper: Evaluation, variables: Sequence[Variable], scenario: S
         if busy:
             lines.append(f"staff is the constraint: at the upper bounds the planned pools are "
                          f"still busy ({util_text}); raise the upper bounds, e.g. " + " ".join(
-                             f"--bounds {v.name}={v.low}..{2 * v.high}" for v in variables))
+                             f"--bounds {v.name}={v.low}..{_raised(v.high)}" for v in variables))
             break
         unplanned = _busy_unplanned_pools(upper, variables, scenario, site)
         if unplanned:

@@ -85,7 +85,7 @@ class StaffingResult:
     then ``diagnosis`` says why); ``runner_ups``: the next cheapest accepted plans
     decided; ``plans``: every plan decided, in the order they were decided;
     ``frontier``: the plans that no cheaper plan matches on every target's mean
-    (cost-ordered: the cost / service frontier). ``runs``: simulation runs behind the
+    (cost-ordered: the cost / service frontier; plans invalid or saturated left out). ``runs``: simulation runs behind the
     decisions (plans × replications; ``runs_now`` of them run in this call, the others
     found in the folder); ``grid_plans``: the plans within the bounds, so
     ``grid_plans × start replications`` is the least an exhaustive grid would run.
@@ -229,7 +229,9 @@ def _result(inputs: Inputs, variables: list[Variable], targets: list[Target], co
         scenario=base.name, variables=variables, targets=targets, confidence=confidence,
         recommended=recommended, runner_ups=runner_ups or [],
         plans=[by_number[p.number] for p in plans],
-        frontier=frontier([by_number[p.number] for p in plans if p.invalid is None]),
+        # (not the plans invalid or saturated: a saturated plan's means are over the
+        # orders its too few people got done, and can look better than they are)
+        frontier=frontier([by_number[p.number] for p in plans if p.invalid is None and not p.saturated]),
         diagnosis=diagnosis, runs=evaluator.runs, runs_now=evaluator.runs_now,
         grid_plans=math.prod(v.high - v.low + 1 for v in variables),
         start_replications=evaluator.start, max_replications=evaluator.maximum, seed=seed,

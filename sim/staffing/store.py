@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
 from pathlib import Path
 
 from sim import __version__
 from sim.errors import OutputDirError
+from sim.invocation import command_text
 from sim.outdir import make_output_folder, refuse_other_output
 from sim.sweep.store import MANIFEST, TASKS, SweepStore, _now, _read_manifest, write_atomic
 
@@ -53,7 +53,7 @@ class StaffStore(SweepStore):
             store._clean_partial()
             for name in OUTPUTS:
                 (out / name).unlink(missing_ok=True)
-            store.manifest.update(complete=False, resumed_at=_now(), command=" ".join(sys.argv))
+            store.manifest.update(complete=False, resumed_at=_now(), command=command_text())
             store._write_manifest()
             return store
         if not overwrite:
@@ -74,7 +74,7 @@ class StaffStore(SweepStore):
         write_atomic(out / BASE_RESOLVED, base_yaml)
         store = cls(out, {"kind": KIND, "format": FORMAT, "fingerprint": sha,
                           "sim_version": __version__, "seed": seed,
-                          "scenario_file": scenario_file, "command": " ".join(sys.argv),
+                          "scenario_file": scenario_file, "command": command_text(),
                           "created_at": _now(), "complete": False, "plans": {}})
         store._write_manifest()
         return store

@@ -156,10 +156,13 @@ def parse_target(text: str, scenario: Scenario) -> Target:
     # A value no run can reach: a share outside 0..100, a time or count below 0.
     low, high = (0.0, 100.0) if kpi.unit == "%" else (0.0, math.inf) if kpi.unit in _NON_NEGATIVE else (
         -math.inf, math.inf)
-    if (direction == "higher" and value > high) or (direction == "lower" and value < low):
+    # (a strict comparison with the bound itself cannot hold either: "> 100", "< 0")
+    if (direction == "higher" and (value > high or (op == ">" and value >= high))) or \
+            (direction == "lower" and (value < low or (op == "<" and value <= low))):
         raise ScenarioError([f"--target {text!r}: {base} is in {kpi.unit}, "
                              f"{'at most' if direction == 'higher' else 'at least'} "
-                             f"{high if direction == 'higher' else low:g}: no plan can meet it"])
+                             f"{high if direction == 'higher' else low:g}: no plan can make it "
+                             f"{op} {value:g}"])
     if base.startswith("utilization_pct_"):
         if op in (">=", ">"):
             raise ScenarioError([f"--target {text!r}: more staff lowers utilisation, so a floor "
@@ -183,8 +186,6 @@ _NON_NEGATIVE = ("h", "days", "count", "orders", "orders/day", "parcels", "lines
 
 
 def _base(name: str, scenario: Scenario) -> str:
-    from sim.kpis.registry import base_of
-
     return base_of(name, scenario.sites, list(scenario.demand.channels))[0]
 
 

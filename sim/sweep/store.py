@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sim import __version__
 from sim.errors import OutputDirError
+from sim.invocation import command_text
 from sim.outdir import make_output_folder, refuse_other_output
 from sim.sweep.resolve import ResolvedSweep
 
@@ -72,7 +72,7 @@ class SweepStore:
         if old is not None and old.get("sweep_sha256") == sweep.sha256:
             store = cls(out, old)
             store._clean_partial()
-            store.manifest.update(complete=False, resumed_at=_now(), command=" ".join(sys.argv))
+            store.manifest.update(complete=False, resumed_at=_now(), command=command_text())
             store._write_manifest()
             return store
         if not overwrite:
@@ -177,7 +177,7 @@ def _new_manifest(sweep: ResolvedSweep) -> dict:
         "set": spec.fixed,
         "points": [{"point": p.index, "values": p.values, "scenario": p.scenario.name}
                    for p in sweep.points],
-        "command": " ".join(sys.argv),
+        "command": command_text(),
         "created_at": _now(),
         "complete": False,
     }

@@ -126,15 +126,18 @@ def _interval(estimate) -> str:
 
 
 def plans_frame(plans) -> pd.DataFrame:
-    """One row per plan: head counts, cost per week, replications, accepted, and per
-    target the mean [CI] and the verdict."""
+    """One row per plan: head counts, cost per week, replications, accepted (with the
+    saturated pools that reject it), and per target the mean [CI] and the verdict."""
     rows = []
     for p in plans:
         row = {"plan": p.label, "cost per week": f"{p.cost_per_week:,.0f}"}
         hours = getattr(p, "person_hours", None)  # (what decides when nothing is priced)
         if hours is not None:
             row["person-hours"] = f"{hours:,.0f}"
-        row.update({"replications": p.replications, "accepted": "yes" if p.accepted else "no"})
+        saturated = getattr(p, "saturated", ())
+        row.update({"replications": p.replications,
+                    "accepted": "yes" if p.accepted else
+                    f"no (saturated: {', '.join(saturated)})" if saturated else "no"})
         for t in p.targets:
             row[t.target] = f"{_interval(t.estimate)}: {t.verdict}"
         rows.append(row)
