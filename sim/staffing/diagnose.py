@@ -22,9 +22,9 @@ from sim.staffing.targets import MISSED, TargetCheck
 # Planned pools busier than this at their upper bounds could still be the constraint.
 BUSY_PCT = 85.0
 # A pool not planned, at the site of a missed target, is named as a possible cause when it
-# is at least this busy, or makes parcels wait at least this share of their time in the
-# warehouse (a guess, stated as one: the planner is told to plan it too).
-UNPLANNED_BUSY_PCT = 65.0
+# makes parcels wait at least this share of their time in the warehouse (a guess, stated
+# as one: the planner is told to plan it too). How busy it is alone says nothing: a pool
+# 80% busy whose parcels wait 2% of their time holds back no target a planner can reach.
 UNPLANNED_WAIT_SHARE = 0.05
 
 
@@ -106,9 +106,21 @@ def why_infeasible(upper: Evaluation, variables: Sequence[Variable], scenario: S
                          f"(--pool {site}.pickers --pool {site}.packers)")
             continue
         if busy:
-            lines.append(f"staff is the constraint: at the upper bounds the planned pools are "
-                         f"still busy ({util_text}); raise the upper bounds, e.g. " + " ".join(
-                             f"--bounds {v.name}={v.low}..{_raised(v.high)}" for v in variables))
+            other_shifts = _unplanned_shifts(variables, scenario)
+            raise_bounds = "raise the upper bounds, e.g. " + " ".join(
+                f"--bounds {v.name}={v.low}..{_raised(v.high)}" for v in variables)
+            if other_shifts:
+                # (the utilisation is the whole pool's, over every shift: the busy one may
+                # be a shift that is not planned)
+                lines.append(f"staff may be the constraint: at the upper bounds the pools are still "
+                             f"busy over all their shifts ({util_text}), and "
+                             f"{' and '.join(other_shifts)} {'is' if len(other_shifts) == 1 else 'are'} "
+                             "not planned: plan "
+                             f"{'it' if len(other_shifts) == 1 else 'them'} too ("
+                             + " ".join(f"--pool {name}" for name in other_shifts) + f"), or {raise_bounds}")
+            else:
+                lines.append(f"staff is the constraint: at the upper bounds the planned pools are "
+                             f"still busy ({util_text}); {raise_bounds}")
             break
         unplanned = _busy_unplanned_pools(upper, variables, scenario, site)
         if unplanned:
@@ -127,12 +139,23 @@ def why_infeasible(upper: Evaluation, variables: Sequence[Variable], scenario: S
     return lines
 
 
+def _unplanned_shifts(variables: Sequence[Variable], scenario: Scenario) -> list[str]:
+    """The shifts (``site.role.shift``) of pools planned shift by shift whose other shifts
+    are not planned."""
+    planned: dict[tuple[str, str], set[str]] = {}
+    for v in variables:
+        if v.shift is not None:
+            planned.setdefault((v.site, v.role), set()).add(v.shift)
+    return [f"{site}.{role}.{shift}" for (site, role), shifts in planned.items()
+            for shift in scenario.warehouses[site].staff.shifts if shift not in shifts]
+
+
 def _busy_unplanned_pools(ev: Evaluation, variables: Sequence[Variable], scenario: Scenario,
                           site: str) -> list[str]:
     """The pickers and packers not planned, at the target's site (every planned site for a
-    pooled KPI), that could be what holds a target back: busy at least ``UNPLANNED_BUSY_PCT``
-    of their on-duty time, or making parcels wait at least ``UNPLANNED_WAIT_SHARE`` of
-    the time in the warehouse. Each as "SITE.ROLE: N% busy, W h waiting for them"."""
+    pooled KPI), that could be what holds a target back: making parcels wait at least
+    ``UNPLANNED_WAIT_SHARE`` of the time in the warehouse. Each as "SITE.ROLE: N% busy,
+    W h waiting for them"."""
     planned = {(v.site, v.role) for v in variables}
     sites = [site] if site else sorted({v.site for v in variables})
     found = []
@@ -144,7 +167,7 @@ def _busy_unplanned_pools(ev: Evaluation, variables: Sequence[Variable], scenari
             busy, wait = _mean(ev, f"utilization_pct_{role}_{s}"), _mean(ev, f"{wait_kpi}_{s}")
             waits_long = (not math.isnan(wait) and not math.isnan(in_warehouse)
                           and wait >= UNPLANNED_WAIT_SHARE * in_warehouse)
-            if (not math.isnan(busy) and busy >= UNPLANNED_BUSY_PCT) or waits_long:
+            if waits_long:
                 found.append(f"{s}.{role}: {_fmt(busy)}% busy, parcels wait {_fmt(wait)} h "
                              f"for them on average ({wait_kpi}_{s})")
     return found
