@@ -88,3 +88,16 @@ def test_the_recommended_scenario_downloads_whole(tmp_path):
     copy, original = load_scenario(elsewhere), load_scenario(folder / "recommended.yaml")
     assert scenario_to_yaml(copy) == scenario_to_yaml(original)
     assert copy.seed == 7 and copy.warehouses["east"].staff.pickers == 5
+
+
+def test_every_kpi_a_planner_can_target_is_shown_on_the_run_and_compare_pages():
+    """The staffing page offers same-day shipping and the pick and pack waits as targets;
+    the Run and Compare pages did not show them, so a recommended plan could not be
+    checked on them there."""
+    from sim.ui.figures import GROUP_KPIS, SITE_KPIS
+    from sim.ui.pinning import COMPARED
+    from sim.ui.staffing import TARGET_KPIS
+
+    shown = {name for name, _ in (*GROUP_KPIS, *SITE_KPIS)}
+    assert set(TARGET_KPIS) <= shown
+    assert set(TARGET_KPIS) <= set(COMPARED)

@@ -16,8 +16,9 @@ from sim.scenario.diff import format_value, resolved_diff
 from sim.ui.figures import Distribution, distributions
 
 # The KPIs compared, by base name (each also per site or channel where it exists).
-COMPARED = ("on_time_delivery_pct", "lead_time_hours_mean", "lead_time_hours_p95",
-            "warehouse_hours_p95", "picking_accuracy_pct", "return_rate_pct", "cost_per_order",
+COMPARED = ("on_time_delivery_pct", "same_day_ship_pct", "lead_time_hours_mean", "lead_time_hours_p95",
+            "warehouse_hours_mean", "warehouse_hours_p95", "pick_wait_hours_mean", "pack_wait_hours_mean",
+            "picking_accuracy_pct", "return_rate_pct", "cost_per_order",
             "utilization_pct_pickers", "utilization_pct_packers", "backlog_at_end_pickers")
 
 
