@@ -268,6 +268,9 @@ def test_fsim_run_writes_a_log_per_replication_and_format(tiny_file, tmp_path):
     (["--event-log", "xes", "--event-log-start", "5/1/2026"],
      "argument --event-log-start: must be a date written YYYY-MM-DD, got '5/1/2026'"),
     (["--event-log-start", "2026-01-05"], "--event-log-start: only used with --event-log FORMAT"),
+    # (it wrote timestamps such as 10000-01-01T00:00:35, which no reader takes)
+    (["--event-log", "xes", "--event-log-start", "9999-12-30"],
+     "with the drain) would end after 9999-12-31, the last date a timestamp can hold"),
 ])
 def test_fsim_run_refuses_bad_event_log_options(tiny_file, tmp_path, capsys, args, message):
     with pytest.raises(SystemExit) as stop:

@@ -85,3 +85,13 @@ def test_the_readme_python_api_names_work_after_a_plain_import_sim():
             "else:\n    raise SystemExit('no AttributeError')")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_example_ci_configurations_pin_this_version():
+    """They install the version the baseline was saved with; they pinned 0.5.0, which
+    predates the fixes of `fsim check` since."""
+    from sim import __version__
+
+    for path in sorted((ROOT / "examples" / "ci").glob("*.yml")):
+        pins = re.findall(r"fulfillment-sim==([0-9.]+)", path.read_text())
+        assert pins == [__version__], (path.name, pins)

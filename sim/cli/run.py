@@ -89,7 +89,8 @@ def _event_log_problems(args: argparse.Namespace, scenario) -> list[str]:
     if args.event_log_start is not None:
         from sim.eventlog.clock import start_problem
 
-        problem = start_problem(args.event_log_start, scenario.horizon.start_weekday)
+        hz = scenario.horizon
+        problem = start_problem(args.event_log_start, hz.start_weekday, hz.days + hz.drain_days)
         if problem:
             return [f"--event-log-start {args.event_log_start.isoformat()}: {problem}"]
     return []

@@ -118,7 +118,8 @@ def _event_log_problems(args, sweep) -> list[str]:
         from sim.eventlog.clock import start_problem
 
         weekday = sweep.points[0].scenario.horizon.start_weekday
-        problem = start_problem(args.event_log_start, weekday)
+        longest = max(p.scenario.horizon.days + p.scenario.horizon.drain_days for p in sweep.points)
+        problem = start_problem(args.event_log_start, weekday, longest)
         if problem:
             problems.append(f"--event-log-start {args.event_log_start.isoformat()}: {problem}")
     return problems

@@ -6,6 +6,7 @@ business days in the log are the model's own).
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 
@@ -24,9 +25,14 @@ def default_start(start_weekday: str, today: dt.date | None = None) -> dt.date:
     return today + dt.timedelta(days=ahead)
 
 
-def start_problem(start: dt.date, start_weekday: str) -> str | None:
-    """Why ``start`` cannot be day 0 of a run starting on ``start_weekday`` (None: it
-    can)."""
+def start_problem(start: dt.date, start_weekday: str, run_days: float = 0.0) -> str | None:
+    """Why ``start`` cannot be day 0 of a run starting on ``start_weekday`` and lasting
+    ``run_days`` (None: it can): another weekday, or a run that would end after the last
+    date timestamps can hold (9999-12-31)."""
+    last = dt.date.max - dt.timedelta(days=math.ceil(run_days) + 1)
+    if start > last:
+        return (f"the run ({run_days:g} days with the drain) would end after {dt.date.max.isoformat()}, "
+                f"the last date a timestamp can hold; start on or before {last.isoformat()}")
     want = WEEKDAYS.index(start_weekday)
     if start.weekday() == want:
         return None

@@ -57,7 +57,8 @@ def write_source(source: LogSource, path: str | Path, fmt: str, start: dt.date |
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     weekday = source.scenario.horizon.start_weekday
     start = start or default_start(weekday)
-    problem = start_problem(start, weekday)
+    hz = source.scenario.horizon
+    problem = start_problem(start, weekday, hz.days + hz.drain_days)
     if problem:
         raise ValueError(f"start: {problem}")
     tables = Tables(source)

@@ -38,9 +38,28 @@ def load_raw(path: str | Path, overrides: dict[str, Any] | None = None,
              override_label: str = "override") -> tuple[dict, dict[str, str]]:
     """The merged raw mapping (``extends`` resolved, overrides applied) and its line map."""
     data, lines = read_with_extends(Path(path))
+    _refuse_what_is_no_scenario(data, path)
     if overrides:
         data = apply_overrides(data, overrides, lines, override_label)
     return data, lines
+
+
+def _refuse_what_is_no_scenario(data: dict, path: str | Path) -> None:
+    """One line for a file that is no scenario at all (none of its top-level keys is a
+    scenario's: another fsim file, a sweep file, some other YAML or JSON), instead of a
+    line per key with guesses at what each was meant to be."""
+    allowed = sorted(f.alias or name for name, f in Scenario.model_fields.items())
+    kind = data.get("kind") if isinstance(data, dict) else None
+    fsim_file = isinstance(kind, str) and kind.startswith("fsim-")  # (a baseline has a seed too)
+    if not data or (set(data) & set(allowed) and not fsim_file):
+        return
+    what = (f"it is an fsim {kind.removeprefix('fsim-')} file ('kind: {kind}')"
+            if fsim_file else
+            f"none of its top-level keys ({', '.join(map(str, list(data)[:6]))}"
+            f"{', ...' if len(data) > 6 else ''}) is a scenario's")
+    hint = "; give it to fsim check as --baseline" if kind == "fsim-baseline" else ""
+    raise ScenarioError([f"{path}: not a scenario: {what}{hint} (a scenario has: "
+                         f"{', '.join(allowed)})"])
 
 
 def validate_data(data: dict, lines: dict[str, str] | None = None) -> Scenario:

@@ -22,6 +22,7 @@ _MESSAGES = {
     "less_than": "must be < {lt}",
     "int_parsing": "must be a whole number",
     "int_from_float": "must be a whole number",
+    "int_parsing_size": "must be a whole number between -1e15 and 1e15 (no scenario quantity comes near it)",
     "int_type": "must be a whole number",
     "float_parsing": "must be a number",
     "float_type": "must be a number",
