@@ -77,8 +77,10 @@ def replication_kpis(result, scenario: Scenario) -> Kpis:
         k.update(picking_kpis(sh, measured))
         quality, by_reason = quality_kpis(orders, sh, placed, measured, wrong_item_order)
         k.update(quality)
+        # (the parcels of the group's orders, wherever they shipped from: an order KPI)
+        of_orders = p.measured & om[p.order]
         k.update(cost_kpis(group_labour, int((om & shipped_in_window).sum()), int(placed.sum()),
-                           float(parcel_cost[measured].sum()), float(remedy_cost[placed].sum())))
+                           float(parcel_cost[of_orders].sum()), float(remedy_cost[placed].sum())))
         if not suffix:
             k.update(by_reason)
         values.update({name + suffix: float(x) for name, x in k.items()})
@@ -93,8 +95,9 @@ def replication_kpis(result, scenario: Scenario) -> Kpis:
     if len(result.inventory):
         values.update(stock_kpis(orders, sh, placed))
         values.update(result.extra_kpis)
+    # Paid (a reship: made) to released, for the parcels of orders placed in the window.
     ready_h = np.where(p.first, v.paid_h[p.order], created)
-    ready_h = np.where(p.measured | ~p.first, ready_h, np.nan)
+    ready_h = np.where(v.placed[p.order], ready_h, np.nan)
     pools, saturated = pool_kpis(result, p.site, ready_h, sites, lo, hi, end_h)
     values.update(pools)
     values["censored_percentiles"] = sum(

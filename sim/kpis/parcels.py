@@ -134,7 +134,8 @@ def stock_kpis(orders: pd.DataFrame, sh: pd.DataFrame, placed: np.ndarray) -> di
     n = int(allocated.sum())
     wait = (col(orders, "backorder_filled_h") - col(orders, "backordered_h"))[backordered]
     wait = wait[~np.isnan(wait)]
-    restocked = ~np.isnan(col(sh, "restocked_h"))
+    # (returns of the orders placed in the window, as every order KPI)
+    restocked = ~np.isnan(col(sh, "restocked_h")) & placed[order_of]
     return {
         "fill_rate_pct": pct(int((allocated & ~backordered & ~rerouted & ~in_parts).sum()), n),
         "rerouted_pct": pct(int(rerouted.sum()), n),

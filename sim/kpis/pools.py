@@ -223,8 +223,9 @@ def _mean_over_steps(enter: np.ndarray, leave: np.ndarray, edges: np.ndarray) ->
 def pool_timeseries(result, sites: list[str], step_h: float) -> pd.DataFrame:
     """Queue length, busy workers and workers on duty per pool over each interval of a
     regular grid (``t_h``: its start; the last one ends at the end of the run), as time
-    averages derived exactly from the parcels' and tours' timestamps (for figures: point
-    samples on a grid alias with work that comes on the grid, e.g. hourly waves)."""
+    averages derived exactly from the parcels', tours' and label print jobs' timestamps
+    (for figures: point samples on a grid alias with work that comes on the grid, e.g.
+    hourly waves)."""
     from sim.kpis.views import codes
 
     sh, tours = result.shipments, result.tours
@@ -241,6 +242,11 @@ def pool_timeseries(result, sites: list[str], step_h: float) -> pd.DataFrame:
                 busy = _mean_over_steps(col(tours, "start_h")[mine], col(tours, "end_h")[mine], edges)
             else:
                 busy = _mean_over_steps(col(sh, start_col)[at_site], col(sh, end_col)[at_site], edges)
+                jobs = result.label_jobs
+                if len(jobs):  # (bulk label prints keep packers busy too, as in the KPIs)
+                    mine = (jobs["site"] == site).to_numpy()
+                    busy = busy + _mean_over_steps(jobs["start_h"].to_numpy()[mine],
+                                                   jobs["end_h"].to_numpy()[mine], edges)
             spans = np.array([span for intervals in duty for span in intervals], dtype=float).reshape(-1, 2)
             on_duty = _mean_over_steps(spans[:, 0], spans[:, 1], edges)
             frames.append(pd.DataFrame({

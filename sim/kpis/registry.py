@@ -81,15 +81,16 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
        "first parcel's: express for an express order; the site's default carrier while none is "
        "made)"),
     _k("picking_accuracy_pct", "%", "higher", True,
-       "(delivered orders - those with a parcel returned for a picking error) / delivered orders x 100"),
+       "(delivered orders - those with a parcel returned for a picking error) / delivered orders x 100 "
+       "(per site: the orders routed there, wherever picked; `pick_errors_*` count by picking site)"),
     _k("return_rate_pct", "%", "lower", True,
        "units returned / units delivered, first-attempt parcels x 100 (a parcel comes back whole, "
        "but a wrong-item return brings back the wrong units only)"),
     _k("payment_failure_pct", "%", "lower", True, "orders whose payment finally failed / orders that went to payment x 100"),
     _k("cost_per_order", "currency", "lower", True,
        "`labour_cost_per_order` + packaging + carrier charge (first-attempt parcels) + remedies, "
-       "per order placed (costs not modelled count as 0; per channel, labour is shared by orders "
-       "shipped)"),
+       "per order placed (costs not modelled count as 0; per site, the site's labour and its orders' "
+       "parcels wherever shipped from; per channel, labour is shared by orders shipped)"),
     _k("labour_cost_per_order", "currency", "lower", True,
        "on-duty picker and packer hours inside the window x their hourly cost / orders shipped "
        "inside the window"),
@@ -142,8 +143,8 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
     _k("backorder_wait_hours_mean", "h", "lower", False, "with `inventory`: how long filled backorders waited, mean"),
     _k("backorder_wait_hours_p90", "h", "lower", False, "with `inventory`: the same, 90th percentile"),
     _k("dock_to_stock_hours_mean", "h", "lower", False,
-       "with `inventory`: returned units back at the warehouse to back on the shelf (inspection); "
-       "supplier receipts go on the shelf the moment they arrive"),
+       "with `inventory`: returned units back at the warehouse to back on the shelf (inspection), "
+       "returns of orders placed in the window; supplier receipts go on the shelf the moment they arrive"),
     # Staff pools: the base name carries the role; per site by suffix.
     *[_k(f"{kpi}_{role}", unit, direction, False, f"{role}: {meaning}")
       for role in ("pickers", "packers")
@@ -165,7 +166,8 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
     _k("picks_per_busy_picker_hour", "lines/h", "higher", False, "the same per hour spent on tours"),
     _k("orders_per_tour", "parcels", "none", False, "parcels per picking tour (1 for single and zone picking)"),
     _k("release_wait_hours_mean", "h", "lower", False,
-       "paid to released to picking: waiting for a wave, or for stock"),
+       "paid (a reship: made) to released to picking, parcels of orders placed in the window: "
+       "waiting for a wave, or for stock"),
     # Flags.
     _k("saturated_pools", "count", "lower", False,
        "staff pools whose queue grows without bound (README: saturation); named in summary.json"),
