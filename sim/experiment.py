@@ -150,9 +150,12 @@ def replication_kpis_only(scenario: Scenario, replication: int, seed: int) -> di
 
 def replication_measures(scenario: Scenario, replication: int, seed: int):
     """The KPIs of one replication with what qualifies them (a :class:`sim.kpis.Kpis`:
-    ``values``, ``lower_bounds`` of the censored ones, ``saturated`` pools): what a
-    sweep or comparison task sends back."""
-    return replication_kpis(run_replication(scenario, replication, seed), scenario)
+    ``values``, ``lower_bounds`` of the censored ones, ``saturated`` pools, the model's
+    ``warnings``): what a sweep or comparison task sends back."""
+    result = run_replication(scenario, replication, seed)
+    measured = replication_kpis(result, scenario)
+    measured.warnings = list(result.warnings)
+    return measured
 
 
 def scenario_sha256(scenario: Scenario) -> str:
@@ -253,7 +256,7 @@ def _state_warnings(kpis: dict, saturated: dict[str, int], replications: int) ->
     return out
 
 
-def _merge_warnings(per_replication: list[list[str]]) -> list[str]:
+def merge_warnings(per_replication: list[list[str]]) -> list[str]:
     """One line per kind of warning: warnings that differ only in their numbers are
     reported once (numbers from the first replication that gave it), with a count."""
     first: dict[str, str] = {}
@@ -310,7 +313,7 @@ def collect(scenario: Scenario, seed: int, outputs: list[ReplicationOutput]) -> 
     shipment_lines = pd.concat([o.shipment_lines for o in outputs], ignore_index=True)
     supplier_orders = pd.concat([o.supplier_orders for o in outputs], ignore_index=True)
     summary = summarise_replications(scenario, seed, kpis, lower_bounds, saturated,
-                                     _merge_warnings([o.warnings for o in outputs]))
+                                     merge_warnings([o.warnings for o in outputs]))
     return Result(scenario=scenario, orders=orders, shipments=shipments, kpis=kpis,
                   timeseries=timeseries, lower_bounds=lower_bounds, saturated=saturated,
                   tours=tours, label_jobs=label_jobs, inventory=inventory,

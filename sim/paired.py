@@ -235,7 +235,8 @@ def run_alternatives(scenarios: Sequence, labels: Sequence[str], sources: Sequen
         records = [rows[(i, r)] for r in range(replications)]
         summary = _summary(scenario, seed, kpis, [rec.get("lower_bounds", {}) for rec in records],
                            [rec.get("saturated", []) for rec in records], sources[i], overrides[i],
-                           started, finished, time.perf_counter() - t0)
+                           started, finished, time.perf_counter() - t0,
+                           [rec.get("warnings", []) for rec in records])
         resolved = yaml.safe_load(_scenario_yaml(scenario))
         tidy = tidy_kpi_frame(scenario, kpis, [rec.get("lower_bounds", {}) for rec in records])
         runs.append(RunData(labels[i], summary, resolved, sources[i], None, tidy))
@@ -254,13 +255,15 @@ def _now() -> str:
 
 def _summary(scenario, seed: int, kpis: pd.DataFrame, lower_bounds: list[dict],
              saturated: list[list[str]], source: str, overrides: dict, started: str,
-             finished: str, wall_s: float) -> dict:
+             finished: str, wall_s: float, warnings: list[list[str]] = ()) -> dict:
     """The same summary as ``fsim run`` writes (censored KPIs, saturated pools and
-    warnings included), with the comparison's provenance."""
-    from sim.experiment import summarise_replications
+    warnings included: ``warnings``, the model's per replication), with the comparison's
+    provenance."""
+    from sim.experiment import merge_warnings, summarise_replications
 
     return {
-        **summarise_replications(scenario, seed, kpis, lower_bounds, saturated),
+        **summarise_replications(scenario, seed, kpis, lower_bounds, saturated,
+                                 merge_warnings(list(warnings))),
         "outputs": "kpis",
         "provenance": {
             "scenario_file": source,

@@ -223,3 +223,23 @@ def test_scenario_files_compared_say_what_a_run_says(runs, tmp_path, capsys):
     row = pd.read_csv(out / "comparison.csv").set_index("kpi").loc["lead_time_hours_p95"]
     assert np.isnan(row["diff_mean"]) and np.isnan(row["mean_b"]) and row["n"] == 0
     assert not row["significant"]
+
+
+def test_compare_scenario_files_keeps_the_models_warnings(tmp_path, capsys):
+    """The model's warnings (parcels fitting no box, returns still on their way back):
+    `fsim run` gives them; `fsim compare` of scenario files printed none and wrote none in
+    each side's summary.json, though the README says each side's summary is what fsim
+    run writes."""
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(TINY, sort_keys=False))
+    run_dir, cmp_dir = tmp_path / "run", tmp_path / "cmp"
+    assert main(["run", str(scenario), "-r", "2", "--seed", "4", "--outputs", "kpis", "-q",
+                 "--out", str(run_dir)]) == 0
+    assert main(["compare", str(scenario), str(scenario), "--set-b", "warehouses.west.staff.pickers=1",
+                 "-r", "2", "--seed", "4", "--out", str(cmp_dir)]) == 0
+    printed = capsys.readouterr()
+    ran = json.loads((run_dir / "summary.json").read_text())["warnings"]
+    side_a = json.loads((cmp_dir / "a" / "summary.json").read_text())["warnings"]
+    assert any("still on their way back" in w for w in ran)
+    assert side_a == ran
+    assert "still on their way back" in printed.out + printed.err

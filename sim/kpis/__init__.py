@@ -40,6 +40,7 @@ class Kpis:
     values: dict[str, float]
     lower_bounds: dict[str, float] = field(default_factory=dict)
     saturated: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the model's, e.g. parcels fitting no box
 
 
 def replication_kpis(result, scenario: Scenario) -> Kpis:

@@ -43,10 +43,10 @@ class Task:
 def task_record(task: Task, kpis: dict[str, float], error: str | None, detail: str | None,
                 wall_s: float, cpu_s: float | None = None,
                 lower_bounds: dict[str, float] | None = None,
-                saturated: list[str] | None = None) -> dict:
+                saturated: list[str] | None = None, warnings: list[str] | None = None) -> dict:
     """What a task sends back: identity, KPIs (floats; NaN as None) or the error, the
-    lower bounds of censored KPIs and the saturated pools, and which process on which
-    host ran it, for how long (wall and CPU seconds)."""
+    lower bounds of censored KPIs, the saturated pools and the model's warnings, and
+    which process on which host ran it, for how long (wall and CPU seconds)."""
     return {
         "point": task.point,
         "replication": task.replication,
@@ -54,6 +54,7 @@ def task_record(task: Task, kpis: dict[str, float], error: str | None, detail: s
         "kpis": {name: _json_float(value) for name, value in kpis.items()},
         "lower_bounds": {name: float(value) for name, value in (lower_bounds or {}).items()},
         "saturated": list(saturated or []),
+        "warnings": list(warnings or []),
         "error": error,
         "traceback": detail,
         "pid": os.getpid(),
@@ -70,7 +71,8 @@ def run_task(task: Task) -> dict:
         measured = _full_run(task) if task.run_dir else replication_measures(
             task.scenario, task.replication, task.seed)
         return task_record(task, measured.values, None, None, time.perf_counter() - started,
-                           time.process_time() - cpu, measured.lower_bounds, measured.saturated)
+                           time.process_time() - cpu, measured.lower_bounds, measured.saturated,
+                           measured.warnings)
     except Exception as exc:  # recorded, not raised: one bad point must not stop a sweep
         return task_record(task, {}, f"{type(exc).__name__}: {exc}", traceback.format_exc(),
                            time.perf_counter() - started, time.process_time() - cpu)
@@ -93,7 +95,8 @@ def _full_run(task: Task):
         shutil.rmtree(final)
     os.replace(tmp, final)
     return Kpis(values={k: v for k, v in output.kpis.items() if k != "replication"},
-                lower_bounds=output.lower_bounds, saturated=output.saturated)
+                lower_bounds=output.lower_bounds, saturated=output.saturated,
+                warnings=list(output.warnings))
 
 
 def _json_float(value) -> float | None:
