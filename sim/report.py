@@ -108,9 +108,8 @@ def _lead_time_figure(groups: list[tuple[str, np.ndarray]], by: str, path: Path)
     fig, (ax_hist, ax_ecdf) = plt.subplots(1, 2, figsize=(11, 4))
     top = max((np.percentile(x, 99.5) for _, x in groups if len(x)), default=1.0)
     bins = np.linspace(0, top, 60)
-    for name, x in groups:
-        if not len(x):
-            continue
+    drawn = [(name, x) for name, x in groups if len(x)]
+    for name, x in drawn:
         ax_hist.hist(x, bins=bins, density=True, histtype="step", linewidth=1.5,
                      label=f"{name} (n={len(x):,})")
         ax_ecdf.plot(*_ecdf_points(x), label=str(name))
@@ -122,10 +121,23 @@ def _lead_time_figure(groups: list[tuple[str, np.ndarray]], by: str, path: Path)
         ax_ecdf.axhline(q, color="grey", linewidth=0.5, linestyle=":")
         ax_ecdf.text(0, q, f"p{int(q * 100)} ", fontsize=7, color="grey", ha="right", va="center",
                      transform=ax_ecdf.get_yaxis_transform())
-    ax_hist.legend(fontsize=8)
-    ax_ecdf.legend(fontsize=8, loc="lower right")
+    if drawn:
+        ax_hist.legend(fontsize=8)
+        ax_ecdf.legend(fontsize=8, loc="lower right")
+    else:
+        for ax in (ax_hist, ax_ecdf):
+            _nothing_to_draw(ax, NO_DELIVERED)
     ax_ecdf.grid(alpha=0.3)
     return _save(fig, path)
+
+
+NO_DELIVERED = "no order placed after warm-up was delivered by the end of the run"
+
+
+def _nothing_to_draw(ax, why: str) -> None:
+    """Say on the axes why they are empty (an overloaded site: nothing delivered)."""
+    ax.text(0.5, 0.5, why, transform=ax.transAxes, ha="center", va="center", fontsize=9,
+            color="0.3", wrap=True)
 
 
 def _accuracy_figure(result: Result, path: Path) -> Path:
@@ -143,13 +155,16 @@ def _accuracy_figure(result: Result, path: Path) -> Path:
         ax.plot(table.index, table[rep], color="tab:blue", alpha=0.25, linewidth=0.8)
     ax.plot(table.index, table.mean(axis=1), color="tab:blue", linewidth=2,
             label=f"daily, mean of {table.shape[1]} replication(s)")
-    overall = 100 * (1 - daily["sum"].sum() / daily["count"].sum())
-    ax.axhline(overall, color="black", linestyle="--", linewidth=1,
-               label=f"whole window: {overall:.2f}%")
+    if daily["count"].sum():
+        overall = 100 * (1 - daily["sum"].sum() / daily["count"].sum())
+        ax.axhline(overall, color="black", linestyle="--", linewidth=1,
+                   label=f"whole window: {overall:.2f}%")
+        ax.legend()
+    else:
+        _nothing_to_draw(ax, NO_DELIVERED)
     ax.set(xlabel="day the order was placed", ylabel="picking accuracy (%)",
            title="Picking accuracy by day (orders delivered; wrong-item returns count against)")
     ax.grid(alpha=0.3)
-    ax.legend()
     return _save(fig, path)
 
 
@@ -190,12 +205,15 @@ def _pools_figure(ts: pd.DataFrame, scenario, path: Path) -> Path:
 def _ecdf_axes(ax, groups: list[tuple[str, np.ndarray]], title: str,
                xlabel: str = "lead time, placed to delivered (hours)") -> None:
     top = max((np.percentile(x, 99.5) for _, x in groups if len(x)), default=1.0)
-    for name, x in groups:
-        if len(x):
-            ax.plot(*_ecdf_points(x), label=f"{name} (n={len(x):,})")
+    drawn = [(name, x) for name, x in groups if len(x)]
+    for name, x in drawn:
+        ax.plot(*_ecdf_points(x), label=f"{name} (n={len(x):,})")
     ax.set(xlabel=xlabel, ylabel="share of orders within", title=title, xlim=(0, top), ylim=(0, 1))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    if drawn:
+        ax.legend(fontsize=8, loc="lower right")
+    else:
+        _nothing_to_draw(ax, NO_DELIVERED)
 
 
 def lead_time_ecdf_figure(groups: list[tuple[str, np.ndarray]], title: str, path: Path) -> Path:
