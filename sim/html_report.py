@@ -50,8 +50,8 @@ def folder_kind(folder: Path) -> str:
         return "comparison"
     if (folder / "summary.json").exists():
         return "run"
-    raise ScenarioError([f"{folder}: not a run, comparison or sweep folder (no summary.json, "
-                         "comparison.csv or manifest.json)"])
+    raise ScenarioError([f"{folder}: not a run, comparison, sweep or staffing folder (no "
+                         "summary.json, comparison.csv or manifest.json)"])
 
 
 def build_report(folder: str | Path) -> str:

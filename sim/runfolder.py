@@ -59,6 +59,9 @@ class RunFolder:
                              and p.name.removesuffix(".tmp") not in result_names
                              and p.name not in (REPLICATIONS, EVENT_LOG_DIR))
             if foreign:
+                from sim.outdir import refuse_other_output
+
+                refuse_other_output(out, "run")  # (a comparison, a sweep: named as such)
                 raise OutputDirError(
                     f"--out {out}: is not empty and holds no fsim run (e.g. {foreign[0]}); choose an "
                     "empty or new folder")

@@ -327,3 +327,15 @@ def test_progress_moves_within_replications_run_by_worker_processes(tmp_path, mo
     assert within, calls
     assert all(0 < f <= 2 for f in within)
     assert calls[-1] == (2, 2, 0.0)
+
+
+def test_a_comparison_folder_given_to_fsim_run_is_named_as_such(tmp_path, capsys):
+    """It said "holds no fsim run (e.g. a)", naming the comparison's subfolder."""
+    scenario, out = _scenario(tmp_path), tmp_path / "cmp"
+    (out / "a").mkdir(parents=True)
+    (out / "comparison.csv").write_text("kpi\n")
+    assert main(["run", str(scenario), "-r", "1", "-o", str(out), "--outputs", "kpis", "-q",
+                 "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert "holds a comparison, not a run" in err
+    assert (out / "comparison.csv").exists()

@@ -161,7 +161,7 @@ def test_report_of_a_sweep(tiny_file, tmp_path):
 
 def test_report_refuses_other_folders(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
-    assert "not a run, comparison or sweep folder" in capsys.readouterr().err
+    assert "not a run, comparison, sweep or staffing folder" in capsys.readouterr().err
 
 
 def test_report_of_a_run_shows_a_censored_kpi_by_its_lower_bound(tiny_file, tmp_path):

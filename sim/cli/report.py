@@ -7,11 +7,11 @@ from pathlib import Path
 
 from sim.cli import EXIT_OK
 
-HELP = "build a self-contained report.html for a run, comparison or sweep folder"
+HELP = "build a self-contained report.html for a run, comparison, sweep or staffing folder"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("folder", metavar="DIR", help="a folder written by fsim run, fsim compare or fsim sweep")
+    p.add_argument("folder", metavar="DIR", help="a folder written by fsim run, fsim compare, fsim sweep or fsim staff")
     p.add_argument("--out", "-o", default=None, metavar="HTML", help="where to write it (default DIR/report.html)")
 
 

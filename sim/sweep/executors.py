@@ -76,7 +76,7 @@ class ProcessExecutor:
             self._pool = None
 
     def describe(self) -> str:
-        return f"{self.workers} local processes"
+        return f"{self.workers} local process{'es' if self.workers != 1 else ''}"
 
     def map_unordered(self, fn: Callable, tasks: Sequence) -> Iterator[tuple[Any, Any]]:
         assert self._pool is not None, "use the executor in a with block"
