@@ -271,17 +271,23 @@ def test_the_advice_to_raise_a_zero_upper_bound_raises_it(tmp_path, capsys):
     assert "--bounds only.pickers=0..1" in err and "=0..0" not in err
 
 
+def _staff_short(scenario, tmp_path, capsys, *args) -> tuple[int, str]:
+    """fsim staff on a short two-site horizon, 3 replications a plan, quietly: (exit
+    code, stderr)."""
+    code = main(["staff", str(scenario), *[f"--set={k}={v}" for k, v in TWO_SITES_SHORT.items()],
+                 *args, "-r", "3", "--executor", "serial", "-q", "--no-figures",
+                 "-o", str(tmp_path / "o")])
+    return code, capsys.readouterr().err
+
+
 def test_a_busy_pool_that_keeps_nobody_waiting_is_not_blamed(tmp_path, capsys):
     """East's packers are busy (over 65%) but parcels wait for them a few % of their time
     in the warehouse; on-time delivery of 99.5% is out of reach by transit times and
     pick-up days. The diagnosis blamed the packers (plan them too), and after following
     it said the constraint was not staff; it now says so at once."""
-    args = ["staff", BASELINE, *[f"--set={k}={v}" for k, v in TWO_SITES_SHORT.items()],
-            "--pool", "east.pickers", "--target", "on_time_delivery_pct_east >= 99.5",
-            "--bounds", "east.pickers=5..8", "-r", "3", "--executor", "serial", "-q",
-            "--no-figures", "-o", str(tmp_path / "o")]
-    assert main(args) == 1
-    err = capsys.readouterr().err
+    code, err = _staff_short(BASELINE, tmp_path, capsys, "--pool", "east.pickers", "--target",
+                             "on_time_delivery_pct_east >= 99.5", "--bounds", "east.pickers=5..8")
+    assert code == 1
     assert "the binding constraint is not staff" in err
     assert "pools that are not planned may hold it back" not in err
 
@@ -291,12 +297,10 @@ def test_one_shift_planned_while_another_is_the_busy_one(tmp_path, capsys):
     shifts, but more day pickers do not help (16 day pickers still miss 80% same-day;
     8 day and 3 evening meet it). The diagnosis said to raise the day's bounds only; it
     now names the evening shift not planned."""
-    args = ["staff", str(SCENARIOS / "picking" / "zone.yaml"),
-            *[f"--set={k}={v}" for k, v in TWO_SITES_SHORT.items()],
-            "--set", "warehouses.east.staff.packers=8", "--set", "warehouses.east.staff.pickers.evening=1",
-            "--pool", "east.pickers.day", "--target", "same_day_ship_pct_east >= 80",
-            "--bounds", "east.pickers.day=6..8", "-r", "3", "--executor", "serial", "-q",
-            "--no-figures", "-o", str(tmp_path / "o")]
-    assert main(args) == 1
-    err = capsys.readouterr().err
+    code, err = _staff_short(SCENARIOS / "picking" / "zone.yaml", tmp_path, capsys,
+                             "--set", "warehouses.east.staff.packers=8",
+                             "--set", "warehouses.east.staff.pickers.evening=1",
+                             "--pool", "east.pickers.day", "--target", "same_day_ship_pct_east >= 80",
+                             "--bounds", "east.pickers.day=6..8")
+    assert code == 1
     assert "east.pickers.evening is not planned: plan it too (--pool east.pickers.evening)" in err
