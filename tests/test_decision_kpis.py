@@ -445,3 +445,21 @@ def test_figures_of_a_run_that_delivers_nothing_say_so_without_python_warnings(t
         warnings.simplefilter("error")
         paths = write_figures(r, tmp_path, workers=1)
     assert paths and all(p.stat().st_size > 0 for p in paths)
+
+
+def test_a_parcel_shows_its_pick_errors_only_once_packed():
+    """Errors are drawn ahead, with the parcel; a parcel not yet picked showed
+    pick_errors_made > 0 and pick_error true at the end of the run (orders.pick_error
+    did not: the tables disagreed). Now nothing shows before the packing scan."""
+    d = tiny_data({"horizon.days": 2, "horizon.warmup_days": 0, "horizon.drain_days": 0})
+    for site in d["warehouses"].values():
+        site["picking"]["error_prob_per_line"] = 0.5
+    r = sim.run(validate_data(d), seed=1)
+    sh = r.shipments
+    unpacked = sh["packed_h"].isna()
+    assert unpacked.any() and (~unpacked & (sh["pick_errors_made"] > 0)).any()
+    assert (sh.loc[unpacked, ["pick_errors_made", "pick_errors_found"]] == 0).all().all()
+    assert not sh.loc[unpacked, "pick_error"].any()
+    by_order = sh[sh["kind"] != "reship"].groupby("order_id")["pick_error"].any()
+    orders = r.orders.set_index("order_id")["pick_error"]
+    assert (orders.loc[by_order.index] == by_order).all()

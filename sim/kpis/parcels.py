@@ -20,13 +20,13 @@ def picking_kpis(sh: pd.DataFrame, parcels: np.ndarray) -> dict[str, float]:
     packed = parcels & ~np.isnan(col(sh, "packed_h"))
     travel = col(sh, "pick_travel_m")[picked].astype(float)
     lines = col(sh, "lines")[picked].sum()
-    n_picked, n_packed = int(picked.sum()), int(packed.sum())
+    n_packed = int(packed.sum())
     return {
         "pick_travel_m_per_order": mean(travel),
         "pick_travel_m_per_line":
             float(np.nansum(travel) / lines) if lines and not np.isnan(travel).all() else math.nan,
         "pick_errors_found_per_1000_orders":
-            1000 * col(sh, "pick_errors_found")[picked].sum() / n_picked if n_picked else math.nan,
+            1000 * col(sh, "pick_errors_found")[packed].sum() / n_packed if n_packed else math.nan,
         "pick_errors_shipped_per_1000_orders":
             1000 * col(sh, "pick_error")[packed].sum() / n_packed if n_packed else math.nan,
         "pick_wait_hours_mean": mean((col(sh, "pick_start_h") - col(sh, "released_h"))[parcels]),

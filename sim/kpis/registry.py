@@ -102,7 +102,7 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
        "layout, where travel is a time)"),
     _k("pick_travel_m_per_line", "m", "none", True, "metres walked per line picked"),
     _k("pick_errors_found_per_1000_orders", "per 1000", "none", True,
-       "wrong lines (and sort errors) caught by a scan per 1,000 parcels picked"),
+       "wrong lines (and sort errors) caught by a scan per 1,000 parcels packed (the last check)"),
     _k("pick_errors_shipped_per_1000_orders", "per 1000", "lower", True,
        "parcels packed with an uncaught error per 1,000 parcels packed"),
     _k("csat_mean", "score", "higher", True, "mean survey score (1-5)"),

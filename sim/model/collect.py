@@ -90,7 +90,10 @@ def parcel_outcomes(table: Shipments, end_h: float, skus, remedies) -> ParcelOut
     lost = t.lost_h[ids] <= end_h
     known = ~np.isnan(delivered) | lost
     exception = np.where(known, t.exception[ids], 0).astype(np.int8)
-    pick_error = t.errors_made[ids] > t.errors_found[ids]
+    # A parcel's errors are known once it is packed: the packing scan is the last
+    # check, and an after-pick sort is done by the packer (nothing after the end).
+    packed = ~np.isnan(t.packed_h[ids])
+    pick_error = (t.errors_made[ids] > t.errors_found[ids]) & packed
     returned = t.returned_h[ids] <= end_h
     status = np.full(n, IN_WAREHOUSE, dtype=np.int8)
     waiting = ~np.isnan(t.backordered_h[ids]) & np.isnan(t.backorder_filled_h[ids])
@@ -255,7 +258,7 @@ def frames(scenario: Scenario, replication: int, book: OrderBook, record: OrderR
         "on_time": pd.arrays.BooleanArray(on_time, ~on_time_known),
         "exception": pd.Categorical.from_codes(exc, EXCEPTIONS),
         "late_by_carrier": _order_any(fo, got[first] & t.late_by_carrier[ids][first], n),
-        "pick_error": _order_any(fo, po.pick_error[first] & ~np.isnan(t.packed_h[ids][first]), n),
+        "pick_error": _order_any(fo, po.pick_error[first], n),
         "returned": first_back >= 0,
         "return_reason": pd.Categorical.from_codes(first_back + 1, reasons),
         "units_returned": np.bincount(fo, np.where(back, t.units_returned[ids], 0)[first],
@@ -314,6 +317,7 @@ def _shipments_frame(scenario: Scenario, replication: int, table: Shipments, po:
     reasons = ["", *RETURN_REASONS, *scenario.returns.reasons]
     ret = np.where(po.returned, t.return_reason[ids], -1).astype(np.int64)
     labelled = t.labelled_h[ids]
+    packed = ~np.isnan(t.packed_h[ids])  # (its pick errors are known from then: parcel_outcomes)
     cols = {
         "replication": np.full(m, replication, dtype=np.int32),
         "shipment_id": np.arange(m, dtype=np.int64),
@@ -345,8 +349,8 @@ def _shipments_frame(scenario: Scenario, replication: int, table: Shipments, po:
         "pick_start_h": t.pick_start_h[ids],
         "picked_h": t.picked_h[ids],
         "pick_travel_m": t.pick_travel_m[ids],
-        "pick_errors_made": t.errors_made[ids],
-        "pick_errors_found": t.errors_found[ids],
+        "pick_errors_made": np.where(packed, t.errors_made[ids], 0).astype(np.int16),
+        "pick_errors_found": np.where(packed, t.errors_found[ids], 0).astype(np.int16),
         "pick_error": po.pick_error,
         "packer": t.packer[ids],
         "pack_start_h": t.pack_start_h[ids],
