@@ -410,3 +410,14 @@ def test_a_kpi_censored_at_a_point_has_no_mean_there_but_a_lower_bound(tmp_path)
     assert checked  # (the drain is short enough to censor some percentile)
     exact = points[points["censored"] == 0].dropna(subset=["mean"])
     assert exact["lower_bound"].isna().all() and len(exact)
+
+
+def test_a_sweep_prints_the_models_warnings_per_point(tmp_path, capsys):
+    """`fsim run` prints the model's warnings (here: returns still on their way back at
+    the end); a sweep printed none of them for its points."""
+    path = write_sweep(tmp_path / "s", replications=2)
+    assert main(["sweep", path, "--executor", "serial", "--no-figures", "-q", "-o", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    for point, pickers in ((0, 1), (1, 3)):
+        line = next((ln for ln in err.splitlines() if ln.startswith(f"warning: point {point} ")), "")
+        assert f"(west.pickers={pickers})" in line and "still on their way back" in line, err

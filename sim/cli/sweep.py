@@ -162,6 +162,7 @@ def run(args: argparse.Namespace, console) -> int:
         console.print(f"{outcome.tasks} runs ({outcome.ran_now} now, "
                       f"{outcome.tasks - outcome.ran_now} already done); wrote "
                       f"{len(outcome.files)} files to [bold]{outcome.out}[/bold]", highlight=False)
+    _print_warnings(outcome, sweep)  # (with -q too, as fsim run prints its warnings)
     if outcome.failed:
         first = outcome.runs[outcome.runs["error"].notna()].iloc[0]
         sys.stderr.write(
@@ -170,6 +171,17 @@ def run(args: argparse.Namespace, console) -> int:
             f"error column of {outcome.out / 'runs.csv'}; rerun the same command to retry them\n")
         return EXIT_ERROR
     return EXIT_OK
+
+
+def _print_warnings(outcome, sweep) -> None:
+    """The model's warnings (parcels fitting no box, returns still in the mail), per
+    point, as fsim run prints a run's."""
+    from sim.sweep.resolve import short_values
+
+    for point, lines in sorted(outcome.warnings.items()):
+        label = short_values(sweep.points[point].values)
+        for line in lines:
+            sys.stderr.write(f"warning: point {point} ({label}): {line}\n")
 
 
 def _points_table(outcome, parameters: list[str], kpis) -> object:

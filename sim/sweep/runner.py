@@ -56,6 +56,8 @@ class SweepOutcome:
     precision: dict | None
     files: list[Path] = field(default_factory=list)
     worker_pids: set[int] = field(default_factory=set)
+    # per point, the model's warnings over its replications (as fsim run merges them)
+    warnings: dict[int, list[str]] = field(default_factory=dict)
 
 
 def check_kpi_names(wanted: Sequence[str], available: Sequence[str], option: str = "--kpi") -> None:
@@ -231,9 +233,14 @@ def _finish(sweep: ResolvedSweep, store: SweepStore, options: SweepOptions, reco
     store.finish(tasks=len(runs), failed=failed, replications_per_point=needed,
                  kpis=kpi_columns(runs, parameters), precision=precision,
                  executor=options.executor)
+    from sim.experiment import merge_warnings
+
+    warnings = {p: merge_warnings([records[(p, r)].get("warnings", []) for r in range(needed[p])
+                                   if (p, r) in records]) for p in needed}
     return SweepOutcome(out=out, runs=runs, points=points, tasks=len(runs), failed=failed,
                         ran_now=ran_now, replications=dict(needed), precision=precision,
-                        files=files, worker_pids={p for p in pids if p is not None})
+                        files=files, worker_pids={p for p in pids if p is not None},
+                        warnings={p: w for p, w in warnings.items() if w})
 
 
 def _precision_summary(records: dict, needed: dict[int, int], options: SweepOptions) -> dict:
