@@ -49,9 +49,10 @@ def check_output_file(option: str, value: str | Path, suffixes: tuple[str, ...] 
     folder = path.resolve().parent
     if not folder.is_dir():
         raise OutputDirError(f"{option} {value}: no such folder {folder}")
-    if path.is_dir() or not os.access(folder, os.W_OK):
-        raise OutputDirError(f"{option} {value}: cannot write a file there"
-                             + (" (it is a folder)" if path.is_dir() else ""))
+    if path.is_dir():
+        raise OutputDirError(f"{option} {value}: is a folder; give a file name")
+    if not os.access(folder, os.W_OK):
+        raise OutputDirError(f"{option} {value}: cannot write a file there")
     if path.exists() and not path.is_file():
         raise OutputDirError(f"{option} {value}: is not a plain file (a device, a pipe or a "
                              "socket); give a file name")

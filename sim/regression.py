@@ -108,8 +108,8 @@ def judge(kpi: str, base: KpiSamples, now: KpiSamples, direction: str, tolerance
     if d.n == 0:
         return KpiVerdict(**numbers, verdict=NO_VALUE,
                           reason="undefined in every replication of the baseline or of this run")
-    diffs = [y - x for x, y in zip(a, b, strict=True) if not (math.isnan(x) or math.isnan(y))]
-    if all(x == 0 for x in diffs):
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if not (math.isnan(x) or math.isnan(y))]
+    if all(x == y for x, y in pairs):
         return KpiVerdict(**numbers, verdict=SAME, reason="identical in every replication")
     if direction not in ("higher", "lower"):
         return KpiVerdict(**numbers, verdict=CHANGED,
@@ -122,7 +122,6 @@ def judge(kpi: str, base: KpiSamples, now: KpiSamples, direction: str, tolerance
     significantly_worse, significantly_better = has_ci and high < 0, has_ci and low > 0
     # Every pair beyond the tolerance of its own baseline twin, on one side: evidence
     # when there is no usable interval, or enough pairs for a sign test.
-    pairs = [(x, y) for x, y in zip(a, b, strict=True) if not (math.isnan(x) or math.isnan(y))]
     counts = not (has_ci and low < high) or len(pairs) >= SIGN_TEST_PAIRS
     all_worse = counts and all(good * (y - x) < -tolerance * abs(x) for x, y in pairs)
     all_better = counts and all(good * (y - x) > tolerance * abs(x) for x, y in pairs)

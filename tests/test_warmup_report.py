@@ -65,7 +65,7 @@ def test_warmup_errors(tmp_path, capsys):
 @pytest.mark.parametrize(("plot", "words"), [
     ("nodir/w.png", "no such folder"),
     ("w.txt", "must end in .png, .pdf, .svg"),
-    ("run", "(it is a folder)"),
+    ("run", "is a folder; give a file name"),
 ])
 def test_a_bad_plot_path_is_refused_before_the_analysis(tmp_path, capsys, plot, words):
     _fake_run(tmp_path / "run", transient_days=5)
