@@ -50,3 +50,30 @@ def test_the_simpy_behaviour_the_clock_relies_on():
     env.run(until=4.0)
     assert hit == [(3.0, None)]
     assert simpy.__version__.split(".")[0] == "4"
+
+
+def test_a_call_is_on_the_calendar_exactly_as_env_schedule_puts_an_event():
+    """Call writes env.schedule out (SimPy's private ``_queue``, ``_now``, ``_eid``): the
+    calendar entry, and the events' order among SimPy's own, must be the same."""
+    from simpy.events import Event
+
+    from sim.model.clock import Call
+
+    env = simpy.Environment()
+    env.run(until=1.5)  # (a clock that is not at zero)
+    plain = Event(env)
+    plain._ok, plain._value = True, None  # noqa: SLF001 (as Timeout does)
+    env.schedule(plain, RELEASE, 2.0)
+    call = Call(env, 2.0, RELEASE, lambda _e: None)
+    entries = {id(entry[3]): entry for entry in env._queue}  # noqa: SLF001
+    (t0, p0, id0, e0), (t1, p1, id1, e1) = entries[id(plain)], entries[id(call)]
+    assert (t0, p0, e0) == (3.5, RELEASE, plain) and (t1, p1, e1) == (3.5, RELEASE, call)
+    assert id1 == id0 + 1  # the same counter: creation order among equals is kept
+    seen = []
+    plain.callbacks.append(lambda _e: seen.append("plain"))
+    call.callbacks.append(lambda _e: seen.append("call"))
+    timeout = env.timeout(2.0)  # SimPy's own event, created last, same time and priority 1
+    timeout.callbacks.append(lambda _e: seen.append("timeout"))
+    env.run()
+    assert seen == ["timeout", "plain", "call"]  # priority 1 (NORMAL) before RELEASE (2)
+    assert env.now == 3.5

@@ -168,8 +168,15 @@ def _reference_pair(d: dict, seed: int = 5):
     scenario = validate_data(d)
     fast, slow = World(scenario, 0, seed), World(scenario, 0, seed, lazy_release=False)
     assert fast.arrivals and not slow.arrivals  # the two paths really differ
+    taken = {id(fast): 0, id(slow): 0}  # work handed straight to a free worker, per world
     for w in (fast, slow):
+        for crew in w.crews:
+            offer = getattr(crew.queue, "_direct", None)  # (a batch queue has none)
+            if offer is not None:
+                crew.queue._direct = lambda item, now, offer=offer, w=w: (  # noqa: SLF001
+                    taken.__setitem__(id(w), taken[id(w)] + 1) or offer(item, now))
         w.run()
+    assert taken[id(fast)] > 0 and taken[id(slow)] == 0  # (and the hand-over really differs)
     return fast.collect(), slow.collect()
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import simpy
 
 Listener = Callable[[], None]
+Direct = Callable[[int, float], bool]  # (item, now h) -> taken by a free worker
 
 
 class TimedItems:
@@ -135,10 +136,14 @@ class WorkQueue:
         self._heap: list[tuple] = []
         self._seq = 0
         self._listeners: list[Listener] = []
+        self._direct: Direct | None = None
 
-    def subscribe(self, listener: Listener) -> None:
-        """Call ``listener()`` whenever work is put in."""
+    def subscribe(self, listener: Listener, direct: Direct | None = None) -> None:
+        """Call ``listener()`` whenever work is put in. ``direct(item, now_h) -> bool``:
+        offer work put into an empty queue straight to a free worker (True: taken), so
+        it is not pushed to be popped at once (one crew per queue)."""
         self._listeners.append(listener)
+        self._direct = direct if len(self._listeners) == 1 else None
 
     def __len__(self) -> int:
         return len(self._heap)
@@ -149,10 +154,16 @@ class WorkQueue:
         heapq.heappush(self._heap, (prio, release_h, scheduled, self._seq, item))
 
     def put(self, item: int) -> None:
-        """Add work now and tell the crew."""
+        """Add work now and tell the crew. Into an empty queue with nothing released
+        by now, the item would be the head: it is offered to the crew directly."""
+        now = self.env.now
+        if not self._heap and self._direct is not None:
+            arrivals = self.arrivals
+            if (arrivals is None or arrivals.peek > now) and self._direct(item, now):
+                return
         self._seq += 1  # (as _push(item, now, 1), written out: once per parcel and stage)
         prio = 0 if self.priority_of is None or item < 0 else -self.priority_of(item)
-        heapq.heappush(self._heap, (prio, self.env.now, 1, self._seq, item))
+        heapq.heappush(self._heap, (prio, now, 1, self._seq, item))
         for listener in self._listeners:
             listener()
 
@@ -203,7 +214,9 @@ class BatchQueue:
         self._load = 0  # cart units the waiting items would take
         self._listeners: list[Listener] = []
 
-    def subscribe(self, listener: Listener) -> None:
+    def subscribe(self, listener: Listener, direct: Direct | None = None) -> None:
+        """As :meth:`WorkQueue.subscribe`; a batch is never handed over directly."""
+        del direct
         self._listeners.append(listener)
 
     def __len__(self) -> int:

@@ -49,15 +49,15 @@ class Dock:
         t = float(self.pickups_h[k])
         if k + 1 < len(self.pickups_h):
             call_at(self.env, float(self.pickups_h[k + 1]), PICKUP, lambda _e: self._collect(k + 1))
-        labelled = self.table.labelled_h
-        ready_by = t - self.cutoff_h
+        if not self.staged:
+            return
+        staged = np.asarray(self.staged, dtype=np.int64)
         # Parcels are staged in labelling order: the ready ones are a prefix.
-        n = 0
-        while n < len(self.staged) and labelled[self.staged[n]] <= ready_by:
-            n += 1
+        ready = self.table.labelled_h[staged] <= t - self.cutoff_h
+        n = len(staged) if ready.all() else int(ready.argmin())
         if n:
-            batch, self.staged = self.staged[:n], self.staged[n:]
-            self.on_ship(np.asarray(batch, dtype=np.int64), t)
+            self.staged = self.staged[n:]
+            self.on_ship(staged[:n], t)
 
 
 class Docks:

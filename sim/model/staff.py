@@ -68,10 +68,12 @@ def build_pool(site: str, role: str, staff: Staff, start_weekday: str, until_h: 
 
 class Crew:
     """The workers of one pool serving one queue (see the module docstring). ``order``:
-    the crew's place among all crews, for the order of simultaneous job ends."""
+    the crew's place among all crews, for the order of simultaneous job ends.
+    ``direct``: work put into an empty queue goes straight to a free worker
+    (:meth:`offer`) instead of being pushed and popped (False: the reference path)."""
 
     def __init__(self, env: simpy.Environment, pool: Pool, queue, start: Start, finish: Finish,
-                 order: int) -> None:
+                 order: int, direct: bool = True) -> None:
         self.env, self.pool, self.queue, self.order = env, pool, queue, order
         self.start, self.finish = start, finish
         n = pool.size
@@ -84,7 +86,7 @@ class Crew:
         self.ranks = [job_done_rank(order, w) for w in range(n)]
         self.duty_ranks = [duty_start_rank(order, w) for w in range(n)]
         self._timer_h = math.inf  # when the pending wake-up timer fires, if any
-        queue.subscribe(self.dispatch)
+        queue.subscribe(self.dispatch, self.offer if direct else None)
         for w, duty in enumerate(pool.duty):
             if duty:
                 call_at(env, duty[0][0], self.duty_ranks[w], lambda _e, w=w: self._duty_starts(w, 0))
@@ -137,6 +139,22 @@ class Crew:
             in_free[w] = False
             self._begin(w, item, now)
 
+    def offer(self, item, now: float) -> bool:
+        """Work put into an empty queue: the lowest-numbered free on-duty worker
+        begins it at once (True), as :meth:`dispatch` would hand it out as the queue's
+        head; False (and every free worker dropped as off duty) if there is none."""
+        free = self.free
+        start, end, in_free = self.duty_start, self.duty_end, self.in_free
+        while free:
+            w = heapq.heappop(free)
+            in_free[w] = False
+            if start[w] <= now < end[w]:
+                self._begin(w, item, now)
+                if self.queue.arrivals is not None:
+                    self.dispatch()  # (the timer for the next release, if a worker is left)
+                return True
+        return False
+
     def _wake_at(self, due: float) -> None:
         """Set the crew's one timer for ``due`` (before the pending one, if any)."""
         self._timer_h = due
@@ -161,10 +179,13 @@ class Crew:
         if self.duty_start[w] <= now < self.duty_end[w]:
             queue = self.queue
             item = queue.next_item(now, False)
-            if item is not None:
-                self._begin(w, item, now)
+            if item is not None:  # (as _begin(w, item, now), written out: the hot path)
+                self.busy[w] = True
+                Call(self.env, self.start(item, w, now), self.ranks[w], partial(self._end, w, item, now))
                 return
-            self._make_free(w)
+            if not self.in_free[w]:  # (as _make_free(w))
+                self.in_free[w] = True
+                heapq.heappush(self.free, w)
             due = queue.next_ready_h(now)
             if due <= now:  # ready at this very instant: the lowest free worker's
                 self.dispatch()

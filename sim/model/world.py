@@ -144,10 +144,12 @@ class World:
         self.scenario, self.replication, self.seed = scenario, replication, seed
         # Orders whose payment clears while every picker is busy are taken in when a
         # picker looks (without stock): no event each.
-        # ``lazy_release=False`` hands every order over with an event of its own and
-        # draws each parcel made during the run at once (not with the next ones): the
+        # ``lazy_release=False`` hands every order over with an event of its own, puts
+        # all work through its queue (no direct hand-over to a free worker) and draws
+        # each parcel made during the run at once (not with the next ones): the
         # straightforward reference the tests compare with, bit for bit.
         self.lazy_release = lazy_release and scenario.inventory is None
+        self.hand_over_directly = lazy_release
         hz = scenario.horizon
         self.end_h = (hz.days + hz.drain_days) * HOURS_PER_DAY
         self.streams = Streams(seed, replication)
@@ -260,7 +262,8 @@ class World:
             carrier = self.scenario.carriers[names[c]]
             docks[c] = Dock(self.env, table, self._pickups(carrier), carrier.cutoff_min / MINUTES_PER_HOUR,
                             self.delivery.ship, continuous=not carrier.pickup_times_h)
-        stage = Docks(table, docks).stage
+        # (one dock: every parcel of the site ships with it, no look-up of its service)
+        stage = next(iter(docks.values())).stage if len(docks) == 1 else Docks(table, docks).stage
         labeller = None
         if wh.shipping.labels == "bulk":
             labeller = BulkLabeller(self.env, table, wh.shipping.bulk, site.pack_queue, stage, self.streams)
@@ -273,12 +276,13 @@ class World:
         for st in site.method.stations():
             per_shift = _zone_head_count(wh, st.zone) if st.zone >= 0 else None
             pickers = build_pool(site.name, "pickers", wh.staff, start_weekday, self.end_h, per_shift, st.zone)
-            self.crews.append(Crew(self.env, pickers, st.queue, st.start, st.finish, len(self.crews)))
+            self.crews.append(Crew(self.env, pickers, st.queue, st.start, st.finish, len(self.crews),
+                                   self.hand_over_directly))
             pools.append(pickers)
         packers = build_pool(site.name, "packers", wh.staff, start_weekday, self.end_h)
         station = packing.station
         self.crews.append(Crew(self.env, packers, site.pack_queue, station.start, station.finish,
-                               len(self.crews)))
+                               len(self.crews), self.hand_over_directly))
         return [*pools, packers]
 
     def _release_chain(self) -> None:
