@@ -33,6 +33,23 @@ TABLE_FILES = (
     "label_jobs.parquet",
 )
 RESULT_FILES = KPI_FILES + TABLE_FILES
+# The figures fsim run draws (sim.report), fsim warmup's default figure and fsim
+# report's page: with the result files, all a run folder may hold that fsim wrote, and
+# so all that ``--overwrite`` or a resume may remove (nothing else of the user's).
+RUN_FIGURES = ("lead_time_by_site.png", "lead_time_by_channel.png", "picking_accuracy_by_day.png",
+               "lead_time_by_method.png", "picking_distributions.png", "staff_pools.png",
+               "stock_levels.png", "csat.png", "returns_per_day.png")
+RUN_FIGURE_PATTERNS = ("pick_routes_*.png", "warmup_*.png")
+REPORT_FILE = "report.html"
+
+
+def written_by_fsim_in_a_run(name: str) -> bool:
+    """Whether a file of a run folder called ``name`` is a figure or page fsim draws
+    there (:data:`RUN_FIGURES`, :data:`RUN_FIGURE_PATTERNS`, :data:`REPORT_FILE`)."""
+    from fnmatch import fnmatchcase
+
+    return (name in RUN_FIGURES or name == REPORT_FILE
+            or any(fnmatchcase(name, pattern) for pattern in RUN_FIGURE_PATTERNS))
 OUTPUTS = ("kpis", "orders", "all")  # fsim run --outputs
 EVENT_LOG_DIR = "eventlog"  # fsim run --event-log: eventlog/rep-<r>.<jsonocel|sqlite|xes>
 # Written only when the scenario models stock (``inventory``).

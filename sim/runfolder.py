@@ -51,22 +51,26 @@ class RunFolder:
     @classmethod
     def prepare(cls, path: str | Path, manifest: dict, overwrite: bool = False,
                 result_names: tuple[str, ...] = ()) -> RunFolder:
+        from sim.outputs import written_by_fsim_in_a_run
+
         out = make_output_folder(path)
         marker = out / MARKER
         ours = marker.exists() or (out / "summary.json").exists()
-        if not ours:  # a folder fsim run did not make (or empty): nothing in it is ours to delete
-            foreign = sorted(p.name for p in out.iterdir() if not p.name.startswith(".")
-                             and p.name.removesuffix(".tmp") not in result_names
-                             and p.name not in (REPLICATIONS, EVENT_LOG_DIR))
-            if foreign:
-                from sim.outdir import refuse_other_output
 
-                refuse_other_output(out, "run")  # (a comparison, a sweep: named as such)
-                raise OutputDirError(
-                    f"--out {out}: is not empty and holds no fsim run (e.g. {foreign[0]}); choose an "
-                    "empty or new folder")
-        results = [p for p in out.iterdir() if p.name in result_names or p.suffix == ".png"
-                   or p.name.endswith(".tmp")]
+        def written_by_fsim(name: str) -> bool:
+            return name.removesuffix(".tmp") in result_names or written_by_fsim_in_a_run(name)
+
+        # Files fsim run does not write (a user's notes, a figure of their own): never removed.
+        foreign = sorted(p.name for p in out.iterdir() if not p.name.startswith(".")
+                         and not written_by_fsim(p.name) and p.name not in (REPLICATIONS, EVENT_LOG_DIR))
+        if foreign and not ours:  # a folder fsim run did not make
+            from sim.outdir import refuse_other_output
+
+            refuse_other_output(out, "run")  # (a comparison, a sweep: named as such)
+            raise OutputDirError(
+                f"--out {out}: is not empty and holds no fsim run (e.g. {foreign[0]}); choose an "
+                "empty or new folder")
+        results = [p for p in out.iterdir() if written_by_fsim(p.name) or p.name.endswith(".tmp")]
         logs = out / EVENT_LOG_DIR
         if logs.is_dir():  # event logs of an earlier run (fsim run --event-log)
             results += [p for p in logs.iterdir() if p.name.startswith("rep-")]
@@ -76,6 +80,11 @@ class RunFolder:
             raise OutputDirError(
                 f"--out {out}: already holds a finished run (summary.json); choose another folder "
                 "or pass --overwrite")
+        if finished and foreign:  # --overwrite would leave them beside results they do not belong to
+            raise OutputDirError(
+                f"--out {out}: holds files fsim run does not write beside its finished run (e.g. "
+                f"{foreign[0]}); move them out, or choose another folder (--overwrite replaces only "
+                "a run's own files)")
         if not finished and (marker.exists() or results):
             previous = _read_marker(marker)
             if previous is not None and _same_run(previous, manifest):

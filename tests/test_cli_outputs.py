@@ -180,6 +180,11 @@ def test_figures_drawn_in_parallel_are_the_files_drawn_one_by_one(tmp_path):
     assert "stock_levels.png" in [p.name for p in serial]
     for a, b in zip(serial, parallel, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+    # (the names a run folder's --overwrite removes as fsim's own: sim.outputs)
+    from sim.outputs import RUN_FIGURES, written_by_fsim_in_a_run
+
+    assert all(written_by_fsim_in_a_run(p.name) for p in serial), [p.name for p in serial]
+    assert set(RUN_FIGURES) <= {p.name for p in serial}  # (no name listed that is never drawn)
 
 
 def _mkdir(path):

@@ -216,6 +216,27 @@ def test_a_folder_that_is_not_a_run_is_refused_and_nothing_in_it_is_deleted(tmp_
     assert sorted(p.name for p in out.iterdir()) == ["holiday.png", "notes.txt"]
 
 
+def test_overwrite_of_a_finished_run_removes_only_what_fsim_wrote(tmp_path, capsys):
+    """A user's own PNG beside a finished run was deleted by --overwrite (every *.png
+    went): now only fsim's figures, warmup figure and report page go, and a finished run
+    beside files of the user's is refused, leaving everything as it was."""
+    scenario, out = _scenario(tmp_path), tmp_path / "run"
+    args = ["run", str(scenario), "-r", "1", "-o", str(out), "--outputs", "kpis", "-q"]
+    assert main(args) == 0
+    for name in ("warmup_lead_time_hours_mean.png", "report.html", "csat.png", "pick_routes_west.png"):
+        (out / name).write_bytes(b"\x89PNG old")  # (what fsim warmup, report and run write there)
+    assert main([*args, "--overwrite"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["kpis.csv", "scenario.resolved.yaml", "summary.json"]
+    (out / "my_figure.png").write_bytes(b"\x89PNG mine")
+    (out / "notes.txt").write_text("mine")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    assert main([*args, "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert "holds files fsim run does not write beside its finished run (e.g. my_figure.png)" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
 def test_a_plain_run_does_not_resume_a_precision_run_of_the_same_scenario(tmp_path, capsys):
     from sim.experiment import scenario_sha256
     from sim.scenario import load_scenario

@@ -421,3 +421,25 @@ def test_a_sweep_prints_the_models_warnings_per_point(tmp_path, capsys):
     for point, pickers in ((0, 1), (1, 3)):
         line = next((ln for ln in err.splitlines() if ln.startswith(f"warning: point {point} ")), "")
         assert f"(west.pickers={pickers})" in line and "still on their way back" in line, err
+
+
+def test_rerunning_or_overwriting_a_sweep_removes_its_own_figures_only(tmp_path):
+    """Every *.png in --out was deleted on a rerun or --overwrite of a sweep, a user's
+    own figures too: now only sweep_<kpi>.png and heatmap_<kpi>.png go (redrawn)."""
+    path = write_sweep(tmp_path / "in", replications=1)
+    out = tmp_path / "out"
+    args = ["sweep", path, "--out", str(out), "--executor", "serial", "-q"]
+    assert main(args) == 0
+    assert "sweep_lead_time_hours_mean.png" in [p.name for p in out.glob("*.png")]
+    (out / "sweep_lead_time_hours_mean.png").write_bytes(b"stale")
+    (out / "my_thesis_figure.png").write_bytes(b"mine")
+    assert main(args) == 0  # (a rerun of the finished sweep)
+    assert (out / "my_thesis_figure.png").read_bytes() == b"mine"
+    assert (out / "sweep_lead_time_hours_mean.png").read_bytes().startswith(b"\x89PNG")  # redrawn
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "my_thesis_figure.png").write_bytes(b"mine")
+    (other / "heatmap_old.png").write_bytes(b"a sweep's")
+    assert main(["sweep", path, "--out", str(other), "--executor", "serial", "-q", "--no-figures",
+                 "--overwrite"]) == 0
+    assert sorted(p.name for p in other.glob("*.png")) == ["my_thesis_figure.png"]

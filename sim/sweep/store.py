@@ -30,6 +30,7 @@ POINTS_DIR = "points"  # --keep-orders: points/p<point>/r<replication>/ run fold
 SWEEP_COPY = "sweep.yaml"
 BASE_RESOLVED = "base.resolved.yaml"  # the base scenario, with the sweep's set: applied
 AGGREGATES = ("runs.parquet", "runs.csv", "points.csv", "report.html")
+FIGURE_PATTERNS = ("sweep_*.png", "heatmap_*.png")  # (sim.sweep.figures)
 FORMAT = 1
 
 
@@ -46,6 +47,14 @@ def write_atomic(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _remove_figures(out: Path) -> None:
+    """Remove the sweep's own figures (``sweep_<kpi>.png``, ``heatmap_<kpi>.png``,
+    :mod:`sim.sweep.figures`), redrawn at the end; any other PNG is the user's."""
+    for pattern in FIGURE_PATTERNS:
+        for png in out.glob(pattern):
+            png.unlink(missing_ok=True)
 
 
 def task_name(point: int, replication: int) -> str:
@@ -100,8 +109,7 @@ class SweepStore:
             shutil.rmtree(out / name, ignore_errors=True)
         for name in (MANIFEST, SWEEP_COPY, BASE_RESOLVED, *AGGREGATES):
             (out / name).unlink(missing_ok=True)
-        for png in out.glob("*.png"):
-            png.unlink()
+        _remove_figures(out)
 
     def _clean_partial(self) -> None:
         """Resuming: drop temporary files of tasks that were in flight, and the
@@ -113,8 +121,7 @@ class SweepStore:
             shutil.rmtree(tmp, ignore_errors=True)
         for name in AGGREGATES:
             (self.out / name).unlink(missing_ok=True)
-        for png in self.out.glob("*.png"):
-            png.unlink()
+        _remove_figures(self.out)
 
     # --- tasks -----------------------------------------------------------------------
 
