@@ -87,12 +87,17 @@ class RunFolder:
                 "a run's own files)")
         if not finished and (marker.exists() or results):
             previous = _read_marker(marker)
-            if previous is not None and _same_run(previous, manifest):
+            differences = None if previous is None else _differences(previous, manifest)
+            if differences == []:
                 resumed = sorted(_finished_replications(out))
+                done = (f"{len(resumed)} replications done, up to {manifest['max_replications']}"
+                        if "max_replications" in manifest  # (--precision: the count is found as it runs)
+                        else f"{len(resumed)} of {manifest['replications']} replications done")
                 sys.stderr.write(f"note: {out} holds an incomplete run of the same scenario; resuming "
-                                 f"({len(resumed)} of {manifest['replications']} replications done)\n")
+                                 f"({done})\n")
             else:
-                sys.stderr.write(f"note: {out} holds an incomplete run; replacing it\n")
+                why = f" (it differs in: {', '.join(differences)})" if differences else ""
+                sys.stderr.write(f"note: {out} holds an incomplete run; replacing it{why}\n")
                 shutil.rmtree(out / REPLICATIONS, ignore_errors=True)
         for p in results:
             p.unlink()
@@ -165,10 +170,24 @@ def _read_marker(marker: Path) -> dict | None:
 _ATTEMPT_KEYS = ("pid", "started_at")  # (the marker's, not the run's)
 
 
-def _same_run(previous: dict, manifest: dict) -> bool:
-    """Whether the marker's run is this one: the same manifest, key for key both ways
-    (a ``--precision`` run is not a plain run of the same scenario)."""
-    return {k: v for k, v in previous.items() if k not in _ATTEMPT_KEYS} == manifest
+_WHAT = {"scenario_sha256": "the scenario", "seed": "the seed", "replications": "the replications",
+         "outputs": "--outputs", "precision": "the --precision target", "kpi": "the --precision target",
+         "max_replications": "the --precision target"}
+
+
+def _differences(previous: dict, manifest: dict) -> list[str]:
+    """What makes the marker's run another run than this one (empty: the same run, which
+    resumes): the manifest key for key both ways (a ``--precision`` run is not a plain
+    run of the same scenario). ``tables``: whether each replication kept its tables; a run
+    that needs them (an event log) cannot resume replications kept without them."""
+    before = {k: v for k, v in previous.items() if k not in _ATTEMPT_KEYS}
+    kept_tables = before.pop("tables", before.get("outputs") != "kpis")  # (markers before 0.5.6)
+    now = dict(manifest)
+    needs_tables = now.pop("tables", False)
+    what = [_WHAT.get(k, k) for k in sorted(before.keys() | now.keys()) if before.get(k) != now.get(k)]
+    if needs_tables and not kept_tables:
+        what.append("the tables an event log needs (its replications kept none)")
+    return list(dict.fromkeys(what))
 
 
 def _finished_replications(out: Path) -> list[int]:

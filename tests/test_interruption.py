@@ -360,3 +360,39 @@ def test_a_comparison_folder_given_to_fsim_run_is_named_as_such(tmp_path, capsys
     err = capsys.readouterr().err
     assert "holds a comparison, not a run" in err
     assert (out / "comparison.csv").exists()
+
+
+def test_a_kpis_only_run_resumed_with_an_event_log_logs_every_replication(tmp_path, monkeypatch, capsys):
+    """A KPIs-only run keeps its replications without tables; resumed with --event-log
+    added, it wrote the logs of the replications run after the resume only, silently
+    (found by the researcher audit). Such a run is now another run: replaced, with why."""
+    from sim.runfolder import RunFolder
+
+    scenario, out = _scenario(tmp_path), tmp_path / "run"
+    save = RunFolder.save_replication
+
+    def save_then_stop(self, output):
+        save(self, output)
+        raise KeyboardInterrupt  # (as Ctrl-C right after the first replication is kept)
+
+    monkeypatch.setattr(RunFolder, "save_replication", save_then_stop)
+    args = ["run", str(scenario), "-r", "3", "-o", str(out), "--outputs", "kpis", "-q", "--seed", "5"]
+    assert main(args) == 130
+    monkeypatch.undo()
+    assert len(_finished_reps(out)) == 1
+    capsys.readouterr()
+    assert main([*args, "--event-log", "xes"]) == 0
+    err = capsys.readouterr().err
+    assert "replacing it (it differs in: the tables an event log needs" in err, err
+    assert sorted(p.name for p in (out / "eventlog").iterdir()) == ["rep-0.xes", "rep-1.xes", "rep-2.xes"]
+    # Kept with their tables (--event-log from the start), the same resume goes on.
+    other = tmp_path / "other"
+    monkeypatch.setattr(RunFolder, "save_replication", save_then_stop)
+    assert main([*args[:5], str(other), *args[6:], "--event-log", "xes"]) == 130
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main([*args[:5], str(other), *args[6:], "--event-log", "xes"]) == 0
+    assert "resuming (1 of 3 replications done)" in capsys.readouterr().err
+    for rep in range(3):
+        assert (other / "eventlog" / f"rep-{rep}.xes").read_bytes() == (
+            out / "eventlog" / f"rep-{rep}.xes").read_bytes()

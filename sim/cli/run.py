@@ -191,7 +191,8 @@ def run(args: argparse.Namespace, console) -> int:
     # Prepare the output folder before simulating, so a bad --out costs nothing.
     seed = scenario.seed if args.seed is None else args.seed
     manifest = {"scenario_sha256": scenario_sha256(scenario), "seed": seed,
-                "replications": args.replications, "outputs": args.outputs}
+                "replications": args.replications, "outputs": args.outputs,
+                "tables": _keeps_tables(args)}  # (replications kept without tables make no event log)
     if args.precision is not None:  # the count is found as it runs: the target names the run
         manifest.update(precision=args.precision, kpi=sorted(args.kpi),
                         max_replications=max_replications(args))
