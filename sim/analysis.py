@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.stats import mean_ci, mean_ci95, t975
+from sim.stats import mean_ci, mean_ci95, t975, t_quantile
 
 # --- differences between two alternatives ------------------------------------------
 
@@ -67,7 +67,8 @@ def paired_difference(a: Sequence[float | None], b: Sequence[float | None]) -> D
 
 def welch_difference(a: Sequence[float | None], b: Sequence[float | None]) -> Difference:
     """B − A from two independent samples (different seeds): Welch's interval, with the
-    Welch–Satterthwaite degrees of freedom (rounded down: a slightly wider interval)."""
+    Welch–Satterthwaite degrees of freedom (not whole: the t quantile is computed for
+    them, as scipy's ``ttest_ind(equal_var=False)`` does)."""
     xa, xb = _finite(a), _finite(b)
     mean_a, mean_b = _mean(xa), _mean(xb)
     n = min(len(xa), len(xb))
@@ -79,7 +80,7 @@ def welch_difference(a: Sequence[float | None], b: Sequence[float | None]) -> Di
         df = len(xa) + len(xb) - 2
     else:
         df = (va + vb) ** 2 / (va**2 / (len(xa) - 1) + vb**2 / (len(xb) - 1))
-    half = t975(max(1, math.floor(df))) * se
+    half = t_quantile(0.975, max(1.0, df)) * se
     diff = mean_b - mean_a
     return Difference(mean_a, mean_b, diff, diff - half, diff + half, n, False)
 

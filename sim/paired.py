@@ -15,10 +15,11 @@ import math
 import platform
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -166,8 +167,17 @@ def difference(a: RunData, b: RunData, kpi: str, paired: bool) -> Difference | N
         return Difference(nan, nan, nan, nan, nan, 0, paired)
     if paired:
         n = min(len(va), len(vb))
-        return paired_difference(va[:n], vb[:n])
+        d = paired_difference(va[:n], vb[:n])
+        # Each run's mean over all its replications, as the table and --csv show it (the
+        # difference is over the pairs: with unequal replications, not mean_b - mean_a).
+        return replace(d, mean_a=_mean_of(va), mean_b=_mean_of(vb))
     return welch_difference(va, vb)
+
+
+def _mean_of(values) -> float:
+    x = np.array([math.nan if v is None else v for v in values], dtype=float)
+    x = x[~np.isnan(x)]
+    return float(x.mean()) if len(x) else math.nan
 
 
 def comparison_rows(runs: Sequence[RunData], rows: Sequence[tuple[str, str | None, str]],

@@ -59,23 +59,66 @@ def _t_cdf_abs(t: float, df: int) -> float:
     return 2 / math.pi * (theta + s * total)
 
 
-def t_quantile(p: float, df: int) -> float:
+def _betacf(a: float, b: float, x: float) -> float:
+    """The continued fraction of the incomplete beta function (modified Lentz's method,
+    Numerical Recipes 2nd ed., 6.4)."""
+    tiny = 1e-300
+
+    def nonzero(v: float) -> float:
+        return tiny if abs(v) < tiny else v
+
+    c, d = 1.0, 1.0 / nonzero(1.0 - (a + b) * x / (a + 1.0))
+    h = d
+    for m in range(1, 1000):
+        for aa in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+                   -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
+            d = 1.0 / nonzero(1.0 + aa * d)
+            c = nonzero(1.0 + aa / c)
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-15:
+            break
+    return h
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """The regularised incomplete beta function I_x(a, b), 0 <= x <= 1."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+                     + a * math.log(x) + b * math.log1p(-x))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _betacf(a, b, x) / a
+    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
+
+
+def _t_cdf_abs_real(t: float, df: float) -> float:
+    """P(|T| <= t) for Student's t with any ``df`` > 0 (Welch's degrees of freedom are
+    not whole): 1 - I_{df / (df + t^2)}(df / 2, 1 / 2)."""
+    return 1.0 - _betainc(df / 2.0, 0.5, df / (df + t * t))
+
+
+def t_quantile(p: float, df: float) -> float:
     """The ``p`` quantile of Student's t with ``df`` degrees of freedom, for
-    0.5 <= p < 1: the table of :func:`t975` at p = 0.975, otherwise the exact CDF
-    (:func:`_t_cdf_abs`) inverted by bisection to 1e-12."""
+    0.5 <= p < 1: the table of :func:`t975` at p = 0.975 and a whole ``df``, otherwise the
+    exact CDF (:func:`_t_cdf_abs`, or the incomplete beta function for a ``df`` that is
+    not whole, as Welch's) inverted by bisection to 1e-12."""
     if df < 1:
         return math.nan
     if not 0.5 <= p < 1:
         raise ValueError(f"t_quantile: need 0.5 <= p < 1, got {p}")
-    if p == 0.975:
-        return t975(df)
+    whole = float(df).is_integer()
+    if p == 0.975 and whole:
+        return t975(int(df))
+    cdf = (lambda t: _t_cdf_abs(t, int(df))) if whole else (lambda t: _t_cdf_abs_real(t, df))
     want = 2 * p - 1  # P(|T| <= t)
     low, high = 0.0, 1.0
-    while _t_cdf_abs(high, df) < want:
+    while cdf(high) < want:
         high *= 2
     while high - low > 1e-12 * max(1.0, high):
         mid = (low + high) / 2
-        low, high = (mid, high) if _t_cdf_abs(mid, df) < want else (low, mid)
+        low, high = (mid, high) if cdf(mid) < want else (low, mid)
     return (low + high) / 2
 
 

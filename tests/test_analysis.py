@@ -75,15 +75,24 @@ def test_welch_difference_matches_scipy():
     rng = np.random.default_rng(4)
     a, b = rng.normal(10, 1, 8), rng.normal(11, 3, 11)
     d = welch_difference(list(a), list(b))
-    # The Welch–Satterthwaite degrees of freedom, rounded down (a slightly wider interval).
-    va, vb = a.var(ddof=1) / 8, b.var(ddof=1) / 11
-    df = (va + vb) ** 2 / (va**2 / 7 + vb**2 / 10)
-    half = stats.t.ppf(0.975, math.floor(df)) * math.sqrt(va + vb)
     assert not d.paired
     assert d.mean == pytest.approx(b.mean() - a.mean())
-    assert (d.ci95_low, d.ci95_high) == pytest.approx((d.mean - half, d.mean + half), rel=1e-3)
+    # The Welch–Satterthwaite degrees of freedom as they are (they were rounded down: with
+    # 3 and 4 replications, df 2.88 became 2 and the interval 32% wider).
     scipy_ci = stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)
-    assert d.ci95_low <= scipy_ci.low and d.ci95_high >= scipy_ci.high
+    assert (d.ci95_low, d.ci95_high) == pytest.approx((scipy_ci.low, scipy_ci.high), rel=1e-9)
+    few_a, few_b = [97.0, 97.9, 96.6], [99.4, 99.6, 100.1, 99.8]  # (df 2.9, as the audit's runs)
+    d = welch_difference(few_a, few_b)
+    scipy_ci = stats.ttest_ind(few_b, few_a, equal_var=False).confidence_interval(0.95)
+    assert (d.ci95_low, d.ci95_high) == pytest.approx((scipy_ci.low, scipy_ci.high), rel=1e-9)
+
+
+@pytest.mark.parametrize("df", [1.0, 1.3, 2.88, 4.5, 7.25, 29.9, 150.5])
+@pytest.mark.parametrize("p", [0.6, 0.9, 0.975, 0.995])
+def test_t_quantile_of_any_degrees_of_freedom_matches_scipy(p, df):
+    from sim.stats import t_quantile
+
+    assert t_quantile(p, df) == pytest.approx(stats.t.ppf(p, df), rel=1e-9 if df != 1.0 or p != 0.975 else 1e-4)
 
 
 def test_no_interval_without_spread_estimate():

@@ -196,6 +196,9 @@ def test_runs_with_different_replication_counts_pair_the_common_ones(tmp_path, c
     assert "paired over the first 3" in capsys.readouterr().out
     row = pd.read_csv(out / "comparison.csv").iloc[0]
     assert row["n"] == 3 and row["diff_mean"] == pytest.approx(3.0)
+    # Each run's mean is over all its replications, as the table shows it (comparison.csv
+    # gave B's over the pairs only: 94, where the table said 95.25).
+    assert row["mean_a"] == pytest.approx(91.0) and row["mean_b"] == pytest.approx(95.25)
 
 
 def test_scenario_files_compared_say_what_a_run_says(runs, tmp_path, capsys):
