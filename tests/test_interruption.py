@@ -396,3 +396,27 @@ def test_a_kpis_only_run_resumed_with_an_event_log_logs_every_replication(tmp_pa
     for rep in range(3):
         assert (other / "eventlog" / f"rep-{rep}.xes").read_bytes() == (
             out / "eventlog" / f"rep-{rep}.xes").read_bytes()
+
+
+def test_a_run_whose_worker_dies_says_so_and_how_to_finish(tmp_path, monkeypatch, capsys):
+    """A worker of fsim run -w N killed (out of memory) gave 'internal error:
+    BrokenProcessPool' with no hint that the same command resumes (researcher audit)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    import sim.experiment
+
+    real_run = sim.experiment.run
+
+    def run_then_break(*args, on_replication=None, **kwargs):
+        def keep_one_then_break(output):
+            on_replication(output)
+            raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+        return real_run(*args, on_replication=keep_one_then_break, **kwargs)
+
+    monkeypatch.setattr(sim.experiment, "run", run_then_break)
+    scenario, out = _scenario(tmp_path), tmp_path / "run"
+    assert main(["run", str(scenario), "-r", "3", "-o", str(out), "--outputs", "kpis", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert ("error: a worker process died (killed, or out of memory?); 1 finished replication(s) kept "
+            f"in {out}; run the same command again to finish") in err and "internal error" not in err
+    assert len(_finished_reps(out)) == 1

@@ -150,6 +150,8 @@ def _keeps_tables(args: argparse.Namespace) -> bool:
 
 
 def run(args: argparse.Namespace, console) -> int:
+    from concurrent.futures.process import BrokenProcessPool
+
     from rich.progress import (
         BarColumn,
         Progress,
@@ -158,7 +160,7 @@ def run(args: argparse.Namespace, console) -> int:
         TimeRemainingColumn,
     )
 
-    from sim.cli import EXIT_INTERRUPTED
+    from sim.cli import EXIT_ERROR, EXIT_INTERRUPTED
     from sim.cli.sweep import max_replications
     from sim.errors import OutputDirError, ScenarioError
     from sim.experiment import run as run_replications
@@ -245,6 +247,11 @@ def run(args: argparse.Namespace, console) -> int:
         sys.stderr.write(f"interrupted: {len(kept)} finished replication(s) kept in {out}; run the "
                          "same command again to finish\n")
         return EXIT_INTERRUPTED
+    except BrokenProcessPool:  # (a worker killed: not an error of the run's, nor of fsim's)
+        sys.stderr.write(f"error: a worker process died (killed, or out of memory?); {len(kept)} "
+                         f"finished replication(s) kept in {out}; run the same command again to "
+                         "finish (with fewer --workers if memory ran out)\n")
+        return EXIT_ERROR
     try:
         reps = result.kpis["replication"].tolist()
         files = write_results(result, out, figures=not args.no_figures, outputs=args.outputs,

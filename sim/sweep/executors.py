@@ -16,6 +16,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from sim.errors import ScenarioError
@@ -78,18 +79,40 @@ class ProcessExecutor:
     def describe(self) -> str:
         return f"{self.workers} local process{'es' if self.workers != 1 else ''}"
 
+    # A worker process that dies (killed, out of memory) breaks the whole pool: every
+    # task not finished then fails with BrokenProcessPool, though none of them raised.
+    # The pool is started again and those tasks given again, up to this many times each
+    # (a task that kills its worker every time is recorded as failed, saying so).
+    ATTEMPTS = 3
+
     def map_unordered(self, fn: Callable, tasks: Sequence) -> Iterator[tuple[Any, Any]]:
         assert self._pool is not None, "use the executor in a with block"
-        futures = {self._pool.submit(fn, task): task for task in tasks}
-        try:
-            for future in as_completed(futures):
-                try:
-                    yield futures[future], future.result()
-                except Exception as exc:  # the worker died (e.g. out of memory)
-                    yield futures[future], exc
-        finally:
-            for future in futures:
-                future.cancel()
+        attempts = dict.fromkeys(range(len(tasks)), 0)
+        todo = list(range(len(tasks)))
+        while todo:
+            futures = {self._pool.submit(fn, tasks[i]): i for i in todo}
+            todo = []
+            try:
+                for future in as_completed(futures):
+                    i = futures[future]
+                    try:
+                        yield tasks[i], future.result()
+                    except BrokenProcessPool as exc:
+                        attempts[i] += 1
+                        if attempts[i] < self.ATTEMPTS:
+                            todo.append(i)
+                        else:
+                            yield tasks[i], BrokenProcessPool(
+                                f"a worker process died {self.ATTEMPTS} times while running it "
+                                f"(killed, or out of memory?): {exc}")
+                    except Exception as exc:  # (the run raised: its record says why)
+                        yield tasks[i], exc
+            finally:
+                for future in futures:
+                    future.cancel()
+            if todo:  # a worker died: a fresh pool for the tasks it took down with it
+                stop_now(self._pool)
+                self._pool = worker_pool(self.workers)
 
 
 class DaskExecutor:
