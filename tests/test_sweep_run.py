@@ -294,6 +294,27 @@ def test_event_logs_for_chosen_points_equal_a_plain_runs(tmp_path, capsys):
         assert log.read_bytes() == (run / "eventlog" / log.name).read_bytes()
 
 
+def test_a_sweep_rerun_for_other_logs_keeps_the_ones_it_has_and_dates_them_as_asked(tmp_path):
+    """Rerunning a finished sweep with another --event-log-start kept the old logs and
+    their dates; asking for another format deleted the formats already written (found by
+    the researcher audit). Now the logs start on the date asked, and every format stays."""
+    path = write_sweep(tmp_path, replications=1, pickers="[3]")
+    out = tmp_path / "out"
+    base = ["sweep", path, "--out", str(out), "--executor", "serial", "--no-figures", "-q"]
+    logs = out / "points" / "p00000" / "r0000" / "eventlog"
+    assert main([*base, "--event-log", "xes", "--event-log-start", "2026-11-30"]) == 0
+    assert 'value="2026-11-30' in (logs / "rep-0.xes").read_text()
+    assert main([*base, "--event-log", "xes", "--event-log-start", "2026-12-07"]) == 0
+    xes = (logs / "rep-0.xes").read_text()
+    assert 'value="2026-12-07' in xes and 'value="2026-11-30' not in xes
+    assert main([*base, "--event-log", "ocel-json"]) == 0  # (no start given: the logs' own kept)
+    assert sorted(p.name for p in logs.iterdir()) == ["rep-0.jsonocel", "rep-0.xes"]
+    assert (logs / "rep-0.xes").read_text() == xes
+    assert '"2026-12-07T' in (logs / "rep-0.jsonocel").read_text()
+    record = json.loads((out / "tasks" / "p00000-r0000.json").read_text())
+    assert record["event_log_start"] == "2026-12-07" and sorted(record["event_logs"]) == ["ocel-json", "xes"]
+
+
 @pytest.mark.parametrize("args, message", [
     (["--event-log-points", "1"], "--event-log-points: only used with --event-log FORMAT"),
     (["--event-log", "xes", "--event-log-points", "7"], "--event-log-points 7: no such point"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -105,8 +105,8 @@ def run_sweep(sweep: ResolvedSweep, out: str | Path, options: SweepOptions, cons
                         continue
                     task = _task(p, r, sweep, by_index[p].scenario, store, options)
                     record = records.get((p, r))
-                    if record is None or record.get("error") or _folder_lacks(task):
-                        todo.append(task)
+                    if record is None or record.get("error") or _folder_lacks(task, record):
+                        todo.append(_keeping_its_logs(task, record))
             attempted.update(t.key for t in todo)
             if todo:
                 remaining = {p: sum(1 for t in todo if t.point == p) for p in needed}
@@ -148,10 +148,11 @@ def _task(point: int, replication: int, sweep: ResolvedSweep, scenario, store: S
                 options.event_log_start)
 
 
-def _folder_lacks(task: Task) -> bool:
+def _folder_lacks(task: Task, record: dict | None = None) -> bool:
     """Whether a task run before lacks the folder this call asks of it (``--keep-orders``
-    or an event log added when resuming, or rerunning a finished sweep): it is run
-    again (its KPIs come out the same) to write it."""
+    or an event log added when resuming, or rerunning a finished sweep; logs that start
+    on another date than ``--event-log-start`` asks, as its task ``record`` says): it is
+    run again (its KPIs come out the same) to write it."""
     if task.run_dir is None:
         return False
     folder = Path(task.run_dir)
@@ -160,12 +161,37 @@ def _folder_lacks(task: Task) -> bool:
     if task.outputs != "kpis" and not (folder / "orders.parquet").exists():
         return True
     if task.event_logs:
-        from sim.eventlog.log import FORMATS
-        from sim.outputs import EVENT_LOG_DIR
-
-        return any(not (folder / EVENT_LOG_DIR / f"rep-{task.replication}{FORMATS[f]}").exists()
-                   for f in task.event_logs)
+        if task.event_log_start is not None and (record or {}).get("event_log_start") != \
+                task.event_log_start.isoformat():
+            return True
+        return not set(task.event_logs) <= set(_logs_in(task))
     return False
+
+
+def _logs_in(task: Task) -> list[str]:
+    """The event-log formats written in a task's folder."""
+    from sim.eventlog.log import FORMATS
+    from sim.outputs import EVENT_LOG_DIR
+
+    folder = Path(task.run_dir) / EVENT_LOG_DIR
+    return [f for f, ext in FORMATS.items() if (folder / f"rep-{task.replication}{ext}").exists()]
+
+
+def _keeping_its_logs(task: Task, record: dict | None) -> Task:
+    """A task run again replaces its folder: with the event logs of the formats it
+    already holds too (so asking for another format does not drop them), from the same
+    start date unless ``--event-log-start`` gives another."""
+    if task.run_dir is None or not Path(task.run_dir).is_dir():
+        return task
+    held = [f for f in _logs_in(task) if f not in task.event_logs]
+    if not held:
+        return task
+    start = task.event_log_start
+    if start is None and (record or {}).get("event_log_start"):
+        import datetime as dt
+
+        start = dt.date.fromisoformat(record["event_log_start"])
+    return replace(task, event_logs=(*task.event_logs, *held), event_log_start=start)
 
 
 def _check_names(records, wanted: Sequence[str]) -> None:

@@ -68,11 +68,16 @@ def run_task(task: Task) -> dict:
     """Run one task; an exception becomes an error in the record (the sweep goes on)."""
     started, cpu = time.perf_counter(), time.process_time()
     try:
-        measured = _full_run(task) if task.run_dir else replication_measures(
-            task.scenario, task.replication, task.seed)
-        return task_record(task, measured.values, None, None, time.perf_counter() - started,
-                           time.process_time() - cpu, measured.lower_bounds, measured.saturated,
-                           measured.warnings)
+        if task.run_dir:
+            measured, log_start = _full_run(task)
+        else:
+            measured, log_start = replication_measures(task.scenario, task.replication, task.seed), None
+        record = task_record(task, measured.values, None, None, time.perf_counter() - started,
+                             time.process_time() - cpu, measured.lower_bounds, measured.saturated,
+                             measured.warnings)
+        if task.event_logs:  # (what a rerun checks the logs in the folder against)
+            record.update(event_logs=list(task.event_logs), event_log_start=log_start.isoformat())
+        return record
     except Exception as exc:  # recorded, not raised: one bad point must not stop a sweep
         return task_record(task, {}, f"{type(exc).__name__}: {exc}", traceback.format_exc(),
                            time.perf_counter() - started, time.process_time() - cpu)
@@ -80,23 +85,29 @@ def run_task(task: Task) -> dict:
 
 def _full_run(task: Task):
     """The full replication with every output file, written as a run folder (to a
-    temporary name first, then renamed: a folder under its final name is complete)."""
+    temporary name first, then renamed: a folder under its final name is complete);
+    returns its KPIs and the event logs' start date (None: no log)."""
     from sim.experiment import collect, run_one
     from sim.outputs import write_results
 
+    start = task.event_log_start
+    if task.event_logs and start is None:
+        from sim.eventlog.clock import default_start
+
+        start = default_start(task.scenario.horizon.start_weekday)
     output = run_one(task.scenario, task.replication, task.seed)
     result = collect(task.scenario, task.seed, [output])
     final = Path(task.run_dir)
     tmp = final.with_name(f"{final.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     write_results(result, tmp, figures=task.figures, outputs=task.outputs,
-                  event_logs=task.event_logs, event_log_start=task.event_log_start)
+                  event_logs=task.event_logs, event_log_start=start)
     if final.exists():  # left by a run killed before its task record was written
         shutil.rmtree(final)
     os.replace(tmp, final)
     return Kpis(values={k: v for k, v in output.kpis.items() if k != "replication"},
                 lower_bounds=output.lower_bounds, saturated=output.saturated,
-                warnings=list(output.warnings))
+                warnings=list(output.warnings)), start
 
 
 def _json_float(value) -> float | None:
