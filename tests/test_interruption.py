@@ -420,3 +420,18 @@ def test_a_run_whose_worker_dies_says_so_and_how_to_finish(tmp_path, monkeypatch
     assert ("error: a worker process died (killed, or out of memory?); 1 finished replication(s) kept "
             f"in {out}; run the same command again to finish") in err and "internal error" not in err
     assert len(_finished_reps(out)) == 1
+
+
+def test_interrupted_while_writing_the_results_says_what_is_kept(tmp_path, monkeypatch, capsys):
+    """Ctrl-C while the event logs (or figures) were written printed a bare 'interrupted'."""
+    import sim.outputs
+
+    def write_then_interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.outputs, "write_results", write_then_interrupt)
+    scenario, out = _scenario(tmp_path), tmp_path / "run"
+    assert main(["run", str(scenario), "-r", "2", "-o", str(out), "--outputs", "kpis", "-q"]) == 130
+    err = capsys.readouterr().err
+    assert f"interrupted: 2 finished replication(s) kept in {out}; run the same command again" in err
+    assert len(_finished_reps(out)) == 2 and not (out / "summary.json").exists()

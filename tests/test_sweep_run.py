@@ -495,3 +495,14 @@ def test_a_worker_that_dies_does_not_fail_the_other_runs_of_a_processes_sweep(tm
         got = dict(executor.map_unordered(_dies_once, tasks))
     assert got[tasks[0]] == "a" and got[tasks[2]] == "b"
     assert isinstance(got[tasks[1]], BrokenProcessPool) and "died 3 times" in str(got[tasks[1]])
+
+
+def test_fsims_own_dask_cluster_listens_on_a_free_loopback_port_not_8787():
+    """dashboard_address=None still started the scheduler's HTTP server on port 8787 (and
+    warned when another cluster held it; researcher audit)."""
+    pytest.importorskip("distributed")
+    from sim.sweep.executors import _local_cluster
+
+    seen = {}
+    _local_cluster(lambda **kwargs: seen.update(kwargs), 2)
+    assert seen["dashboard_address"] == "127.0.0.1:0" and seen["host"] == "127.0.0.1"

@@ -143,6 +143,14 @@ class _PlainProgress:
         sys.stderr.flush()
 
 
+def _interrupted(kept: int, out) -> int:
+    from sim.cli import EXIT_INTERRUPTED
+
+    sys.stderr.write(f"interrupted: {kept} finished replication(s) kept in {out}; run the same "
+                     "command again to finish\n")
+    return EXIT_INTERRUPTED
+
+
 def _keeps_tables(args: argparse.Namespace) -> bool:
     """Whether the run needs its tables: a run that writes none (``--outputs kpis``, no
     event log) holds none, so its memory does not grow with the replications."""
@@ -160,7 +168,7 @@ def run(args: argparse.Namespace, console) -> int:
         TimeRemainingColumn,
     )
 
-    from sim.cli import EXIT_ERROR, EXIT_INTERRUPTED
+    from sim.cli import EXIT_ERROR
     from sim.cli.sweep import max_replications
     from sim.errors import OutputDirError, ScenarioError
     from sim.experiment import run as run_replications
@@ -244,9 +252,7 @@ def run(args: argparse.Namespace, console) -> int:
                 result = run_replications(scenario, args.replications, seed, args.workers,
                                           progress=on_progress, **common)
     except KeyboardInterrupt:
-        sys.stderr.write(f"interrupted: {len(kept)} finished replication(s) kept in {out}; run the "
-                         "same command again to finish\n")
-        return EXIT_INTERRUPTED
+        return _interrupted(len(kept), out)
     except BrokenProcessPool:  # (a worker killed: not an error of the run's, nor of fsim's)
         sys.stderr.write(f"error: a worker process died (killed, or out of memory?); {len(kept)} "
                          f"finished replication(s) kept in {out}; run the same command again to "
@@ -257,6 +263,8 @@ def run(args: argparse.Namespace, console) -> int:
         files = write_results(result, out, figures=not args.no_figures, outputs=args.outputs,
                               event_logs=args.event_log, event_log_start=args.event_log_start,
                               table_files=lambda name: folder.table_files(name, reps))
+    except KeyboardInterrupt:  # (while the combined files, figures or event logs are written)
+        return _interrupted(len(kept), out)
     except OSError as exc:
         raise OutputDirError(f"cannot write the results to {out}: {exc.strerror or exc}; the "
                              f"{len(kept)} finished replication(s) are kept there: free the space "

@@ -234,8 +234,13 @@ def _local_cluster(cluster_class, workers: int):
             get_mp_context().set_forkserver_preload(["distributed", "sim.sweep.task"])
     with dask.config.set(config):
         return cluster_class(n_workers=workers, threads_per_worker=1, processes=True,
-                             host="127.0.0.1", dashboard_address=None,
+                             host="127.0.0.1", dashboard_address=LOCAL_DASHBOARD,
                              silence_logs=logging.ERROR)
+
+
+# The scheduler's HTTP server starts whatever the dashboard setting (None meant port 8787
+# on every run, and a warning when another cluster held it): a free port of 127.0.0.1.
+LOCAL_DASHBOARD = "127.0.0.1:0"
 
 
 def make_executor(kind: str, workers: int | None = None, scheduler: str | None = None):
