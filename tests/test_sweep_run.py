@@ -177,6 +177,13 @@ def test_cli_exit_code_for_failures_and_retry_on_rerun(tmp_path, monkeypatch, ca
     monkeypatch.setattr(sim.sweep.task, "replication_measures", real)
     assert main(args) == 0  # the failed tasks are run again
     assert pd.read_parquet(out / "runs.parquet")["error"].isna().all()
+    # The table's runs column counts the runs that went through (it said the planned 2).
+    monkeypatch.setattr(sim.sweep.task, "replication_measures", flaky)
+    capsys.readouterr()
+    assert main(["sweep", path, "--out", str(tmp_path / "again"), "--executor", "serial", "--no-figures",
+                 "--kpi", "orders_placed"]) == 1
+    table = capsys.readouterr().out
+    assert "0 of 2" in table and "runs" in table, table
 
 
 def test_a_changed_sweep_file_is_refused(tmp_path, capsys):

@@ -197,7 +197,7 @@ def _points_table(outcome, parameters: list[str], kpis) -> object:
     table.add_column("point", justify="right")
     for p in parameters:
         table.add_column(short_path(p))
-    table.add_column("n", justify="right")
+    table.add_column("runs", justify="right")  # (that went through: a failed one has no KPIs)
     for k in kpis:
         table.add_column(k, justify="right")
     for point, rows in points.groupby("point", sort=True):
@@ -211,8 +211,11 @@ def _points_table(outcome, parameters: list[str], kpis) -> object:
                 continue
             cells.append("-" if math.isnan(m) else f"{m:,.2f}" + (
                 "" if math.isnan(lo) else f" ± {(hi - lo) / 2:,.2f}"))
-        n = outcome.replications.get(int(point), "")
-        table.add_row(str(point), *(str(first[p]) for p in parameters), str(n), *cells)
+        planned = outcome.replications.get(int(point), 0)
+        ran = int((outcome.runs["point"] == point).sum() - outcome.runs.loc[
+            outcome.runs["point"] == point, "error"].notna().sum()) if len(outcome.runs) else 0
+        n = str(ran) if ran == planned else f"{ran} of {planned}"
+        table.add_row(str(point), *(str(first[p]) for p in parameters), n, *cells)
     return table
 
 
