@@ -148,9 +148,9 @@ def summarise_kpis(kpis: pd.DataFrame, lower_bounds: list[dict[str, float]] | No
     """``{kpi: {mean, ci95_low, ci95_high, per_replication}}`` from the per-replication
     KPI frame (one row per replication, ``replication`` column first). A KPI censored in
     any replication (``lower_bounds[r]`` names it) has no mean or interval: it gets
-    ``censored: true``, the replications it was censored in, and ``lower_bound``, the
-    smallest of their lower bounds (the KPI's mean is above the mean of its per-
-    replication values with each censored one replaced by its bound)."""
+    ``censored: true``, how many replications it was censored in, and ``lower_bound``:
+    the mean of its per-replication values with each censored one replaced by its
+    bound (the KPI's mean is above it)."""
     out = {}
     lower_bounds = lower_bounds or [{} for _ in range(len(kpis))]
     for name in kpis.columns.drop("replication"):

@@ -56,6 +56,32 @@ def test_json_validates_against_the_ocel2_schema(logs):
     assert schema_errors({k: v for k, v in doc.items() if k != "objects"}, SCHEMA) == ["$: missing required 'objects'"]
 
 
+def test_every_declared_object_attribute_is_written_and_agrees_with_the_tables(logs):
+    """Order lines and units, an item's SKU and a package's lines and units were declared
+    in objectTypes (and as SQLite columns) but never written (researcher audit)."""
+    _, result, paths = logs
+    doc = json.loads(paths["ocel-json"].read_text(encoding="utf-8"))
+    written: dict[str, set[str]] = {}
+    values: dict[tuple[str, str], dict] = {}
+    for obj in doc["objects"]:
+        for a in obj.get("attributes", []):
+            written.setdefault(obj["type"], set()).add(a["name"])
+            values.setdefault((obj["type"], a["name"]), {})[obj["id"]] = a["value"]
+    no_box = result.shipments["box"].astype(str).eq("").all()  # (no boxes in this scenario)
+    unset = {("package", "box")} if no_box else set()
+    assert unset or "box" in written["package"]
+    for kind in {o["type"] for o in doc["objects"]}:
+        declared = {a[0] for a in OBJECT_ATTRIBUTES.get(kind, ()) if (kind, a[0]) not in unset}
+        assert declared <= written.get(kind, set()), (kind, declared - written.get(kind, set()))
+    orders = result.orders.set_index("order_id")
+    for oid, lines in values[("order", "lines")].items():
+        n = int(oid.removeprefix("order-"))
+        assert (lines, values[("order", "units")][oid]) == (str(orders.at[n, "lines"]), str(orders.at[n, "units"]))
+    ships = result.shipments.set_index("shipment_id")
+    for pid, units in values[("package", "units")].items():
+        assert units == str(ships.at[int(pid.removeprefix("package-")), "units"])
+
+
 def test_json_validates_with_jsonschema(logs):
     jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is not installed (the hand check above ran)")
     doc = json.loads(logs[2]["ocel-json"].read_text(encoding="utf-8"))

@@ -42,18 +42,21 @@ def chunk_objects(t: Tables, c: Chunk) -> list[ObjectBlock]:
     lines = slice(c.line_lo, c.line_hi)
     blocks = [
         ObjectBlock(ORDER, c.order_ids,
-                    {"channel": o.channel[osl], "order_value": _round(o.order_value[osl], 2),
-                     "status": o.status[osl]},
+                    {"channel": o.channel[osl], "lines": o.lines[osl].astype(np.int64),
+                     "units": o.units[osl].astype(np.int64),
+                     "order_value": _round(o.order_value[osl], 2), "status": o.status[osl]},
                     [("placed by", ids.customers(o.region[osl]))], [Links("comprises", c.line_offsets, c.item_ids)]),
-        ObjectBlock(ITEM, c.item_ids, {"units": t.lines.units[lines].astype(np.int64)},
+        ObjectBlock(ITEM, c.item_ids, {"sku": t.lines.sku[lines].astype(np.int64),
+                                       "units": t.lines.units[lines].astype(np.int64)},
                     [("product", ids.products(t.lines.sku[lines]))]),
     ]
     ship = c.ships
     parent = s.parent_shipment[ship]
     blocks.append(ObjectBlock(
         PACKAGE, c.package_ids,
-        {"kind": s.kind[ship], "site": s.site[ship], "service": s.service[ship], "box": s.box[ship],
-         "weight_kg": _round(s.weight_kg[ship], 3), "status": s.status[ship]},
+        {"kind": s.kind[ship], "site": s.site[ship], "service": s.service[ship],
+         "lines": s.lines[ship].astype(np.int64), "units": s.units[ship].astype(np.int64),
+         "box": s.box[ship], "weight_kg": _round(s.weight_kg[ship], 3), "status": s.status[ship]},
         [("for", c.order_ids[s.order_id[ship] - c.lo]),
          ("replaces", ids.where(parent >= 0, ids.packages(np.maximum(parent, 0))))],
         [Links("contains", c.ship_offsets, c.item_ids[c.line_item])]))
