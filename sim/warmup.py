@@ -148,6 +148,9 @@ def analyse_run(folder: str | Path, kpi: str = DEFAULT_SERIES, batch: int = MSER
     orders = read_orders(orders_path)
     days, values = daily_series(orders, kpi, int(math.ceil(horizon)))
     kept = ~np.isnan(values)
+    if not kept.any():  # (a longer run would not help)
+        raise ScenarioError([f"{folder}: no day has a value of the daily {kpi} series (no order placed "
+                             "in the run was delivered?): there is nothing to find a warm-up on"])
     if kept.sum() < 3 * batch:
         raise ScenarioError([f"{folder}: {int(kept.sum())} days with a value; MSER-{batch} needs "
                              f"at least {3 * batch} (three batches of {batch} days): run longer "

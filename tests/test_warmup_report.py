@@ -62,6 +62,26 @@ def test_warmup_errors(tmp_path, capsys):
     assert "did you mean lead_time_hours_mean" in capsys.readouterr().err
 
 
+def test_warmup_says_when_days_without_orders_were_left_out_and_when_nothing_was_delivered(
+        tmp_path, capsys):
+    """Weekends without orders were dropped before batching while the output spoke of
+    batches of calendar days; a run that delivered nothing was told to run longer."""
+    _fake_run(tmp_path / "run", transient_days=12)
+    orders = pd.read_parquet(tmp_path / "run" / "orders.parquet")
+    weekend = (orders["placed_h"] // 24) % 7 >= 5
+    orders[~weekend].to_parquet(tmp_path / "run" / "orders.parquet")
+    assert main(["warmup", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert "100 days with a value or more give a firmer one" in out
+    assert "note: 16 days had no value (no order placed then) and were left out" in out
+    orders["status"] = "lost"
+    orders["lead_time_h"] = np.nan
+    orders.to_parquet(tmp_path / "run" / "orders.parquet")
+    assert main(["warmup", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert "no day has a value" in err and "run longer" not in err
+
+
 @pytest.mark.parametrize(("plot", "words"), [
     ("nodir/w.png", "no such folder"),
     ("w.txt", "must end in .png, .pdf, .svg"),

@@ -24,6 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console) -> int:
     from pathlib import Path
 
+    import numpy as np
     from rich.console import Console
 
     from sim.outdir import FIGURE_SUFFIXES, check_output_file
@@ -40,17 +41,21 @@ def run(args: argparse.Namespace, console) -> int:
     out.print(f"warm-up by MSER-{r.batch} on the daily {SERIES[args.kpi]}, mean of "
               f"{report.replications} replication(s), days 0-{int(report.horizon_days) - 1}:",
               highlight=False)
-    out.print(f"  suggested warm-up: [bold]{report.suggested_days:g} days[/bold] "
+    out.print(f"  suggested warm-up: [bold]{_days(report.suggested_days)}[/bold] "
               f"(configured horizon.warmup_days: {report.configured_days:g})", highlight=False)
     if report.warmup_enough:
         out.print("  the configured warm-up is long enough", highlight=False)
     else:
         need = int(report.suggested_days)
-        out.print(f"  [yellow]the configured warm-up is too short[/yellow]: use at least {need} days "
+        out.print(f"  [yellow]the configured warm-up is too short[/yellow]: use at least {_days(need)} "
                   f"(--set horizon.warmup_days={need})", highlight=False)
+    # Days without a value (no order placed, e.g. a weekend without wholesale orders) are
+    # left out before batching: a batch is then of days with a value, not calendar days.
+    gaps = int(np.isnan(report.values).sum())
+    days = _days(r.batch) + (" with a value" if gaps else "")
     if report.long_enough:
         out.print(f"  the run is long enough: the truncation point lies in the first half of its "
-                  f"{len(r.batch_means)} batches of {r.batch} days", highlight=False)
+                  f"{len(r.batch_means)} batches of {days}", highlight=False)
     else:
         out.print(f"  [yellow]the run is not long enough to tell[/yellow]: MSER's truncation point "
                   f"falls in the second half of its {len(r.batch_means)} batches (the statistic still "
@@ -58,7 +63,14 @@ def run(args: argparse.Namespace, console) -> int:
                   "check again", highlight=False)
     if len(r.batch_means) < ROUGH_BELOW_BATCHES:
         out.print(f"  note: with {len(r.batch_means)} batches the verdict is rough (MSER on short "
-                  f"series errs often); {ROUGH_BELOW_BATCHES * r.batch} days or more give a firmer "
-                  "one", highlight=False)
+                  f"series errs often); {_days(ROUGH_BELOW_BATCHES * r.batch)}"
+                  f"{' with a value' if gaps else ''} or more give a firmer one", highlight=False)
+    if gaps:
+        out.print(f"  note: {_days(gaps)} had no value (no order placed then) and were left out",
+                  highlight=False)
     out.print(f"wrote {plot}", highlight=False)
     return EXIT_OK
+
+
+def _days(n: float) -> str:
+    return f"{n:g} day" if n == 1 else f"{n:g} days"
