@@ -131,16 +131,26 @@ class RunFolder:
         """The replications a previous attempt finished, by number (``tables=False``:
         without the tables that grow with the orders, as
         :meth:`~sim.experiment.ReplicationOutput.drop_tables` leaves them)."""
+        import pyarrow.parquet as pq
+
         from sim.experiment import ReplicationOutput
 
         out = {}
-        for r in self.resumed:
+        for r in list(self.resumed):
             folder = self._rep_dir(r)
-            small = json.loads((folder / "small.json").read_text(encoding="utf-8"))
-            frames = {name: pd.read_parquet(folder / f"{name}.parquet")
-                      if tables or name not in ReplicationOutput.TABLES else pd.DataFrame()
-                      for name in _FRAMES}
-            out[r] = ReplicationOutput(**small, **frames)
+            try:
+                small = json.loads((folder / "small.json").read_text(encoding="utf-8"))
+                for name in _FRAMES:  # (each file whole, read or not: the combined files read them)
+                    pq.read_metadata(folder / f"{name}.parquet")
+                frames = {name: pd.read_parquet(folder / f"{name}.parquet")
+                          if tables or name not in ReplicationOutput.TABLES else pd.DataFrame()
+                          for name in _FRAMES}
+                out[r] = ReplicationOutput(**small, **frames)
+            except (OSError, ValueError, TypeError) as exc:  # (damaged on disk: it is run again)
+                sys.stderr.write(f"note: {folder} cannot be read ({type(exc).__name__}: {exc}); "
+                                 "running that replication again\n")
+                shutil.rmtree(folder, ignore_errors=True)
+                self.resumed.remove(r)
         return out
 
     def table_files(self, name: str, replications: list[int]) -> list[Path]:

@@ -435,3 +435,34 @@ def test_interrupted_while_writing_the_results_says_what_is_kept(tmp_path, monke
     err = capsys.readouterr().err
     assert f"interrupted: 2 finished replication(s) kept in {out}; run the same command again" in err
     assert len(_finished_reps(out)) == 2 and not (out / "summary.json").exists()
+
+
+def test_a_kept_replication_damaged_on_disk_is_run_again(tmp_path, monkeypatch, capsys):
+    """A truncated replications/rep-NNNN/orders.parquet made the resume fail with
+    'internal error: ArrowInvalid' naming no file (researcher audit)."""
+    from sim.runfolder import RunFolder
+
+    scenario, out = _scenario(tmp_path), tmp_path / "run"
+    reference = tmp_path / "reference"
+    args = ["run", str(scenario), "-r", "3", "--seed", "5", "--no-figures", "-q"]
+    assert main([*args, "-o", str(reference)]) == 0
+    save, saved = RunFolder.save_replication, []
+
+    def save_two_then_stop(self, output):
+        save(self, output)
+        saved.append(output.replication)
+        if len(saved) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(RunFolder, "save_replication", save_two_then_stop)
+    assert main([*args, "-o", str(out)]) == 130
+    monkeypatch.undo()
+    damaged = out / REPLICATIONS / "rep-0001" / "orders.parquet"
+    damaged.write_bytes(damaged.read_bytes()[:100])
+    capsys.readouterr()
+    assert main([*args, "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "rep-0001 cannot be read" in err and "running that replication again" in err
+    for table in ("orders", "shipments"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / f"{table}.parquet"),
+                                      pd.read_parquet(reference / f"{table}.parquet"))

@@ -212,12 +212,13 @@ def run(args: argparse.Namespace, console) -> int:
     provenance = {"scenario_file": str(args.scenario),
                   "overrides": dict(parse_set_option(text) for text in args.overrides),
                   "command": ["fsim", *getattr(args, "argv", [])]}
-    kept = list(folder.resumed)
     # Each replication's tables are kept on disk as it finishes, and the combined files
     # written from there: the run holds one replication's tables at a time. (Not worth
     # it for one replication, whose figures are drawn from the tables in memory; the
     # event logs need them all held.)
     hold = bool(args.event_log) or (args.replications == 1 and args.precision is None)
+    done = folder.load_replications(tables=hold)  # (a kept replication damaged on disk is run again)
+    kept = list(folder.resumed)
 
     def keep(output) -> None:
         folder.save_replication(output)
@@ -225,7 +226,7 @@ def run(args: argparse.Namespace, console) -> int:
             output.drop_tables()
         kept.append(output.replication)
 
-    common = dict(provenance=provenance, done=folder.load_replications(tables=hold), on_replication=keep,
+    common = dict(provenance=provenance, done=done, on_replication=keep,
                   tables=_keeps_tables(args))
     try:
         if args.precision is not None:  # as many replications as the target needs (from max(-r, 3))
