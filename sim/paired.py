@@ -287,6 +287,9 @@ def _summary(scenario, seed: int, kpis: pd.DataFrame, lower_bounds: list[dict],
     }
 
 
+RUN_FOLDER_FILES = ("scenario.resolved.yaml", "kpis.csv", "summary.json", "report.html")  # (write_run's)
+
+
 def write_run(run: RunData, folder: Path) -> None:
     """A KPIs-only run folder (summary.json, kpis.csv, scenario.resolved.yaml), which
     ``fsim compare`` and ``fsim report`` read like any run folder."""

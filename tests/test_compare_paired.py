@@ -119,6 +119,22 @@ def test_compare_scenario_files_runs_them_paired(runs, tmp_path, capsys):
     assert main(["compare", str(out / "a"), str(out / "b"), "--kpi", KPI]) == 0
 
 
+def test_compare_of_scenario_files_refuses_a_users_folder_where_it_writes_a_run(runs, tmp_path, capsys):
+    """Given scenario files, fsim compare wrote its a/ run folder into a folder a/ of
+    the user's, beside their files (researcher audit); fsim run refuses such a folder."""
+    scenario, _ = runs
+    out = tmp_path / "cmp"
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "notes.txt").write_text("mine")
+    args = ["compare", str(scenario), str(scenario), "-r", "2", "--kpi", KPI, "--out", str(out), "-w", "1"]
+    assert main(args) == 2
+    assert "a/ holds files fsim compare does not write (e.g. notes.txt)" in capsys.readouterr().err
+    assert sorted(p.name for p in out.rglob("*")) == ["a", "notes.txt"]
+    (out / "a" / "notes.txt").unlink()
+    assert main(args) == 0  # (an empty a/, or an earlier comparison's, is written into)
+    assert main([*args, "--overwrite"]) == 0
+
+
 def test_compare_by_site(runs, tmp_path, capsys):
     _, f = runs
     out = tmp_path / "cmp"

@@ -149,9 +149,31 @@ def _scenario_out(args) -> Path:
     from sim.paired import prepare_comparison_dir
 
     if args.out:
-        return prepare_comparison_dir(args.out, args.overwrite)
+        out = prepare_comparison_dir(args.out, args.overwrite)
+        _refuse_foreign_run_folders(out, len(args.runs))
+        return out
     names = "-vs-".join(Path(p).stem for p in args.runs[:3])
     return default_out_dir(names, root=Path("results") / "compare")
+
+
+def _refuse_foreign_run_folders(out: Path, runs: int) -> None:
+    """The run folders ``a/``, ``b/``, ... this comparison writes may hold only what it
+    writes there (an earlier comparison's): a folder of the user's by that name is
+    refused before anything runs, as ``fsim run`` refuses one."""
+    from sim.errors import OutputDirError
+    from sim.paired import RUN_FOLDER_FILES
+
+    for i in range(runs):
+        sub = out / chr(ord("a") + i)
+        if sub.exists() and not sub.is_dir():
+            raise OutputDirError(f"--out {out}: {sub.name} is a file, where the comparison writes "
+                                 f"the run folder of scenario {i + 1}; choose another folder")
+        foreign = sorted(p.name for p in sub.iterdir() if p.name not in RUN_FOLDER_FILES
+                         and not p.name.endswith(".tmp")) if sub.is_dir() else []
+        if foreign:
+            raise OutputDirError(f"--out {out}: {sub.name}/ holds files fsim compare does not write "
+                                 f"(e.g. {foreign[0]}), where it writes the run folder of scenario "
+                                 f"{i + 1}; choose another folder")
 
 
 def _run_scenarios(args, console, out: Path):
