@@ -5,6 +5,8 @@ made in bulk before the run or on its own during it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -44,7 +46,7 @@ def originals(result) -> pd.DataFrame:
 
 
 def assert_same_orders(a, b) -> None:
-    pd.testing.assert_frame_equal(a.orders[ORDER_DRAWS], b.orders[ORDER_DRAWS])
+    pd.testing.assert_frame_equal(a.orders[ORDER_DRAWS], b.orders[ORDER_DRAWS], check_exact=True)
 
 
 def _west_changes() -> dict[str, dict]:
@@ -72,14 +74,14 @@ def test_a_change_at_one_site_leaves_every_draw_of_the_orders_alone(change, refe
     a, b = originals(reference), originals(other)
     assert a.index.equals(b.index)
     # Every parcel keeps its draws: contents, box, pick errors made, transit.
-    pd.testing.assert_frame_equal(a[PARCEL_DRAWS], b[PARCEL_DRAWS])
+    pd.testing.assert_frame_equal(a[PARCEL_DRAWS], b[PARCEL_DRAWS], check_exact=True)
     # The east shares nothing with the west: every one of its parcels is identical, to
     # the second, reships included.
     east_a = reference.shipments[reference.shipments["site"] == "east"].reset_index(drop=True)
     east_b = other.shipments[other.shipments["site"] == "east"].reset_index(drop=True)
     # (ids count over both sites: they interleave differently)
     cols = [c for c in east_a.columns if c not in ("shipment_id", "parent_shipment", "tour_id")]
-    pd.testing.assert_frame_equal(east_a[cols], east_b[cols])
+    pd.testing.assert_frame_equal(east_a[cols], east_b[cols], check_exact=True)
     # ...while the west did change (the toggle had an effect).
     west = a["site"] == "west"
     assert not np.array_equal(a.loc[west, "picked_h"].to_numpy(), b.loc[west, "picked_h"].to_numpy(),
@@ -103,7 +105,7 @@ def test_switching_the_stock_fallback_leaves_unaffected_orders_alone():
     whole = whole[(first_a.loc[whole, "units"].to_numpy() == b.orders.set_index("order_id").loc[whole, "units"].to_numpy())
                   & (first_b.loc[whole, "units"].to_numpy() == first_a.loc[whole, "units"].to_numpy())]
     assert len(whole) > 100
-    pd.testing.assert_frame_equal(first_a.loc[whole, PARCEL_DRAWS], first_b.loc[whole, PARCEL_DRAWS])
+    pd.testing.assert_frame_equal(first_a.loc[whole, PARCEL_DRAWS], first_b.loc[whole, PARCEL_DRAWS], check_exact=True)
     assert (b.shipments["kind"] == "split").any()
 
 
@@ -159,8 +161,8 @@ def test_a_table_that_has_to_grow_gives_the_same_run(monkeypatch):
     monkeypatch.setattr("sim.model.draws.shipment_capacity", lambda scenario, n: 1)
     cramped = run(d)
     assert len(cramped.shipments) > len(cramped.orders) + 10  # it had to grow
-    pd.testing.assert_frame_equal(roomy.orders, cramped.orders)
-    pd.testing.assert_frame_equal(roomy.shipments, cramped.shipments)
+    pd.testing.assert_frame_equal(roomy.orders, cramped.orders, check_exact=True)
+    pd.testing.assert_frame_equal(roomy.shipments, cramped.shipments, check_exact=True)
     assert world_module is not None
 
 
@@ -224,9 +226,9 @@ def test_orders_taken_in_without_an_event_give_the_reference_run_bit_for_bit(met
         d["payment"] = {"auth_time_s": 0}
         d["demand"]["channels"]["web"]["lines_per_order"] = 1
     fast, slow = _reference_pair(d)
-    pd.testing.assert_frame_equal(fast.orders, slow.orders)
-    pd.testing.assert_frame_equal(fast.shipments, slow.shipments)
-    pd.testing.assert_frame_equal(fast.tours, slow.tours)
+    pd.testing.assert_frame_equal(fast.orders, slow.orders, check_exact=True)
+    pd.testing.assert_frame_equal(fast.shipments, slow.shipments, check_exact=True)
+    pd.testing.assert_frame_equal(fast.tours, slow.tours, check_exact=True)
 
 
 def _stocked_with_methods(east: dict, west: dict) -> dict:
@@ -283,4 +285,106 @@ def test_parcels_made_during_the_run_drawn_together_give_the_reference_run_bit_f
     assert shipping_draws[0] < 0.5 * shipping_draws[1], shipping_draws  # (at the pick-ups)
     for name in ("orders", "shipments", "tours", "shipment_lines", "inventory", "stock_levels",
                  "supplier_orders"):
-        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name)
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name, check_exact=True)
+
+
+# Two random scenarios (a differential fuzz of 960 of them) where the optimised path and
+# the reference differed before 0.5.6: a wave handed on the reships put in since the
+# last wave before the orders released meanwhile (a batch's tour is keyed by its first
+# parcel), and an order released at now + (paid_h - now), one unit in the last place off
+# its payment time (now exactly at it: sim.model.clock.CallAt).
+WAVE_WITH_RESHIPS = ({
+    'horizon.days': 3,
+    'horizon.warmup_days': 0,
+    'horizon.drain_days': 0,
+    'horizon.start_weekday': "wed",
+    'demand.channels.web.orders_per_day': 32,
+    'demand.channels.web.expedited_share': 1.0,
+    'demand.channels.web.expedited_service': "express",
+    'demand.channels.web.return_prob': 0.0,
+    'demand.channels.marketplace.orders_per_day': 8,
+    'demand.channels.marketplace.priority': 6,
+    'demand.channels.wholesale.orders_per_day': 2,
+    'catalogue.skus': 200,
+    'warehouses.west.staff.pickers': {"day": 1, "evening": 4},
+    'warehouses.west.staff.packers': 1,
+    'warehouses.west.staff.shifts.evening.end_h': 30,
+    'warehouses.west.picking.method': "wave",
+    'warehouses.west.picking.batch.max_orders': 9,
+    'warehouses.west.picking.batch.rule': "fcfs",
+    'warehouses.west.picking.batch.max_wait_min': 5,
+    'warehouses.west.picking.batch.sort': "while_pick",
+    'warehouses.west.picking.batch.sort_time_per_unit_s': 4,
+    'warehouses.west.picking.batch.sort_error_prob_per_unit': 0.05,
+    'warehouses.west.picking.wave.within': "batch",
+    'warehouses.west.picking.wave.every_min': 240,
+    'warehouses.west.picking.wave.wait_for_previous': True,
+    'warehouses.west.picking.wave.timeout_min': 90,
+    'warehouses.east.staff.pickers': {"day": 1, "evening": 1},
+    'warehouses.east.picking.method': "wave",
+    'warehouses.east.picking.batch.max_orders': 8,
+    'warehouses.east.picking.batch.rule': "fcfs",
+    'warehouses.east.picking.batch.max_wait_min': 60,
+    'warehouses.east.picking.batch.sort': "after_pick",
+    'warehouses.east.picking.batch.sort_time_per_unit_s': 4,
+    'warehouses.east.picking.batch.sort_error_prob_per_unit': 0.05,
+    'warehouses.east.picking.wave.within': "batch",
+    'warehouses.east.picking.wave.every_min': 240,
+    'warehouses.east.picking.wave.wait_for_previous': True,
+    'warehouses.east.picking.wave.timeout_min': 30,
+    'carriers.express.pickup_times_h': [],
+    'carriers.express.pickup_days': ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+    'carriers.express.cutoff_min': 30,
+    'satisfaction.survey_prob': 0.5,
+}, 9)
+RELEASED_AT_PAYMENT = ({
+    'horizon.days': 5,
+    'horizon.warmup_days': 0,
+    'horizon.drain_days': 1,
+    'horizon.start_weekday': "fri",
+    'demand.channels.web.orders_per_day': 77,
+    'demand.channels.web.priority': 6,
+    'demand.channels.web.promised_business_days': 6,
+    'demand.channels.marketplace.orders_per_day': 16,
+    'demand.channels.marketplace.expedited_share': 0.7,
+    'demand.channels.marketplace.expedited_service': "express",
+    'demand.channels.wholesale.orders_per_day': 5,
+    'warehouses.west.staff.pickers': {"day": 1, "evening": 0},
+    'warehouses.west.staff.packers': {"day": 0, "evening": 0},
+    'warehouses.west.picking.method': "single",
+    'warehouses.east.staff.pickers': {"day": 4, "evening": 6},
+    'warehouses.east.staff.packers': {"day": 4, "evening": 0},
+    'warehouses.east.picking.method': "batch",
+    'warehouses.east.picking.batch.max_orders': 10,
+    'warehouses.east.picking.batch.rule': "fcfs",
+    'warehouses.east.picking.batch.max_wait_min': 15,
+    'warehouses.east.picking.batch.sort': "after_pick",
+    'warehouses.east.picking.batch.sort_time_per_unit_s': 4,
+    'warehouses.east.picking.batch.sort_error_prob_per_unit': 0.05,
+    'warehouses.east.picking.batch.capacity': "totes",
+    'warehouses.east.picking.batch.max_totes': 1,
+    'warehouses.east.picking.batch.units_per_tote': 12,
+    'warehouses.east.picking.verification': {"at_pick": True, "at_pack": True, "detection_prob": 0.9, "scan_time_per_line_s": 2, "repick_time_s": 120},
+    'warehouses.east.shipping.labels': "single",
+    'carriers.express.pickup_times_h': [10.0, 18.0, 23.5],
+    'carriers.express.pickup_days': ["mon", "tue", "wed", "fri", "sat", "sun"],
+    'carriers.express.cutoff_min': 30,
+    'satisfaction.survey_prob': 0.0,
+}, 64)
+
+
+@pytest.mark.parametrize("case", [WAVE_WITH_RESHIPS, RELEASED_AT_PAYMENT], ids=["wave_with_reships",
+                                                                                "released_at_payment"])
+def test_fuzzed_scenarios_give_the_reference_run_bit_for_bit(case):
+    import sim
+
+    overrides, seed = case
+    scenario = sim.load_scenario(Path(__file__).parents[1] / "scenarios" / "baseline.yaml", overrides)
+    runs = []
+    for lazy in (True, False):
+        world = World(scenario, 0, seed, lazy_release=lazy)
+        world.run()
+        runs.append(world.collect())
+    fast, slow = runs
+    for name in ("orders", "shipments", "tours", "label_jobs", "shipment_lines"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name, check_exact=True)

@@ -69,9 +69,27 @@ class Call(Event):
         heappush(env._queue, (env._now + delay, rank, next(env._eid), self))  # noqa: SLF001
 
 
+class CallAt(Call):
+    """A :class:`Call` at a time of the clock: exactly ``at_h`` (not before now). Given as
+    a delay, ``now + (at_h - now)`` can be one unit in the last place off ``at_h``: a
+    shift starting at 6.0 would begin just after 6.0, and an order released at its
+    payment time would be released at another time than it was paid."""
+
+    __slots__ = ()
+
+    def __init__(self, env: simpy.Environment, at_h: float, rank: int,
+                 callback: Callable[[Event], None]) -> None:
+        self.env = env
+        self.callbacks = [callback]
+        self._value = None
+        self._ok = True
+        now = env._now  # noqa: SLF001
+        heappush(env._queue, (at_h if at_h > now else now, rank, next(env._eid), self))  # noqa: SLF001
+
+
 def call_at(env: simpy.Environment, at_h: float, rank: int, callback: Callable[[Event], None]) -> Event:
-    """Call ``callback(event)`` at time ``at_h`` (not before now) with ``rank``."""
-    return Call(env, max(0.0, at_h - env.now), rank, callback)
+    """Call ``callback(event)`` at time ``at_h`` exactly (not before now) with ``rank``."""
+    return CallAt(env, at_h, rank, callback)
 
 
 def call_after(env: simpy.Environment, delay_h: float, rank: int,

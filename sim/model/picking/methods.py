@@ -367,7 +367,10 @@ class WavePicking:
     within a wave they are picked by the ``within`` method. With ``wait_for_previous``
     a wave is held back until the previous one is fully picked (or ``timeout_min`` has
     passed); a later wave due meanwhile follows it at once. ``arrivals``: parcels
-    released at known times, which a wave takes in when it is released."""
+    released at known times, which a wave takes in when it is released. A wave hands
+    its parcels on in the order they were released (those released at known times
+    before those put in at the same instant, as a queue orders them): the first is the
+    one a batch's tour is keyed by."""
 
     def __init__(self, ctx: PickContext, bulk: np.ndarray, release_times_h: np.ndarray,
                  arrivals: Arrivals | None = None) -> None:
@@ -381,7 +384,7 @@ class WavePicking:
             self.inner = SingleOrderPicking(ctx, bulk)
         self.sorts = self.inner.sorts
         self.times = release_times_h.tolist()
-        self.held: list[int] = []
+        self.held: list[tuple[int, float]] = []  # (parcel, when it was put in)
         self.outstanding = 0
         self.waiting: int | None = None  # a wave due, held back for the previous one
         ctx.on_picked.append(self._picked)
@@ -389,7 +392,7 @@ class WavePicking:
             call_at(ctx.env, self.times[0], WAVE, lambda _e: self._due(0))
 
     def enqueue(self, parcel: int) -> None:
-        self.held.append(parcel)
+        self.held.append((parcel, self.ctx.env.now))
 
     def prepare(self, parcels: np.ndarray) -> None:
         prepare = getattr(self.inner, "prepare", None)
@@ -417,10 +420,14 @@ class WavePicking:
     def _release(self, wave: int) -> None:
         env = self.ctx.env
         self.waiting = None
+        # In the order released: by time, those released at known times first among
+        # equals (sorted is stable: each kind keeps its own order).
+        held = [(t, 1, parcel) for parcel, t in self.held]
         if self.arrivals is not None:
-            self.held.extend(item for item, _t in self.arrivals.take(env.now, True))
-        if self.held:
-            released, self.held = self.held, []
+            held += [(t, 0, parcel) for parcel, t in self.arrivals.take(env.now, True)]
+        self.held = []
+        if held:
+            released = [parcel for _t, _kind, parcel in sorted(held, key=lambda h: h[:2])]
             self.outstanding += len(released)
             self.ctx.table.wave_id[released] = wave
             if isinstance(self.inner, BatchPicking):
