@@ -80,39 +80,52 @@ class ProcessExecutor:
         return f"{self.workers} local process{'es' if self.workers != 1 else ''}"
 
     # A worker process that dies (killed, out of memory) breaks the whole pool: every
-    # task not finished then fails with BrokenProcessPool, though none of them raised.
-    # The pool is started again and those tasks given again, up to this many times each
-    # (a task that kills its worker every time is recorded as failed, saying so).
+    # task not finished then fails with BrokenProcessPool, though none of them raised,
+    # and which one killed its worker is not known. The pool is started again and those
+    # tasks given again; if it breaks again, they are run one at a time (so a break is
+    # the task's own), each up to ATTEMPTS times before it is recorded as failed, saying
+    # so; then the others go on in parallel again.
     ATTEMPTS = 3
 
     def map_unordered(self, fn: Callable, tasks: Sequence) -> Iterator[tuple[Any, Any]]:
         assert self._pool is not None, "use the executor in a with block"
-        attempts = dict.fromkeys(range(len(tasks)), 0)
-        todo = list(range(len(tasks)))
+        todo, alone = list(range(len(tasks))), False
+        breaks, attempts = 0, dict.fromkeys(range(len(tasks)), 0)
         while todo:
-            futures = {self._pool.submit(fn, tasks[i]): i for i in todo}
-            todo = []
+            batch, todo = (todo[:1], todo[1:]) if alone else (todo, [])
+            futures = {self._pool.submit(fn, tasks[i]): i for i in batch}
+            broken: list[int] = []  # (given again)
+            pool_broke = False
             try:
                 for future in as_completed(futures):
                     i = futures[future]
                     try:
                         yield tasks[i], future.result()
                     except BrokenProcessPool as exc:
+                        pool_broke = True
+                        if not alone:
+                            broken.append(i)
+                            continue
                         attempts[i] += 1
                         if attempts[i] < self.ATTEMPTS:
-                            todo.append(i)
-                        else:
+                            broken.append(i)
+                        else:  # (its own worker died every time: the others go on in parallel)
+                            alone, breaks = False, 0
                             yield tasks[i], BrokenProcessPool(
-                                f"a worker process died {self.ATTEMPTS} times while running it "
+                                f"a worker process died {self.ATTEMPTS} times while running it alone "
                                 f"(killed, or out of memory?): {exc}")
                     except Exception as exc:  # (the run raised: its record says why)
                         yield tasks[i], exc
             finally:
                 for future in futures:
                     future.cancel()
-            if todo:  # a worker died: a fresh pool for the tasks it took down with it
+            if pool_broke:  # a worker died: a fresh pool for the tasks it took down with it
                 stop_now(self._pool)
                 self._pool = worker_pool(self.workers)
+            if broken:
+                breaks += 1
+                alone = alone or breaks >= 2
+                todo = broken + todo
 
 
 class DaskExecutor:
