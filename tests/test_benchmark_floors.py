@@ -32,6 +32,24 @@ def test_check_fails_past_the_floors_and_passes_within(capsys):
     assert "events per order" in capsys.readouterr().err
 
 
+def test_events_per_order_counts_every_event_the_model_schedules():
+    """The count wrapped Environment.schedule, which the model's own events no longer go
+    through (sim.model.clock): it read 0.00 per order, and CI's events floor could not
+    fail. Every job ends with an event (a tour picked, a parcel packed), so the count is
+    at least the jobs of the same replication."""
+    from sim.model.world import run_replication
+
+    from .test_picking_methods import scenario
+
+    bench = _throughput()
+    single = scenario("single")
+    events = bench.events_per_order(single)
+    result = run_replication(single, 0, single.seed)
+    jobs = len(result.tours) + int(result.shipments["packed_h"].notna().sum())
+    assert events * len(result.orders) >= jobs > 0
+    assert events < 4  # (and not every event twice)
+
+
 def test_calls_per_order_is_a_count_that_does_not_depend_on_the_machine():
     """The same replication counts the same calls, each job is several calls, and a
     method whose orders take more steps (zone picking: a tour per zone part) counts
