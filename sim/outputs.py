@@ -173,8 +173,7 @@ def tidy_kpi_frame(scenario, kpis: pd.DataFrame, lower_bounds: list[dict[str, fl
 
 def write_results(result: Result, out_dir: str | Path, figures: bool = True,
                   outputs: str = "all", event_logs: tuple[str, ...] | list[str] = (),
-                  event_log_start=None, table_files: TableFiles | None = None,
-                  figure_workers=None) -> list[Path]:
+                  event_log_start=None, table_files: TableFiles | None = None) -> list[Path]:
     """Write the outputs of ``result`` under ``out_dir`` (``outputs``: ``kpis`` for the
     KPI files only, ``orders`` adds the tables, ``all`` also the figures unless
     ``figures`` is false; ``event_logs``: formats of :mod:`sim.eventlog` to write per
@@ -186,9 +185,7 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
     replication at a time (one replication: linked, not written again). If ``result``
     does not hold its tables (:meth:`ReplicationOutput.drop_tables`), the figures read
     back only the columns they draw, so memory does not grow with the replications.
-    (The event logs need the tables held.) ``figure_workers``: a
-    :class:`sim.figure_workers.FigureWorkers` started before the run, which draws the
-    figures from the files written here."""
+    (The event logs need the tables held.)"""
     if outputs not in OUTPUTS:
         raise ValueError(f"outputs must be one of {OUTPUTS}, got {outputs!r}")
     out = Path(out_dir)
@@ -214,7 +211,9 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
     _atomic(out / "kpis.csv", lambda p: tidy_kpis(result).to_csv(p, index=False))
     written.append(out / "kpis.csv")
     if figures and outputs == "all":
-        written += _draw_figures(result, out, held or table_files is None, figure_workers)
+        from sim.report import write_figures  # matplotlib only when figures are wanted
+
+        written += write_figures(result if held or table_files is None else _read_back(result, out), out)
     if event_logs:
         from sim.eventlog import write_run_event_logs
 
@@ -225,46 +224,15 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
     return written
 
 
-def _draw_figures(result: Result, out: Path, held: bool, figure_workers) -> list[Path]:
-    """The run's figures: by the workers started before the run, or here (from the
-    tables in memory if ``held``, else read back from ``out``)."""
-    if figure_workers is not None:
-        from sim.figure_workers import FigureWorkersFailed
-
-        try:
-            return figure_workers.draw(out, result.scenario, with_stock=len(result.inventory) > 0)
-        except FigureWorkersFailed as exc:  # (drawn here instead: nothing is lost)
-            import sys
-
-            sys.stderr.write(f"note: the figures are drawn again here ({str(exc).strip().splitlines()[-1]})\n")
-    from sim.report import write_figures  # matplotlib only when figures are wanted
-
-    return write_figures(result if held else _read_back(result, out), out)
-
-
 def _read_back(result: Result, out: Path) -> Result:
     """``result`` with the tables the figures draw read back from the combined files
-    in ``out`` (:func:`figure_tables`)."""
-    return dataclasses.replace(result, **figure_tables(out, len(result.inventory) > 0))
+    in ``out`` (orders and shipments: only the columns the figures read)."""
+    from sim.report import FIGURE_COLUMNS
 
-
-# The columns of the order and parcel tables the figures read (sim.report draws from
-# them; tests/test_outputs_flat.py draws the figures from these columns alone and checks
-# they are the same files).
-FIGURE_COLUMNS = {
-    "orders": ["replication", "placed_h", "status", "lead_time_h", "site", "channel", "return_reason",
-               "csat", "dissatisfied_reason", "backordered_h", "backorder_filled_h"],
-    "shipments": ["replication", "site", "released_h", "pick_start_h", "returned_h", "return_reason"],
-}
-
-
-def figure_tables(out: Path, with_stock: bool) -> dict[str, pd.DataFrame]:
-    """The tables the figures draw, read back from the combined files in ``out``
-    (orders and shipments: only the :data:`FIGURE_COLUMNS`; ``stock_levels`` when the
-    run models stock)."""
     def read(name: str) -> pd.DataFrame:
         path = out / f"{name}.parquet"
         return pd.read_parquet(path, columns=FIGURE_COLUMNS.get(name)) if path.exists() else pd.DataFrame()
 
-    return {"orders": read("orders"), "shipments": read("shipments"), "timeseries": read("timeseries"),
-            "tours": read("tours"), "stock_levels": read("stock_levels") if with_stock else pd.DataFrame()}
+    return dataclasses.replace(result, orders=read("orders"), shipments=read("shipments"),
+                               timeseries=read("timeseries"), tours=read("tours"),
+                               stock_levels=read("stock_levels") if len(result.inventory) else pd.DataFrame())

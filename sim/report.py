@@ -31,7 +31,6 @@ import pandas as pd  # noqa: E402
 
 from sim.calendar import HOURS_PER_DAY  # noqa: E402
 from sim.experiment import Result  # noqa: E402
-from sim.figure_workers import MAX_FIGURE_WORKERS, usable_cores  # noqa: E402
 from sim.stats import window_h  # noqa: E402
 
 DPI = 110
@@ -40,9 +39,15 @@ DPI = 110
 # The only order columns the figures read: filtering these, not the whole table, keeps
 # the figures' memory small on million-order runs.
 ECDF_POINTS = 2000  # an ECDF drawn through this many quantiles looks the same as all
-# The columns of the order and parcel tables the figures read: sim.outputs.FIGURE_COLUMNS
-# (a run that does not hold its tables reads only these back, and so do the figure
-# workers; the tours, time series and stock levels are read whole).
+# The columns of the order and parcel tables the figures read (a run that does not hold
+# its tables reads only these back: sim.outputs.write_results; the tours, time series
+# and stock levels are read whole). tests/test_outputs_flat.py draws the figures from
+# these columns alone and checks they are the same files.
+FIGURE_COLUMNS = {
+    "orders": ["replication", "placed_h", "status", "lead_time_h", "site", "channel", "return_reason",
+               "csat", "dissatisfied_reason", "backordered_h", "backorder_filled_h"],
+    "shipments": ["replication", "site", "released_h", "pick_start_h", "returned_h", "return_reason"],
+}
 
 
 def _save(fig, path: Path, left: float = 0.75, bottom: float = 0.6, gap_w: float = 0.75,
@@ -314,8 +319,8 @@ def write_figures(result: Result, out: Path, workers: int | None = None) -> list
     that share ``result`` with this one (forked, not sent: nothing is copied); the
     files are the same as drawn here one by one. Where forking is not safe (another
     thread running, no ``fork``), they are drawn here."""
-    jobs = figure_jobs(result, out)
-    workers = min(workers or usable_cores(), MAX_FIGURE_WORKERS, len(jobs))
+    jobs = _figure_jobs(result, out)
+    workers = min(workers or _usable_cores(), MAX_FIGURE_WORKERS, len(jobs))
     from sim.processes import leave_interrupts_to_the_parent, mp_context
 
     context = mp_context()
@@ -335,6 +340,7 @@ def write_figures(result: Result, out: Path, workers: int | None = None) -> list
     return [Path(p) for p in paths if p is not None]
 
 
+MAX_FIGURE_WORKERS = 3  # the two slowest figures take half the time: more would add memory, not speed
 _JOBS: list = []
 
 
@@ -356,7 +362,16 @@ def _run_job(i: int):
     return _JOBS[i]()
 
 
-def figure_jobs(result: Result, out: Path) -> list[_Job]:
+def _usable_cores() -> int:
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _figure_jobs(result: Result, out: Path) -> list[_Job]:
     """Every figure of ``result``, as jobs that draw it into ``out``."""
     jobs = [
         _Job(lambda: _lead_time_figure(_lead_times_by(result, "site"), "site",

@@ -187,41 +187,6 @@ def test_figures_drawn_in_parallel_are_the_files_drawn_one_by_one(tmp_path):
     assert set(RUN_FIGURES) <= {p.name for p in serial}  # (no name listed that is never drawn)
 
 
-def test_figure_workers_started_before_the_run_draw_the_same_files(tmp_path, monkeypatch, capsys):
-    """Workers forked before the run (matplotlib imported while it simulates) draw, from
-    the files written, the same figures as drawn from the tables in memory; a worker that
-    fails leaves the figures to this process, which draws them all."""
-    import sim.figure_workers
-    from sim.figure_workers import FigureWorkers
-    from sim.outputs import write_results
-    from sim.report import write_figures
-
-    data = {**TINY, "inventory": {
-        "initial_days_of_cover": 2, "fallback": "split", "backorder": "ship_available",
-        "replenishment": {"policy": "RQ", "reorder_point": "auto", "order_quantity_days": 3,
-                          "supplier_lead_time_days": 2}}}
-    with FigureWorkers(3) as workers:  # (before the run, as fsim run starts them)
-        result = sim.run(validate_data(data), replications=2)
-        files = write_results(result, _mkdir(tmp_path / "run"), figure_workers=workers)
-    serial = write_figures(result, _mkdir(tmp_path / "serial"), workers=1)
-    drawn = [p for p in files if p.suffix == ".png"]
-    assert [p.name for p in drawn] == [p.name for p in serial] and "stock_levels.png" in [p.name for p in drawn]
-    for a, b in zip(drawn, serial, strict=True):
-        assert a.read_bytes() == b.read_bytes(), a.name
-
-    def broken(*args):
-        raise ValueError("no figure today")
-
-    monkeypatch.setattr(sim.figure_workers, "_jobs", broken)  # (inherited by the forked workers)
-    with FigureWorkers(2) as workers:
-        files = write_results(result, _mkdir(tmp_path / "fallback"), figure_workers=workers)
-    assert "note: the figures are drawn again here (ValueError: no figure today)" in capsys.readouterr().err
-    assert [p.name for p in files if p.suffix == ".png"] == [p.name for p in serial]
-    import multiprocessing
-
-    assert not [c for c in multiprocessing.active_children() if c.name == "fsim-figures"]  # (closed)
-
-
 def _mkdir(path):
     path.mkdir()
     return path

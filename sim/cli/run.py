@@ -173,7 +173,6 @@ def run(args: argparse.Namespace, console) -> int:
     from sim.errors import OutputDirError, ScenarioError
     from sim.experiment import run as run_replications
     from sim.experiment import scenario_sha256
-    from sim.figure_workers import FigureWorkers
     from sim.outputs import INVENTORY_FILES, RESULT_FILES, default_out_dir, write_results
     from sim.runfolder import RunFolder
     from sim.scenario import parse_set_option
@@ -229,56 +228,48 @@ def run(args: argparse.Namespace, console) -> int:
 
     common = dict(provenance=provenance, done=done, on_replication=keep,
                   tables=_keeps_tables(args))
-    # Figure workers import matplotlib while the run simulates (sim.figure_workers).
-    figure_workers = (FigureWorkers.start() if args.outputs == "all" and not args.no_figures
-                      else None)
     try:
-        try:
-            if args.precision is not None:  # as many replications as the target needs (from max(-r, 3))
-                from sim.precision import run_for_precision
+        if args.precision is not None:  # as many replications as the target needs (from max(-r, 3))
+            from sim.precision import run_for_precision
 
-                result = run_for_precision(scenario, seed, args.kpi, args.precision,
-                                           start=max(args.replications, 3), workers=args.workers,
-                                           max_replications=max_replications(args),
-                                           console=None if args.quiet else console, **common)
-            elif args.quiet:
-                result = run_replications(scenario, args.replications, seed, args.workers, **common)
-            elif not console.is_terminal:
+            result = run_for_precision(scenario, seed, args.kpi, args.precision,
+                                       start=max(args.replications, 3), workers=args.workers,
+                                       max_replications=max_replications(args),
+                                       console=None if args.quiet else console, **common)
+        elif args.quiet:
+            result = run_replications(scenario, args.replications, seed, args.workers, **common)
+        elif not console.is_terminal:
+            result = run_replications(scenario, args.replications, seed, args.workers,
+                                      progress=_PlainProgress(scenario.name), **common)
+        else:
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
+                          TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
+                task = bar.add_task(f"{scenario.name}: replications", total=args.replications)
+
+                def on_progress(done: int, total: int, frac: float) -> None:
+                    bar.update(task, completed=done + frac,
+                               description=f"{scenario.name}: replication {min(done + 1, total)}/{total}")
+
                 result = run_replications(scenario, args.replications, seed, args.workers,
-                                          progress=_PlainProgress(scenario.name), **common)
-            else:
-                with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
-                              TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True) as bar:
-                    task = bar.add_task(f"{scenario.name}: replications", total=args.replications)
-
-                    def on_progress(done: int, total: int, frac: float) -> None:
-                        bar.update(task, completed=done + frac,
-                                   description=f"{scenario.name}: replication {min(done + 1, total)}/{total}")
-
-                    result = run_replications(scenario, args.replications, seed, args.workers,
-                                              progress=on_progress, **common)
-        except KeyboardInterrupt:
-            return _interrupted(len(kept), out)
-        except BrokenProcessPool:  # (a worker killed: not an error of the run's, nor of fsim's)
-            sys.stderr.write(f"error: a worker process died (killed, or out of memory?); {len(kept)} "
-                             f"finished replication(s) kept in {out}; run the same command again to "
-                             "finish (with fewer --workers if memory ran out)\n")
-            return EXIT_ERROR
-        try:
-            reps = result.kpis["replication"].tolist()
-            files = write_results(result, out, figures=not args.no_figures, outputs=args.outputs,
-                                  event_logs=args.event_log, event_log_start=args.event_log_start,
-                                  table_files=lambda name: folder.table_files(name, reps),
-                                  figure_workers=figure_workers)
-        except KeyboardInterrupt:  # (while the combined files, figures or event logs are written)
-            return _interrupted(len(kept), out)
-        except OSError as exc:
-            raise OutputDirError(f"cannot write the results to {out}: {exc.strerror or exc}; the "
-                                 f"{len(kept)} finished replication(s) are kept there: free the space "
-                                 "(or fix the folder) and run the same command again") from None
-    finally:
-        if figure_workers is not None:
-            figure_workers.close()
+                                          progress=on_progress, **common)
+    except KeyboardInterrupt:
+        return _interrupted(len(kept), out)
+    except BrokenProcessPool:  # (a worker killed: not an error of the run's, nor of fsim's)
+        sys.stderr.write(f"error: a worker process died (killed, or out of memory?); {len(kept)} "
+                         f"finished replication(s) kept in {out}; run the same command again to "
+                         "finish (with fewer --workers if memory ran out)\n")
+        return EXIT_ERROR
+    try:
+        reps = result.kpis["replication"].tolist()
+        files = write_results(result, out, figures=not args.no_figures, outputs=args.outputs,
+                              event_logs=args.event_log, event_log_start=args.event_log_start,
+                              table_files=lambda name: folder.table_files(name, reps))
+    except KeyboardInterrupt:  # (while the combined files, figures or event logs are written)
+        return _interrupted(len(kept), out)
+    except OSError as exc:
+        raise OutputDirError(f"cannot write the results to {out}: {exc.strerror or exc}; the "
+                             f"{len(kept)} finished replication(s) are kept there: free the space "
+                             "(or fix the folder) and run the same command again") from None
     folder.finish()
     if not args.quiet:
         console.print(_kpi_table(result.summary, scenario.sites, list(scenario.demand.channels)))
