@@ -64,7 +64,7 @@ def test_a_call_is_on_the_calendar_exactly_as_env_schedule_puts_an_event():
     plain = Event(env)
     plain._ok, plain._value = True, None  # noqa: SLF001 (as Timeout does)
     env.schedule(plain, RELEASE, 2.0)
-    call = Call(env, 2.0, RELEASE, lambda _e: None)
+    call = Call(env, 3.5, RELEASE, lambda _e: None)  # (at 3.5: 2 h from now)
     entries = {id(entry[3]): entry for entry in env._queue}  # noqa: SLF001
     (t0, p0, id0, e0), (t1, p1, id1, e1) = entries[id(plain)], entries[id(call)]
     assert (t0, p0, e0) == (3.5, RELEASE, plain) and (t1, p1, e1) == (3.5, RELEASE, call)

@@ -292,7 +292,7 @@ def test_parcels_made_during_the_run_drawn_together_give_the_reference_run_bit_f
 # the reference differed before 0.5.6: a wave handed on the reships put in since the
 # last wave before the orders released meanwhile (a batch's tour is keyed by its first
 # parcel), and an order released at now + (paid_h - now), one unit in the last place off
-# its payment time (now exactly at it: sim.model.clock.CallAt).
+# its payment time (now exactly at it: sim.model.clock.Call).
 WAVE_WITH_RESHIPS = ({
     'horizon.days': 3,
     'horizon.warmup_days': 0,

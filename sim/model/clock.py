@@ -54,45 +54,33 @@ def duty_start_rank(crew: int, worker: int) -> float:
 
 
 class Call(Event):
-    """An event that calls one function when it is processed."""
+    """An event that calls one function when it is processed, at time ``at_h`` of the
+    clock, exactly: given as a delay, ``now + (at_h - now)`` can be one unit in the last
+    place off ``at_h`` (a shift starting at 6.0 would begin just after 6.0, an order
+    released at its payment time at another time than it was paid). A job that takes
+    ``hours`` from ``now`` ends at ``now + hours``, as SimPy's delay would put it."""
 
     __slots__ = ()
 
-    def __init__(self, env: simpy.Environment, delay: float, rank: int,
+    def __init__(self, env: simpy.Environment, at_h: float, rank: int,
                  callback: Callable[[Event], None]) -> None:
         # As simpy.Timeout.__init__, but with the model's rank as the priority.
         self.env = env
         self.callbacks = [callback]
         self._value = None
         self._ok = True
-        # As env.schedule(self, rank, delay), written out (pinned in tests/test_clock.py).
-        heappush(env._queue, (env._now + delay, rank, next(env._eid), self))  # noqa: SLF001
-
-
-class CallAt(Call):
-    """A :class:`Call` at a time of the clock: exactly ``at_h`` (not before now). Given as
-    a delay, ``now + (at_h - now)`` can be one unit in the last place off ``at_h``: a
-    shift starting at 6.0 would begin just after 6.0, and an order released at its
-    payment time would be released at another time than it was paid."""
-
-    __slots__ = ()
-
-    def __init__(self, env: simpy.Environment, at_h: float, rank: int,
-                 callback: Callable[[Event], None]) -> None:
-        self.env = env
-        self.callbacks = [callback]
-        self._value = None
-        self._ok = True
-        now = env._now  # noqa: SLF001
-        heappush(env._queue, (at_h if at_h > now else now, rank, next(env._eid), self))  # noqa: SLF001
+        # As env.schedule(self, rank, at_h - now), written out at at_h itself (pinned in
+        # tests/test_clock.py).
+        heappush(env._queue, (at_h, rank, next(env._eid), self))  # noqa: SLF001
 
 
 def call_at(env: simpy.Environment, at_h: float, rank: int, callback: Callable[[Event], None]) -> Event:
     """Call ``callback(event)`` at time ``at_h`` exactly (not before now) with ``rank``."""
-    return CallAt(env, at_h, rank, callback)
+    now = env.now
+    return Call(env, at_h if at_h > now else now, rank, callback)
 
 
 def call_after(env: simpy.Environment, delay_h: float, rank: int,
                callback: Callable[[Event], None]) -> Event:
     """Call ``callback(event)`` after ``delay_h`` hours with ``rank``."""
-    return Call(env, delay_h, rank, callback)
+    return Call(env, env.now + delay_h, rank, callback)

@@ -168,7 +168,7 @@ class Crew:
     def _begin(self, w: int, item, now: float) -> None:
         self.busy[w] = True
         hours = self.start(item, w, now)
-        Call(self.env, hours, self.ranks[w], partial(self._end, w, item, now))  # (call_after, inlined)
+        Call(self.env, now + hours, self.ranks[w], partial(self._end, w, item, now))  # (call_after, inlined)
 
     def _end(self, w: int, item, start_h: float, _event=None) -> None:
         self.busy[w] = False
@@ -181,7 +181,7 @@ class Crew:
             item = queue.next_item(now, False)
             if item is not None:  # (as _begin(w, item, now), written out: the hot path)
                 self.busy[w] = True
-                Call(self.env, self.start(item, w, now), self.ranks[w], partial(self._end, w, item, now))
+                Call(self.env, now + self.start(item, w, now), self.ranks[w], partial(self._end, w, item, now))
                 return
             if not self.in_free[w]:  # (as _make_free(w))
                 self.in_free[w] = True
