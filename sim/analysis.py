@@ -90,6 +90,11 @@ def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if len(x) else math.nan
 
 
+def finite_mean(values: Sequence[float | None]) -> float:
+    """The mean of the values a KPI has (None and NaN left out; NaN if none)."""
+    return _mean(_finite(values))
+
+
 def half_width(values: Sequence[float | None], confidence: float = 0.95) -> tuple[float, float]:
     """(mean, half-width of the two-sided t-interval at ``confidence``, 95% by default)
     over replications (NaN left out; NaN half-width with fewer than two values)."""

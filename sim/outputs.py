@@ -42,6 +42,14 @@ RUN_FIGURES = ("lead_time_by_site.png", "lead_time_by_channel.png", "picking_acc
 RUN_FIGURE_PATTERNS = ("pick_routes_*.png", "warmup_*.png")
 REPORT_FILE = "report.html"
 
+OUTPUTS = ("kpis", "orders", "all")  # fsim run --outputs
+EVENT_LOG_DIR = "eventlog"  # fsim run --event-log: eventlog/rep-<r>.<jsonocel|sqlite|xes>
+# Written only when the scenario models stock (``inventory``).
+INVENTORY_FILES = (
+    "inventory_statement.csv",
+    "stock_levels.parquet",
+)
+
 
 def written_by_fsim_in_a_run(name: str) -> bool:
     """Whether a file of a run folder called ``name`` is a figure or page fsim draws
@@ -50,13 +58,6 @@ def written_by_fsim_in_a_run(name: str) -> bool:
 
     return (name in RUN_FIGURES or name == REPORT_FILE
             or any(fnmatchcase(name, pattern) for pattern in RUN_FIGURE_PATTERNS))
-OUTPUTS = ("kpis", "orders", "all")  # fsim run --outputs
-EVENT_LOG_DIR = "eventlog"  # fsim run --event-log: eventlog/rep-<r>.<jsonocel|sqlite|xes>
-# Written only when the scenario models stock (``inventory``).
-INVENTORY_FILES = (
-    "inventory_statement.csv",
-    "stock_levels.parquet",
-)
 
 
 def default_out_dir(scenario_name: str, root: str | Path = "results") -> Path:

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from sim import __version__
-from sim.analysis import Difference, paired_difference, welch_difference
+from sim.analysis import Difference, finite_mean, paired_difference, welch_difference
 from sim.errors import OutputDirError, ScenarioError
 from sim.invocation import command_text
 from sim.outdir import make_output_folder, refuse_other_output
@@ -170,14 +169,8 @@ def difference(a: RunData, b: RunData, kpi: str, paired: bool) -> Difference | N
         d = paired_difference(va[:n], vb[:n])
         # Each run's mean over all its replications, as the table and --csv show it (the
         # difference is over the pairs: with unequal replications, not mean_b - mean_a).
-        return replace(d, mean_a=_mean_of(va), mean_b=_mean_of(vb))
+        return replace(d, mean_a=finite_mean(va), mean_b=finite_mean(vb))
     return welch_difference(va, vb)
-
-
-def _mean_of(values) -> float:
-    x = np.array([math.nan if v is None else v for v in values], dtype=float)
-    x = x[~np.isnan(x)]
-    return float(x.mean()) if len(x) else math.nan
 
 
 def comparison_rows(runs: Sequence[RunData], rows: Sequence[tuple[str, str | None, str]],

@@ -31,17 +31,15 @@ class TourLog:
         del capacity  # (kept for callers; arrays grow as needed)
         self._ints = array("i")
         self._floats = array("d")
-        self._rows = 0
 
     def __len__(self) -> int:
-        return self._rows
+        return len(self._floats) // len(self.FLOAT_COLUMNS)
 
     def add(self, site: int, zone: int, worker: int, start_h: float, end_h: float,
             orders: int, lines: int, distance_m: float) -> int:
         """Record a tour; return its id. (Two appends of a row each: this runs once
         per tour, the model's hottest path.)"""
-        i = self._rows
-        self._rows = i + 1
+        i = len(self._floats) // 3
         self._ints.extend((site, zone, worker, orders, lines))
         self._floats.extend((start_h, end_h, distance_m))
         return i

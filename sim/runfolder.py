@@ -140,11 +140,14 @@ class RunFolder:
             folder = self._rep_dir(r)
             try:
                 small = json.loads((folder / "small.json").read_text(encoding="utf-8"))
-                for name in _FRAMES:  # (each file whole, read or not: the combined files read them)
-                    pq.read_metadata(folder / f"{name}.parquet")
-                frames = {name: pd.read_parquet(folder / f"{name}.parquet")
-                          if tables or name not in ReplicationOutput.TABLES else pd.DataFrame()
-                          for name in _FRAMES}
+                frames = {}
+                for name in _FRAMES:
+                    path = folder / f"{name}.parquet"
+                    if tables or name not in ReplicationOutput.TABLES:
+                        frames[name] = pd.read_parquet(path)
+                    else:  # (not read now, but whole: the combined files read it later)
+                        pq.read_metadata(path)
+                        frames[name] = pd.DataFrame()
                 out[r] = ReplicationOutput(**small, **frames)
             except (OSError, ValueError, TypeError) as exc:  # (damaged on disk: it is run again)
                 sys.stderr.write(f"note: {folder} cannot be read ({type(exc).__name__}: {exc}); "

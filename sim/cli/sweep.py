@@ -212,8 +212,8 @@ def _points_table(outcome, parameters: list[str], kpis) -> object:
             cells.append("-" if math.isnan(m) else f"{m:,.2f}" + (
                 "" if math.isnan(lo) else f" ± {(hi - lo) / 2:,.2f}"))
         planned = outcome.replications.get(int(point), 0)
-        ran = int((outcome.runs["point"] == point).sum() - outcome.runs.loc[
-            outcome.runs["point"] == point, "error"].notna().sum()) if len(outcome.runs) else 0
+        ran = int(outcome.runs.loc[outcome.runs["point"] == point, "error"].isna().sum()) \
+            if len(outcome.runs) else 0
         n = str(ran) if ran == planned else f"{ran} of {planned}"
         table.add_row(str(point), *(str(first[p]) for p in parameters), n, *cells)
     return table
