@@ -67,8 +67,9 @@ def run_labels(folders: list[str | Path]) -> list[str]:
 
 
 def comparison_table(folders: list[str | Path], kpis: tuple[str, ...] = DEFAULT_KPIS) -> pd.DataFrame:
-    """The KPIs of each run as a tidy frame: run, kpi, mean, ci95_low, ci95_high (a run
-    without a KPI has no row for it)."""
+    """The KPIs of each run as a tidy frame: run, kpi, mean, ci95_low, ci95_high and
+    lower_bound (of a KPI censored in some replication, whose mean is unknown; else
+    empty). A run without a KPI has no row for it."""
     rows = []
     summaries = [load_run(folder) for folder in folders]
     for label, (summary, _) in zip(run_labels(folders), summaries, strict=True):
@@ -78,8 +79,9 @@ def comparison_table(folders: list[str | Path], kpis: tuple[str, ...] = DEFAULT_
                 continue
             rows.append({"run": label, "kpi": kpi,
                          "mean": entry["mean"], "ci95_low": entry["ci95_low"],
-                         "ci95_high": entry["ci95_high"]})
-    return pd.DataFrame(rows)
+                         "ci95_high": entry["ci95_high"],
+                         "lower_bound": entry.get("lower_bound") if entry.get("censored") else None})
+    return pd.DataFrame(rows, columns=["run", "kpi", "mean", "ci95_low", "ci95_high", "lower_bound"])
 
 
 def lead_time_groups(folders: list[str | Path]) -> tuple[list, list]:

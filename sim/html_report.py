@@ -260,8 +260,10 @@ def _comparison(folder: Path) -> str:
     if len(table):
         header = ["KPI", *([by] if by else []), "A", "B", "mean A", "mean B", "B − A",
                   "95% CI low", "95% CI high", "pairs", "paired", "significant"]
-        rows = [[r["kpi"], *([r[by]] if by else []), r["run_a"], r["run_b"], r["mean_a"],
-                 r["mean_b"], r["diff_mean"], r["diff_ci95_low"], r["diff_ci95_high"], r["n"],
+        rows = [[r["kpi"], *([r[by]] if by else []), r["run_a"], r["run_b"],
+                 _mean_or_bound(r["mean_a"], r.get("lower_bound_a")),
+                 _mean_or_bound(r["mean_b"], r.get("lower_bound_b")), r["diff_mean"],
+                 r["diff_ci95_low"], r["diff_ci95_high"], r["n"],
                  bool(r["paired"]), bool(r["significant"])] for _, r in table.iterrows()]
         classes = ["sig" if bool(r["significant"]) else "" for _, r in table.iterrows()]
         parts += ["<h2>Differences B − A with 95% confidence intervals</h2>",
@@ -276,6 +278,14 @@ def _comparison(folder: Path) -> str:
             parts.append(_pre(f"resolved scenario of {r.get('label')}",
                               (folder / sub / "scenario.resolved.yaml").read_text(encoding="utf-8")))
     return "".join(parts)
+
+
+def _mean_or_bound(mean, bound):
+    """A run's mean, or ``> bound (censored)`` when it is censored (only a lower bound
+    known: comparison.csv's ``lower_bound_a`` / ``lower_bound_b``, absent before 0.5.7)."""
+    if pd.isna(mean) and bound is not None and not pd.isna(bound):
+        return f"> {fmt(bound)} (censored)"
+    return mean
 
 
 def _staff(folder: Path) -> str:

@@ -53,6 +53,12 @@ class RunData:
         entry = self.summary.get("kpis", {}).get(kpi)
         return bool(entry and entry.get("censored"))
 
+    def lower_bound(self, kpi: str) -> float:
+        """The lower bound of a censored ``kpi``'s mean (NaN when it is not censored)."""
+        entry = self.summary.get("kpis", {}).get(kpi) or {}
+        bound = entry.get("lower_bound") if entry.get("censored") else None
+        return math.nan if bound is None else float(bound)
+
 
 def read_resolved(folder: Path) -> dict | None:
     """The resolved scenario of a run folder (None when it has none)."""
@@ -190,12 +196,14 @@ def comparison_rows(runs: Sequence[RunData], rows: Sequence[tuple[str, str | Non
             if by is not None:
                 row[by] = group
             row.update({"run_a": reference.label, "run_b": run.label, "mean_a": d.mean_a,
-                        "mean_b": d.mean_b, "diff_mean": d.mean, "diff_ci95_low": d.ci95_low,
-                        "diff_ci95_high": d.ci95_high, "n": d.n, "paired": d.paired,
-                        "significant": d.significant})
+                        "mean_b": d.mean_b, "lower_bound_a": reference.lower_bound(name),
+                        "lower_bound_b": run.lower_bound(name), "diff_mean": d.mean,
+                        "diff_ci95_low": d.ci95_low, "diff_ci95_high": d.ci95_high, "n": d.n,
+                        "paired": d.paired, "significant": d.significant})
             out.append(row)
-    columns = ["kpi", *([by] if by else []), "run_a", "run_b", "mean_a", "mean_b", "diff_mean",
-               "diff_ci95_low", "diff_ci95_high", "n", "paired", "significant"]
+    columns = ["kpi", *([by] if by else []), "run_a", "run_b", "mean_a", "mean_b", "lower_bound_a",
+               "lower_bound_b", "diff_mean", "diff_ci95_low", "diff_ci95_high", "n", "paired",
+               "significant"]
     return pd.DataFrame(out, columns=columns), reasons
 
 

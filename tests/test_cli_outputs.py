@@ -152,7 +152,7 @@ def test_compare_runs(run_dir, tmp_path, capsys):
     assert "lead_time_hours_mean" in out and "tiny (out)" in out
     assert plot.read_bytes()[:4] == b"\x89PNG"
     tidy = pd.read_csv(table)
-    assert list(tidy.columns) == ["run", "kpi", "mean", "ci95_low", "ci95_high"]
+    assert list(tidy.columns) == ["run", "kpi", "mean", "ci95_low", "ci95_high", "lower_bound"]
     summary = json.loads((run_dir / "summary.json").read_text())
     row = tidy[tidy["kpi"] == "lead_time_hours_mean"].iloc[0]
     assert row["mean"] == pytest.approx(summary["kpis"]["lead_time_hours_mean"]["mean"])

@@ -224,7 +224,8 @@ def test_scenario_files_compared_say_what_a_run_says(runs, tmp_path, capsys):
     scenario, _ = runs
     out = tmp_path / "cmp"
     assert main(["compare", str(scenario), str(scenario), "-r", "2", "--seed", "9", "--out", str(out),
-                 "--set-b", "warehouses.east.staff.pickers=0", "--kpi", "lead_time_hours_p95"]) == 0
+                 "--set-b", "warehouses.east.staff.pickers=0", "--kpi", "lead_time_hours_p95",
+                 "--csv", str(tmp_path / "means.csv")]) == 0
     printed = capsys.readouterr()
     b = json.loads((out / "b" / "summary.json").read_text())
     assert b["saturated_pools"] == {"east.pickers": 2}
@@ -242,6 +243,14 @@ def test_scenario_files_compared_say_what_a_run_says(runs, tmp_path, capsys):
     row = pd.read_csv(out / "comparison.csv").set_index("kpi").loc["lead_time_hours_p95"]
     assert np.isnan(row["diff_mean"]) and np.isnan(row["mean_b"]) and row["n"] == 0
     assert not row["significant"]
+    # Its lower bound is written, as the console shows it, and the report shows it too
+    # (it showed "–", as for a KPI with no value).
+    assert row["lower_bound_b"] == pytest.approx(entry["lower_bound"]) and np.isnan(row["lower_bound_a"])
+    from sim.html_report import build_report
+    page = build_report(out)
+    assert "&gt; " in page and "(censored)" in page
+    means = pd.read_csv(tmp_path / "means.csv").set_index("run")["lower_bound"]
+    assert np.isnan(means.iloc[0]) and means.iloc[1] == pytest.approx(entry["lower_bound"])
 
 
 def test_compare_scenario_files_keeps_the_models_warnings(tmp_path, capsys):
