@@ -1,6 +1,11 @@
 """Sweep figures (PNG): each KPI against each numeric swept parameter, means with 95%
 CI bands (``sweep_<kpi>.png``), and with two swept parameters on a full grid, a heat
-map of the mean (``heatmap_<kpi>.png``)."""
+map of the mean (``heatmap_<kpi>.png``).
+
+A point where the KPI is censored (a percentile among unfinished orders: no mean, a
+lower bound; points.csv's ``lower_bound``) is drawn at its lower bound as an open
+upward triangle, "censored: at least", not left out: the points a saturated
+configuration censors are the ones a planner must see."""
 
 from __future__ import annotations
 
@@ -48,8 +53,8 @@ def sweep_figures(points: pd.DataFrame, parameters: list[str], kpis: list[str],
         if kpi not in present:
             continue
         rows = points[points["kpi"] == kpi]
-        if rows["mean"].isna().all():
-            continue
+        if rows["mean"].isna().all() and _bounds(rows).isna().all():
+            continue  # (no value at any point: nothing to draw)
         written.append(_kpi_figure(rows, parameters, kpi, out / f"sweep_{kpi}.png"))
         heat = _heatmap(rows, parameters, kpi, out / f"heatmap_{kpi}.png")
         if heat is not None:
@@ -76,6 +81,27 @@ def _kpi_figure(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path)
     return path
 
 
+def _bounds(rows: pd.DataFrame) -> pd.Series:
+    """The lower bound of each point whose mean is censored (NaN elsewhere)."""
+    if "lower_bound" not in rows:
+        return pd.Series(math.nan, index=rows.index)
+    return rows["lower_bound"].where(rows["mean"].isna())
+
+
+def _censored_markers(ax, x: np.ndarray, bound: np.ndarray, color=None) -> None:
+    ok = ~np.isnan(bound)
+    if ok.any():
+        ax.scatter(x[ok], bound[ok], marker="^", s=36, facecolors="none",
+                   edgecolors=color or "tab:red", zorder=3)
+
+
+def _censored_legend(ax, rows: pd.DataFrame) -> None:
+    """A legend entry for the censored points' markers (when there are any)."""
+    if _bounds(rows).notna().any():
+        ax.scatter([], [], marker="^", s=36, facecolors="none", edgecolors="grey",
+                   label="censored: at least")
+
+
 def _against(ax, rows: pd.DataFrame, parameters: list[str], parameter: str) -> None:
     others = [p for p in parameters if p != parameter and rows[p].nunique() > 1]
     groups = list(rows.groupby(others, sort=True)) if others else [((), rows)]
@@ -85,21 +111,26 @@ def _against(ax, rows: pd.DataFrame, parameters: list[str], parameter: str) -> N
         x = group[parameter].to_numpy(dtype=float)
         mean = group["mean"].to_numpy(dtype=float)
         low, high = group["ci95_low"].to_numpy(dtype=float), group["ci95_high"].to_numpy(dtype=float)
+        bound = _bounds(group).to_numpy(dtype=float)
         key = key if isinstance(key, tuple) else (key,)
         label = ", ".join(f"{_short(p)}={v}" for p, v in zip(others, key, strict=True)) or None
         if lines:
             (line,) = ax.plot(x, mean, marker="o", label=label)
+            color = line.get_color()
             ok = ~np.isnan(low)
             if ok.any():
-                ax.fill_between(x[ok], low[ok], high[ok], alpha=0.2, color=line.get_color())
+                ax.fill_between(x[ok], low[ok], high[ok], alpha=0.2, color=color)
         else:
             err = np.vstack([mean - low, high - mean])
             # Too many groups to tell apart (a Latin hypercube): one colour for all.
             many = len(groups) > MAX_LINES
-            ax.errorbar(x, mean, yerr=np.where(np.isnan(err), 0, err), fmt="o", ms=3, alpha=0.7,
-                        color="tab:blue" if many else None, label=None if many else label)
+            bars = ax.errorbar(x, mean, yerr=np.where(np.isnan(err), 0, err), fmt="o", ms=3, alpha=0.7,
+                               color="tab:blue" if many else None, label=None if many else label)
+            color = bars.lines[0].get_color()
+        _censored_markers(ax, x, bound, color)
     ax.set_xlabel(parameter)
-    if others and len(groups) <= MAX_LINES:
+    _censored_legend(ax, rows)
+    if (others and len(groups) <= MAX_LINES) or _bounds(rows).notna().any():
         ax.legend(fontsize=7)
 
 
@@ -110,6 +141,10 @@ def _by_point(ax, rows: pd.DataFrame, parameters: list[str]) -> None:
     err = np.vstack([mean - rows["ci95_low"].to_numpy(dtype=float),
                      rows["ci95_high"].to_numpy(dtype=float) - mean])
     ax.bar(range(len(rows)), mean, yerr=np.where(np.isnan(err), 0, err), capsize=3, alpha=0.8)
+    _censored_markers(ax, np.arange(len(rows), dtype=float), _bounds(rows).to_numpy(dtype=float))
+    _censored_legend(ax, rows)
+    if _bounds(rows).notna().any():
+        ax.legend(fontsize=7)
     ax.set_xticks(range(len(rows)), labels, rotation=30, ha="right", fontsize=7)
 
 
@@ -124,8 +159,10 @@ def _heatmap(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path) ->
     if {(r[px], r[py]) for _, r in rows.iterrows()} != set(itertools.product(xs, ys)):
         return None
     grid = np.full((len(ys), len(xs)), math.nan)
-    for _, r in rows.iterrows():
+    bounds = np.full((len(ys), len(xs)), math.nan)  # censored cells: "> bound", uncoloured
+    for (_, r), bound in zip(rows.iterrows(), _bounds(rows), strict=True):
         grid[ys.index(r[py]), xs.index(r[px])] = r["mean"]
+        bounds[ys.index(r[py]), xs.index(r[px])] = bound
     plt = _plt()
     fig, ax = plt.subplots(figsize=(1.2 * len(xs) + 3, 0.6 * len(ys) + 2.5))
     image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
@@ -139,6 +176,8 @@ def _heatmap(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path) ->
         if not math.isnan(value):
             ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=8,
                     color="black" if value > mid else "white")
+        elif not math.isnan(bounds[i, j]):
+            ax.text(j, i, f"> {bounds[i, j]:.3g}\ncensored", ha="center", va="center", fontsize=7)
     fig.colorbar(image, ax=ax, label=kpi)
     ax.set_title(f"{kpi}: mean per point")
     fig.tight_layout()

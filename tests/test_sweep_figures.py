@@ -1,0 +1,90 @@
+"""Sweep figures show censored points at their lower bound instead of leaving them out."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.collections import PathCollection  # noqa: E402
+
+from sim.sweep.figures import _against, _by_point, sweep_figures  # noqa: E402
+
+NAN = math.nan
+
+
+def _points(means, bounds, pickers=(1, 2, 3, 4)) -> pd.DataFrame:
+    return pd.DataFrame({
+        "point": range(len(means)), "pickers": list(pickers)[:len(means)], "kpi": "lead_time_hours_p95",
+        "mean": means, "ci95_low": [m - 1 for m in means], "ci95_high": [m + 1 for m in means],
+        "censored": [0 if math.isnan(b) else 1 for b in bounds], "lower_bound": bounds})
+
+
+def _markers(ax) -> np.ndarray:
+    """The offsets of the open triangles drawn on ``ax`` (the censored points)."""
+    found = [c.get_offsets() for c in ax.collections
+             if isinstance(c, PathCollection) and len(c.get_offsets()) and c.get_facecolors().size == 0]
+    return np.vstack(found) if found else np.empty((0, 2))
+
+
+def test_a_censored_point_is_drawn_at_its_lower_bound():
+    """Pickers 1 saturates: its p95 is censored (> 130 h). The line of the others stays
+    and the censored point is a marker at 130, not a gap."""
+    rows = _points([NAN, 50.0, 40.0, 35.0], [130.0, NAN, NAN, NAN])
+    fig, ax = plt.subplots()
+    _against(ax, rows, ["pickers"], "pickers")
+    assert _markers(ax).tolist() == [[1.0, 130.0]]
+    assert "censored: at least" in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.close(fig)
+
+
+def test_no_marker_without_censoring():
+    rows = _points([60.0, 50.0, 40.0, 35.0], [NAN] * 4)
+    fig, ax = plt.subplots()
+    _against(ax, rows, ["pickers"], "pickers")
+    assert len(_markers(ax)) == 0 and ax.get_legend() is None
+    plt.close(fig)
+
+
+def test_bars_mark_censored_points_too():
+    rows = _points([NAN, 50.0], [90.0, NAN]).assign(method=["batch", "wave"])
+    fig, ax = plt.subplots()
+    _by_point(ax, rows, ["method"])
+    assert _markers(ax).tolist() == [[0.0, 90.0]]
+    plt.close(fig)
+
+
+def test_a_kpi_censored_at_every_point_still_gets_its_figure(tmp_path):
+    """It got none, silently: every mean is empty, but the bounds say how bad it is."""
+    rows = _points([NAN, NAN], [130.0, 110.0])
+    written = sweep_figures(rows, ["pickers"], ["lead_time_hours_p95"], tmp_path)
+    assert written == [tmp_path / "sweep_lead_time_hours_p95.png"] and written[0].stat().st_size > 0
+    # A KPI with no value and no bound anywhere has nothing to draw.
+    empty = _points([NAN, NAN], [NAN, NAN])
+    assert sweep_figures(empty, ["pickers"], ["lead_time_hours_p95"], tmp_path / "x") == []
+
+
+def test_heat_map_writes_censored_cells_as_bounds(tmp_path, monkeypatch):
+    """Two swept parameters on a grid: a censored cell reads "> bound", uncoloured;
+    every cell censored still draws, without warnings."""
+    import warnings
+
+    texts = []
+    real_text = matplotlib.axes.Axes.text
+    monkeypatch.setattr(matplotlib.axes.Axes, "text",
+                        lambda self, x, y, s, *a, **k: texts.append(s) or real_text(self, x, y, s, *a, **k))
+    grid = pd.concat([_points([NAN, 50.0], [130.0, NAN], pickers=(1, 2)).assign(method=m)
+                      for m in ("batch", "wave")], ignore_index=True)
+    sweep_figures(grid, ["pickers", "method"], ["lead_time_hours_p95"], tmp_path)
+    assert (tmp_path / "heatmap_lead_time_hours_p95.png").exists()
+    assert texts.count("> 130\ncensored") == 2 and texts.count("50") == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        every = grid.assign(mean=NAN, lower_bound=[130.0, 90.0, 131.0, 91.0])
+        (tmp_path / "all").mkdir()
+        written = sweep_figures(every, ["pickers", "method"], ["lead_time_hours_p95"], tmp_path / "all")
+    assert [p.name for p in written] == ["sweep_lead_time_hours_p95.png", "heatmap_lead_time_hours_p95.png"]
