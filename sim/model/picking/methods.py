@@ -308,15 +308,16 @@ class ZonePicking:
 
     def _take_in(self, parcel: int) -> list[int]:
         """Start keeping track of ``parcel``'s parts; return its zones."""
-        i = self.index_of.item(parcel) if parcel < len(self.index_of) else -1
+        i = self.index_of.item(parcel) if parcel < self.ctx.table.n_orders else -1
         if i < 0:  # made during the run: planned now, from its draws
             self.ctx.draw_made()
             parts = self._plan(np.array([parcel])).parts_of(0)
         else:
             parts = self.planned.parts_of(i)
+        count = len(parts)
         # [its parts, parts left, a part has started, its tour_id is the first part's]
-        self.picking[parcel] = [parts, len(parts), False, False]
-        self.ctx.table.zones_touched[parcel] = len(parts)
+        self.picking[parcel] = [parts, count, False, False]
+        self.ctx.table.zones_touched[parcel] = count
         return list(parts)
 
     def enqueue(self, parcel: int) -> None:
@@ -330,7 +331,8 @@ class ZonePicking:
         return [Station(z, self.queues[z], self.start, self.finish) for z in range(self.n_zones)]
 
     def start(self, item: int, worker: int, now: float) -> float:
-        parcel, zone = divmod(item, self.n_zones)
+        parcel = item // self.n_zones  # (not divmod: a call per part, on the hot path)
+        zone = item - parcel * self.n_zones
         state = self.picking[parcel]
         if not state[2]:  # its first part to start
             state[2] = True
@@ -339,7 +341,8 @@ class ZonePicking:
 
     def finish(self, item: int, start: float, worker: int, now: float) -> None:
         ctx, t = self.ctx, self.ctx.table
-        parcel, zone = divmod(item, self.n_zones)
+        parcel = item // self.n_zones
+        zone = item - parcel * self.n_zones
         state = self.picking[parcel]
         parts = state[0]
         metres = parts[zone][METRES]

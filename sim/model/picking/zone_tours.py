@@ -43,7 +43,10 @@ class ZoneTours:
 
     def parts_of(self, i: int) -> dict[int, list[float]]:
         """The ``i``-th parcel's parts by zone (ascending), each a row as a list."""
-        return {int(row[ZONE]): row for row in self.rows[self.first.item(i):self.first.item(i + 1)].tolist()}
+        parts = {}
+        for row in self.rows[self.first.item(i):self.first.item(i + 1)].tolist():  # (a loop: no
+            parts[int(row[ZONE])] = row  # comprehension's call, once per parcel in the run)
+        return parts
 
     def of(self, i: int) -> tuple[list[int], list[float], list[float], list[int]]:
         """The ``i``-th parcel's parts as Python lists (zones, hours, metres, lines)."""
