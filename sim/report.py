@@ -25,6 +25,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+# Titles sit at the top of their axes (where matplotlib puts them when nothing is drawn
+# above an axes, as in every figure here), instead of being placed by measuring every
+# axes' tick labels at each draw: about a tenth of the figures' time, the same pixels.
+matplotlib.rcParams["axes.titley"] = 1.0
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
