@@ -113,6 +113,17 @@ def test_run_pin_change_run_compare(app):
     assert "Paired on common random numbers" in texts(app.caption)
     differences = next(t for t in tables if "current − pinned" in t.columns)
     assert differences.loc["lead_time_hours_mean", "pairs"] == 2
+    assert "--set warehouses.east.staff.pickers.day=5" in texts(app.code)
+    assert "levers have changed" not in texts(app.info)
+    # A lever changed but not run: the current run is still the one with 5 pickers, and
+    # its command says so (it showed the levers' command above the 5-picker numbers).
+    app.switch_page("views/scenario.py").run()
+    lever(app, "warehouses.east.staff.pickers.day").set_value(9).run()
+    app.switch_page("views/compare.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    shown = texts(app.main.code)  # (the sidebar shows the levers' command)
+    assert "pickers.day=9" not in shown and "--set warehouses.east.staff.pickers.day=5" in shown
+    assert "levers have changed since the current run" in texts(app.info)
     # Back to 7 pickers: the pinned run's numbers come from the cache, without Run.
     app.switch_page("views/scenario.py").run()
     lever(app, "warehouses.east.staff.pickers.day").set_value(7).run()

@@ -23,7 +23,7 @@ from sim.ui.figures import (
     pool_series,
     saturated_text,
 )
-from sim.ui.pinning import comparison, pin, scenario_changes
+from sim.ui.pinning import comparison, differences_table, pin, run_command, scenario_changes
 from sim.ui.runs import ResultCache, report_html, run_cached, run_key
 
 from .conftest import tiny
@@ -178,3 +178,40 @@ def test_comparison_is_the_paired_difference_of_the_replications(two_reps):
     table, reason = comparison(a, unpaired, None)
     assert "seeds differ" in reason and not table["paired"].any()
     assert not math.isnan(table["diff_ci95_low"].iloc[0])
+
+
+def test_the_differences_table_keeps_the_digits_that_tell_runs_apart():
+    """A pack wait of 0.1803 h against 0.2177 h printed as 0.2 against 0.2 (the unit's
+    decimals), a difference of -0.04 as "-0.0"; under Welch's interval the count is the
+    smaller run's, not "pairs"."""
+    import pandas as pd
+
+    rows = pd.DataFrame([
+        {"kpi": "pack_wait_hours_mean", "mean_a": 0.1803, "mean_b": 0.2177, "diff_mean": 0.0374,
+         "diff_ci95_low": 0.0101, "diff_ci95_high": 0.0647, "n": 2, "paired": True, "significant": True},
+        {"kpi": "lead_time_hours_mean", "mean_a": 96.41, "mean_b": 96.39, "diff_mean": -0.02199,
+         "diff_ci95_low": -0.09841, "diff_ci95_high": 0.05442, "n": 2, "paired": True, "significant": False},
+    ])
+    shown = differences_table(rows, None, ["west", "east"], ["web"]).set_index("KPI")
+    assert shown.loc["pack_wait_hours_mean", ["pinned", "current"]].tolist() == ["0.180", "0.218"]
+    assert shown.loc["lead_time_hours_mean", ["pinned", "current"]].tolist() == ["96.4", "96.4"]  # (3 digits)
+    assert shown.loc["lead_time_hours_mean", "current − pinned"] == "-0.0220"
+    assert shown.loc["lead_time_hours_mean", "95% CI"] == "[-0.0984, 0.0544]"
+    assert list(shown.columns)[-1] == "pairs"
+    welch = differences_table(rows.assign(paired=False), None, ["west", "east"], ["web"])
+    assert "pairs" not in welch.columns and welch["n (smaller run)"].tolist() == [2, 2]
+
+
+def test_a_value_rounded_to_zero_has_no_minus_sign():
+    from sim.cli.tables import fmt
+
+    assert [fmt(-0.3, 0), fmt(-0.004, 2), fmt(-0.0, 1), fmt(-1.5, 0), fmt(-0.6, 0)] == ["0", "0.00", "0.0", "-2", "-1"]
+
+
+def test_the_current_run_is_shown_with_its_own_command(two_reps):
+    """The page's runs record their command: the Compare page shows it, not the levers'
+    command (which may have changed since)."""
+    ran = sim.run(tiny(), replications=1, seed=5,
+                  provenance={"command": ["fsim", "run", "tiny.yaml", "--set", "a.b=5", "-r", "1"]})
+    assert run_command(ran, "levers") == "fsim run tiny.yaml --set a.b=5 -r 1"
+    assert run_command(sim.run(tiny(), replications=1, seed=5), "levers") == "levers"

@@ -72,6 +72,29 @@ def test_numbers_with_exponents_are_numbers():
     assert data == {"a": 1e9, "b": 2.5e-3, "c": -100.0, "d": "1e", "e": "e5", "f": 1.5}
 
 
+def test_whole_numbers_and_clock_times_read_as_yaml_1_2_reads_them():
+    """YAML 1.1 (PyYAML's default) reads 11:30 as base 60 (690) and 010 as octal (8),
+    and cannot read 08 as a number; YAML 1.2, and a planner, read 11:30 as a time of day,
+    010 as 10 and 08 as 8."""
+    data, _ = ys.parse_yaml("a: [08, 010, -07, 0o17, 0x1F, 0b101, 1_000, 0, +3]\nt: 11:30\nu: 1:30.5\n", "x")
+    assert data == {"a": [8, 10, -7, 15, 31, 5, 1000, 0, 3], "t": "11:30", "u": "1:30.5"}
+    assert yaml.safe_load("t: 11:30") == {"t": 690}  # (what it was)
+
+
+def test_a_clock_time_where_hours_belong_says_how_to_write_it(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\ncarriers:\n  ground:\n    pickup_times_h: [17:45]\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert str(err.value) == (f"{path}:4 carriers.ground.pickup_times_h.0: must be a number, got '17:45' "
+                              "(a clock time? write hours as a decimal: 17.75)")
+    with pytest.raises(ScenarioError) as err:  # (a field the schema checks before pydantic does)
+        load_scenario(SCENARIOS / "baseline.yaml", {"warehouses.east.staff.shifts.day.start_h": "6:45"})
+    assert "must be a number, got '6:45' (a clock time? write hours as a decimal: 6.75)" in str(err.value)
+    path.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\ncarriers:\n  ground:\n    pickup_times_h: [08]\n")
+    assert list(load_scenario(path).carriers["ground"].pickup_times_h) == [8.0]
+
+
 def test_lines_of_merged_keys_point_at_the_anchor():
     text = "base: &b\n  x: 1\n  y: 2\nsite:\n  <<: *b\n  y: 3\n"
     data, lines = ys.parse_yaml(text, "f.yaml")

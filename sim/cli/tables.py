@@ -40,7 +40,9 @@ def enough_digits(digits: int, *values: float) -> int:
 def fmt(value: float | None, digits: int) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return f"{value:,.{digits}f}"
+    text = f"{value:,.{digits}f}"
+    # A small negative value rounded to zero prints as 0, not -0 (an interval [-0, 2]).
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
 def fmt_entry(name: str, entry: dict, sites=(), channels=()) -> tuple[str, str]:

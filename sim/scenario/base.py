@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from typing import Any, Literal
@@ -25,8 +26,17 @@ class Model(BaseModel):
             if kinds & {"int", "float"} and type(value).__name__ not in kinds:
                 shown = str(value).lower() if isinstance(value, bool) else repr(value)
                 what = "a number" if "float" in kinds else "a whole number"
-                raise ValueError(f"must be {what}, got {shown}")
+                raise ValueError(f"must be {what}, got {shown}{clock_hint(value)}")
         return value
+
+
+def clock_hint(value: Any) -> str:
+    """For a clock time given where a number of hours belongs (``"11:30"``: YAML 1.2
+    reads it as text), how to write it; "" for anything else."""
+    m = re.fullmatch(r"\s*([0-9]{1,2}):([0-5][0-9])\s*", value) if isinstance(value, str) else None
+    if m is None:
+        return ""
+    return f" (a clock time? write hours as a decimal: {int(m.group(1)) + int(m.group(2)) / 60:g})"
 
 
 def _kinds(annotation: Any) -> set[str]:

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError
+from sim.scenario.base import clock_hint
 from sim.scenario.overrides import OVERRIDES_KEY
 from sim.scenario.schema import Scenario
 from sim.scenario.schema_paths import dist_members, dist_names, model_at, node_at
@@ -132,7 +133,11 @@ def _describe_error(err: dict, data: dict) -> tuple[list[str], str]:
     template = _MESSAGES.get(kind)
     ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in ctx.items()}
     msg = template.format(**ctx) if template else err["msg"][0].lower() + err["msg"][1:]
-    return path, f"{msg}, got {_short(got)}"
+    return path, f"{msg}, got {_short(got)}{_clock_hint(kind, got)}"
+
+
+def _clock_hint(kind: str, got: Any) -> str:
+    return clock_hint(got) if kind in ("float_parsing", "float_type", "int_parsing", "int_type") else ""
 
 
 def _short(value: Any, limit: int = 80) -> str:

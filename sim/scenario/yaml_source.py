@@ -3,8 +3,9 @@ line numbers; the graph is measured (size with every alias copied out, depth, lo
 and refused above documented limits *before* anything is built; then plain data
 (mappings, lists, numbers, text) is built from it with PyYAML's safe constructor.
 
-Only PyYAML's safe parser (libyaml's where installed) and ``SafeConstructor`` are
-used: no tag can build a Python object or run code.
+Only PyYAML's safe parser (libyaml's where installed) and ``SafeConstructor`` (its
+whole numbers read as YAML 1.2 reads them: :class:`_Constructor`) are used: no tag can
+build a Python object or run code.
 
 Limits (a scenario is a few hundred lines; these leave room for measured data, e.g.
 an empirical distribution with thousands of values, and refuse in well under a second
@@ -52,13 +53,46 @@ _PARSER = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
 
 class _Resolver(yaml.resolver.Resolver):
-    """PyYAML's implicit tags (YAML 1.1), plus numbers written like 1e9 or 2.5E-3:
-    YAML 1.2 reads them as numbers, YAML 1.1 as text, which would slip past the checks
-    made on numbers."""
+    """PyYAML's implicit tags (YAML 1.1), but numbers as YAML 1.2 reads them: ``1e9`` or
+    ``2.5E-3`` are numbers (YAML 1.1 reads them as text, which would slip past the checks
+    made on numbers), ``08`` is 8 (see :class:`_Constructor`), and ``11:30`` is text,
+    not YAML 1.1's base 60 (11 x 60 + 30 = 690: a clock time typed as a pick-up time
+    became 690 hours). Text where a number belongs is refused with its field; a clock
+    time is told to be written in decimal hours."""
 
 
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_Resolver.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in entries if tag not in (_INT, _FLOAT)]
+    for first, entries in yaml.resolver.Resolver.yaml_implicit_resolvers.items()}
+_Resolver.add_implicit_resolver(_INT, re.compile(r"""^(?:[-+]?0b[0-1_]+
+    |[-+]?0o[0-7_]+
+    |[-+]?[0-9][0-9_]*
+    |[-+]?0x[0-9a-fA-F_]+)$""", re.X), list("-+0123456789"))
+
+
+class _Constructor(yaml.constructor.SafeConstructor):
+    """PyYAML's safe constructor, with whole numbers as YAML 1.2 reads them: ``08`` and
+    ``010`` are decimal (YAML 1.1 reads a leading 0 as octal: ``010`` was 8 and ``08``
+    not a number), ``0o10`` is octal."""
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = str(self.construct_scalar(node)).replace("_", "")
+        sign = -1 if text.startswith("-") else 1
+        digits = text.lstrip("+-")
+        for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
+            if digits.startswith(prefix):
+                return sign * int(digits[2:], base)
+        return sign * int(digits, 10)
+
+
+_Constructor.add_constructor(_INT, _Constructor.construct_yaml_int)
+_Resolver.add_implicit_resolver(_FLOAT, re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""", re.X), list("-+0123456789."))
 _Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
+    _FLOAT,
     re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
     list("-+0123456789"))
 
@@ -314,7 +348,7 @@ def parse_yaml(text: str, where: str) -> tuple[Any, dict[str, str]]:
         _line_map(root, "", where, lines, problems)
         if problems:
             raise ScenarioError(problems)
-        data = yaml.constructor.SafeConstructor().construct_document(root)
+        data = _Constructor().construct_document(root)
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, where, text) from None
     return _unshare(data), lines

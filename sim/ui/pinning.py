@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from sim.cli.tables import digits_for, enough_digits, fmt
 from sim.experiment import Result
+from sim.invocation import command_text
 from sim.paired import RunData, available_kpis, comparison_rows, expand, groups_of, why_not_paired
 from sim.scenario.diff import format_value, resolved_diff
-from sim.ui.figures import Distribution, distributions
+from sim.ui.figures import ALL, NO_VALUE, Distribution, distributions
 
 # The KPIs compared, by base name (each also per site or channel where it exists).
 COMPARED = ("on_time_delivery_pct", "same_day_ship_pct", "lead_time_hours_mean", "lead_time_hours_p95",
@@ -61,3 +63,40 @@ def scenario_changes(pinned: Pin, current: Pin) -> pd.DataFrame:
 
 
 __all__ = ["COMPARED", "Pin", "comparison", "pin", "resolved", "scenario_changes", "why_not_paired"]
+
+
+def number(value, digits: int) -> str:
+    text = fmt(value, digits)
+    return NO_VALUE if text == "-" else text
+
+
+def differences_table(table: pd.DataFrame, by: str | None, sites, channels) -> pd.DataFrame:
+    """One row per KPI: both means, the difference and its interval, with the decimals of
+    the KPI's unit, or more where those would hide a difference (as ``fsim compare``
+    keeps significant digits: a wait of 0.18 against 0.22 h is not "0.2" against "0.2")."""
+    rows = []
+    for _, r in table.iterrows():
+        name = r["kpi"] if by is None or r[by] == ALL else f"{r['kpi']}_{r[by]}"
+        unit = digits_for(name, sites, channels)
+        # (the two means alike, and the difference with its interval alike)
+        dm = enough_digits(unit, float(r["mean_a"]), float(r["mean_b"]))
+        dd = enough_digits(unit, *(float(r[c]) for c in ("diff_mean", "diff_ci95_low", "diff_ci95_high")))
+        ci = (NO_VALUE if pd.isna(r["diff_ci95_low"]) else
+              f"[{number(r['diff_ci95_low'], dd)}, {number(r['diff_ci95_high'], dd)}]")
+        row = {"KPI": r["kpi"]}
+        if by is not None:
+            row[by] = r[by]
+        row.update({"pinned": number(r["mean_a"], dm), "current": number(r["mean_b"], dm),
+                    "current − pinned": number(r["diff_mean"], dd), "95% CI": ci,
+                    "differs": "yes" if r["significant"] else "",
+                    # (paired: the replications paired; Welch's: the smaller run's)
+                    ("pairs" if r["paired"] else "n (smaller run)"): int(r["n"])})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def run_command(result, fallback: str) -> str:
+    """The command that reproduces ``result``, as the page ran it (``fallback`` for a run
+    that did not record one)."""
+    words = result.summary.get("provenance", {}).get("command")
+    return command_text(words) if words else fallback

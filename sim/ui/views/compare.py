@@ -7,10 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sim.cli.tables import digits_for, fmt
 from sim.ui import state
-from sim.ui.figures import ALL, NO_VALUE, ecdf_chart, ecdf_frame, kpi_cell
-from sim.ui.pinning import comparison, pin, scenario_changes
+from sim.ui.figures import ecdf_chart, ecdf_frame, kpi_cell
+from sim.ui.pinning import comparison, differences_table, pin, run_command, scenario_changes
+from sim.ui.runs import run_key
 
 HEADLINE = ("on_time_delivery_pct", "lead_time_hours_mean", "lead_time_hours_p95",
             "picking_accuracy_pct", "return_rate_pct", "cost_per_order")
@@ -23,28 +23,6 @@ def side(title: str, p, sites, channels) -> None:
     st.code(p.command, language="bash", wrap_lines=True)
     st.table(pd.DataFrame({"mean [95% CI]": [kpi_cell(k, summary, sites, channels) for k in HEADLINE]},
                           index=list(HEADLINE)))
-
-
-def number(value, digits: int) -> str:
-    text = fmt(value, digits)
-    return NO_VALUE if text == "-" else text
-
-
-def differences_table(table: pd.DataFrame, by: str | None, sites, channels) -> pd.DataFrame:
-    rows = []
-    for _, r in table.iterrows():
-        name = r["kpi"] if by is None or r[by] == ALL else f"{r['kpi']}_{r[by]}"
-        d = digits_for(name, sites, channels)
-        ci = (NO_VALUE if pd.isna(r["diff_ci95_low"]) else
-              f"[{number(r['diff_ci95_low'], d)}, {number(r['diff_ci95_high'], d)}]")
-        row = {"KPI": r["kpi"]}
-        if by is not None:
-            row[by] = r[by]
-        row.update({"pinned": number(r["mean_a"], d), "current": number(r["mean_b"], d),
-                    "current − pinned": number(r["diff_mean"], d), "95% CI": ci,
-                    "differs": "yes" if r["significant"] else "", "pairs": int(r["n"])})
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 st.title("Compare with the pinned run")
@@ -61,8 +39,12 @@ if result is None:
 
 base, _ = state.base_scenario()
 scenario, _ = state.current_scenario(base) if base is not None else (None, [])
-command = state.the_command(base, scenario) if scenario is not None else ""
-current = pin(result, "current", st.session_state.source.shown, command)
+levers = state.the_command(base, scenario) if scenario is not None else ""
+# The run on screen, with its own command: the levers may have changed since it ran.
+current = pin(result, "current", st.session_state.source.shown, run_command(result, levers))
+if scenario is None or run_key(scenario, state.seed_of(scenario), st.session_state.replications) != shown:
+    st.info("The levers have changed since the current run: it is compared as it ran (its command "
+            "below). Run them on the Run and results page to compare them instead.")
 sites = list(dict.fromkeys([*result.scenario.sites, *(pinned.run.resolved or {}).get("warehouses", {})]))
 channels = list(dict.fromkeys([*result.scenario.demand.channels,
                                *((pinned.run.resolved or {}).get("demand", {}).get("channels", {}))]))
