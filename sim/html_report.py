@@ -54,8 +54,11 @@ def folder_kind(folder: Path) -> str:
                          "summary.json, comparison.csv or manifest.json)"])
 
 
-def build_report(folder: str | Path) -> str:
-    """The HTML page for ``folder`` (see :func:`folder_kind`)."""
+def build_report(folder: str | Path, name: str | None = None) -> str:
+    """The HTML page for ``folder`` (see :func:`folder_kind`). ``name``: what the page
+    calls it (default: the folder's name, and its path at the foot of the page), for a
+    folder that is not the user's own (the planners' page writes a run to a temporary
+    one)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ScenarioError([f"{folder}: is a file, not a folder (give the folder a command "
@@ -64,8 +67,8 @@ def build_report(folder: str | Path) -> str:
     body = {"run": _run, "comparison": _comparison, "sweep": _sweep, "staff": _staff}[kind](folder)
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{_e(folder.name)}: fsim {kind} report</title><style>{STYLE}</style></head>"
-            f"<body>{body}<p class=\"muted\">fsim {__version__} report of {_e(str(folder))}, "
+            f"<title>{_e(name or folder.name)}: fsim {kind} report</title><style>{STYLE}</style></head>"
+            f"<body>{body}<p class=\"muted\">fsim {__version__} report of {_e(name or str(folder))}, "
             f"made {stamp}.</p></body></html>\n")
 
 

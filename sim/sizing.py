@@ -185,18 +185,23 @@ def _cgroup_headroom() -> int | None:
     return None
 
 
-def check_fits(estimate: RunEstimate, available_bytes: int | None = None) -> None:
+CLI_ADVICE = ("shorten horizon.days, lower orders_per_day, run fewer --replications or "
+              "--workers, or pass --no-size-check to run it anyway (the estimate is rough)")
+
+
+def check_fits(estimate: RunEstimate, available_bytes: int | None = None,
+               advice: str = CLI_ADVICE) -> None:
     """Raise :class:`ScenarioError` (exit code 2) when the run's estimated peak memory
     exceeds ``available_bytes`` (default: :func:`available_memory_bytes`), with the
-    figures and the way to run it anyway."""
+    figures and ``advice``: how to make it fit (by default the command line's options,
+    and the way to run it anyway)."""
     available = available_memory_bytes() if available_bytes is None else available_bytes
     if available is None or estimate.peak_memory_bytes <= available:
         return
     raise ScenarioError([
         f"this run is too big for this machine's memory: {estimate.describe()}, but "
         f"{format_bytes(available)} is available",
-        "shorten horizon.days, lower orders_per_day, run fewer --replications or "
-        "--workers, or pass --no-size-check to run it anyway (the estimate is rough)",
+        advice,
     ])
 
 

@@ -80,6 +80,16 @@ def test_a_bad_upload_shows_the_error_with_its_line(app):
     assert "fsim-ui-upload" not in errors  # named as the planner named it
 
 
+def test_an_uploaded_scenario_that_extends_another_says_to_give_its_path(app):
+    """An upload arrives alone, so the file it extends is never found: say so, not
+    "looked in /tmp/fsim-ui-upload-..."."""
+    peak = (SCENARIOS / "peak.yaml").read_text(encoding="utf-8")
+    app.get("file_uploader")[0].set_value(("peak.yaml", peak.encode(), "application/x-yaml")).run()
+    errors = texts(app.error)
+    assert "peak.yaml:2 extends: no such file 'baseline.yaml'" in errors
+    assert "give its path on this machine instead" in errors and "fsim-ui-upload" not in errors
+
+
 def test_a_shipped_scenario_and_a_path_load(app, tmp_path):
     shipped = app.selectbox(key="shipped_choice")
     peak = next(name for name in shipped.options if name.endswith("peak.yaml"))
@@ -171,10 +181,13 @@ def test_the_staffing_page_plans_or_says_it_is_not_installed(monkeypatch, tmp_pa
         int(recommended[1]) == 3  # (3 is tiny's own count: no change to make)
 
 
-def test_a_run_too_big_for_the_machine_is_refused_as_fsim_run_refuses_it(app):
+def test_a_run_too_big_for_the_machine_is_refused_with_what_the_page_can_change(app):
     app.number_input(key="lever:demand.channels.web.orders_per_day").set_value(10_000_000.0).run()
     app.number_input(key="lever:horizon.days").set_value(60.0).run()
     app.switch_page("views/results.py").run()
     app.button(key="run").click().run()
     assert not app.exception, [e.value for e in app.exception]
-    assert "too big for this machine's memory" in texts(app.error)
+    said = texts(app.error)
+    assert "too big for this machine's memory" in said and "run fewer replications" in said
+    # (not the command line's options, which the page does not have)
+    assert "--no-size-check" not in said and "--workers" not in said

@@ -247,6 +247,7 @@ def test_change_run_check_against_the_cli_compare_plan_and_upload(page, server, 
     shoot(page, "scenario", Path(output_path))
     with page.expect_download() as download:
         page.get_by_role("button", name="Download this scenario (YAML)").click()
+    assert download.value.suggested_filename == "baseline-edited.yaml"  # (not over baseline.yaml)
     downloaded = tmp_path / "edited.yaml"
     download.value.save_as(downloaded)
 
@@ -293,6 +294,13 @@ def test_change_run_check_against_the_cli_compare_plan_and_upload(page, server, 
     shoot(page, "staffing", Path(output_path))
 
     go(page, "Scenario")
+    # A small chance keeps its digits in its box ("%.4f" showed 0.00004 as 0.0000).
+    page.get_by_role("tab", name="Picking per site").click()
+    chance = "lever:warehouses.east.picking.error_prob_per_line"
+    box = page.locator(f".st-key-{re.sub(r'[^A-Za-z0-9_-]', '-', chance)} input")
+    assert box.input_value() == "0.003"
+    set_number(page, chance, 0.00004, "error_prob_per_line=4e-05")
+    assert box.input_value() == "0.00004"
     upload_bad_scenario(page, output_path)
 
 

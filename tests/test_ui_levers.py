@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import build_parser, load_from_args
+from sim.errors import ScenarioError
 from sim.experiment import scenario_sha256
 from sim.scenario import load_scenario, parse_set_option
 from sim.ui.levers import (
@@ -151,6 +152,22 @@ def test_pick_up_times_and_cut_offs():
     command = command_line(BASELINE, overrides)
     assert "--set 'carriers.ground.pickup_times_h=[12, 18]'" in command
     assert scenario_sha256(cli_scenario(command)) == scenario_sha256(scenario)
+
+
+def test_a_cut_off_before_midnight_is_the_day_before():
+    """A 00:30 pick-up with a 90-minute cut-off: the last label is at 23:00 the day
+    before (it read "23:00 (+1 day)")."""
+    chosen = {"carriers.ground.pickup_times_h": parse_hours("0.5"), "carriers.ground.cutoff_min": 90.0}
+    *_, scenario = apply(BASELINE, chosen)
+    assert cutoff_text(scenario.carriers["ground"]) == (
+        "last label 23:00 (the day before) for the 00:30 pick-up, Mon-Fri")
+
+
+def test_a_clock_time_typed_as_a_pick_up_time_is_refused_with_how_to_write_it():
+    """It was read as base 60: 11:30 became 690 hours."""
+    assert parse_hours("11:30, 18") == ["11:30", 18]
+    with pytest.raises(ScenarioError, match=r"got '11:30' \(a clock time\? write hours as a decimal: 11.5\)"):
+        apply(BASELINE, {"carriers.ground.pickup_times_h": parse_hours("11:30, 18")})
 
 
 def test_plain_words_for_shifts():

@@ -158,6 +158,8 @@ def test_the_report_is_the_html_report_of_the_run(one_rep):
     page = report_html(one_rep, figures=False)
     assert page.startswith("<!DOCTYPE html>")
     assert "Run: tiny" in page and "lead_time_hours_mean" in page
+    # Named after the run, not the temporary folder it was written to (and deleted).
+    assert "<title>tiny (a run of fsim ui): fsim run report</title>" in page and "fsim-ui-" not in page
 
 
 def test_comparison_is_the_paired_difference_of_the_replications(two_reps):

@@ -60,11 +60,12 @@ class Lever:
 
 
 def _clock(hours: float) -> str:
-    """``14.5`` -> ``14:30``; hours past midnight of the next day read ``+1``."""
+    """``14.5`` -> ``14:30``; hours past midnight of the next day read ``(+1 day)``, and
+    before midnight of the day (a cut-off before a 00:30 pick-up) ``(the day before)``."""
     minutes = round(hours * 60)
     day, minutes = divmod(minutes, 24 * 60)
     text = f"{minutes // 60:02d}:{minutes % 60:02d}"
-    return text + (" (+1 day)" if day else "")
+    return text + {0: "", -1: " (the day before)"}.get(day, f" ({day:+d} day{'s' if abs(day) > 1 else ''})")
 
 
 def days_text(days: Iterable[str]) -> str:

@@ -94,4 +94,4 @@ def report_html(result: Result, figures: bool = True,
         write_results(result, tmp, figures=figures, outputs="all")
         if folder_hook is not None:
             folder_hook(tmp)
-        return build_report(tmp)
+        return build_report(tmp, name=f"{result.summary['scenario']} (a run of fsim ui)")

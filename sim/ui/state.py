@@ -26,6 +26,7 @@ from sim.ui.levers import Lever, command_line, overrides_for, read_levers
 from sim.ui.runs import ResultCache
 
 WIDGET = "lever:"  # prefix of the lever widgets' keys
+PATH_LABEL = "a scenario file on this machine"  # (the Scenario page's path box)
 ARGS_ENV = "FSIM_UI_ARGS"  # how ``fsim ui`` hands its command line to the page (JSON)
 DEFAULT_REPLICATIONS = 3
 
@@ -119,7 +120,11 @@ def problems_of(exc: ScenarioError, source: Source | None) -> list[str]:
     """The loader's lines, naming an upload by its own name."""
     lines = list(exc.problems)
     if source is not None and source.path != source.shown:
-        lines = [line.replace(source.path, source.shown) for line in lines]
+        # An upload arrives alone: a file it extends cannot be beside it.
+        alone = (f"(an uploaded file arrives without the files beside it: give its path on "
+                 f"this machine instead, under \"{PATH_LABEL}\")")
+        lines = [line.replace(f"(looked in {Path(source.path).parent})", alone).replace(source.path, source.shown)
+                 for line in lines]
     return lines
 
 

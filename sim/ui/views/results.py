@@ -113,6 +113,12 @@ def pool_charts(result) -> None:
                "KPIs count on-duty time only).")
 
 
+PAGE_SIZE_ADVICE = (
+    "shorten the horizon, lower the orders per day or run fewer replications: this page "
+    "keeps every run's tables in memory; `fsim run` with the command shown keeps them on "
+    "disk and runs bigger runs")
+
+
 def pin_it(result, command: str) -> None:
     st.session_state.pin = pin(result, "pinned", st.session_state.source.shown, command)
     st.session_state.pinned_now = True
@@ -166,8 +172,8 @@ if run_clicked and not cache.has(key):
     from sim.errors import ScenarioError
     from sim.sizing import check_fits, estimate_run
 
-    try:  # what fsim run refuses, the page refuses (the cache keeps results in memory too)
-        check_fits(estimate_run(scenario, reps))
+    try:  # the page keeps each run's tables in memory (fsim run keeps them on disk)
+        check_fits(estimate_run(scenario, reps), advice=PAGE_SIZE_ADVICE)
     except ScenarioError as exc:
         st.error(state.verbatim(exc.problems))
         st.stop()

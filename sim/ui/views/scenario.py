@@ -35,7 +35,7 @@ def source_picker() -> None:
         st.selectbox("shipped scenarios", shipped, index=shipped.index(current) if current in shipped else None,
                      key="shipped_choice", on_change=_load_shipped, placeholder="choose one")
     with col_b:
-        st.text_input("a scenario file on this machine", key="path_choice", on_change=_load_path,
+        st.text_input(state.PATH_LABEL, key="path_choice", on_change=_load_path,
                       placeholder="path/to/scenario.yaml, then Enter")
     with col_c:
         upload = st.file_uploader("or upload one", type=["yaml", "yml"], key="upload_choice")
@@ -63,8 +63,9 @@ def lever_widget(lever: Lever, base_levers: dict[str, Lever], overrides: dict, l
     elif lever.kind == "number":
         st.number_input(label, min_value=0.0, value=float(value), step=lever.step or 1.0, **common)
     elif lever.kind == "share":
+        # (%g: as many decimals as the value has; "%.4f" showed 0.00004 as 0.0000)
         st.number_input(label, min_value=0.0, max_value=1.0, value=float(value), step=0.001,
-                        format="%.4f", **common)
+                        format="%g", **common)
     elif lever.kind == "choice":
         st.selectbox(label, lever.choices, index=list(lever.choices).index(value), **common)
     elif lever.kind == "flag":
@@ -144,6 +145,8 @@ if problems:
     st.error("The scenario with these changes is not valid:\n\n" + state.verbatim(problems))
 else:
     st.caption("Every change is checked by the same loader as `fsim run --set`.")
+    # (an edited scenario is not saved over its original by accident)
+    edited = "-edited" if state.all_overrides(base) else ""
     st.download_button("Download this scenario (YAML)", scenario_to_yaml(current),
-                       file_name=f"{Path(current.name).name}.yaml", mime="application/x-yaml",
+                       file_name=f"{Path(current.name).name}{edited}.yaml", mime="application/x-yaml",
                        help="fully resolved: every default written out; it loads back as the same scenario")
