@@ -412,3 +412,21 @@ def test_a_small_mean_shows_enough_digits_to_see_its_change():
     big = KpiVerdict("throughput_orders_per_day", "orders/day", "higher", REGRESSION, "worse",
                      baseline_mean=2001.26, now_mean=1900.0, change=-101.26, relative=-0.05)
     assert cells(big)[:2] == ("2,001.3", "1,900.0")
+
+
+def test_the_save_command_sets_each_value_as_it_was():
+    """The "new baseline" command reads each --set value back as the same value: a text
+    that looks like a number (YAML 1.2 reads 08 as 8) is quoted."""
+    import argparse
+    import shlex
+    from types import SimpleNamespace
+
+    from sim.cli.check import _save_command
+    from sim.scenario import parse_set_option
+
+    args = argparse.Namespace(scenario="s.yaml", baseline="b.json",
+                              overrides=['name="08"', "warehouses.east.staff.pickers=5", "x.t=11:30"])
+    base = SimpleNamespace(overrides={"horizon.days": 14}, replications=3, seed=7)
+    words = shlex.split(_save_command(args, base))
+    sets = dict(parse_set_option(words[i + 1]) for i, w in enumerate(words) if w == "--set")
+    assert sets == {"horizon.days": 14, "name": "08", "warehouses.east.staff.pickers": 5, "x.t": "11:30"}

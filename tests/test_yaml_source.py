@@ -142,3 +142,23 @@ def test_unknown_names_are_refused_with_the_known_ones():
     assert err.value.problems == [
         "--set demand.channels.wbe.orders_per_day: 'wbe' is not a channel; did you mean "
         "'web'? (channels: web, marketplace, wholesale)"]
+
+
+def test_the_resolved_scenario_reads_back_the_same_with_names_that_look_like_numbers(tmp_path):
+    """A shift named "08" and a scenario named "1e9" are text: the resolved YAML quotes
+    them (PyYAML's writer left them bare, which this reader, as YAML 1.2, reads as
+    numbers), so that it loads back as the same scenario; other readers agree."""
+    from sim.scenario.loader import scenario_to_yaml
+
+    base = load_scenario(SCENARIOS / "baseline.yaml")
+    shifts = base.warehouses["west"].staff.shifts
+    day = shifts["day"].model_dump(mode="json")
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", {
+        "name": "1e9", "warehouses.west.staff.shifts": {"08": day},
+        "warehouses.west.staff.pickers": {"08": 3}, "warehouses.west.staff.packers": {"08": 2}})
+    text = scenario_to_yaml(scenario)
+    path = tmp_path / "resolved.yaml"
+    path.write_text(text, encoding="utf-8")
+    again = load_scenario(path)
+    assert again == scenario and again.name == "1e9" and list(again.warehouses["west"].staff.shifts) == ["08"]
+    assert yaml.safe_load(text) == ys.parse_yaml(text, "x")[0]

@@ -222,12 +222,10 @@ def _save_command(args, base) -> str:
     import json
     import shlex
 
-    import yaml
-
     from sim.scenario import parse_set_option
 
     def text(value) -> str:  # (read back by --set as the same value)
-        if isinstance(value, str) and yaml.safe_load(value) == value:
+        if isinstance(value, str) and parse_set_option(f"x={value}")[1] == value:
             return value
         return json.dumps(value, separators=(", ", ": "))
 

@@ -19,7 +19,7 @@ from sim.errors import ScenarioError
 from sim.scenario.messages import format_validation_error, where_of
 from sim.scenario.overrides import OVERRIDES_KEY, apply_overrides, parse_set_option
 from sim.scenario.schema import Scenario
-from sim.scenario.yaml_source import MAX_EXTENDS_DEPTH, number_problems, read_with_extends
+from sim.scenario.yaml_source import MAX_EXTENDS_DEPTH, Dumper, number_problems, read_with_extends
 
 __all__ = [
     "MAX_EXTENDS_DEPTH",
@@ -104,8 +104,9 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
 
 def scenario_to_yaml(scenario: Scenario) -> str:
     """The fully resolved scenario as YAML (every default written out)."""
-    return yaml.safe_dump(
+    return yaml.dump(
         scenario.model_dump(mode="json", by_alias=True, exclude_none=True),
+        Dumper=Dumper,  # (text that reads as a number anywhere is quoted)
         sort_keys=False,
         default_flow_style=None,
         width=100,

@@ -69,6 +69,14 @@ _Resolver.add_implicit_resolver(_INT, re.compile(r"""^(?:[-+]?0b[0-1_]+
     |[-+]?0o[0-7_]+
     |[-+]?[0-9][0-9_]*
     |[-+]?0x[0-9a-fA-F_]+)$""", re.X), list("-+0123456789"))
+_Resolver.add_implicit_resolver(_FLOAT, re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""", re.X), list("-+0123456789."))
+_Resolver.add_implicit_resolver(
+    _FLOAT,
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
 
 
 class _Constructor(yaml.constructor.SafeConstructor):
@@ -87,14 +95,18 @@ class _Constructor(yaml.constructor.SafeConstructor):
 
 
 _Constructor.add_constructor(_INT, _Constructor.construct_yaml_int)
-_Resolver.add_implicit_resolver(_FLOAT, re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
-    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
-    |[-+]?\.(?:inf|Inf|INF)
-    |\.(?:nan|NaN|NAN))$""", re.X), list("-+0123456789."))
-_Resolver.add_implicit_resolver(
-    _FLOAT,
-    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"))
+
+
+class Dumper(yaml.SafeDumper):
+    """PyYAML's safe writer, quoting every text that YAML 1.1 *or* this module's reader
+    would take for a number (``"08"``, ``"1e9"``, ``"11:30"``): what it writes reads back
+    as the same data here and in any other YAML reader."""
+
+
+Dumper.yaml_implicit_resolvers = {
+    first: list(dict.fromkeys([*yaml.resolver.Resolver.yaml_implicit_resolvers.get(first, []),
+                               *_Resolver.yaml_implicit_resolvers.get(first, [])]))
+    for first in {*yaml.resolver.Resolver.yaml_implicit_resolvers, *_Resolver.yaml_implicit_resolvers}}
 
 
 class _Composed:
