@@ -32,6 +32,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f4f4f4}
 tr.sig td{background:#fff4e5}pre{background:#f8f8f8;padding:.8em;overflow:auto;font-size:.8em;
 max-height:40em}img{max-width:100%;border:1px solid #eee;margin:.5em 0}
 .muted{color:#777}.warn{color:#a35200}figure{margin:1em 0}figcaption{color:#555;font-size:.9em}
+.wide{overflow-x:auto}
 """
 
 
@@ -117,7 +118,9 @@ def _table(header: list[str], rows: list[list], numeric_from: int = 1,
             else f"<td>{_e(v) if isinstance(v, str) else fmt(v)}</td>" for j, v in enumerate(row))
         cls = f" class=\"{row_class[i]}\"" if row_class and row_class[i] else ""
         body.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    # (in a box that scrolls sideways: a sweep's points table is wider than the page)
+    return (f"<div class=\"wide\"><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
+            "</tbody></table></div>")
 
 
 def _pairs(items: list[tuple[str, object]]) -> str:

@@ -323,11 +323,12 @@ def prepare_comparison_dir(path: str | Path, overwrite: bool) -> Path:
 
 def write_comparison(out: Path, runs: Sequence[RunData], table: pd.DataFrame,
                      reasons: dict[str, str | None], by: str | None) -> list[Path]:
-    """comparison.csv, comparison.json (what was compared, how) and comparison.png."""
+    """comparison.csv, comparison.json (what was compared, how) and comparison.png;
+    comparison.csv last: it marks a finished comparison (an interrupted one is not
+    refused as "already holds a comparison", and is not reported as one)."""
     from sim.scenario.diff import resolved_diff
     from sim.sweep.store import write_atomic
 
-    write_atomic(out / "comparison.csv", table.to_csv(index=False))
     diff = []
     if len(runs) > 1 and runs[0].resolved is not None and runs[1].resolved is not None:
         diff = [[p, a, b] for p, a, b in resolved_diff(runs[0].resolved, runs[1].resolved)]
@@ -350,10 +351,11 @@ def write_comparison(out: Path, runs: Sequence[RunData], table: pd.DataFrame,
         "differences": diff,
     }
     write_atomic(out / "comparison.json", json.dumps(meta, indent=2, default=str) + "\n")
-    files = [out / "comparison.csv", out / "comparison.json"]
+    files = [out / "comparison.json"]
     if len(table):
         files.append(differences_figure(table, by, out / "comparison.png"))
-    return files
+    write_atomic(out / "comparison.csv", table.to_csv(index=False))
+    return [out / "comparison.csv", *files]
 
 
 def differences_figure(table: pd.DataFrame, by: str | None, path: Path) -> Path:

@@ -271,3 +271,57 @@ def test_compare_scenario_files_keeps_the_models_warnings(tmp_path, capsys):
     assert any("still on their way back" in w for w in ran)
     assert side_a == ran
     assert "still on their way back" in printed.out + printed.err
+
+
+def test_an_interrupted_comparison_is_not_taken_for_a_finished_one(tmp_path, monkeypatch, capsys):
+    """Ctrl-C while the comparison's files are written left comparison.csv (its mark)
+    without comparison.png: the same command was then refused ("already holds a
+    comparison"). comparison.csv is now written last."""
+    import sim.paired
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(TINY, sort_keys=False))
+    out = tmp_path / "cmp"
+    args = ["compare", str(scenario), str(scenario), "-r", "2", "--set-b", "warehouses.west.staff.pickers=1",
+            "--out", str(out), "--kpi", "lead_time_hours_mean"]
+
+    def interrupted(*_a, **_k):
+        raise KeyboardInterrupt
+    with monkeypatch.context() as m:
+        m.setattr(sim.paired, "differences_figure", interrupted)
+        assert main(args) == 130
+    assert not (out / "comparison.csv").exists()
+    assert main(args) == 0  # the same command finishes it
+    assert (out / "comparison.csv").exists() and (out / "comparison.png").exists()
+
+
+def test_an_interrupted_comparison_of_scenario_files_says_nothing_was_kept(tmp_path, monkeypatch, capsys):
+    """It said only "interrupted" and left an empty results/compare/<A>-vs-<B>/<time>/."""
+    import sim.paired
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(TINY, sort_keys=False))
+    monkeypatch.chdir(tmp_path)
+
+    def interrupted(*_a, **_k):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(sim.paired, "run_alternatives", interrupted)
+    assert main(["compare", str(scenario), str(scenario), "-r", "2"]) == 130
+    assert "keeps no partial runs of scenario files; run the same command again" in capsys.readouterr().err
+    assert list((tmp_path / "results" / "compare" / "tiny-vs-tiny").iterdir()) == []
+    mine = tmp_path / "mine"
+    mine.mkdir()  # a folder the user made stays, empty or not
+    assert main(["compare", str(scenario), str(scenario), "-r", "2", "--out", str(mine)]) == 130
+    assert mine.is_dir()
+
+
+def test_the_star_legend_is_printed_only_under_a_star(runs, capsys):
+    """Two identical runs (every difference 0 [0, 0]) showed the legend of a * no row had."""
+    _, f = runs
+    assert main(["compare", str(f["A"]), str(f["A"]), "--kpi", KPI]) == 0
+    printed = capsys.readouterr().out
+    assert "*" not in printed and "excludes 0" not in printed
+    assert main(["compare", str(f["A"]), str(f["B"]), "--kpi", KPI]) == 0
+    printed = capsys.readouterr().out
+    significant = pd.Series([" *" in line for line in printed.splitlines()]).any()
+    assert ("excludes 0" in printed) == significant

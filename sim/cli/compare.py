@@ -104,8 +104,15 @@ def run(args: argparse.Namespace, console) -> int:
         if args.plot:
             raise ScenarioError(["--plot needs run folders (with orders.parquet); use fsim run first"])
         _check_writable(args)
+        created = not (args.out and Path(args.out).exists())
         out = _scenario_out(args)
-        runs = _run_scenarios(args, console, out)
+        try:
+            runs = _run_scenarios(args, console, out)
+        except KeyboardInterrupt:
+            if created and not any(out.iterdir()):  # (the folder this command made, empty)
+                out.rmdir()
+            raise KeyboardInterrupt("interrupted: fsim compare keeps no partial runs of scenario "
+                                    "files; run the same command again to start over") from None
         groups = groups_of(runs, args.by) if args.by else []
     available = available_kpis(runs)
     rows = expand(kpis, available, args.by, groups)
@@ -287,7 +294,7 @@ def _print(runs, rows, table, reasons, by) -> None:
     width = 40 + 28 * (len(labels) + len(others)) + (10 if by else 0)
     console = Console(width=max(Console().width, width))
     console.print(out)
-    if others:
+    if others and table["significant"].astype(bool).any():  # (the legend of a * shown)
         console.print("* the 95% CI of the difference excludes 0 (significant at the 5% level)")
     for run in others:
         reason = reasons.get(run.label)
