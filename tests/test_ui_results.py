@@ -200,6 +200,9 @@ def test_the_differences_table_keeps_the_digits_that_tell_runs_apart():
     assert shown.loc["lead_time_hours_mean", "current − pinned"] == "-0.0220"
     assert shown.loc["lead_time_hours_mean", "95% CI"] == "[-0.0984, 0.0544]"
     assert list(shown.columns)[-1] == "pairs"
+    censored = rows.assign(mean_b=[float("nan"), 96.39], lower_bound_b=[0.25, float("nan")])
+    shown = differences_table(censored, None, ["west", "east"], ["web"]).set_index("KPI")
+    assert shown.loc["pack_wait_hours_mean", "current"] == "above 0.250 (censored)"
     welch = differences_table(rows.assign(paired=False), None, ["west", "east"], ["web"])
     assert "pairs" not in welch.columns and welch["n (smaller run)"].tolist() == [2, 2]
 

@@ -65,7 +65,11 @@ def scenario_changes(pinned: Pin, current: Pin) -> pd.DataFrame:
 __all__ = ["COMPARED", "Pin", "comparison", "pin", "resolved", "scenario_changes", "why_not_paired"]
 
 
-def number(value, digits: int) -> str:
+def number(value, digits: int, bound=None) -> str:
+    """``value`` with ``digits`` decimals; where it is censored (NaN with a lower
+    ``bound``) ``above X (censored)``, as the results table says it; else ``–``."""
+    if pd.isna(value) and bound is not None and not pd.isna(bound):
+        return f"above {fmt(bound, digits)} (censored)"
     text = fmt(value, digits)
     return NO_VALUE if text == "-" else text
 
@@ -86,7 +90,8 @@ def differences_table(table: pd.DataFrame, by: str | None, sites, channels) -> p
         row = {"KPI": r["kpi"]}
         if by is not None:
             row[by] = r[by]
-        row.update({"pinned": number(r["mean_a"], dm), "current": number(r["mean_b"], dm),
+        row.update({"pinned": number(r["mean_a"], dm, r.get("lower_bound_a")),
+                    "current": number(r["mean_b"], dm, r.get("lower_bound_b")),
                     "current − pinned": number(r["diff_mean"], dd), "95% CI": ci,
                     "differs": "yes" if r["significant"] else "",
                     # (paired: the replications paired; Welch's: the smaller run's)
