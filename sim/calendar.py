@@ -79,9 +79,14 @@ def _as_dates(day: np.ndarray, start_weekday: str) -> np.ndarray:
     return _MONDAY + (np.asarray(day, dtype=np.int64) + WEEKDAYS.index(start_weekday))
 
 
-def add_business_days(day: np.ndarray, n: np.ndarray, start_weekday: str) -> np.ndarray:
-    """Simulation day reached ``n`` business days after ``day`` (a weekend day first
-    rolls forward to Monday)."""
+def add_business_days(day: np.ndarray, n: np.ndarray, start_weekday: str,
+                      weekend_counts_from: str = "monday") -> np.ndarray:
+    """Simulation day reached ``n`` business days after ``day``. A weekend ``day``
+    counts from the Monday (``"monday"``: a promise made on a Saturday, like one made
+    on the Monday) or from the Friday before (``"friday"``: a carrier's transit, whose
+    first business day is the one after the pick-up: a parcel picked up on Saturday
+    with one transit day arrives on Monday, as one picked up on Friday)."""
     dates = _as_dates(day, start_weekday)
-    out = np.busday_offset(dates, np.asarray(n, dtype=np.int64), roll="forward")
+    roll = {"monday": "forward", "friday": "backward"}[weekend_counts_from]
+    out = np.busday_offset(dates, np.asarray(n, dtype=np.int64), roll=roll)
     return (out - _MONDAY).astype(np.int64) - WEEKDAYS.index(start_weekday)

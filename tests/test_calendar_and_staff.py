@@ -48,6 +48,32 @@ def test_pickups_and_business_days():
     # Day 4 is a Friday: one business day later is Monday (day 7); Saturday rolls first.
     assert add_business_days(np.array([4, 5, 0]), np.array([1, 1, 0]), "mon").tolist() == [7, 8, 0]
     assert add_business_days(np.array([0]), np.array([1]), "fri").tolist() == [3]
+    # A carrier counts transit from the business day after the pick-up: Saturday (5) or
+    # Sunday (6) plus one day is Monday (7), as Friday (4) plus one ("UPS Ground on
+    # Saturday": picked up on Saturday for delivery on Monday); weekdays as before.
+    days, one, two = np.array([4, 5, 6, 7]), np.ones(4, dtype=int), np.full(4, 2)
+    assert add_business_days(days, one, "mon", weekend_counts_from="friday").tolist() == [7, 7, 7, 8]
+    assert add_business_days(days, two, "mon", weekend_counts_from="friday").tolist() == [8, 8, 8, 9]
+    assert add_business_days(days, one, "mon").tolist() == [7, 8, 8, 8]  # (a promise: from Monday)
+
+
+def test_a_saturday_pick_up_delivers_a_one_day_parcel_on_monday():
+    """Saturday pick-ups made the warehouse faster but no parcel arrive sooner: transit
+    counted from the Monday, so a Saturday pick-up arrived with Monday's."""
+    import sim
+    from sim.model.world import run_replication
+
+    from .conftest import SCENARIOS
+
+    s = sim.load_scenario(SCENARIOS / "baseline.yaml", {
+        "horizon.days": 14, "horizon.warmup_days": 2,
+        "carriers.ground.pickup_days": ["mon", "tue", "wed", "thu", "fri", "sat"]})
+    sh = run_replication(s, 0, 3).shipments
+    shipped_day = (sh["shipped_h"] // 24).to_numpy()
+    delivered_day = (sh["delivered_h"] // 24).to_numpy()
+    saturday = (shipped_day % 7 == 5) & (sh["transit_business_days"] == 1).to_numpy() & sh["delivered_h"].notna().to_numpy()
+    assert saturday.sum() > 100
+    assert ((delivered_day[saturday] - shipped_day[saturday]) == 2).all()  # Monday
 
 
 def _trace(duty, arrivals, service_h, lazy=False, workers=1):

@@ -121,8 +121,11 @@ class Delivery:
         t.shipped_h[ids] = pickup_h
         day = np.full(len(ids), int(pickup_h // HOURS_PER_DAY))
         transit = t.transit_days[ids]
-        # Zero transit days is a same-day courier: it delivers even at a weekend.
-        arrive_day = np.where(transit == 0, day, add_business_days(day, transit, self.start_weekday))
+        # Transit counts business days from the one after the pick-up (a Saturday
+        # pick-up with one day arrives on Monday). Zero transit days is a same-day
+        # courier: it delivers even at a weekend.
+        arrive_day = np.where(transit == 0, day,
+                              add_business_days(day, transit, self.start_weekday, weekend_counts_from="friday"))
         # Same-day delivery cannot precede the pick-up.
         arrival = np.maximum(arrive_day * HOURS_PER_DAY + t.delivery_hour[ids], pickup_h)
         lost = t.exception[ids] == LOST
