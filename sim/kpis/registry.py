@@ -82,7 +82,10 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
        "made)"),
     _k("picking_accuracy_pct", "%", "higher", True,
        "(delivered orders - those with a parcel returned for a picking error) / delivered orders x 100 "
-       "(per site: the orders routed there, wherever picked; `pick_errors_*` count by picking site)"),
+       "(per site: the orders routed there, wherever picked; `pick_errors_*` count by picking site): "
+       "accuracy as customers report it, through `wrong_item` returns, so it moves with "
+       "`returns.wrong_item_return_prob` and misses returns still on their way at the end; every "
+       "error that left the warehouse is in `pick_errors_shipped_per_1000_orders`"),
     _k("return_rate_pct", "%", "lower", True,
        "units returned / units delivered, first-attempt parcels x 100 (a parcel comes back whole, "
        "but a wrong-item return brings back the wrong units only)"),
