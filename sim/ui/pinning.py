@@ -62,7 +62,8 @@ def scenario_changes(pinned: Pin, current: Pin) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["setting", pinned.run.label, current.run.label])
 
 
-__all__ = ["COMPARED", "Pin", "comparison", "pin", "resolved", "scenario_changes", "why_not_paired"]
+__all__ = ["COMPARED", "Pin", "comparison", "differences_table", "pin", "resolved", "run_command",
+           "scenario_changes", "why_not_paired"]
 
 
 def number(value, digits: int, bound=None) -> str:
