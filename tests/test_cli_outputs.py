@@ -205,3 +205,30 @@ def test_compare_refuses_a_kpis_only_plot_and_an_out_folder_holding_a_run(tmp_pa
     assert main(["compare", str(a), str(b), "-o", str(a)]) == 2
     assert "holds a run" in capsys.readouterr().err
     assert not (a / "comparison.csv").exists()
+
+
+def test_figures_are_imported_early_and_drawn_with_no_other_thread(tmp_path, monkeypatch):
+    """fsim run imports matplotlib on a thread from the first finished replication, and
+    joins it before drawing: the figure workers are forked only from a process with no
+    other thread (else they are drawn one by one, slower, silently)."""
+    import threading
+    import time
+
+    import sim.cli.run as cli_run
+    import sim.report
+
+    started, seen = [], []
+    real_import, real_draw = cli_run._import_figures, sim.report.write_figures
+    def slow_import():  # (still importing when drawing starts, unless it is waited for)
+        started.append(1)
+        real_import()
+        time.sleep(1.5)
+    monkeypatch.setattr(cli_run, "_import_figures", slow_import)
+    monkeypatch.setattr(sim.report, "write_figures",
+                        lambda *a, **k: seen.append(threading.active_count()) or real_draw(*a, **k))
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(TINY, sort_keys=False))
+    assert main(["run", str(scenario), "-r", "2", "-q", "--out", str(tmp_path / "run")]) == 0
+    assert started == [1] and seen == [1]
+    assert main(["run", str(scenario), "-q", "--no-figures", "--out", str(tmp_path / "plain")]) == 0
+    assert started == [1]  # (no figures: nothing imported for them)
