@@ -95,11 +95,13 @@ def _censored_markers(ax, x: np.ndarray, bound: np.ndarray, color=None) -> None:
                    edgecolors=color or "tab:red", zorder=3)
 
 
-def _censored_legend(ax, rows: pd.DataFrame) -> None:
-    """A legend entry for the censored points' markers (when there are any)."""
-    if _bounds(rows).notna().any():
+def _censored_legend(ax, rows: pd.DataFrame) -> bool:
+    """A legend entry for the censored points' markers; whether there are any."""
+    censored = bool(_bounds(rows).notna().any())
+    if censored:
         ax.scatter([], [], marker="^", s=36, facecolors="none", edgecolors="grey",
                    label="censored: at least")
+    return censored
 
 
 def _against(ax, rows: pd.DataFrame, parameters: list[str], parameter: str) -> None:
@@ -129,8 +131,8 @@ def _against(ax, rows: pd.DataFrame, parameters: list[str], parameter: str) -> N
             color = bars.lines[0].get_color()
         _censored_markers(ax, x, bound, color)
     ax.set_xlabel(parameter)
-    _censored_legend(ax, rows)
-    if (others and len(groups) <= MAX_LINES) or _bounds(rows).notna().any():
+    censored = _censored_legend(ax, rows)
+    if (others and len(groups) <= MAX_LINES) or censored:
         ax.legend(fontsize=7)
 
 
@@ -142,8 +144,7 @@ def _by_point(ax, rows: pd.DataFrame, parameters: list[str]) -> None:
                      rows["ci95_high"].to_numpy(dtype=float) - mean])
     ax.bar(range(len(rows)), mean, yerr=np.where(np.isnan(err), 0, err), capsize=3, alpha=0.8)
     _censored_markers(ax, np.arange(len(rows), dtype=float), _bounds(rows).to_numpy(dtype=float))
-    _censored_legend(ax, rows)
-    if _bounds(rows).notna().any():
+    if _censored_legend(ax, rows):
         ax.legend(fontsize=7)
     ax.set_xticks(range(len(rows)), labels, rotation=30, ha="right", fontsize=7)
 
