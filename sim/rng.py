@@ -49,14 +49,56 @@ def _mix_int(x: int) -> int:
     return x ^ (x >> 31)
 
 
+# numpy constants made once: a draw during the run is a handful of values, where the
+# cost of each ufunc call (and of building its constants) is most of the work.
+_U30, _U27, _U31, _U11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_UM1, _UM2, _UGOLDEN = np.uint64(_M1), np.uint64(_M2), np.uint64(_GOLDEN)
+
+
 def _mix_array(x: np.ndarray) -> np.ndarray:
-    """mix13 on uint64 arrays (wrap-around multiplication), in place where possible."""
-    x = x ^ (x >> np.uint64(30))
-    x *= np.uint64(_M1)
-    x ^= x >> np.uint64(27)
-    x *= np.uint64(_M2)
-    x ^= x >> np.uint64(31)
+    """mix13 on a uint64 array of one or more dimensions, in place (wrap-around
+    multiplication: numpy does not check arrays for overflow); returns it."""
+    t = np.right_shift(x, _U30)
+    np.bitwise_xor(x, t, out=x)
+    np.multiply(x, _UM1, out=x)
+    np.right_shift(x, _U27, out=t)
+    np.bitwise_xor(x, t, out=x)
+    np.multiply(x, _UM2, out=x)
+    np.right_shift(x, _U31, out=t)
+    np.bitwise_xor(x, t, out=x)
     return x
+
+
+def _to_uint64(keys) -> np.ndarray:
+    """A fresh uint64 array of ``keys`` (at least one dimension: numpy's arithmetic on
+    0-d arrays gives scalars, which do check for overflow)."""
+    x = (keys if type(keys) is np.ndarray else np.asarray(keys)).astype(np.uint64)
+    return x.reshape(1) if x.ndim == 0 else x
+
+
+def _offset(salt) -> np.uint64 | np.ndarray:
+    """``(salt + 1) * _SUB`` modulo 2**64, for a Python or numpy integer or an array."""
+    if type(salt) is int or np.ndim(salt) == 0:
+        return np.uint64(((int(salt) + 1) * _SUB) & _MASK)
+    s = _to_uint64(salt)
+    np.add(s, np.uint64(1), out=s)
+    np.multiply(s, np.uint64(_SUB), out=s)
+    return s
+
+
+def _add(x: np.ndarray, offset) -> np.ndarray:
+    """``x + offset``: in place for one offset, else broadcast into a new array (an
+    offset per key, which may have more dimensions than the keys)."""
+    if type(offset) is np.uint64:
+        return np.add(x, offset, out=x)
+    return x + offset
+
+
+def _shaped_as(keys, out: np.ndarray):
+    """``out`` as the result for ``keys``: a numpy scalar for one scalar key."""
+    if type(keys) is np.ndarray and keys.ndim:  # the usual case, cheaper than np.ndim
+        return out
+    return out[0] if np.ndim(keys) == 0 else out
 
 
 def _few(keys) -> bool:
@@ -83,12 +125,11 @@ def mix_keys(keys, salt: int) -> np.ndarray | int:
             salts = np.broadcast_to(salt, keys.shape).tolist()
         return np.array([_mix_int((int(key) * _GOLDEN + (int(s) + 1) * _SUB) & _MASK)
                          for key, s in zip(keys.tolist(), salts, strict=True)], dtype=np.uint64)
-    k = np.asarray(keys).astype(np.uint64, copy=True)
-    with np.errstate(over="ignore"):
-        k *= np.uint64(_GOLDEN)
-        s = np.asarray(salt).astype(np.uint64) + np.uint64(1)
-        k += s * np.uint64(_SUB)
-    return _mix_array(k)
+    k = _to_uint64(keys)
+    np.multiply(k, _UGOLDEN, out=k)
+    k = _add(k, _offset(salt))
+    out = _mix_array(k)
+    return _shaped_as(keys, out)
 
 
 class Keyed:
@@ -112,14 +153,14 @@ class Keyed:
                 x = _mix_int((int(key) * _GOLDEN + root) & _MASK)  # as uniform1, inlined
                 out.append((_mix_int((x + sub) & _MASK) >> 11) * _TO_UNIT)
             return np.array(out, dtype=np.float64)
-        x = np.asarray(keys).astype(np.uint64, copy=True)
-        with np.errstate(over="ignore"):
-            x *= np.uint64(_GOLDEN)
-            x += np.uint64(self.root)
-            x = _mix_array(x)
-            x += (np.asarray(k).astype(np.uint64) + np.uint64(1)) * np.uint64(_SUB)
-            x = _mix_array(x)
-        return (x >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+        x = _to_uint64(keys)
+        np.multiply(x, _UGOLDEN, out=x)
+        np.add(x, np.uint64(self.root), out=x)
+        x = _mix_array(_add(_mix_array(x), _offset(k)))
+        np.right_shift(x, _U11, out=x)
+        out = x.astype(np.float64)
+        out *= _TO_UNIT
+        return _shaped_as(keys, out)
 
     def uniform1(self, key: int, k: int = 0) -> float:
         """The scalar ``u(key, k)``, bit-identical to :meth:`uniform` (pure Python:
