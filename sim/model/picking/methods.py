@@ -249,7 +249,8 @@ class ZonePicking:
     consolidated at the pack station); in ``pick_and_pass`` mode the parcel's tote
     visits its zones one after the other. What each part takes is planned when the
     parcel is known (:mod:`~sim.model.picking.zone_tours`): for the parcels drawn before
-    the run all at once, for a parcel made during the run when it comes in."""
+    the run all at once, for parcels made during the run as they are drawn (reships in
+    a batch at their parents' pick-up: :meth:`prepare`)."""
 
     sorts = False
 
@@ -271,6 +272,8 @@ class ZonePicking:
         self.index_of[bulk] = np.arange(len(bulk))
         # Parcels in picking: [their parts by zone (rows of ZoneTours), parts left, started].
         self.picking: dict[int, list] = {}
+        # The parts of parcels made during the run, planned when drawn, until taken in.
+        self.made: dict[int, dict[int, list[float]]] = {}
         self.arrivals = self._zone_arrivals(arrivals) if arrivals is not None else [None] * zones
         self.queues = [make_queue(ctx.env, priority_of, self.arrivals[z]) for z in range(zones)]
 
@@ -306,12 +309,21 @@ class ZonePicking:
         return plan_zone_tours(self.ctx.work, self.zone_layout, self.aisles_per_zone, self.pass_draw,
                                parcels)
 
+    def prepare(self, parcels: np.ndarray) -> None:
+        """Plan the parts of parcels drawn during the run (made ones and reships), as
+        they are drawn (the factory's ``on_drawn``, see :mod:`sim.model.factory`): a
+        batch costs about what one parcel does, and a parcel's parts are the same
+        planned alone or with others."""
+        plan = self._plan(parcels)
+        for i, parcel in enumerate(parcels.tolist()):
+            self.made[parcel] = plan.parts_of(i)
+
     def _take_in(self, parcel: int) -> list[int]:
         """Start keeping track of ``parcel``'s parts; return its zones."""
         i = self.index_of.item(parcel) if parcel < self.ctx.table.n_orders else -1
-        if i < 0:  # made during the run: planned now, from its draws
-            self.ctx.draw_made()
-            parts = self._plan(np.array([parcel])).parts_of(0)
+        if i < 0:  # made during the run: planned when drawn
+            self.ctx.draw_made()  # (which plans it, if not drawn yet: prepare)
+            parts = self.made.pop(parcel)
         else:
             parts = self.planned.parts_of(i)
         count = len(parts)
