@@ -153,6 +153,18 @@ def test_set_override_is_type_checked(tmp_path, capsys):
     assert main(["validate", str(path), "--set", "no-equals-sign"]) == 2
 
 
+def test_a_set_of_a_mapping_names_each_path_once(tmp_path, capsys):
+    """An error inside a mapping given whole by --set (or in the mapping around a value
+    --set gave) names the field and the override, each once."""
+    path = _write(tmp_path, "")
+    assert main(["validate", str(path), "--set", "horizon={days: 5, warmup_days: 9}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: horizon.warmup_days (with --set horizon): must be < days (5), got 9"
+    assert main(["validate", str(path), "--set", "horizon.warmup_days=9"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --set horizon.warmup_days: must be < days (")
+
+
 def test_bad_command_line_exits_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["run", "x.yaml", "--replications", "0"])

@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError
-from sim.scenario.messages import format_validation_error, where_of
+from sim.scenario.messages import format_validation_error, located
 from sim.scenario.overrides import OVERRIDES_KEY, apply_overrides, parse_set_option
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import MAX_EXTENDS_DEPTH, Dumper, number_problems, read_with_extends
@@ -70,12 +70,11 @@ def validate_data(data: dict, lines: dict[str, str] | None = None) -> Scenario:
     except ValidationError as exc:
         raise format_validation_error(exc, data, lines) from None
     # Numbers the schema has no bound for, but that are out of all proportion.
-    problems = number_problems(data, lines, lambda path: where_of(path, lines))
+    problems = number_problems(data, lambda path, msg: located(path, lines, msg))
     if problems:
         raise ScenarioError(problems)
     for path, msg in _model_problems(scenario):
-        where = where_of(path.split("."), lines)
-        problems.append(f"{where + ' ' if where else ''}{path}: {msg}")
+        problems.append(located(path.split("."), lines, msg))
     if problems:
         raise ScenarioError(problems)
     return scenario

@@ -145,17 +145,39 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def where_of(path: list[str], lines: dict[str, str]) -> str:
-    """``file:line`` (or the override's label) of the closest known ancestor of path."""
+def _override_of(path: list[str], lines: dict[str, str]) -> tuple[str, str] | None:
+    """(dotted path, label) of the override that set ``path``, a mapping around it or a
+    value inside it; None if no override touches it."""
     dotted = ".".join(path)
     for over, label in lines.get(OVERRIDES_KEY, []):
         if dotted == over or dotted.startswith(over + ".") or over.startswith(dotted + "."):
-            return f"{label} {over}" if dotted != over else label
+            return over, label
+    return None
+
+
+def where_of(path: list[str], lines: dict[str, str]) -> str:
+    """``file:line`` (or the override's label) of the closest known ancestor of path."""
+    over = _override_of(path, lines)
+    if over is not None:
+        return f"{over[1]} {over[0]}" if ".".join(path) != over[0] else over[1]
     for i in range(len(path), -1, -1):
         where = lines.get(".".join(path[:i]))
         if where:
             return where
     return ""
+
+
+def located(path: list[str], lines: dict[str, str], msg: str) -> str:
+    """One problem as the user reads it: ``file:line dotted.path: msg``; for a value an
+    override set, ``--set dotted.path: msg``; for one inside a mapping an override set
+    (or a mapping around a value one set), ``dotted.path (with --set x.y): msg``, which
+    names each path once."""
+    dotted = ".".join(path) or "(top level)"
+    over = _override_of(path, lines)
+    if over is not None and over[0] != dotted:
+        return f"{dotted} (with {over[1]} {over[0]}): {msg}"
+    where = where_of(path, lines)
+    return f"{where + ' ' if where else ''}{dotted}: {msg}"
 
 
 def _line_key(problem: tuple[str, list[str], str]) -> tuple:
@@ -186,5 +208,4 @@ def format_validation_error(exc: ValidationError, data: dict, lines: dict[str, s
         seen.add(dotted)
         problems.append((where_of(path, lines), path, msg))
     problems.sort(key=_line_key)
-    return ScenarioError([f"{where + ' ' if where else ''}{'.'.join(path) or '(top level)'}: {msg}"
-                          for where, path, msg in problems])
+    return ScenarioError([located(path, lines, msg) for _where, path, msg in problems])

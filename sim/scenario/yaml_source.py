@@ -487,12 +487,12 @@ def _replaced_paths(base: dict, over: dict, prefix: str = "") -> list[str]:
     return out
 
 
-def number_problems(data: Any, lines: dict[str, str], where_of) -> list[str]:
+def number_problems(data: Any, located) -> list[str]:
     """A message for each number in ``data`` that is not finite or is beyond
     ``MAX_NUMBER`` in size: no quantity in a scenario comes near 1e15 (orders per day
     are at most 1e7, distances 2e4 km, seconds in ten years 3e8), and beyond it
-    arithmetic in the model loses whole units or overflows. ``where_of(path)`` gives the
-    place to name."""
+    arithmetic in the model loses whole units or overflows. ``located(path, msg)`` words
+    the message, naming the place."""
     problems: list[str] = []
 
     def visit(node: Any, path: list[str]) -> None:
@@ -510,8 +510,7 @@ def number_problems(data: Any, lines: dict[str, str], where_of) -> list[str]:
                        f"got {node:g}")
             else:
                 return
-            where = where_of(path)
-            problems.append(f"{where + ' ' if where else ''}{'.'.join(path)}: {msg}")
+            problems.append(located(path, msg))
 
     visit(data, [])
     return problems
