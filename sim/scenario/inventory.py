@@ -35,8 +35,9 @@ class Replenishment(Model):
 
     A supplier order arrives ``supplier_lead_time_days`` after it is placed (sampled per
     order; 0 means at once). ``reorder_point: auto`` sets the reorder point of each SKU
-    at each site to d·L + z·σ·√L (its mean daily demand d and daily sd σ, the mean lead
-    time L in days, z = ``service_z``), rounded up.
+    at each site to d·L + z·√(L·σ_d² + d²·σ_L²) (its mean daily demand d and daily sd
+    σ_d, the lead time's mean L and sd σ_L in days, z = ``service_z``;
+    :func:`sim.inventory_formulas.reorder_point`), rounded up.
     """
 
     policy: Literal["sS", "RQ"]
