@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.distributions import ORDER_COLUMNS, distributions_of
 from sim.scenario.loader import ScenarioError
 
 DEFAULT_KPIS = (
@@ -84,23 +85,19 @@ def comparison_table(folders: list[str | Path], kpis: tuple[str, ...] = DEFAULT_
     return pd.DataFrame(rows, columns=["run", "kpi", "mean", "ci95_low", "ci95_high", "lower_bound"])
 
 
-def lead_time_groups(folders: list[str | Path]) -> tuple[list, list]:
-    """Per run, of the orders placed after warm-up: lead times of delivered orders and
-    times in the warehouse (paid to shipped) of shipped ones, in hours."""
+def lead_time_groups(runs: list[tuple[str, str | Path]]) -> tuple[list, list]:
+    """Per run (``(label, folder)``), lead times and times in the warehouse of the orders
+    the KPIs count, finished or not (:mod:`sim.distributions`), named by the label."""
     lead, warehouse = [], []
-    for folder in folders:
+    for label, folder in runs:
         summary, path = load_run(folder)
         try:
-            orders = pd.read_parquet(path / "orders.parquet",
-                                     columns=["placed_h", "paid_h", "shipped_h", "status", "lead_time_h"])
+            orders = pd.read_parquet(path / "orders.parquet", columns=ORDER_COLUMNS)
         except Exception as exc:  # pyarrow raises several kinds for a bad file
             raise ScenarioError([f"{path / 'orders.parquet'}: cannot be read as the orders of a "
                                  f"run ({type(exc).__name__}: {str(exc).splitlines()[0]}); truncated, "
                                  "or not written by fsim run 0.5 or later?"]) from None
-        lo, hi = summary["warmup_days"] * 24, summary["horizon_days"] * 24
-        inside = orders["placed_h"].between(lo, hi, inclusive="left")
-        delivered = inside & (orders["status"] == "delivered")
-        lead.append((summary["scenario"], orders.loc[delivered, "lead_time_h"].to_numpy()))
-        shipped = orders[inside & orders["shipped_h"].notna()]
-        warehouse.append((summary["scenario"], (shipped["shipped_h"] - shipped["paid_h"]).to_numpy()))
+        window = (summary["warmup_days"] * 24, summary["horizon_days"] * 24)
+        lead += distributions_of(orders, window, "lead", name=label)
+        warehouse += distributions_of(orders, window, "warehouse", name=label)
     return lead, warehouse

@@ -1,12 +1,15 @@
 """Figures (PNG, matplotlib's Agg backend: no screen needed).
 
 - ``lead_time_by_site.png`` / ``lead_time_by_channel.png``: histogram and ECDF of order
-  lead time (hours), delivered orders placed after warm-up, all replications pooled.
+  lead time (hours) of the orders placed after warm-up that the lead-time KPIs count, all
+  replications pooled: an order not delivered by the end is counted, not drawn, so the
+  ECDF stops below 1 by that share and the histogram's area is the delivered share
+  (:mod:`sim.distributions`).
 - ``picking_accuracy_by_day.png``: picking accuracy (%) per day of placement, one thin
   line per replication and the mean across replications.
 - ``lead_time_by_method.png``: lead-time ECDF per picking method.
 - ``picking_distributions.png``: per site, histograms of metres per tour, orders per
-  tour and the wait in the pick queue.
+  tour and the wait in the pick queue (with how many parcels were not picked by the end).
 - ``pick_routes_<site>.png``: a sample tour on the site's layout under each routing
   policy (sites with a layout only).
 - ``stock_levels.png``: units on hand per site over time, and the ECDF of backorder
@@ -28,8 +31,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from sim.calendar import HOURS_PER_DAY  # noqa: E402
+from sim.distributions import (  # noqa: E402
+    MEASURES,
+    ORDER_COLUMNS,
+    Distribution,
+    by_column,
+    distributions_of,
+)
 from sim.experiment import Result  # noqa: E402
 from sim.stats import window_h  # noqa: E402
 
@@ -44,8 +55,8 @@ ECDF_POINTS = 2000  # an ECDF drawn through this many quantiles looks the same a
 # and stock levels are read whole). tests/test_outputs_flat.py draws the figures from
 # these columns alone and checks they are the same files.
 FIGURE_COLUMNS = {
-    "orders": ["replication", "placed_h", "status", "lead_time_h", "site", "channel", "return_reason",
-               "csat", "dissatisfied_reason", "backordered_h", "backorder_filled_h"],
+    "orders": ["replication", *ORDER_COLUMNS, "site", "channel", "return_reason", "csat",
+               "dissatisfied_reason", "backordered_h", "backorder_filled_h"],
     "shipments": ["replication", "site", "released_h", "pick_start_h", "returned_h", "return_reason"],
 }
 
@@ -80,54 +91,40 @@ def _measured_delivered(result: Result) -> np.ndarray:
     return (placed >= lo) & (placed < hi) & (df["status"] == "delivered").to_numpy()
 
 
-def _lead_times_by(result: Result, by: str) -> list[tuple[str, np.ndarray]]:
-    """Lead times (hours) of the measured delivered orders, per value of column ``by``
-    (``pick_method``: the method of the site each order was routed to; computed on
-    column arrays: no copy of the order table)."""
-    df = result.orders
-    mask = _measured_delivered(result)
-    lead = df["lead_time_h"].to_numpy()
+def _lead_times_by(result: Result, by: str) -> list[Distribution]:
+    """Lead times of the orders the lead-time KPIs count, finished or not
+    (:mod:`sim.distributions`), per value of column ``by`` (``pick_method``: the method
+    of the site each order was routed to); groups without orders left out."""
+    df, sc = result.orders, result.scenario
     if by == "pick_method":
-        sc = result.scenario
         method = np.array([sc.warehouses[s].picking.method for s in df["site"].cat.categories])
         values = method[df["site"].cat.codes.to_numpy()]
-        names = sorted(set(method.tolist()))
-        return [(m, lead[mask & (values == m)]) for m in names if (mask & (values == m)).any()]
-    col = df[by]
-    codes = col.cat.codes.to_numpy()
-    return [(str(name), lead[mask & (codes == i)]) for i, name in enumerate(col.cat.categories)
-            if (mask & (codes == i)).any()]
+        groups = [(m, values == m) for m in sorted(set(method.tolist()))]
+    else:
+        groups = by_column(df, by, [str(c) for c in df[by].cat.categories])
+    return [d for d in distributions_of(df, window_h(sc), "lead", groups) if d.total]
 
 
-def _ecdf_points(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    p = np.linspace(0, 1, min(len(x), ECDF_POINTS))
-    return np.quantile(x, p), p
-
-
-def _lead_time_figure(groups: list[tuple[str, np.ndarray]], by: str, path: Path) -> Path:
+def _lead_time_figure(groups: list[Distribution], by: str, path: Path) -> Path:
     fig, (ax_hist, ax_ecdf) = plt.subplots(1, 2, figsize=(11, 4))
-    top = max((np.percentile(x, 99.5) for _, x in groups if len(x)), default=1.0)
+    drawn = [d for d in groups if len(d.done)]
+    top = max((np.percentile(d.done, 99.5) for d in drawn), default=1.0)
     bins = np.linspace(0, top, 60)
-    drawn = [(name, x) for name, x in groups if len(x)]
-    for name, x in drawn:
-        ax_hist.hist(x, bins=bins, density=True, histtype="step", linewidth=1.5,
-                     label=f"{name} (n={len(x):,})")
-        ax_ecdf.plot(*_ecdf_points(x), label=str(name))
+    for d in drawn:
+        # Area: the group's share delivered (an unfinished order has no bar).
+        ax_hist.hist(d.done, bins=bins, weights=np.full(len(d.done), 1 / (d.total * (bins[1] - bins[0]))),
+                     histtype="step", linewidth=1.5, label=d.label())
     ax_hist.set(xlabel="lead time, placed to delivered (hours)", ylabel="share of orders per hour",
                 title=f"Lead-time distribution by {by}")
-    ax_ecdf.set(xlabel="lead time (hours)", ylabel="share of orders delivered within",
-                title=f"Lead-time ECDF by {by}", xlim=(0, top), ylim=(0, 1))
+    _ecdf_axes(ax_ecdf, groups, f"Lead-time ECDF by {by}", "lead time (hours)", legend=False)
     for q in (0.5, 0.9, 0.95):
         ax_ecdf.axhline(q, color="grey", linewidth=0.5, linestyle=":")
         ax_ecdf.text(0, q, f"p{int(q * 100)} ", fontsize=7, color="grey", ha="right", va="center",
                      transform=ax_ecdf.get_yaxis_transform())
     if drawn:
         ax_hist.legend(fontsize=8)
-        ax_ecdf.legend(fontsize=8, loc="lower right")
     else:
-        for ax in (ax_hist, ax_ecdf):
-            _nothing_to_draw(ax, NO_DELIVERED)
-    ax_ecdf.grid(alpha=0.3)
+        _nothing_to_draw(ax_hist, NO_DELIVERED)
     return _save(fig, path)
 
 
@@ -202,12 +199,14 @@ def _pools_figure(ts: pd.DataFrame, scenario, path: Path) -> Path:
     return _save(fig, path)
 
 
-def _ecdf_axes(ax, groups: list[tuple[str, np.ndarray]], title: str,
-               xlabel: str = "lead time, placed to delivered (hours)") -> None:
-    top = max((np.percentile(x, 99.5) for _, x in groups if len(x)), default=1.0)
-    drawn = [(name, x) for name, x in groups if len(x)]
-    for name, x in drawn:
-        ax.plot(*_ecdf_points(x), label=f"{name} (n={len(x):,})")
+def _ecdf_axes(ax, groups: list[Distribution], title: str,
+               xlabel: str = "lead time, placed to delivered (hours)", legend: bool = True) -> None:
+    """One ECDF per group, each ending at its finished share (the orders not finished
+    by the end are counted, not drawn: :mod:`sim.distributions`)."""
+    drawn = [d for d in groups if len(d.done)]
+    top = max((np.percentile(d.done, 99.5) for d in drawn), default=1.0)
+    for d in drawn:
+        ax.plot(*d.ecdf(ECDF_POINTS), label=d.label() if legend else str(d.group))
     ax.set(xlabel=xlabel, ylabel="share of orders within", title=title, xlim=(0, top), ylim=(0, 1))
     ax.grid(alpha=0.3)
     if drawn:
@@ -216,19 +215,18 @@ def _ecdf_axes(ax, groups: list[tuple[str, np.ndarray]], title: str,
         _nothing_to_draw(ax, NO_DELIVERED)
 
 
-def lead_time_ecdf_figure(groups: list[tuple[str, np.ndarray]], title: str, path: Path) -> Path:
-    """One ECDF per named group of lead times (hours)."""
+def lead_time_ecdf_figure(groups: list[Distribution], title: str, path: Path) -> Path:
+    """One ECDF per group of lead times."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
     _ecdf_axes(ax, groups, title)
     return _save(fig, path)
 
 
-def comparison_figure(lead: list[tuple[str, np.ndarray]], warehouse: list[tuple[str, np.ndarray]],
-                      path: Path) -> Path:
+def comparison_figure(lead: list[Distribution], warehouse: list[Distribution], path: Path) -> Path:
     """Runs side by side: ECDFs of order lead time and of time in the warehouse."""
     fig, (ax_l, ax_w) = plt.subplots(1, 2, figsize=(12, 4.5))
     _ecdf_axes(ax_l, lead, "Order lead time")
-    _ecdf_axes(ax_w, warehouse, "Time in the warehouse", "paid to shipped (hours)")
+    _ecdf_axes(ax_w, warehouse, "Time in the warehouse", MEASURES["warehouse"][0])
     return _save(fig, path)
 
 
@@ -297,15 +295,25 @@ def _picking_figure(result: Result, path: Path) -> Path | None:
                       transform=ax_d.transAxes)
         ax_d.set(xlabel="metres walked per tour", ylabel="tours", title=f"{site} ({method}): tour length")
         counts = t["orders"].value_counts().sort_index()
-        ax_b.bar(counts.index, counts.to_numpy(), color="tab:green")
+        ax_b.bar(counts.index, counts.to_numpy(), color="tab:green", width=0.8)
+        if 0 < len(counts) <= 12:  # (whole orders only: one tick per tour size)
+            ax_b.set_xticks(counts.index.to_numpy())
+            ax_b.set_xlim(counts.index.min() - 0.6, counts.index.max() + 0.6)
+        else:
+            ax_b.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax_b.set(xlabel="orders on the tour", ylabel="tours", title=f"{site}: orders per tour")
         released = parcels["released_h"].to_numpy()
         mine = (parcels["site"] == site).to_numpy() & (released >= lo) & (released < hi)
         wait = (parcels["pick_start_h"] - parcels["released_h"]).to_numpy()[mine]
+        waiting = int(np.isnan(wait).sum())  # never picked: their wait is not known
         wait = wait[~np.isnan(wait)]
         ax_w.hist(wait, bins=40, color="tab:orange", histtype="stepfilled")
         ax_w.set(xlabel="hours from release to pick start", ylabel="parcels",
                  title=f"{site}: wait in the pick queue")
+        if waiting:
+            ax_w.text(0.98, 0.95, f"{waiting:,} of {waiting + len(wait):,} parcels "
+                      f"({100 * waiting / (waiting + len(wait)):.3g}%)\nnot picked by the end: not drawn",
+                      transform=ax_w.transAxes, ha="right", va="top", fontsize=8, color="tab:red")
     fig.suptitle(f"{result.scenario.name}: picking (tours ending and parcels released after warm-up)")
     return _save(fig, path)
 
@@ -488,8 +496,9 @@ def _stock_figure(result: Result, path: Path) -> Path:
     wait = df["backorder_filled_h"].to_numpy() - df["backordered_h"].to_numpy()
     keep = (placed >= lo) & (placed < hi) & ~np.isnan(wait)
     site = df["site"].to_numpy()
-    groups = [(str(s), wait[keep & (site == s)]) for s in df["site"].cat.categories]
-    _ecdf_axes(wait_ax, [(n, w) for n, w in groups if len(w)],
+    groups = [Distribution(str(s), np.sort(wait[keep & (site == s)]), int((keep & (site == s)).sum()))
+              for s in df["site"].cat.categories]
+    _ecdf_axes(wait_ax, [d for d in groups if d.total],
                "Backorder wait (orders placed after warm-up,\nfilled; all replications)",
                "hours waiting for stock")
     if not keep.any():

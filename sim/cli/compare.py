@@ -133,7 +133,7 @@ def run(args: argparse.Namespace, console) -> int:
         from sim.compare import lead_time_groups
         from sim.report import comparison_figure
 
-        comparison_figure(*lead_time_groups(args.runs), Path(args.plot))
+        comparison_figure(*lead_time_groups([(r.label, r.path) for r in runs]), Path(args.plot))
         console.print(f"wrote {args.plot}")
     if out is not None:
         files = write_comparison(out, runs, table, reasons, args.by)

@@ -3,73 +3,39 @@ lead-time and warehouse-time distributions per site or channel (ECDF and histogr
 staff pools over time, and the KPI table with confidence intervals. Nothing is
 simulated or estimated here; the KPIs and their intervals are the summary's.
 
-The distributions count what the KPIs count (README, KPIs): orders placed in the
-measurement window; lead time (placed to delivered) over those neither cancelled nor
-lost, warehouse time (paid to shipped) over those paid and not cancelled. An order not
-finished by the end of the run is counted but not drawn: the ECDF stops below 1 by the
-share of unfinished orders, as the censored percentiles do.
+The distributions count what the KPIs count (:mod:`sim.distributions`): an ECDF stops
+below 1 by the share of orders not finished by the end of the run.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sim.cli.tables import fmt_entry
+from sim.distributions import MEASURES, Distribution, by_column, distributions_of
 from sim.experiment import Result
 from sim.kpis.views import window_h
 from sim.units import HOURS_PER_DAY
 
-MEASURES = {
-    "lead": ("lead time, placed to delivered (hours)", "placed_h", "delivered_h"),
-    "warehouse": ("warehouse time, paid to shipped (hours)", "paid_h", "shipped_h"),
-}
+__all__ = [  # (MEASURES and Distribution re-exported: the page's views read them here)
+    "ALL", "CI_NOTE", "GROUP_KPIS", "MEASURES", "NO_VALUE", "SCHEME", "SITE_KPIS", "Distribution",
+    "censored_kpis", "distributions", "ecdf_chart", "ecdf_frame", "histogram_chart",
+    "histogram_frame", "kpi_cell", "kpi_table", "pool_chart", "pool_series", "saturated_text",
+]
+
 ALL = "all"  # the group of every order
-
-
-@dataclass(frozen=True)
-class Distribution:
-    """One group's times: ``done`` the finished ones (hours, sorted), ``total`` the orders
-    they are a share of (finished and unfinished)."""
-
-    group: str
-    done: np.ndarray
-    total: int
-
-    @property
-    def unfinished(self) -> int:
-        return self.total - len(self.done)
 
 
 def distributions(result: Result, measure: str, by: str | None) -> list[Distribution]:
     """``measure`` (``lead`` or ``warehouse``) per site (``by="site"``), per channel, or
     over all orders (``by=None``), pooled over replications."""
-    _, start_col, end_col = MEASURES[measure]
     orders = result.orders
-    lo, hi = window_h(result.scenario)
-    placed = orders["placed_h"].to_numpy(dtype=float)
-    status = orders["status"].astype(str).to_numpy()
-    start = orders[start_col].to_numpy(dtype=float)
-    end = orders[end_col].to_numpy(dtype=float)
-    counted = (placed >= lo) & (placed < hi) & (status != "cancelled")
-    if measure == "lead":
-        counted &= status != "lost"
-    else:
-        counted &= ~np.isnan(start)
-    if by is None:
-        groups = [(ALL, counted)]
-    else:
-        column = orders[by]
-        names = (result.scenario.sites if by == "site" else list(result.scenario.demand.channels))
-        values = column.astype(str).to_numpy()
-        groups = [(name, counted & (values == name)) for name in names]
-    out = []
-    for name, mask in groups:
-        finished = mask & ~np.isnan(end)
-        out.append(Distribution(name, np.sort(end[finished] - start[finished]), int(mask.sum())))
-    return out
+    groups = None
+    if by is not None:
+        names = result.scenario.sites if by == "site" else list(result.scenario.demand.channels)
+        groups = by_column(orders, by, names)
+    return distributions_of(orders, window_h(result.scenario), measure, groups, ALL)
 
 
 def ecdf_frame(dists: list[Distribution], points: int = 200) -> pd.DataFrame:
@@ -77,11 +43,10 @@ def ecdf_frame(dists: list[Distribution], points: int = 200) -> pd.DataFrame:
     (at most ``points`` steps a group, enough for a line on a screen)."""
     frames = []
     for d in dists:
-        n = len(d.done)
-        if not n:
+        if not len(d.done):
             continue
-        i = np.unique(np.linspace(0, n - 1, min(n, points)).round().astype(int))
-        frames.append(pd.DataFrame({"group": d.group, "hours": d.done[i], "share": (i + 1) / d.total}))
+        hours, share = d.ecdf(points)
+        frames.append(pd.DataFrame({"group": d.group, "hours": hours, "share": share}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["group", "hours", "share"])
 
 

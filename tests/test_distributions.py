@@ -1,0 +1,80 @@
+"""Time distributions count the orders the KPIs count, finished or not: an ECDF of a
+site whose orders did not all arrive by the end stops below 1 by that share, in the
+figures of fsim run and fsim compare as on the planners' page (sim.distributions)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import sim  # noqa: E402
+from sim.compare import lead_time_groups  # noqa: E402
+from sim.distributions import distributions_of  # noqa: E402
+from sim.kpis.views import window_h  # noqa: E402
+from sim.report import _ecdf_axes, _lead_times_by  # noqa: E402
+
+from .conftest import tiny  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def overloaded():
+    """East with one picker and no time to drain: many of its orders still undelivered."""
+    scenario = tiny({"horizon.drain_days": 0, "warehouses.east.staff.pickers": 1})
+    return sim.run(scenario, replications=2)
+
+
+def _kpi_sum(result, name: str) -> float:
+    return float(result.kpis[name].sum())
+
+
+def test_a_sites_lead_times_count_every_order_the_kpis_count(overloaded):
+    dists = {d.group: d for d in _lead_times_by(overloaded, "site")}
+    for site in ("west", "east"):
+        d = dists[site]
+        should = (_kpi_sum(overloaded, f"orders_placed_{site}") - _kpi_sum(overloaded, f"orders_cancelled_{site}")
+                  - _kpi_sum(overloaded, f"orders_lost_{site}"))
+        assert d.total == should
+        assert d.unfinished == _kpi_sum(overloaded, f"orders_undelivered_at_end_{site}")
+        assert np.all(np.diff(d.done) >= 0) and len(d.done) + d.unfinished == d.total
+    assert dists["east"].unfinished > 0.1 * dists["east"].total  # (the case this is about)
+
+
+def test_an_ecdf_stops_at_the_share_finished_not_at_one(overloaded):
+    dists = _lead_times_by(overloaded, "site")
+    fig, ax = plt.subplots()
+    _ecdf_axes(ax, dists, "t")
+    ends = {line.get_label().split(" ")[0]: line.get_ydata()[-1] for line in ax.get_lines()}
+    plt.close(fig)
+    for d in dists:
+        assert ends[d.group] == pytest.approx(len(d.done) / d.total)
+    east = next(d for d in dists if d.group == "east")
+    assert ends["east"] < 0.9
+    assert "not finished by the end" in east.label()
+
+
+def test_the_warehouse_time_counts_paid_orders_not_cancelled(overloaded):
+    orders = overloaded.orders
+    (d,) = distributions_of(orders, window_h(overloaded.scenario), "warehouse")
+    lo, hi = window_h(overloaded.scenario)
+    inside = orders[(orders["placed_h"] >= lo) & (orders["placed_h"] < hi)]
+    paid = inside[(inside["status"] != "cancelled") & inside["paid_h"].notna()]
+    assert d.total == len(paid)
+    assert d.unfinished == int(paid["shipped_h"].isna().sum()) > 0
+
+
+def test_compare_plots_each_run_under_its_label_and_counts_its_unfinished_orders(tmp_path, overloaded):
+    from sim.cli import main
+
+    folder = tmp_path / "run"
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(sim.scenario.loader.scenario_to_yaml(overloaded.scenario))
+    assert main(["run", str(scenario), "-r", "2", "-o", str(folder), "--no-figures", "-q"]) == 0
+    lead, warehouse = lead_time_groups([("east short of pickers", folder)])
+    assert [d.group for d in lead] == ["east short of pickers"]
+    expected = distributions_of(overloaded.orders, window_h(overloaded.scenario), "lead")[0]
+    assert lead[0].total == expected.total and lead[0].unfinished == expected.unfinished
