@@ -194,6 +194,22 @@ def test_a_plan_that_saturates_a_pool_is_rejected_whatever_its_targets_say(tmp_p
     assert frontier and not set(frontier) & set(low["plan"])
 
 
+def test_the_frontier_drawn_leaves_out_saturated_plans_as_the_frontier_listed_does():
+    """frontier.png's line: a cheap saturated plan whose mean looks best (it is over the
+    orders that got through) is not a step of it."""
+    from types import SimpleNamespace
+
+    from sim.staffing.report import _best_so_far
+
+    def plan(cost, mean, saturated=()):
+        est = SimpleNamespace(mean=mean)
+        return SimpleNamespace(cost_per_week=cost, invalid=None, saturated=saturated,
+                               targets=[SimpleNamespace(estimate=est)])
+    plans = [plan(100, 0.2, ("east.pickers",)), plan(200, 0.9), plan(300, 0.5), plan(400, 0.6)]
+    line = _best_so_far(plans, 0, False, lambda p: p.cost_per_week)
+    assert line == [(200, 0.9), (300, 0.5), (400, 0.5)]
+
+
 BASELINE = str(SCENARIOS / "baseline.yaml")
 TWO_SITES_SHORT = {"horizon.days": 6, "horizon.warmup_days": 1, "horizon.drain_days": 4}
 

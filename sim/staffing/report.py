@@ -229,6 +229,11 @@ def frontier_figure(result, path: Path) -> Path:
                     if not math.isnan(p.targets[i].estimate.ci_high) else 0 for p in chosen]]
             ax.errorbar(x, y, yerr=err, fmt="none", ecolor="#bbb", elinewidth=1, zorder=1)
             ax.scatter(x, y, s=28, zorder=2, label="accepted" if accepted else "rejected", **style)
+        saturated = [p for p in plans if p.saturated]
+        if saturated:  # (their means are over the orders that got through: no steady state)
+            ax.scatter([x_of(p) for p in saturated], [p.targets[i].estimate.mean for p in saturated],
+                       marker="x", s=40, color="#d62728", zorder=3,
+                       label="saturated: a queue grows without bound (not on the frontier)")
         line = _best_so_far(plans, i, target.higher_is_better, x_of)
         if line:
             ax.step(*zip(*line, strict=True), where="post", color="#2ca02c", lw=1.2,
@@ -257,9 +262,12 @@ def frontier_figure(result, path: Path) -> Path:
 
 
 def _best_so_far(plans, i: int, higher: bool, x_of) -> list[tuple[float, float]]:
+    """The frontier's steps for target ``i``: the best mean at each cost or less, among
+    the plans neither invalid nor saturated (as :func:`sim.staffing.planner.frontier`: a
+    saturated plan's means are over the orders that got through, and look too good)."""
     points = []
     best = None
-    for p in sorted(plans, key=x_of):
+    for p in sorted((p for p in plans if p.invalid is None and not p.saturated), key=x_of):
         m = p.targets[i].estimate.mean
         if math.isnan(m):
             continue
