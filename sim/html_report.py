@@ -294,6 +294,20 @@ def _mean_or_bound(mean, bound):
     return mean
 
 
+def _saturated_replications(folder: Path) -> dict[int, tuple[int, int]]:
+    """Per point, (replications with a saturated staff pool, replications run), from
+    runs.parquet's ``saturated_pools``; empty when the sweep has no such column."""
+    path = folder / "runs.parquet"
+    if not path.exists():
+        return {}
+    try:
+        runs = pd.read_parquet(path, columns=["point", "saturated_pools"])
+    except (KeyError, ValueError, OSError):  # (an older sweep, a partial file)
+        return {}
+    by = runs.groupby("point")["saturated_pools"]
+    return {int(p): (int((g > 0).sum()), int(g.notna().sum())) for p, g in by}
+
+
 def _staff(folder: Path) -> str:
     from sim.staffing.report import staff_body
 
@@ -331,10 +345,13 @@ def _sweep(folder: Path) -> str:
                      f"of the mean for {_e(', '.join(precision.get('kpis', [])))}; reached at "
                      f"{precision.get('points_reached')} of {len(precision.get('points', {}))} points.</p>")
     if points is not None and len(points):
-        wanted = [k for k in (*(precision or {}).get("kpis", []), *DEFAULT_FIGURE_KPIS)
+        # The KPIs asked for (precision, --kpi: those with a figure), then the usual ones.
+        drawn = sorted(f.stem[len("sweep_"):] for f in folder.glob("sweep_*.png"))
+        wanted = [k for k in (*(precision or {}).get("kpis", []), *drawn, *DEFAULT_FIGURE_KPIS)
                   if k in set(points["kpi"])]
         wanted = list(dict.fromkeys(wanted))
-        header = ["point", *parameters, "n", *wanted]
+        saturated = _saturated_replications(folder)
+        header = ["point", *parameters, "n", *wanted, *(["saturated"] if saturated else [])]
         rows = []
         for point, group in points.groupby("point", sort=True):
             by = group.set_index("kpi")
@@ -348,10 +365,17 @@ def _sweep(folder: Path) -> str:
                     cells.append(f"> {fmt(bound)} (censored)")
                     continue
                 cells.append(f"{fmt(m)}" + ("" if pd.isna(lo) else f" [{fmt(lo)}, {fmt(hi)}]"))
+            if saturated:
+                k, n = saturated.get(int(point), (0, 0))
+                cells.append(f"in {k} of {n} replications" if k else "")
             rows.append(cells)
         parts += ["<h2>Points: mean [95% CI] of the main KPIs</h2>",
                   "<p class=\"muted\">Every KPI of every point is in points.csv; every run in "
                   "runs.parquet / runs.csv.</p>",
+                  *(["<p class=\"warn\">At the points marked saturated a staff pool's queue grew "
+                     "without bound in some replication: their means are over the orders that got "
+                     "through, and can look better than those of a point that keeps up (crossed "
+                     "in red in the figures).</p>"] if any(k for k, _ in saturated.values()) else []),
                   _table(header, rows, numeric_from=len(parameters) + 1)]
     runs_path = folder / "runs.parquet"
     if runs_path.exists():

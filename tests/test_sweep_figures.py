@@ -88,3 +88,53 @@ def test_heat_map_writes_censored_cells_as_bounds(tmp_path, monkeypatch):
         (tmp_path / "all").mkdir()
         written = sweep_figures(every, ["pickers", "method"], ["lead_time_hours_p95"], tmp_path / "all")
     assert [p.name for p in written] == ["sweep_lead_time_hours_p95.png", "heatmap_lead_time_hours_p95.png"]
+
+
+def _crosses(ax) -> np.ndarray:
+    """The offsets of the red crosses drawn on ``ax`` (the saturated points)."""
+    found = [c.get_offsets() for c in ax.collections
+             if isinstance(c, PathCollection) and len(c.get_offsets()) and c.get_facecolors().size
+             and tuple(np.round(c.get_facecolors()[0][:3], 3)) == tuple(np.round(matplotlib.colors.to_rgb("tab:red"), 3))]
+    return np.vstack(found) if found else np.empty((0, 2))
+
+
+def _with_saturation(rows: pd.DataFrame, saturated_pools) -> pd.DataFrame:
+    """The points of one KPI plus their ``saturated_pools`` rows (mean over replications)."""
+    sat = rows.assign(kpi="saturated_pools", mean=list(saturated_pools), lower_bound=NAN)
+    return pd.concat([rows, sat], ignore_index=True)
+
+
+def test_saturated_points_are_crossed_in_red_at_their_value_or_bound(tmp_path, monkeypatch):
+    """Pickers 1 and 2 saturate (in every, in some replication): their means are over
+    the orders that got through, and pickers 2's looks fine. Both are crossed, the
+    censored one at its bound; the points that keep up are not."""
+    drawn = []
+    real_against = _against
+    monkeypatch.setattr("sim.sweep.figures._against",
+                        lambda ax, rows, *a: drawn.append(ax) or real_against(ax, rows, *a))
+    rows = _with_saturation(_points([NAN, 45.0, 40.0, 35.0], [130.0, NAN, NAN, NAN]), [1.0, 0.5, 0.0, 0.0])
+    sweep_figures(rows, ["pickers"], ["lead_time_hours_p95"], tmp_path)
+    (ax,) = drawn
+    assert sorted(_crosses(ax).tolist()) == [[1.0, 130.0], [2.0, 45.0]]
+    assert "saturated: a staff queue grows without bound" in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.close("all")
+    drawn.clear()
+    (tmp_path / "none").mkdir()
+    sweep_figures(_with_saturation(_points([60.0, 45.0], [NAN, NAN]), [0.0, 0.0]), ["pickers"],
+                  ["lead_time_hours_p95"], tmp_path / "none")
+    assert len(_crosses(drawn[0])) == 0 and drawn[0].get_legend() is None
+    plt.close("all")
+
+
+def test_heat_map_frames_saturated_cells_and_writes_big_numbers_in_full(tmp_path, monkeypatch):
+    texts = []
+    real_text = matplotlib.axes.Axes.text
+    monkeypatch.setattr(matplotlib.axes.Axes, "text",
+                        lambda self, x, y, s, *a, **k: texts.append(s) or real_text(self, x, y, s, *a, **k))
+    grid = pd.concat([_points([1124.4, 2780.0], [NAN, NAN], pickers=(1, 2)).assign(method=m)
+                      for m in ("batch", "wave")], ignore_index=True)
+    grid["point"] = range(len(grid))
+    sweep_figures(_with_saturation(grid, [1.0, 0.0, 0.0, 0.0]), ["pickers", "method"],
+                  ["lead_time_hours_p95"], tmp_path)
+    assert texts.count("1,124") == 2 and texts.count("2,780") == 2
+    assert texts.count("saturated") == 1

@@ -179,6 +179,27 @@ def test_report_of_a_sweep(tiny_file, tmp_path):
     assert "not complete" not in page
 
 
+def test_a_sweep_report_marks_saturated_points_and_shows_the_kpis_asked_for(tiny_file, tmp_path):
+    """One picker at east cannot keep up: its point is marked saturated, in how many
+    replications, with a warning; the KPI asked for with --kpi is in the points table."""
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"base: {tiny_file}\nreplications: 2\nset:\n  horizon.drain_days: 0\n"
+                     "  demand.channels.web.orders_per_day: 1500\n"
+                     "parameters:\n  warehouses.east.staff.pickers: [1, 12]\n")
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(sweep), "--out", str(out), "--executor", "serial", "-q",
+                 "--kpi", "release_wait_hours_mean_east"]) == 0
+    runs = pd.read_csv(out / "runs.csv")
+    at_one = runs[runs["warehouses.east.staff.pickers"] == 1]["saturated_pools"]
+    assert (at_one > 0).all() and (runs[runs["warehouses.east.staff.pickers"] == 12]["saturated_pools"] == 0).all()
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    header = page[page.index("<h2>Points"):]
+    header = header[:header.index("</tr>")]
+    assert "release_wait_hours_mean_east" in header and "saturated" in header
+    assert "in 2 of 2 replications" in page and "grew without bound" in page
+
+
 def test_report_refuses_other_folders(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "not a run, comparison, sweep or staffing folder" in capsys.readouterr().err

@@ -5,7 +5,10 @@ map of the mean (``heatmap_<kpi>.png``).
 A point where the KPI is censored (a percentile among unfinished orders: no mean, a
 lower bound; points.csv's ``lower_bound``) is drawn at its lower bound as an open
 upward triangle, "censored: at least", not left out: the points a saturated
-configuration censors are the ones a planner must see."""
+configuration censors are the ones a planner must see. A point where a staff pool was
+saturated in some replication (the ``saturated_pools`` KPI: a queue that grows without
+bound) is crossed in red: its means are over the orders that got through, and can look
+better than a point that keeps up."""
 
 from __future__ import annotations
 
@@ -49,10 +52,11 @@ def sweep_figures(points: pd.DataFrame, parameters: list[str], kpis: list[str],
     """Write the figures of ``kpis`` (those in ``points``) into ``out``; return them."""
     written = []
     present = set(points["kpi"])
+    saturated = saturated_points(points)
     for kpi in kpis:
         if kpi not in present:
             continue
-        rows = points[points["kpi"] == kpi]
+        rows = points[points["kpi"] == kpi].assign(saturated=lambda r: r["point"].isin(saturated))
         if rows["mean"].isna().all() and _bounds(rows).isna().all():
             continue  # (no value at any point: nothing to draw)
         written.append(_kpi_figure(rows, parameters, kpi, out / f"sweep_{kpi}.png"))
@@ -66,7 +70,11 @@ def _kpi_figure(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path)
     plt = _plt()
     numeric = [p for p in parameters if _numeric(rows, p)]
     panels = numeric or [None]
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.8), squeeze=False)
+    # A legend of the other parameters' lines goes below each panel: room for it.
+    below = max((_groups(rows, parameters, p) for p in numeric), default=0)
+    below = below + 1 if 1 < below <= MAX_LINES else 0
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.8 + 0.2 * below),
+                             squeeze=False)
     for ax, parameter in zip(axes[0], panels, strict=True):
         if parameter is None:
             _by_point(ax, rows, parameters)
@@ -76,9 +84,32 @@ def _kpi_figure(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path)
         ax.grid(alpha=0.3)
     fig.suptitle(f"{kpi}: mean and 95% CI per point")
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
+    fig.savefig(path, dpi=DPI, bbox_inches="tight")  # (legends below the axes included)
     plt.close(fig)
     return path
+
+
+def saturated_points(points: pd.DataFrame) -> set[int]:
+    """The points where a staff pool was saturated in some replication (the mean of the
+    ``saturated_pools`` KPI above 0)."""
+    sat = points[(points["kpi"] == "saturated_pools") & (points["mean"].fillna(0) > 0)]
+    return set(sat["point"].astype(int).tolist())
+
+
+def _saturated_markers(ax, x: np.ndarray, y: np.ndarray, saturated: np.ndarray) -> None:
+    if saturated.any():
+        ax.scatter(x[saturated], y[saturated], marker="x", s=60, color="tab:red", zorder=4)
+
+
+def _saturated_legend(ax, rows: pd.DataFrame) -> bool:
+    """A legend entry for the saturated points' crosses; whether there are any."""
+    if "saturated" not in rows or not rows["saturated"].any():
+        return False
+    ax.scatter([], [], marker="x", s=60, color="tab:red", label=SATURATED_LABEL)
+    return True
+
+
+SATURATED_LABEL = "saturated: a staff queue grows without bound"
 
 
 def _bounds(rows: pd.DataFrame) -> pd.Series:
@@ -104,8 +135,18 @@ def _censored_legend(ax, rows: pd.DataFrame) -> bool:
     return censored
 
 
+def _others(rows: pd.DataFrame, parameters: list[str], parameter: str) -> list[str]:
+    """The parameters other than ``parameter`` that vary: one line per combination."""
+    return [p for p in parameters if p != parameter and rows[p].nunique() > 1]
+
+
+def _groups(rows: pd.DataFrame, parameters: list[str], parameter: str) -> int:
+    others = _others(rows, parameters, parameter)
+    return len(rows.groupby(others)) if others else 1
+
+
 def _against(ax, rows: pd.DataFrame, parameters: list[str], parameter: str) -> None:
-    others = [p for p in parameters if p != parameter and rows[p].nunique() > 1]
+    others = _others(rows, parameters, parameter)
     groups = list(rows.groupby(others, sort=True)) if others else [((), rows)]
     lines = len(groups) <= MAX_LINES and all(g[parameter].nunique() > 1 for _, g in groups)
     for key, group in groups:
@@ -115,7 +156,7 @@ def _against(ax, rows: pd.DataFrame, parameters: list[str], parameter: str) -> N
         low, high = group["ci95_low"].to_numpy(dtype=float), group["ci95_high"].to_numpy(dtype=float)
         bound = _bounds(group).to_numpy(dtype=float)
         key = key if isinstance(key, tuple) else (key,)
-        label = ", ".join(f"{_short(p)}={v}" for p, v in zip(others, key, strict=True)) or None
+        label = ", ".join(f"{_short(p)}={_value(v)}" for p, v in zip(others, key, strict=True)) or None
         if lines:
             (line,) = ax.plot(x, mean, marker="o", label=label)
             color = line.get_color()
@@ -130,21 +171,35 @@ def _against(ax, rows: pd.DataFrame, parameters: list[str], parameter: str) -> N
                                color="tab:blue" if many else None, label=None if many else label)
             color = bars.lines[0].get_color()
         _censored_markers(ax, x, bound, color)
+        if "saturated" in group:
+            _saturated_markers(ax, x, np.where(np.isnan(mean), bound, mean), group["saturated"].to_numpy())
     ax.set_xlabel(parameter)
+    values = rows[parameter].to_numpy(dtype=float)
+    from matplotlib.ticker import MaxNLocator
+
+    # (head counts: no tick at 3.5 people; few ticks, so that long numbers do not meet)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=bool(np.all(values == np.round(values)))))
     censored = _censored_legend(ax, rows)
-    if (others and len(groups) <= MAX_LINES) or censored:
+    saturated = _saturated_legend(ax, rows)
+    if others and len(groups) <= MAX_LINES:  # (below the axes: the lines stay visible)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
+    elif censored or saturated:
         ax.legend(fontsize=7)
 
 
 def _by_point(ax, rows: pd.DataFrame, parameters: list[str]) -> None:
     """No numeric parameter: one bar per point, labelled by its values."""
-    labels = [", ".join(f"{_short(p)}={r[p]}" for p in parameters) for _, r in rows.iterrows()]
+    labels = [", ".join(f"{_short(p)}={_value(r[p])}" for p in parameters) for _, r in rows.iterrows()]
     mean = rows["mean"].to_numpy(dtype=float)
     err = np.vstack([mean - rows["ci95_low"].to_numpy(dtype=float),
                      rows["ci95_high"].to_numpy(dtype=float) - mean])
     ax.bar(range(len(rows)), mean, yerr=np.where(np.isnan(err), 0, err), capsize=3, alpha=0.8)
-    _censored_markers(ax, np.arange(len(rows), dtype=float), _bounds(rows).to_numpy(dtype=float))
-    if _censored_legend(ax, rows):
+    bound = _bounds(rows).to_numpy(dtype=float)
+    _censored_markers(ax, np.arange(len(rows), dtype=float), bound)
+    if "saturated" in rows:
+        _saturated_markers(ax, np.arange(len(rows), dtype=float), np.where(np.isnan(mean), bound, mean),
+                           rows["saturated"].to_numpy())
+    if _censored_legend(ax, rows) | _saturated_legend(ax, rows):
         ax.legend(fontsize=7)
     ax.set_xticks(range(len(rows)), labels, rotation=30, ha="right", fontsize=7)
 
@@ -161,9 +216,11 @@ def _heatmap(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path) ->
         return None
     grid = np.full((len(ys), len(xs)), math.nan)
     bounds = np.full((len(ys), len(xs)), math.nan)  # censored cells: "> bound", uncoloured
+    saturated = np.zeros((len(ys), len(xs)), dtype=bool)  # framed in red, "saturated"
     for (_, r), bound in zip(rows.iterrows(), _bounds(rows), strict=True):
         grid[ys.index(r[py]), xs.index(r[px])] = r["mean"]
         bounds[ys.index(r[py]), xs.index(r[px])] = bound
+        saturated[ys.index(r[py]), xs.index(r[px])] = bool(r.get("saturated", False))
     plt = _plt()
     fig, ax = plt.subplots(figsize=(1.2 * len(xs) + 3, 0.6 * len(ys) + 2.5))
     image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
@@ -175,16 +232,35 @@ def _heatmap(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path) ->
     mid = (finite.min() + finite.max()) / 2 if len(finite) else 0
     for (i, j), value in np.ndenumerate(grid):
         if not math.isnan(value):
-            ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=8,
+            ax.text(j, i, _cell(value), ha="center", va="center", fontsize=8,
                     color="black" if value > mid else "white")
         elif not math.isnan(bounds[i, j]):
-            ax.text(j, i, f"> {bounds[i, j]:.3g}\ncensored", ha="center", va="center", fontsize=7)
+            ax.text(j, i, f"> {_cell(bounds[i, j])}\ncensored", ha="center", va="center", fontsize=7)
+        if saturated[i, j]:
+            ax.add_patch(plt.Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False, edgecolor="tab:red",
+                                       linewidth=2))
+            ax.text(j, i - 0.3, "saturated", ha="center", va="center", fontsize=6, color="tab:red")
     fig.colorbar(image, ax=ax, label=kpi)
-    ax.set_title(f"{kpi}: mean per point")
+    ax.set_title(f"{kpi}: mean per point" + ("\n(framed in red: a staff queue grows without bound)"
+                                            if saturated.any() else ""), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
+
+
+def _value(value) -> str:
+    """A parameter's value in a label: numbers to 4 significant digits (a Latin
+    hypercube's 0.0011401294176196124 reads 0.00114)."""
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _cell(value: float) -> str:
+    """A heat map cell's number: three significant digits, whole numbers with thousands
+    separators from 1,000 (1,124, not 1.12e+03)."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 def _order(value):
