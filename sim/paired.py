@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -360,14 +361,22 @@ def write_comparison(out: Path, runs: Sequence[RunData], table: pd.DataFrame,
 
 def differences_figure(table: pd.DataFrame, by: str | None, path: Path) -> Path:
     """B − A relative to |mean A| (%), with its 95% CI, one row per KPI (and group);
-    filled markers where the difference is significant."""
+    filled markers where the difference is significant, green where B is better and red
+    where it is worse (the KPI's direction; grey for KPIs with none). A row without a
+    relative difference says why (censored, A is 0, no value). The axis turns
+    logarithmic beyond ±10% when the differences span orders of magnitude, so one huge
+    change does not flatten the others."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from sim.kpis.registry import direction
+
     pairs = list(table.groupby(["run_a", "run_b"], sort=False))
-    height = max(2.5, 0.32 * len(table) / max(len(pairs), 1) + 1.5)
+    height = max(2.5, 0.32 * len(table) / max(len(pairs), 1) + 1.8)
     fig, axes = plt.subplots(1, len(pairs), figsize=(7 * len(pairs), height), squeeze=False)
     for ax, ((a, b), rows) in zip(axes[0], pairs, strict=True):
         rows = rows.iloc[::-1]
@@ -378,19 +387,45 @@ def differences_figure(table: pd.DataFrame, by: str | None, path: Path) -> Path:
         y = range(len(rows))
         labels = [k if not by or g == POOLED else f"{k} [{g}]"
                   for k, g in zip(rows["kpi"], rows[by] if by else rows["kpi"], strict=True)]
-        for yi, m, low, h, sig in zip(y, mid, lo, hi, rows["significant"], strict=True):
+        for yi, (_, row), m, low, h in zip(y, rows.iterrows(), mid, lo, hi, strict=True):
             if math.isnan(m):
+                ax.text(0, yi, "  " + _no_difference(row), fontsize=7, color="0.35", va="center",
+                        transform=ax.get_yaxis_transform())
                 continue
-            color = "tab:red" if sig else "tab:gray"
+            better = direction(row["kpi"])
+            good = (m > 0) == (better == "higher")
+            color = ("tab:gray" if not row["significant"] else "tab:purple" if better == "none"
+                     else "tab:green" if good else "tab:red")
             if not math.isnan(low):
                 ax.plot([low, h], [yi, yi], color=color, lw=2)
-            ax.plot([m], [yi], "o", color=color, mfc=color if sig else "white")
+            ax.plot([m], [yi], "o", color=color, mfc=color if row["significant"] else "white")
+        finite = np.abs(np.concatenate([mid, lo, hi]))
+        finite = finite[np.isfinite(finite)]
+        if len(finite) and finite.max() > 50 and finite.max() > 20 * max(np.median(finite), 1.0):
+            ax.set_xscale("symlog", linthresh=10)  # (linear within ±10%, log beyond)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(list(y), labels, fontsize=8)
         kind = "paired" if rows["paired"].all() else "unpaired"
-        ax.set_xlabel(f"({b}) − ({a}), % of {a} (95% CI, {kind})")
+        ax.set_xlabel(textwrap.fill(f"({b}) − ({a}), % of {a} (95% CI, {kind})", 70), fontsize=9)
+        ax.set_title(textwrap.fill(f"{b} against {a}", 60), fontsize=10)
         ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    fig.text(0.01, 0.005, "filled: significant; green: better, red: worse (by the KPI's direction)",
+             fontsize=7, color="0.35")
+    fig.tight_layout(rect=(0, 0.02, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _no_difference(row) -> str:
+    """Why a row of the comparison has no relative difference to draw."""
+    bounds = [f"{side}: > {row[f'lower_bound_{side.lower()}']:.4g}" for side in ("A", "B")
+              if pd.notna(row.get(f"lower_bound_{side.lower()}"))]
+    if bounds:
+        return "censored (" + ", ".join(bounds) + ")"
+    if pd.isna(row["mean_a"]) or pd.isna(row["mean_b"]):
+        return "no value in " + ("both runs" if pd.isna(row["mean_a"]) and pd.isna(row["mean_b"])
+                                 else "A" if pd.isna(row["mean_a"]) else "B")
+    if row["mean_a"] == 0:
+        return f"A is 0, B is {row['mean_b']:.4g}: no relative difference"
+    return "no difference estimated"

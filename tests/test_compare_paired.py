@@ -325,3 +325,39 @@ def test_the_star_legend_is_printed_only_under_a_star(runs, capsys):
     printed = capsys.readouterr().out
     significant = pd.Series([" *" in line for line in printed.splitlines()]).any()
     assert ("excludes 0" in printed) == significant
+
+
+def test_the_differences_figure_says_why_a_row_has_no_difference_and_colours_by_direction(tmp_path, monkeypatch):
+    """comparison.png left a row blank for a censored KPI, an undefined one and a KPI
+    whose A mean is 0, and coloured every significant change red, better or worse."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.axes
+
+    from sim.paired import differences_figure
+
+    texts, points = [], []
+    real_text, real_plot = matplotlib.axes.Axes.text, matplotlib.axes.Axes.plot
+    monkeypatch.setattr(matplotlib.axes.Axes, "text",
+                        lambda self, x, y, s, *a, **k: texts.append(s) or real_text(self, x, y, s, *a, **k))
+    monkeypatch.setattr(matplotlib.axes.Axes, "plot",
+                        lambda self, *a, **k: points.append((a, k)) or real_plot(self, *a, **k))
+    nan = float("nan")
+    table = pd.DataFrame([
+        # kpi, mean_a, mean_b, lower_bound_a, lower_bound_b, diff, low, high, significant
+        ("lead_time_hours_p95", 150.0, nan, nan, 640.0, nan, nan, nan, False),
+        ("pick_travel_m_per_order", nan, nan, nan, nan, nan, nan, nan, False),
+        ("saturated_pools", 0.0, 1.0, nan, nan, 1.0, 1.0, 1.0, True),
+        ("on_time_delivery_pct", 97.0, 44.0, nan, nan, -53.0, -54.0, -52.0, True),
+        ("picks_per_busy_picker_hour", 20.0, 30.0, nan, nan, 10.0, 9.0, 11.0, True),
+    ], columns=["kpi", "mean_a", "mean_b", "lower_bound_a", "lower_bound_b", "diff_mean",
+                "diff_ci95_low", "diff_ci95_high", "significant"]).assign(
+        run_a="a", run_b="b", n=3, paired=True)
+    differences_figure(table, None, tmp_path / "comparison.png")
+    notes = [t.strip() for t in texts]
+    assert "censored (B: > 640)" in notes
+    assert "no value in both runs" in notes
+    assert "A is 0, B is 1: no relative difference" in notes
+    dots = {round(a[0][0]): k.get("color") for a, k in points if len(a) == 3 and a[2] == "o"}
+    assert dots == {round(100 * -53 / 97): "tab:red", 50: "tab:green"}
