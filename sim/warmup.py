@@ -12,13 +12,13 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.analysis import MSER_BATCH, MserResult, mser
+from sim.analysis import MSER_BATCH, MSER_LATE_MARGIN, MSER_MIN_TAIL_BATCHES, MserResult, mser
 from sim.errors import ScenarioError
 from sim.units import HOURS_PER_DAY
 
@@ -113,6 +113,9 @@ class WarmupReport:
     configured_days: float
     horizon_days: float
     replications: int
+    # Pools saturated in some replication (summary.json): their queue grows without
+    # bound, so the run has no steady state for a warm-up to reach.
+    saturated: dict[str, int] = field(default_factory=dict)
 
     @property
     def long_enough(self) -> bool:
@@ -160,7 +163,8 @@ def analyse_run(folder: str | Path, kpi: str = DEFAULT_SERIES, batch: int = MSER
     return WarmupReport(kpi=kpi, days=days, values=values, result=result,
                         suggested_days=suggested,
                         configured_days=float(summary.get("warmup_days") or 0),
-                        horizon_days=horizon, replications=int(summary.get("replications") or 1))
+                        horizon_days=horizon, replications=int(summary.get("replications") or 1),
+                        saturated=dict(summary.get("saturated_pools") or {}))
 
 
 def warmup_figure(report: WarmupReport, path: Path) -> Path:
@@ -189,10 +193,29 @@ def warmup_figure(report: WarmupReport, path: Path) -> Path:
     top.set_ylabel(report.kpi)
     top.set_title(SERIES[report.kpi])
     top.legend(fontsize=8)
-    bottom.plot(starts[: len(report.result.statistic)], report.result.statistic, marker="o")
-    bottom.axvspan(kept_days[0] + b * (math.ceil(len(report.result.batch_means) / 2) - 1),
-                   report.horizon_days, color="tab:orange", alpha=0.1,
-                   label="second half: a minimum here means the run is too short")
+    stat = report.result.statistic
+    bottom.plot(starts[: len(stat)], stat, marker="o")
+    # The rules of the verdict (sim.analysis.mser): the minimum is sought over the
+    # first half; a later one counts (the run is then too short) only while it keeps
+    # MSER_MIN_TAIL_BATCHES batches and is below MSER_LATE_MARGIN of the first half's.
+    k = len(report.result.batch_means)
+    first_late = math.ceil(k / 2)  # the first d in the second half
+    last_judged = k - MSER_MIN_TAIL_BATCHES  # the last d that keeps enough batches
+    if first_late < len(stat):
+        bottom.axvspan(starts[first_late], report.horizon_days, color="tab:orange", alpha=0.1,
+                       label="second half: the run is too short if the minimum is here\n"
+                             "(or on the first half's last point: still falling)")
+        if first_late <= last_judged:
+            best = float(stat[: first_late].min())
+            bottom.hlines(MSER_LATE_MARGIN * best, starts[first_late], starts[last_judged], color="tab:orange",
+                          ls="--", lw=1, label=f"... if below {MSER_LATE_MARGIN:g} x the first half's minimum")
+        if last_judged + 1 < len(stat):
+            bottom.axvspan(starts[max(last_judged + 1, first_late)], report.horizon_days, facecolor="none",
+                           edgecolor="0.6", hatch="//", lw=0,
+                           label=f"fewer than {MSER_MIN_TAIL_BATCHES} batches left: a dip here is chance, not counted")
+    if report.saturated:
+        top.set_title(f"{SERIES[report.kpi]}\nsaturated staff pools ({', '.join(report.saturated)}): "
+                      "no steady state for a warm-up to reach", color="tab:red", fontsize=10)
     bottom.set_ylabel("MSER statistic")
     bottom.set_xlabel("days deleted at the start")
     bottom.legend(fontsize=8)

@@ -54,6 +54,43 @@ def test_warmup_says_when_a_run_never_settles(tmp_path, capsys):
     assert "not long enough to tell" in capsys.readouterr().out
 
 
+def test_warmup_of_a_saturated_run_says_it_has_no_steady_state(tmp_path, capsys):
+    """Its daily series is over the orders that got through: it looks settled (here
+    flat), and the warm-up and the run must not be judged long enough."""
+    _fake_run(tmp_path / "run", transient_days=0)
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    summary["saturated_pools"] = {"east.pickers": 2}
+    (tmp_path / "run" / "summary.json").write_text(json.dumps(summary))
+    assert main(["warmup", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert "no steady state" in out and "east.pickers (in 2 of 2 replications)" in out
+    assert "long enough" not in out
+
+
+def test_the_warmup_figure_draws_the_second_half_where_the_verdict_reads_it(tmp_path, monkeypatch):
+    """The band of the second half starts at the first truncation point the verdict
+    counts as late (d = ceil(k / 2)), not one batch earlier, where the suggested warm-up
+    could be drawn inside it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.axes
+
+    from sim.warmup import analyse_run, warmup_figure
+
+    spans = []
+    real = matplotlib.axes.Axes.axvspan
+    monkeypatch.setattr(matplotlib.axes.Axes, "axvspan",
+                        lambda self, a, b, **k: spans.append((a, k.get("label", ""))) or real(self, a, b, **k))
+    _fake_run(tmp_path / "run", transient_days=8, days=40)  # 8 batches of 5 days
+    report = analyse_run(tmp_path / "run")
+    warmup_figure(report, tmp_path / "w.png")
+    second = [a for a, label in spans if label.startswith("second half")]
+    assert second == [20.0]  # d = 4 batches of 5 days
+    assert report.suggested_days < 20.0
+    assert [a for a, label in spans if label.startswith("fewer than")] == [20.0]  # d >= 8 - 5 + 1, and late
+
+
 def test_warmup_errors(tmp_path, capsys):
     _fake_run(tmp_path / "run", transient_days=0, days=12)
     assert main(["warmup", str(tmp_path / "run")]) == 2
