@@ -11,6 +11,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from sim.kpis.registry import clip_interval
 from sim.kpis.views import window_h
 
 __all__ = ["mean_ci", "mean_ci95", "summarise_kpis", "t975", "t_quantile", "window_h"]
@@ -146,7 +147,9 @@ def mean_ci95(values: np.ndarray) -> tuple[float, float, float]:
 def summarise_kpis(kpis: pd.DataFrame, lower_bounds: list[dict[str, float]] | None = None
                    ) -> dict[str, dict]:
     """``{kpi: {mean, ci95_low, ci95_high, per_replication}}`` from the per-replication
-    KPI frame (one row per replication, ``replication`` column first). A KPI censored in
+    KPI frame (one row per replication, ``replication`` column first); the interval is
+    the t-interval cut to the values the KPI can take (:func:`clip_interval`: 0..100 for
+    a share, never below 0 for a count, a time or a cost). A KPI censored in
     any replication (``lower_bounds[r]`` names it) has no mean or interval: it gets
     ``censored: true``, how many replications it was censored in, and ``lower_bound``:
     the mean of its per-replication values with each censored one replaced by its
@@ -167,6 +170,7 @@ def summarise_kpis(kpis: pd.DataFrame, lower_bounds: list[dict[str, float]] | No
             }
             continue
         mean, low, high = mean_ci95(values)
+        low, high = clip_interval(name, mean, low, high)
         out[name] = {
             "mean": _json_float(mean),
             "ci95_low": _json_float(low),

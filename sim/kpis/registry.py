@@ -16,6 +16,7 @@ Direction: ``higher`` (more is better: throughput, on-time, accuracy), ``lower``
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -222,6 +223,39 @@ def direction(name: str, sites: list[str] = (), channels: list[str] = ()) -> str
     base, _, _ = base_of(name, list(sites), list(channels))
     kpi = KPIS.get(base) or family_of(base)
     return kpi.direction if kpi is not None else "none"
+
+
+# The values a KPI can take, by its unit: a confidence interval is cut to them (a
+# t-interval of a share near 100% or of a count near 0 reaches past them with few
+# replications). Units not named here are never negative; a trend may be either.
+_RANGES = {"%": (0.0, 100.0), "score": (1.0, 5.0), "parcels/day": (-math.inf, math.inf)}
+
+
+def value_range(name: str) -> tuple[float, float]:
+    """(lowest, highest) value a KPI of this full name can take (its site or channel
+    suffix, whatever it is, is read off: the longest known KPI its name starts with);
+    unbounded for a name that is no known KPI."""
+    kpi = KPIS.get(name)
+    if kpi is None:
+        parts = name.split("_")
+        for i in range(len(parts) - 1, 0, -1):
+            kpi = KPIS.get("_".join(parts[:i]))
+            if kpi is not None:
+                break
+    kpi = kpi or family_of(name)
+    if kpi is None:
+        return -math.inf, math.inf
+    return _RANGES.get(kpi.unit, (0.0, math.inf))
+
+
+def clip_interval(name: str, mean: float, low: float, high: float) -> tuple[float, float]:
+    """A KPI's confidence interval cut to the values it can take, never past its mean
+    (NaN stays NaN)."""
+    lo, hi = value_range(name)
+    if not math.isnan(mean):  # (a mean outside the range: the range is wrong, not the mean)
+        lo, hi = min(lo, mean), max(hi, mean)
+    return (low if math.isnan(low) else min(max(low, lo), hi),
+            high if math.isnan(high) else max(min(high, hi), lo))
 
 
 def markdown_table() -> str:

@@ -261,13 +261,18 @@ def _at_least_as_good(_plan: PlanResult, a: TargetResult, b: TargetResult) -> bo
     return a.estimate.mean <= b.estimate.mean
 
 
-def estimate(values: Sequence[float | None], confidence: float) -> KpiEstimate:
+def estimate(values: Sequence[float | None], confidence: float, kpi: str = "") -> KpiEstimate:
+    """Mean and ``confidence`` interval of a KPI over replications, the interval cut to
+    the values the KPI can take (:func:`sim.kpis.registry.clip_interval`; the verdicts
+    on targets read the t-interval itself: :mod:`sim.staffing.targets`)."""
     from sim.analysis import half_width
+    from sim.kpis.registry import clip_interval
 
     x = [math.nan if v is None else float(v) for v in values]
     mean, half = half_width(x, confidence)
     n = sum(not math.isnan(v) for v in x)
-    return KpiEstimate(mean=mean, ci_low=mean - half, ci_high=mean + half, n=n)
+    low, high = clip_interval(kpi, mean, mean - half, mean + half)
+    return KpiEstimate(mean=mean, ci_low=low, ci_high=high, n=n)
 
 
 def plan_result(ev: Evaluation, variables: Sequence[Variable], base: Scenario, confidence: float,
@@ -278,11 +283,11 @@ def plan_result(ev: Evaluation, variables: Sequence[Variable], base: Scenario, c
     from sim.staffing.pools import plan_hours
 
     targets = [TargetResult(target=str(c.target), kpi=c.target.kpi, op=c.target.op,
-                            value=c.target.value, estimate=estimate(ev.values(c.target.kpi), confidence),
+                            value=c.target.value, estimate=estimate(ev.values(c.target.kpi), confidence, c.target.kpi),
                             verdict=c.status) for c in ev.checks]
     kpis = {}
     if all_kpis and ev.rows:
-        kpis = {name: estimate(ev.values(name), confidence) for name in ev.rows[0]}
+        kpis = {name: estimate(ev.values(name), confidence, name) for name in ev.rows[0]}
     return PlanResult(number=ev.number, staff={v.name: n for v, n in zip(variables, ev.plan, strict=True)},
                       label=ev.label, cost=ev.cost, cost_per_week=per_week(ev.cost, base),
                       person_hours=plan_hours(variables, ev.plan),

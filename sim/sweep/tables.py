@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.kpis.registry import clip_interval
 from sim.stats import mean_ci95
 
 ID_COLUMNS = ("point", "replication", "seed")
@@ -55,7 +56,8 @@ def kpi_columns(runs: pd.DataFrame, parameters: list[str]) -> list[str]:
 def points_table(runs: pd.DataFrame, parameters: list[str],
                  lower_bounds: dict[tuple[int, int], dict[str, float]] | None = None) -> pd.DataFrame:
     """Per point and KPI: ``n`` (replications with a value), ``mean``, ``ci95_low``,
-    ``ci95_high`` (NaN bounds with fewer than two values), ``censored`` (replications in
+    ``ci95_high`` (NaN bounds with fewer than two values; cut to the values the KPI can
+    take: :func:`sim.kpis.registry.clip_interval`), ``censored`` (replications in
     which it was censored: ``lower_bounds[(point, replication)]`` has it) and
     ``lower_bound``, tidy. A KPI censored in some replication of a point has no mean
     there (the censored replications are the longest: a mean of the others would be too
@@ -77,6 +79,7 @@ def points_table(runs: pd.DataFrame, parameters: list[str],
                 bound = float(np.nanmean(low_values))
             else:
                 mean, low, high = mean_ci95(values)
+                low, high = clip_interval(kpi, mean, low, high)
                 bound = math.nan
             rows.append({**ids, "kpi": kpi, "n": int((~np.isnan(values)).sum()),
                          "mean": mean, "ci95_low": low, "ci95_high": high,
