@@ -114,7 +114,8 @@ def _table(header: list[str], rows: list[list], numeric_from: int = 1,
     body = []
     for i, row in enumerate(rows):
         cells = "".join(
-            f"<td class=\"num\">{fmt(v)}</td>" if j >= numeric_from and not isinstance(v, str)
+            f"<td class=\"num\">{_e(v) if isinstance(v, _Num) else fmt(v)}</td>"
+            if j >= numeric_from and (isinstance(v, _Num) or not isinstance(v, str))
             else f"<td>{_e(v) if isinstance(v, str) else fmt(v)}</td>" for j, v in enumerate(row))
         cls = f" class=\"{row_class[i]}\"" if row_class and row_class[i] else ""
         body.append(f"<tr{cls}>{cells}</tr>")
@@ -131,6 +132,10 @@ def _pairs(items: list[tuple[str, object]]) -> str:
 
 class _Html(str):
     """Text that is already HTML."""
+
+
+class _Num(str):
+    """A number already written out, aligned as a number."""
 
 
 def _figures(folder: Path, captions: dict[str, str] | None = None) -> str:
@@ -181,15 +186,26 @@ def _provenance(summary: dict) -> list[tuple[str, object]]:
 
 
 def _kpi_rows(summary: dict) -> list[list]:
+    """KPI, unit, mean, CI low, CI high, replications, note: numbers as the terminal
+    prints them (sim.cli.tables: counts whole, shares and hours with one decimal, money
+    with two; more where a small value would lose its digits)."""
+    from sim.cli.tables import digits_for, enough_digits
+    from sim.cli.tables import fmt as fmt_digits
+    from sim.kpis.registry import kpi_of
+
     rows = []
     for name, entry in (summary.get("kpis") or {}).items():
         if not isinstance(entry, dict):
             continue
-        mean = entry.get("mean")
+        kpi = kpi_of(name)
+        values = [entry.get(k) for k in ("mean", "ci95_low", "ci95_high", "lower_bound")]
+        d = enough_digits(digits_for(name), *(v for v in values if v is not None))
+        mean, low, high = (_Num(fmt_digits(entry.get(k), d)) if entry.get(k) is not None else None
+                           for k in ("mean", "ci95_low", "ci95_high"))
         note = "censored" if entry.get("censored") else ""
         if entry.get("censored") and entry.get("lower_bound") is not None:
-            mean = f"> {fmt(entry['lower_bound'])}"  # (as the terminal's tables show it)
-        rows.append([name, mean, entry.get("ci95_low"), entry.get("ci95_high"),
+            mean = _Num(f"> {fmt_digits(entry['lower_bound'], d)}")  # (as the terminal shows it)
+        rows.append([name, kpi.unit if kpi else "", mean, low, high,
                      len(entry.get("per_replication") or []), note])
     return rows
 
@@ -228,8 +244,8 @@ def _run(folder: Path) -> str:
     ci_note = ("" if (reps or 0) > 1 else
                "<p class=\"warn\">One replication: no confidence intervals (run with -r 5 or more).</p>")
     parts += ["<h2>KPIs: mean and 95% confidence interval over replications</h2>", ci_note,
-              _table(["KPI", "mean", "95% CI low", "95% CI high", "replications", ""],
-                     _kpi_rows(summary))]
+              _table(["KPI", "unit", "mean", "95% CI low", "95% CI high", "replications", ""],
+                     _kpi_rows(summary), numeric_from=2)]
     parts.append(_figures(folder))
     resolved = _read_text(folder / "scenario.resolved.yaml")
     if resolved:

@@ -237,6 +237,27 @@ def test_a_sweep_report_marks_saturated_points_and_shows_the_kpis_asked_for(tiny
     assert "in 2 of 2 replications" in page and "grew without bound" in page
 
 
+def test_a_run_reports_kpis_print_as_the_terminal_does_with_their_units(tmp_path):
+    """Counts whole (a mean of 565.67 cancelled orders read 565.67), shares and hours with
+    one decimal, money with two, rounding noise of a zero as 0.00 (it read -4.4e-17)."""
+    from sim.html_report import build_report
+
+    def entry(mean, low, high):
+        return {"mean": mean, "ci95_low": low, "ci95_high": high, "per_replication": [mean] * 3}
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "summary.json").write_text(json.dumps({"scenario": "s", "replications": 3, "kpis": {
+        "orders_cancelled": entry(565.6667, 509.6, 621.7),
+        "on_time_delivery_pct_east": entry(97.1234, 92.93, 100.0),
+        "cost_per_order": entry(27.0812, 25.19, 28.97),
+        "backlog_trend_per_day_packers_east": entry(-4.4e-17, -1e-16, 1e-16)}}))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", build_report(folder)))
+    assert "orders_cancelled orders 566 510 622 3" in text
+    assert "on_time_delivery_pct_east % 97.1 92.9 100.0 3" in text
+    assert "cost_per_order currency 27.08 25.19 28.97 3" in text
+    assert "backlog_trend_per_day_packers_east parcels/day 0.00 0.00 0.00 3" in text
+
+
 def test_report_refuses_other_folders(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "not a run, comparison, sweep or staffing folder" in capsys.readouterr().err
@@ -252,7 +273,7 @@ def test_report_of_a_run_shows_a_censored_kpi_by_its_lower_bound(tiny_file, tmp_
     summary = json.loads((out / "summary.json").read_text())
     censored = [k for k, v in summary["kpis"].items() if v.get("censored")]
     assert censored
-    from sim.html_report import fmt
+    from sim.cli.tables import fmt_entry
 
-    entry = summary["kpis"][censored[0]]
-    assert f"&gt; {fmt(entry['lower_bound'])}" in page
+    mean, _ = fmt_entry(censored[0], summary["kpis"][censored[0]])
+    assert mean.startswith("> ") and mean.replace(">", "&gt;") in page

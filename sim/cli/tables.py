@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from sim.kpis.registry import KPIS, base_of
+from sim.kpis.registry import KPIS, base_of, kpi_of
 
 _DIGITS = {"orders": 0, "parcels": 0, "count": 0, "%": 1, "h": 1, "currency": 2, "m": 1,
            "per 1000": 2, "orders/day": 1, "lines/h": 1, "parcels/day": 2, "score": 2}
@@ -19,7 +19,7 @@ _DIGITS = {"orders": 0, "parcels": 0, "count": 0, "%": 1, "h": 1, "currency": 2,
 def digits_for(name: str, sites: list[str] = (), channels: list[str] = ()) -> int:
     """Decimals to print a KPI with (by its unit)."""
     base, _, _ = base_of(name, list(sites), list(channels))
-    kpi = KPIS.get(base)
+    kpi = KPIS.get(base) or kpi_of(name)  # (kpi_of: sites and channels not known)
     if kpi is None:
         return 2
     return _DIGITS.get(kpi.unit, 2)
@@ -31,8 +31,8 @@ def enough_digits(digits: int, *values: float) -> int:
     "2"), at most 4."""
     need = digits
     for x in values:
-        if x is None or not math.isfinite(x) or x == 0 or x == int(x) or abs(x) >= 100:
-            continue
+        if x is None or not math.isfinite(x) or abs(x) < 1e-9 or x == int(x) or abs(x) >= 100:
+            continue  # (below 1e-9: rounding noise of a zero, e.g. a flat trend's -4e-17)
         need = max(need, min(4, 2 - math.floor(math.log10(abs(x)))))
     return need
 

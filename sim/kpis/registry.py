@@ -231,10 +231,10 @@ def direction(name: str, sites: list[str] = (), channels: list[str] = ()) -> str
 _RANGES = {"%": (0.0, 100.0), "score": (1.0, 5.0), "parcels/day": (-math.inf, math.inf)}
 
 
-def value_range(name: str) -> tuple[float, float]:
-    """(lowest, highest) value a KPI of this full name can take (its site or channel
-    suffix, whatever it is, is read off: the longest known KPI its name starts with);
-    unbounded for a name that is no known KPI."""
+def kpi_of(name: str) -> Kpi | None:
+    """The KPI a full name (``on_time_delivery_pct_east``) is of, its site or channel
+    suffix read off whatever it is: the longest known KPI the name starts with, or its
+    family; None for a name that is no known KPI."""
     kpi = KPIS.get(name)
     if kpi is None:
         parts = name.split("_")
@@ -242,7 +242,13 @@ def value_range(name: str) -> tuple[float, float]:
             kpi = KPIS.get("_".join(parts[:i]))
             if kpi is not None:
                 break
-    kpi = kpi or family_of(name)
+    return kpi or family_of(name)
+
+
+def value_range(name: str) -> tuple[float, float]:
+    """(lowest, highest) value a KPI of this full name can take (:func:`kpi_of`);
+    unbounded for a name that is no known KPI."""
+    kpi = kpi_of(name)
     if kpi is None:
         return -math.inf, math.inf
     return _RANGES.get(kpi.unit, (0.0, math.inf))
