@@ -13,6 +13,7 @@ import html
 import json
 import math
 import numbers
+import shlex
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -138,11 +139,33 @@ class _Num(str):
     """A number already written out, aligned as a number."""
 
 
+# A run's figures in the order a planner reads them, each with what it shows.
+RUN_FIGURES = {
+    "lead_time_by_site.png": "Lead time by site: histogram and ECDF (orders not delivered by the "
+                             "end are counted, not drawn: the ECDF stops below 1)",
+    "lead_time_by_channel.png": "Lead time by sales channel",
+    "staff_pools.png": "Staff pools over time: utilisation while on duty and parcels waiting",
+    "picking_distributions.png": "Picking: metres per tour, orders per tour, wait in the pick queue",
+    "lead_time_by_method.png": "Lead time by picking method",
+    "picking_accuracy_by_day.png": "Picking accuracy by day of placement",
+    "stock_levels.png": "Stock on hand per site and backorder waits",
+    "returns_per_day.png": "Returns arriving back per day, by reason",
+    "csat.png": "Customer satisfaction, and why customers were dissatisfied",
+}
+
+
+def _figure_order(png: Path) -> tuple:
+    names = list(RUN_FIGURES)
+    return (names.index(png.name), "") if png.name in names else (len(names), png.name)
+
+
 def _figures(folder: Path, captions: dict[str, str] | None = None) -> str:
     out = []
-    for png in sorted(folder.glob("*.png")):
+    for png in sorted(folder.glob("*.png"), key=_figure_order):
         data = base64.b64encode(png.read_bytes()).decode("ascii")
-        caption = (captions or {}).get(png.name, png.name)
+        caption = (captions or {}).get(png.name) or (
+            f"Warm-up by MSER (fsim warmup) on the daily {png.stem[len('warmup_'):]}"
+            if png.name.startswith("warmup_") else png.name)
         out.append(f"<figure><img alt=\"{_e(png.name)}\" src=\"data:image/png;base64,{data}\">"
                    f"<figcaption>{_e(caption)}</figcaption></figure>")
     return "<h2>Figures</h2>" + "".join(out) if out else ""
@@ -173,6 +196,18 @@ def _read_text(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
+def _sites(folder: Path) -> list[str]:
+    """The sites of a run's resolved scenario (none when it is not there)."""
+    import yaml
+
+    text = _read_text(folder / "scenario.resolved.yaml")
+    try:
+        data = yaml.safe_load(text) if text else None
+    except yaml.YAMLError:
+        return []
+    return list((data or {}).get("warehouses") or {}) if isinstance(data, dict) else []
+
+
 def _provenance(summary: dict) -> list[tuple[str, object]]:
     p = summary.get("provenance") or {}
     overrides = p.get("overrides") or {}
@@ -180,7 +215,8 @@ def _provenance(summary: dict) -> list[tuple[str, object]]:
                                           for k, v in overrides.items()], numeric_from=9)
                  ) if overrides else "none"
     return [("scenario file", p.get("scenario_file")), ("overrides (--set)", over),
-            ("command", p.get("command")), ("Python", p.get("python_version")),
+            ("command", shlex.join(map(str, p["command"])) if isinstance(p.get("command"), list)
+             else p.get("command")), ("Python", p.get("python_version")),
             ("started", p.get("started_at")), ("finished", p.get("finished_at")),
             ("wall time (s)", p.get("wall_time_s"))]
 
@@ -243,10 +279,13 @@ def _run(folder: Path) -> str:
                                                        for w in warnings) + "</ul>")
     ci_note = ("" if (reps or 0) > 1 else
                "<p class=\"warn\">One replication: no confidence intervals (run with -r 5 or more).</p>")
+    figures = _figures(folder, {**RUN_FIGURES, **{f"pick_routes_{s}.png": f"A sample tour at {s} under "
+                                                  "each routing policy" for s in _sites(folder)}})
+    parts.append(figures or "<h2>Figures</h2><p class=\"muted\">None: the run was made with "
+                            "--no-figures or --outputs kpis (fsim run writes them).</p>")
     parts += ["<h2>KPIs: mean and 95% confidence interval over replications</h2>", ci_note,
               _table(["KPI", "unit", "mean", "95% CI low", "95% CI high", "replications", ""],
                      _kpi_rows(summary), numeric_from=2)]
-    parts.append(_figures(folder))
     resolved = _read_text(folder / "scenario.resolved.yaml")
     if resolved:
         parts.append("<h2>Resolved scenario</h2>" + _pre("scenario.resolved.yaml", resolved))

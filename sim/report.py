@@ -105,8 +105,11 @@ def _lead_times_by(result: Result, by: str) -> list[Distribution]:
     return [d for d in distributions_of(df, window_h(sc), "lead", groups) if d.total]
 
 
-def _lead_time_figure(groups: list[Distribution], by: str, path: Path) -> Path:
+def _lead_time_figure(groups: list[Distribution], by: str, path: Path, replications: int = 1) -> Path:
     fig, (ax_hist, ax_ecdf) = plt.subplots(1, 2, figsize=(11, 4))
+    if replications > 1:  # (the orders, and so the n in the legend, of them all)
+        fig.suptitle(f"orders placed after warm-up in all {replications} replications together",
+                     fontsize=9, color="0.3")
     drawn = [d for d in groups if len(d.done)]
     top = max((np.percentile(d.done, 99.5) for d in drawn), default=1.0)
     bins = np.linspace(0, top, 60)
@@ -151,7 +154,7 @@ def _accuracy_figure(result: Result, path: Path) -> Path:
     for rep in table.columns:
         ax.plot(table.index, table[rep], color="tab:blue", alpha=0.25, linewidth=0.8)
     ax.plot(table.index, table.mean(axis=1), color="tab:blue", linewidth=2,
-            label=f"daily, mean of {table.shape[1]} replication(s)")
+            label="daily" if table.shape[1] == 1 else f"daily, mean of {table.shape[1]} replications")
     if daily["count"].sum():
         overall = 100 * (1 - daily["sum"].sum() / daily["count"].sum())
         ax.axhline(overall, color="black", linestyle="--", linewidth=1,
@@ -314,7 +317,9 @@ def _picking_figure(result: Result, path: Path) -> Path | None:
             ax_w.text(0.98, 0.95, f"{waiting:,} of {waiting + len(wait):,} parcels "
                       f"({100 * waiting / (waiting + len(wait)):.3g}%)\nnot picked by the end: not drawn",
                       transform=ax_w.transAxes, ha="right", va="top", fontsize=8, color="tab:red")
-    fig.suptitle(f"{result.scenario.name}: picking (tours ending and parcels released after warm-up)")
+    reps = result.shipments["replication"].nunique() if "replication" in result.shipments else 1
+    fig.suptitle(f"{result.scenario.name}: picking (tours ending and parcels released after warm-up"
+                 + (f"; counts of all {reps} replications together)" if reps > 1 else ")"))
     return _save(fig, path)
 
 
@@ -387,13 +392,17 @@ def _usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def _replications(result: Result) -> int:
+    return int(result.orders["replication"].nunique()) if len(result.orders) else 1
+
+
 def _figure_jobs(result: Result, out: Path) -> list[_Job]:
     """Every figure of ``result``, as jobs that draw it into ``out``."""
     jobs = [
         _Job(lambda: _lead_time_figure(_lead_times_by(result, "site"), "site",
-                                       out / "lead_time_by_site.png"), cost=2),
+                                       out / "lead_time_by_site.png", _replications(result)), cost=2),
         _Job(lambda: _lead_time_figure(_lead_times_by(result, "channel"), "channel",
-                                       out / "lead_time_by_channel.png"), cost=2),
+                                       out / "lead_time_by_channel.png", _replications(result)), cost=2),
         _Job(_accuracy_figure, result, out / "picking_accuracy_by_day.png"),
         _Job(lambda: lead_time_ecdf_figure(_lead_times_by(result, "pick_method"),
                                            "Lead-time ECDF by picking method",
@@ -475,7 +484,7 @@ def _returns_figure(result: Result, path: Path) -> Path:
 
 
 def _stock_figure(result: Result, path: Path) -> Path:
-    """Units on hand per site over time (replication 0), warm-up shaded; and how long
+    """Units on hand per site over time (the first replication, 0), warm-up shaded; and how long
     backorders waited for stock (ECDF per site, orders placed in the window, every
     replication)."""
     levels = result.stock_levels[result.stock_levels["replication"] == 0]
@@ -487,7 +496,7 @@ def _stock_figure(result: Result, path: Path) -> Path:
                label="last arrival (then the run drains)")
     ax.set_ylim(bottom=0)
     ax.set(xlabel="day", ylabel="units on hand (all SKUs)",
-           title=f"{result.scenario.name}: finished-goods stock per site (replication 0)")
+           title=f"{result.scenario.name}: finished-goods stock per site (the first replication)")
     ax.grid(alpha=0.3)
     ax.legend()
     df = result.orders

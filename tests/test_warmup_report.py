@@ -184,6 +184,15 @@ def test_report_of_a_run(tiny_file, tmp_path):
     assert "pickers: 3" in page  # the resolved scenario, with the --set applied
     assert summary["sim_version"] in page
     assert len(re.findall(r"<img ", page)) == len(list(out.glob("*.png")))
+    # The figures come first, lead times first, each captioned; the command as typed.
+    assert page.index("<h2>Figures</h2>") < page.index("<h2>KPIs")
+    captions = re.findall(r"<figcaption>([^<]+)</figcaption>", page)
+    assert captions[0].startswith("Lead time by site") and not any(c.endswith(".png") for c in captions)
+    assert "fsim run " in page and "[&#x27;fsim&#x27;" not in page
+    kpis_only = tmp_path / "kpis"
+    assert main(["run", str(tiny_file), "-o", str(kpis_only), "-q", "--outputs", "kpis"]) == 0
+    assert main(["report", str(kpis_only)]) == 0
+    assert "None: the run was made with --no-figures or --outputs kpis" in (kpis_only / "report.html").read_text()
 
 
 def test_report_of_a_comparison(tiny_file, tmp_path):
