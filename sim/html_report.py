@@ -311,27 +311,36 @@ def _comparison(folder: Path) -> str:
                         numeric_from=9))
     diff = meta.get("differences") or []
     if diff:
+        def shown(value) -> str:
+            return "(not set)" if value is None else json.dumps(value, default=str)
         parts.append("<h3>What differs between the first two scenarios</h3>" + _table(
-            ["path", "A", "B"], [[p, json.dumps(a, default=str), json.dumps(b, default=str)]
-                                 for p, a, b in diff], numeric_from=9))
+            ["path", "A", "B"], [[p, shown(a), shown(b)] for p, a, b in diff], numeric_from=9))
     overrides = [(r.get("label"), r.get("overrides")) for r in runs if r.get("overrides")]
     if overrides:
         parts.append("<h3>Overrides</h3>" + _table(
             ["run", "overrides"], [[label, json.dumps(o)] for label, o in overrides], numeric_from=9))
+    warned = [(r.get("label"), w) for r in runs for w in _run_warnings(folder, r)]
+    if warned:
+        parts.append("<h2>Warnings of the runs</h2><ul>" + "".join(
+            f"<li class=\"warn\">{_e(label)}: {_e(w)}</li>" for label, w in warned) + "</ul>")
     if len(table):
-        header = ["KPI", *([by] if by else []), "A", "B", "mean A", "mean B", "B − A",
+        # One pair (the usual A against B): named once, above the table, not on every row.
+        many = table[["run_a", "run_b"]].drop_duplicates().shape[0] > 1
+        header = ["KPI", *([by] if by else []), *(["B"] if many else []), "mean A", "mean B", "B − A",
                   "95% CI low", "95% CI high", "pairs", "paired", "significant"]
-        rows = [[r["kpi"], *([r[by]] if by else []), r["run_a"], r["run_b"],
+        rows = [[r["kpi"], *([r[by]] if by else []), *([r["run_b"]] if many else []),
                  _mean_or_bound(r["mean_a"], r.get("lower_bound_a")),
                  _mean_or_bound(r["mean_b"], r.get("lower_bound_b")), r["diff_mean"],
                  r["diff_ci95_low"], r["diff_ci95_high"], r["n"],
                  bool(r["paired"]), bool(r["significant"])] for _, r in table.iterrows()]
         classes = ["sig" if bool(r["significant"]) else "" for _, r in table.iterrows()]
+        names = (f"A: {_e(table['run_a'].iloc[0])}" + ("" if many else f"; B: {_e(table['run_b'].iloc[0])}"))
         parts += ["<h2>Differences B − A with 95% confidence intervals</h2>",
-                  "<p>Paired: the interval comes from the per-replication differences (the runs "
-                  "used the same seeds: common random numbers). Highlighted rows: the interval "
-                  "excludes 0.</p>",
-                  _table(header, rows, numeric_from=3 + (1 if by else 0), row_class=classes)]
+                  f"<p>{names}. Paired: the interval comes from the per-replication differences "
+                  "(the runs used the same seeds: common random numbers). Highlighted rows: the "
+                  "interval excludes 0.</p>",
+                  _table(header, rows, numeric_from=1 + (1 if by else 0) + (1 if many else 0),
+                         row_class=classes)]
     parts.append(_figures(folder))
     for r in runs:
         sub = r.get("folder")
@@ -339,6 +348,21 @@ def _comparison(folder: Path) -> str:
             parts.append(_pre(f"resolved scenario of {r.get('label')}",
                               (folder / sub / "scenario.resolved.yaml").read_text(encoding="utf-8")))
     return "".join(parts)
+
+
+def _run_warnings(folder: Path, run: dict) -> list[str]:
+    """The warnings in the summary.json of a compared run's folder (a run folder given,
+    or the one fsim compare wrote for a scenario file); none when it is not there."""
+    sub = run.get("folder")
+    if not sub:
+        return []
+    path = Path(sub) if Path(sub).is_absolute() else folder / sub
+    try:
+        summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    warnings = summary.get("warnings") if isinstance(summary, dict) else None
+    return [str(w) for w in warnings] if isinstance(warnings, list) else []
 
 
 def _mean_or_bound(mean, bound):

@@ -205,6 +205,25 @@ def test_report_of_a_comparison(tiny_file, tmp_path):
     assert "Comparison: east.pickers=3 vs east.pickers=1" in page
     assert "warehouses.east.staff.pickers" in page and "common random numbers" in page
     assert "resolved scenario of east.pickers=1" in page
+    # A and B named once above the differences, not on every row; the runs' warnings
+    # (one picker at east: orders not delivered by the end) are in the report.
+    assert "A: east.pickers=3; B: east.pickers=1." in page
+    head = page[page.index("<h2>Differences"):]
+    assert "<th>A</th>" not in head[:head.index("</tr>")]
+    b_summary = json.loads((out / "b" / "summary.json").read_text())
+    assert b_summary["warnings"] and "Warnings of the runs" in page
+    assert f"east.pickers=1: {b_summary['warnings'][0][:40]}" in page.replace("&#x27;", "'")
+
+
+def test_a_comparison_report_says_not_set_for_a_section_one_scenario_lacks(tiny_file, tmp_path):
+    out = tmp_path / "cmp"
+    assert main(["compare", str(tiny_file), str(tiny_file), "--set-b",
+                 "warehouses.west.picking.batch={max_orders: 4}", "--set-b",
+                 "warehouses.west.picking.method=batch", "-r", "2", "--out", str(out)]) == 0
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    row = page[page.index("<td>warehouses.west.picking.batch</td>"):]
+    assert row[:row.index("</tr>")].count("(not set)") == 1 and ">null<" not in page
 
 
 def test_report_of_a_sweep(tiny_file, tmp_path):
