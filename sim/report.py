@@ -168,9 +168,10 @@ def _accuracy_figure(result: Result, path: Path) -> Path:
     return _save(fig, path)
 
 
-def _pools_figure(ts: pd.DataFrame, scenario, path: Path) -> Path:
+def _pools_figure(ts: pd.DataFrame, scenario, path: Path, saturated: dict[str, int] | None = None) -> Path:
     """Per pool: utilisation while on duty and queue length, as daily means (line) with
-    the hourly values behind (light); warm-up shaded."""
+    the hourly values behind (light); warm-up shaded; a pool saturated in some
+    replication (``saturated``: ``{"site.role": replications}``) says so in red."""
     pools = list(ts.groupby(["site", "pool"], sort=False).groups)
     fig, axes = plt.subplots(len(pools), 2, figsize=(12, 2.3 * len(pools) + 1.0),
                              squeeze=False, sharex=True)
@@ -192,6 +193,10 @@ def _pools_figure(ts: pd.DataFrame, scenario, path: Path) -> Path:
             ax.axvspan(0, warmup, color="0.9", zorder=0, label="warm-up (not in KPIs)")
             ax.axvline(scenario.horizon.days, color="0.5", linestyle="--", linewidth=0.8)
             ax.set(ylabel=label, title=f"{site} {pool}", xlim=(0, end_day))
+            n = (saturated or {}).get(f"{site}.{pool}")
+            if n:
+                ax.set_title(f"{site} {pool}: saturated in {n} of {reps} replication{'s' * (reps > 1)}, "
+                             "its queue grows without bound", color="tab:red", fontsize=10)
             ax.grid(alpha=0.3)
         ax_u.set_ylim(0, 1.1)
     axes[0][0].legend(fontsize=7, loc="lower right")
@@ -413,7 +418,7 @@ def _figure_jobs(result: Result, out: Path) -> list[_Job]:
         jobs.append(_Job(_routes_figure, result, site, out / f"pick_routes_{site}.png", cost=2))
     if len(result.timeseries):
         jobs.append(_Job(_pools_figure, result.timeseries, result.scenario,
-                         out / "staff_pools.png", cost=5))
+                         out / "staff_pools.png", (result.summary or {}).get("saturated_pools"), cost=5))
     if len(result.stock_levels):
         jobs.append(_Job(_stock_figure, result, out / "stock_levels.png", cost=2))
     jobs.append(_Job(_csat_figure, result, out / "csat.png", cost=2))

@@ -78,3 +78,24 @@ def test_compare_plots_each_run_under_its_label_and_counts_its_unfinished_orders
     assert [d.group for d in lead] == ["east short of pickers"]
     expected = distributions_of(overloaded.orders, window_h(overloaded.scenario), "lead")[0]
     assert lead[0].total == expected.total and lead[0].unfinished == expected.unfinished
+
+
+def test_staff_pools_figure_names_a_saturated_pool(tmp_path, monkeypatch):
+    """staff_pools.png did not say which pool could not keep up."""
+    import matplotlib.axes
+    import pandas as pd
+
+    from sim.report import _pools_figure
+
+    titles = []
+    real = matplotlib.axes.Axes.set_title
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_title",
+                        lambda self, label, *a, **k: titles.append(label) or real(self, label, *a, **k))
+    hours = np.arange(0, 96, 0.5)
+    ts = pd.concat([pd.DataFrame({"site": site, "pool": pool, "replication": r, "t_h": hours,
+                                  "utilization": 0.5, "queue_length": 1.0})
+                    for site in ("west", "east") for pool in ("pickers", "packers") for r in (0, 1)])
+    scenario = tiny()
+    _pools_figure(ts, scenario, tmp_path / "pools.png", {"east.pickers": 2})
+    red = [t for t in titles if "saturated" in t]
+    assert red == ["east pickers: saturated in 2 of 2 replications, its queue grows without bound"] * 2
