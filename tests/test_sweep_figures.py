@@ -138,3 +138,21 @@ def test_heat_map_frames_saturated_cells_and_writes_big_numbers_in_full(tmp_path
                   ["lead_time_hours_p95"], tmp_path)
     assert texts.count("1,124") == 2 and texts.count("2,780") == 2
     assert texts.count("saturated") == 1
+
+
+def test_heat_maps_colour_the_better_end_alike_and_axes_carry_units(tmp_path, monkeypatch):
+    """Yellow is better whether the KPI is a wait (lower) or a throughput (higher)."""
+    maps, labels = [], []
+    real_imshow, real_colorbar = matplotlib.axes.Axes.imshow, matplotlib.figure.Figure.colorbar
+    monkeypatch.setattr(matplotlib.axes.Axes, "imshow",
+                        lambda self, *a, **k: maps.append(k.get("cmap")) or real_imshow(self, *a, **k))
+    monkeypatch.setattr(matplotlib.figure.Figure, "colorbar",
+                        lambda self, *a, **k: labels.append(k.get("label")) or real_colorbar(self, *a, **k))
+    for kpi in ("lead_time_hours_p95", "throughput_orders_per_day"):
+        grid = pd.concat([_points([60.0, 50.0], [NAN, NAN], pickers=(1, 2)).assign(method=m, kpi=kpi)
+                          for m in ("batch", "wave")], ignore_index=True)
+        (tmp_path / kpi).mkdir()
+        sweep_figures(grid, ["pickers", "method"], [kpi], tmp_path / kpi)
+    assert maps == ["viridis_r", "viridis"]
+    assert labels == ["lead_time_hours_p95 (h) (yellow: better)",
+                      "throughput_orders_per_day (orders/day) (yellow: better)"]

@@ -80,7 +80,7 @@ def _kpi_figure(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path)
             _by_point(ax, rows, parameters)
         else:
             _against(ax, rows, parameters, parameter)
-        ax.set_ylabel(kpi)
+        ax.set_ylabel(_with_unit(kpi))
         ax.grid(alpha=0.3)
     fig.suptitle(f"{kpi}: mean and 95% CI per point")
     fig.tight_layout()
@@ -223,7 +223,12 @@ def _heatmap(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path) ->
         saturated[ys.index(r[py]), xs.index(r[px])] = bool(r.get("saturated", False))
     plt = _plt()
     fig, ax = plt.subplots(figsize=(1.2 * len(xs) + 3, 0.6 * len(ys) + 2.5))
-    image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
+    # Yellow is better whichever way the KPI points (viridis reversed where lower is).
+    from sim.kpis.registry import kpi_of
+
+    kind = kpi_of(kpi)
+    image = ax.imshow(grid, origin="lower", aspect="auto",
+                      cmap="viridis_r" if kind is not None and kind.direction == "lower" else "viridis")
     ax.set_xticks(range(len(xs)), [str(x) for x in xs])
     ax.set_yticks(range(len(ys)), [str(y) for y in ys])
     ax.set_xlabel(px)
@@ -233,20 +238,29 @@ def _heatmap(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path) ->
     for (i, j), value in np.ndenumerate(grid):
         if not math.isnan(value):
             ax.text(j, i, _cell(value), ha="center", va="center", fontsize=8,
-                    color="black" if value > mid else "white")
+                    color="black" if (value > mid) != (image.get_cmap().name == "viridis_r") else "white")
         elif not math.isnan(bounds[i, j]):
             ax.text(j, i, f"> {_cell(bounds[i, j])}\ncensored", ha="center", va="center", fontsize=7)
         if saturated[i, j]:
             ax.add_patch(plt.Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False, edgecolor="tab:red",
                                        linewidth=2))
             ax.text(j, i - 0.3, "saturated", ha="center", va="center", fontsize=6, color="tab:red")
-    fig.colorbar(image, ax=ax, label=kpi)
+    fig.colorbar(image, ax=ax, label=_with_unit(kpi) + ("" if kind is None or kind.direction == "none"
+                                                        else " (yellow: better)"))
     ax.set_title(f"{kpi}: mean per point" + ("\n(framed in red: a staff queue grows without bound)"
                                             if saturated.any() else ""), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
     return path
+
+
+def _with_unit(kpi: str) -> str:
+    """A KPI's name with its unit (the KPI table's), for an axis."""
+    from sim.kpis.registry import kpi_of
+
+    kind = kpi_of(kpi)
+    return f"{kpi} ({kind.unit})" if kind is not None and kind.unit else kpi
 
 
 def _value(value) -> str:
