@@ -159,7 +159,7 @@ def _accuracy_figure(result: Result, path: Path) -> Path:
         overall = 100 * (1 - daily["sum"].sum() / daily["count"].sum())
         ax.axhline(overall, color="black", linestyle="--", linewidth=1,
                    label=f"whole window: {overall:.2f}%")
-        ax.legend()
+        ax.legend(loc="best", fontsize=8, framealpha=0.85)  # (where it hides the fewest points)
     else:
         _nothing_to_draw(ax, NO_DELIVERED)
     ax.set(xlabel="day the order was placed", ylabel="picking accuracy (%)",
