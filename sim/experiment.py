@@ -23,7 +23,7 @@ import pandas as pd
 from sim import __version__, memory
 from sim.kpis import KPIS, replication_kpis
 from sim.kpis.pools import pool_timeseries
-from sim.model.warnings import pickup_warnings, staffing_warnings
+from sim.model.warnings import scenario_warnings
 from sim.model.world import RunResult, run_replication
 from sim.processes import progress_slots, report_progress, stop_now, worker_pool
 from sim.scenario.loader import scenario_to_yaml
@@ -287,7 +287,7 @@ def summarise_replications(scenario: Scenario, seed: int, kpis: pd.DataFrame,
         "warmup_days": scenario.horizon.warmup_days,
         "kpis": summarise_kpis(kpis, lower_bounds),
         "saturated_pools": {p: sum(p in reps for reps in saturated) for p in saturated_any},
-        "warnings": staffing_warnings(scenario) + pickup_warnings(scenario) + list(warnings),
+        "warnings": scenario_warnings(scenario) + list(warnings),
     }
     summary["warnings"] += _state_warnings(summary["kpis"], summary["saturated_pools"], len(kpis))
     return summary

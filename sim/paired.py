@@ -161,13 +161,18 @@ def why_not_paired(a: RunData, b: RunData) -> str | None:
 
 
 def difference(a: RunData, b: RunData, kpi: str, paired: bool) -> Difference | None:
-    """B − A for one KPI name (None when either run lacks it). Paired over the
+    """B − A for one KPI name (None when neither run has it; NaN, with the mean of the
+    run that has it, when one lacks it: a site only one run has). Paired over the
     replications both runs have (replication r with replication r). A KPI censored in
     some replication of either run has no difference (NaN): its censored replications
     are its longest, so the others' difference would be biased."""
     va, vb = a.values(kpi), b.values(kpi)
-    if va is None or vb is None:
+    if va is None and vb is None:
         return None
+    if va is None or vb is None:
+        nan = math.nan
+        return Difference(nan if va is None else finite_mean(va), nan if vb is None else finite_mean(vb),
+                          nan, nan, nan, 0, paired)
     if a.censored(kpi) or b.censored(kpi):
         nan = math.nan
         return Difference(nan, nan, nan, nan, nan, 0, paired)

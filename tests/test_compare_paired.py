@@ -5,6 +5,7 @@ shows KPIs per site or channel, and refuses a wrong KPI name with the closest on
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -361,3 +362,23 @@ def test_the_differences_figure_says_why_a_row_has_no_difference_and_colours_by_
     assert "A is 0, B is 1: no relative difference" in notes
     dots = {round(a[0][0]): k.get("color") for a, k in points if len(a) == 3 and a[2] == "o"}
     assert dots == {round(100 * -53 / 97): "tab:red", 50: "tab:green"}
+
+
+def test_a_site_only_one_run_has_stays_in_the_comparison_with_the_others_mean_empty():
+    """A 3-site run against a 4-site run: comparison.csv left the fourth site's rows out
+    while the terminal showed them."""
+    from sim.paired import RunData, comparison_rows
+
+    def run(label, kpis):
+        return RunData(label, {"seed": 1, "kpis": {k: {"per_replication": v} for k, v in kpis.items()}},
+                       None, label)
+    a = run("three", {"lead_time_hours_mean_west": [90.0, 92.0]})
+    b = run("four", {"lead_time_hours_mean_west": [91.0, 93.0], "lead_time_hours_mean_penn": [70.0, 74.0]})
+    rows = [("lead_time_hours_mean", site, f"lead_time_hours_mean_{site}") for site in ("west", "penn", "nowhere")]
+    table, _ = comparison_rows([a, b], rows, "site")
+    table = table.set_index("site")
+    assert list(table.index) == ["west", "penn"]  # (a site neither run has: no row)
+    assert table.loc["west", "diff_mean"] == 1.0
+    penn = table.loc["penn"]
+    assert math.isnan(penn["mean_a"]) and penn["mean_b"] == 72.0 and math.isnan(penn["diff_mean"])
+    assert not penn["significant"]

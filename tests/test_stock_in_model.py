@@ -292,3 +292,27 @@ def test_the_fallback_tries_every_other_site_nearest_first(fallback):
     assert (served["served_from"] == "east").all() and (served["site"] == "west").all()
     assert (sh["kind"] == "other_site").all() and (sh["site"] == "east").all()
     assert len(sh) == len(served) and served["shipped_h"].notna().all()
+
+
+def test_a_fallback_to_another_site_with_one_site_is_said_to_do_nothing(tmp_path, capsys):
+    """With one warehouse, fallback: other_site or split acts as backorder: the run and
+    fsim validate say so (they accepted it without a word)."""
+    import yaml
+
+    from sim.cli import main
+    from sim.model.warnings import scenario_warnings
+
+    d = tiny_data({"catalogue.skus": 60})
+    del d["warehouses"]["east"]
+    d["inventory"] = inventory(fallback="other_site")
+    one = validate_data(d)
+    (said,) = [w for w in scenario_warnings(one) if w.startswith("inventory.fallback")]
+    assert "one ('west')" in said and "as with fallback: backorder" in said
+    path = tmp_path / "one.yaml"
+    path.write_text(yaml.safe_dump(d, sort_keys=False))
+    assert main(["validate", str(path)]) == 0
+    assert "warning: inventory.fallback: other_site ships from another site" in capsys.readouterr().err
+    # Two sites, or fallback: backorder: nothing to say.
+    assert not [w for w in scenario_warnings(scenario(fallback="other_site")) if w.startswith("inventory")]
+    d["inventory"] = inventory(fallback="backorder")
+    assert not [w for w in scenario_warnings(validate_data(d)) if w.startswith("inventory")]

@@ -90,6 +90,23 @@ def staffing_warnings(scenario: Scenario) -> list[str]:
     return out
 
 
+def fallback_warnings(scenario: Scenario) -> list[str]:
+    """A stock fallback that ships from another site, with no other site: it does
+    nothing (an order its site cannot fill waits on backorder)."""
+    inv = scenario.inventory
+    if inv is None or inv.fallback == "backorder" or len(scenario.sites) > 1:
+        return []
+    return [f"inventory.fallback: {inv.fallback} ships from another site, but the scenario has one "
+            f"({scenario.sites[0]!r}): an order it cannot fill waits on backorder, as with "
+            "fallback: backorder"]
+
+
+def scenario_warnings(scenario: Scenario) -> list[str]:
+    """What the scenario alone tells about a run that will not stop it (``fsim validate``
+    prints them; every run's summary holds them)."""
+    return staffing_warnings(scenario) + pickup_warnings(scenario) + fallback_warnings(scenario)
+
+
 SHARE_OF_RETURNS_TO_WARN = 0.01  # returns still on their way, against those back
 
 
