@@ -113,6 +113,7 @@ def _lead_time_figure(groups: list[Distribution], by: str, path: Path, replicati
     drawn = [d for d in groups if len(d.done)]
     top = max((np.percentile(d.done, 99.5) for d in drawn), default=1.0)
     bins = np.linspace(0, top, 60)
+    _enough_colours(ax_hist, len(drawn))
     for d in drawn:
         # Area: the group's share delivered (an unfinished order has no bar).
         ax_hist.hist(d.done, bins=bins, weights=np.full(len(d.done), 1 / (d.total * (bins[1] - bins[0]))),
@@ -132,6 +133,13 @@ def _lead_time_figure(groups: list[Distribution], by: str, path: Path, replicati
 
 
 NO_DELIVERED = "no order placed after warm-up was delivered by the end of the run"
+
+
+def _enough_colours(ax, groups: int) -> None:
+    """Twenty colours instead of ten where more than ten groups share the axes (eleven
+    sites drew two in the same blue)."""
+    if groups > 10:
+        ax.set_prop_cycle(color=plt.cm.tab20.colors)
 
 
 def _nothing_to_draw(ax, why: str) -> None:
@@ -213,6 +221,7 @@ def _ecdf_axes(ax, groups: list[Distribution], title: str,
     by the end are counted, not drawn: :mod:`sim.distributions`)."""
     drawn = [d for d in groups if len(d.done)]
     top = max((np.percentile(d.done, 99.5) for d in drawn), default=1.0)
+    _enough_colours(ax, len(drawn))
     for d in drawn:
         ax.plot(*d.ecdf(ECDF_POINTS), label=d.label() if legend else str(d.group))
     ax.set(xlabel=xlabel, ylabel="share of orders within", title=title, xlim=(0, top), ylim=(0, 1))
@@ -494,6 +503,8 @@ def _stock_figure(result: Result, path: Path) -> Path:
     replication)."""
     levels = result.stock_levels[result.stock_levels["replication"] == 0]
     fig, (ax, wait_ax) = plt.subplots(1, 2, figsize=(14, 4), gridspec_kw={"width_ratios": [2, 1]})
+    for a in (ax, wait_ax):
+        _enough_colours(a, len(result.scenario.sites))
     for site, g in levels.groupby("site", sort=False):
         ax.step(g["t_h"] / HOURS_PER_DAY, g["units_on_hand"], where="post", label=str(site), linewidth=1)
     ax.axvspan(0, result.scenario.horizon.warmup_days, color="0.9", zorder=0, label="warm-up")

@@ -99,3 +99,14 @@ def test_staff_pools_figure_names_a_saturated_pool(tmp_path, monkeypatch):
     _pools_figure(ts, scenario, tmp_path / "pools.png", {"east.pickers": 2})
     red = [t for t in titles if "saturated" in t]
     assert red == ["east pickers: saturated in 2 of 2 replications, its queue grows without bound"] * 2
+
+
+def test_eleven_sites_get_eleven_colours():
+    from sim.distributions import Distribution
+
+    groups = [Distribution(f"site{i}", np.arange(1.0, 5.0) + i, 4) for i in range(11)]
+    fig, ax = plt.subplots()
+    _ecdf_axes(ax, groups, "t")
+    colours = {line.get_color() for line in ax.get_lines()}
+    plt.close(fig)
+    assert len(colours) == 11
