@@ -430,13 +430,16 @@ def _sweep(folder: Path) -> str:
                   if k in set(points["kpi"])]
         wanted = list(dict.fromkeys(wanted))
         saturated = _saturated_replications(folder)
-        header = ["point", *parameters, "n", *wanted, *(["saturated"] if saturated else [])]
+        header = ["point", *parameters, "n", *(["saturated"] if saturated else []), *wanted]
         rows = []
         for point, group in points.groupby("point", sort=True):
             by = group.set_index("kpi")
             first = group.iloc[0]
             cells = [str(point), *(str(first[p]) for p in parameters),
                      int(by["n"].max()) if len(by) else 0]
+            if saturated:  # (next to the point, where it is read before its means)
+                sat, ran = saturated.get(int(point), (0, 0))
+                cells.append(f"in {sat} of {ran} replications" if sat else "")
             for k in wanted:
                 m, lo, hi = by.loc[k, ["mean", "ci95_low", "ci95_high"]]
                 bound = by.loc[k, "lower_bound"] if "lower_bound" in by else math.nan
@@ -444,9 +447,6 @@ def _sweep(folder: Path) -> str:
                     cells.append(f"> {fmt(bound)} (censored)")
                     continue
                 cells.append(f"{fmt(m)}" + ("" if pd.isna(lo) else f" [{fmt(lo)}, {fmt(hi)}]"))
-            if saturated:
-                k, n = saturated.get(int(point), (0, 0))
-                cells.append(f"in {k} of {n} replications" if k else "")
             rows.append(cells)
         parts += ["<h2>Points: mean [95% CI] of the main KPIs</h2>",
                   "<p class=\"muted\">Every KPI of every point is in points.csv; every run in "
@@ -465,7 +465,12 @@ def _sweep(folder: Path) -> str:
                 ["point", "replication", "error"],
                 [[str(r["point"]), str(r["replication"]), str(r["error"])] for _, r in failed.iterrows()],
                 numeric_from=9))
-    parts.append(_figures(folder))
+    parts.append(_figures(folder, {
+        **{f.name: f"{f.stem[len('sweep_'):]}: mean and 95% CI against each swept parameter (a red "
+                   "cross: a saturated point; an open triangle: censored, at its lower bound)"
+           for f in folder.glob("sweep_*.png")},
+        **{f.name: f"{f.stem[len('heatmap_'):]}: mean per point (framed in red: saturated)"
+           for f in folder.glob("heatmap_*.png")}}))
     sweep_text = _read_text(folder / "sweep.yaml")
     if sweep_text:
         parts.append("<h2>Sweep file</h2>" + _pre("sweep.yaml", sweep_text, open_=True))

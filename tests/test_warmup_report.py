@@ -244,7 +244,7 @@ def test_report_of_a_sweep(tiny_file, tmp_path):
     assert "not complete" not in page
 
 
-def test_a_sweep_report_marks_saturated_points_and_shows_the_kpis_asked_for(tiny_file, tmp_path):
+def test_a_sweep_report_marks_saturated_points_and_shows_the_kpis_asked_for(tiny_file, tmp_path, capsys):
     """One picker at east cannot keep up: its point is marked saturated, in how many
     replications, with a warning; the KPI asked for with --kpi is in the points table."""
     sweep = tmp_path / "sweep.yaml"
@@ -254,6 +254,10 @@ def test_a_sweep_report_marks_saturated_points_and_shows_the_kpis_asked_for(tiny
     out = tmp_path / "sweep"
     assert main(["sweep", str(sweep), "--out", str(out), "--executor", "serial", "-q",
                  "--kpi", "release_wait_hours_mean_east"]) == 0
+    # The terminal says so too (it showed the point's means without a word).
+    err = capsys.readouterr().err
+    assert "warning: point 0 (east.pickers=1): a staff pool saturated in 2 of 2 replications" in err
+    assert "point 1 (east.pickers=12): a staff pool saturated" not in err
     runs = pd.read_csv(out / "runs.csv")
     at_one = runs[runs["warehouses.east.staff.pickers"] == 1]["saturated_pools"]
     assert (at_one > 0).all() and (runs[runs["warehouses.east.staff.pickers"] == 12]["saturated_pools"] == 0).all()

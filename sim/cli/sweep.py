@@ -174,14 +174,34 @@ def run(args: argparse.Namespace, console) -> int:
 
 
 def _print_warnings(outcome, sweep) -> None:
-    """The model's warnings (parcels fitting no box, returns still in the mail), per
-    point, as fsim run prints a run's."""
+    """The model's warnings (parcels fitting no box, returns still in the mail) and the
+    points with a saturated staff pool, per point, as fsim run prints a run's."""
     from sim.sweep.resolve import short_values
 
-    for point, lines in sorted(outcome.warnings.items()):
+    saturated = _saturated(outcome.runs)
+    for point in sorted(set(outcome.warnings) | set(saturated)):
         label = short_values(sweep.points[point].values)
-        for line in lines:
+        for line in outcome.warnings.get(point, []):
             sys.stderr.write(f"warning: point {point} ({label}): {line}\n")
+        if point in saturated:
+            k, n = saturated[point]
+            sys.stderr.write(f"warning: point {point} ({label}): a staff pool saturated in {k} of {n} "
+                             "replications, its queue growing without bound: its means are over the "
+                             "orders that got through (more staff there, or fewer orders routed to "
+                             "the site)\n")
+
+
+def _saturated(runs) -> dict[int, tuple[int, int]]:
+    """Per point with a saturated staff pool in some replication: (such replications,
+    replications that went through)."""
+    if not len(runs) or "saturated_pools" not in runs:
+        return {}
+    out = {}
+    for point, group in runs.groupby("point"):
+        sat = group["saturated_pools"]
+        if (sat > 0).any():
+            out[int(point)] = (int((sat > 0).sum()), int(sat.notna().sum()))
+    return out
 
 
 def _points_table(outcome, parameters: list[str], kpis) -> object:
@@ -193,7 +213,7 @@ def _points_table(outcome, parameters: list[str], kpis) -> object:
 
     points = outcome.points
     kpis = [k for k in kpis if k in set(points["kpi"])]
-    table = Table(title="mean ± 95% CI half-width per point")
+    table = Table(title="mean [95% CI] per point")
     table.add_column("point", justify="right")
     for p in parameters:
         table.add_column(short_path(p))
@@ -209,8 +229,9 @@ def _points_table(outcome, parameters: list[str], kpis) -> object:
             if math.isnan(m) and not math.isnan(bound):  # (censored in some replication)
                 cells.append(f"> {bound:,.2f} (censored)")
                 continue
+            # (bounds, not ± a half-width: an interval cut at 0 or 100 is not symmetric)
             cells.append("-" if math.isnan(m) else f"{m:,.2f}" + (
-                "" if math.isnan(lo) else f" ± {(hi - lo) / 2:,.2f}"))
+                "" if math.isnan(lo) else f" [{lo:,.2f}, {hi:,.2f}]"))
         planned = outcome.replications.get(int(point), 0)
         ran = int(outcome.runs.loc[outcome.runs["point"] == point, "error"].isna().sum()) \
             if len(outcome.runs) else 0
