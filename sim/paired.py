@@ -27,6 +27,7 @@ from sim import __version__
 from sim.analysis import Difference, finite_mean, paired_difference, welch_difference
 from sim.errors import OutputDirError, ScenarioError
 from sim.invocation import command_text
+from sim.kpis.registry import clip_difference
 from sim.outdir import make_output_folder, refuse_other_output
 
 BY_CHOICES = ("site", "channel")
@@ -201,10 +202,11 @@ def comparison_rows(runs: Sequence[RunData], rows: Sequence[tuple[str, str | Non
             row = {"kpi": kpi}
             if by is not None:
                 row[by] = group
+            low, high = clip_difference(name, d.mean, d.ci95_low, d.ci95_high)
             row.update({"run_a": reference.label, "run_b": run.label, "mean_a": d.mean_a,
                         "mean_b": d.mean_b, "lower_bound_a": reference.lower_bound(name),
                         "lower_bound_b": run.lower_bound(name), "diff_mean": d.mean,
-                        "diff_ci95_low": d.ci95_low, "diff_ci95_high": d.ci95_high, "n": d.n,
+                        "diff_ci95_low": low, "diff_ci95_high": high, "n": d.n,
                         "paired": d.paired, "significant": d.significant})
             out.append(row)
     columns = ["kpi", *([by] if by else []), "run_a", "run_b", "mean_a", "mean_b", "lower_bound_a",

@@ -67,3 +67,23 @@ def test_a_sweeps_points_and_staffings_estimates_cut_them_too():
 def test_precision_still_reads_the_t_intervals_half_width():
     mean, low, high = mean_ci95(VALUES["orders_lost_west"])
     assert half_width(VALUES["orders_lost_west"])[1] == pytest.approx((high - low) / 2)
+
+
+def test_a_comparisons_difference_of_shares_stays_within_100_points():
+    """same_day_ship_pct fell 88 points: with few replications its interval read
+    [-116.7, -59.2]. Two shares differ by at most 100 points; a count has no such bound."""
+    from sim.paired import RunData, comparison_rows
+
+    def run(label, kpis):
+        return RunData(label, {"seed": 1, "kpis": {k: {"per_replication": v} for k, v in kpis.items()}},
+                       None, label)
+    a = run("a", {"same_day_ship_pct_east": [97.0, 96.0, 98.0], "orders_lost": [10.0, 40.0, 20.0]})
+    b = run("b", {"same_day_ship_pct_east": [2.0, 15.0, 10.0], "orders_lost": [200.0, 90.0, 30.0]})
+    rows = [("same_day_ship_pct", "east", "same_day_ship_pct_east"), ("orders_lost", "all", "orders_lost")]
+    table = comparison_rows([a, b], rows, "site")[0].set_index("kpi")
+    share = table.loc["same_day_ship_pct"]
+    assert share["diff_mean"] == -88.0 and share["diff_ci95_low"] == -100.0 and share["significant"]
+    raw = mean_ci95([2.0 - 97.0, 15.0 - 96.0, 10.0 - 98.0])
+    assert raw[1] < -100 and share["diff_ci95_high"] == raw[2]
+    count = table.loc["orders_lost"]
+    assert (count["diff_ci95_low"], count["diff_ci95_high"]) == mean_ci95([190.0, 50.0, 10.0])[1:]

@@ -264,6 +264,18 @@ def clip_interval(name: str, mean: float, low: float, high: float) -> tuple[floa
             high if math.isnan(high) else max(min(high, hi), lo))
 
 
+def clip_difference(name: str, diff: float, low: float, high: float) -> tuple[float, float]:
+    """The interval of a difference of two values of a KPI, cut to the differences it
+    can take (±100 for a share: two runs' shares differ by at most 100 points; none for
+    a KPI unbounded above), never past the difference itself."""
+    lo, hi = value_range(name)
+    span = hi - lo
+    if not math.isfinite(span):
+        return low, high
+    least, most = (-span, span) if math.isnan(diff) else (min(-span, diff), max(span, diff))
+    return (low if math.isnan(low) else max(low, least), high if math.isnan(high) else min(high, most))
+
+
 def markdown_table() -> str:
     """The README's KPI table, generated from this registry (``python -m sim.kpis.registry``
     prints it; ``tests/test_readme.py`` checks the README holds exactly this)."""
