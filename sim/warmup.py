@@ -185,8 +185,9 @@ def warmup_figure(report: WarmupReport, path: Path) -> Path:
                                                           report.result.batch_means[-1]),
              where="post", color="tab:blue", label=f"means of {b}-day batches")
     for ax in (top, bottom):
-        ax.axvline(report.suggested_days, color="tab:red", ls="--",
-                   label=f"MSER-{b}: {report.suggested_days:g} days")
+        if not report.saturated:  # (no steady state: no warm-up to suggest)
+            ax.axvline(report.suggested_days, color="tab:red", ls="--",
+                       label=f"MSER-{b}: {report.suggested_days:g} days")
         ax.axvline(report.configured_days, color="black", ls=":",
                    label=f"configured: {report.configured_days:g} days")
         ax.grid(alpha=0.3)
@@ -201,18 +202,18 @@ def warmup_figure(report: WarmupReport, path: Path) -> Path:
     k = len(report.result.batch_means)
     first_late = math.ceil(k / 2)  # the first d in the second half
     last_judged = k - MSER_MIN_TAIL_BATCHES  # the last d that keeps enough batches
-    if first_late < len(stat):
-        bottom.axvspan(starts[first_late], report.horizon_days, color="tab:orange", alpha=0.1,
-                       label="second half: the run is too short if the minimum is here\n"
-                             "(or on the first half's last point: still falling)")
-        if first_late <= last_judged:
-            best = float(stat[: first_late].min())
-            bottom.hlines(MSER_LATE_MARGIN * best, starts[first_late], starts[last_judged], color="tab:orange",
-                          ls="--", lw=1, label=f"... if below {MSER_LATE_MARGIN:g} x the first half's minimum")
-        if last_judged + 1 < len(stat):
-            bottom.axvspan(starts[max(last_judged + 1, first_late)], report.horizon_days, facecolor="none",
-                           edgecolor="0.6", hatch="//", lw=0,
-                           label=f"fewer than {MSER_MIN_TAIL_BATCHES} batches left: a dip here is chance, not counted")
+    unjudged = max(first_late, last_judged + 1)  # the first late d too short to count
+    if first_late <= last_judged:
+        best = float(stat[: first_late].min())
+        bottom.axvspan(starts[first_late], starts[last_judged], color="tab:orange", alpha=0.1,
+                       label="second half: a minimum here below the dashed line means the run\n"
+                             "is too short (as does one on the first half's last point)")
+        bottom.hlines(MSER_LATE_MARGIN * best, starts[first_late], starts[last_judged], color="tab:orange",
+                      ls="--", lw=1, label=f"{MSER_LATE_MARGIN:g} x the first half's minimum")
+    if unjudged < len(stat):
+        bottom.axvspan(starts[unjudged], report.horizon_days, facecolor="none", edgecolor="0.6",
+                       hatch="//", lw=0, label=f"second half with fewer than {MSER_MIN_TAIL_BATCHES} batches "
+                                               "left: a dip here is chance, not counted")
     if report.saturated:
         top.set_title(f"{SERIES[report.kpi]}\nsaturated staff pools ({', '.join(report.saturated)}): "
                       "no steady state for a warm-up to reach", color="tab:red", fontsize=10)

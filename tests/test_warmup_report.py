@@ -70,7 +70,8 @@ def test_warmup_of_a_saturated_run_says_it_has_no_steady_state(tmp_path, capsys)
 def test_the_warmup_figure_draws_the_second_half_where_the_verdict_reads_it(tmp_path, monkeypatch):
     """The band of the second half starts at the first truncation point the verdict
     counts as late (d = ceil(k / 2)), not one batch earlier, where the suggested warm-up
-    could be drawn inside it."""
+    could be drawn inside it; and where too few batches are left for a late minimum to
+    count, the figure says so instead of "too short if the minimum is here"."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -82,13 +83,18 @@ def test_the_warmup_figure_draws_the_second_half_where_the_verdict_reads_it(tmp_
     real = matplotlib.axes.Axes.axvspan
     monkeypatch.setattr(matplotlib.axes.Axes, "axvspan",
                         lambda self, a, b, **k: spans.append((a, k.get("label", ""))) or real(self, a, b, **k))
-    _fake_run(tmp_path / "run", transient_days=8, days=40)  # 8 batches of 5 days
+    _fake_run(tmp_path / "run", transient_days=8, days=60)  # 12 batches of 5 days
     report = analyse_run(tmp_path / "run")
     warmup_figure(report, tmp_path / "w.png")
-    second = [a for a, label in spans if label.startswith("second half")]
-    assert second == [20.0]  # d = 4 batches of 5 days
-    assert report.suggested_days < 20.0
-    assert [a for a, label in spans if label.startswith("fewer than")] == [20.0]  # d >= 8 - 5 + 1, and late
+    # d = 6..7 (30 to 35 days): a late minimum there counts; from d = 8 (40 days, fewer
+    # than 5 batches left) it does not: drawn as such, not as "too short if here".
+    assert [a for a, label in spans if label.startswith("second half: a minimum here")] == [30.0]
+    assert [a for a, label in spans if label.startswith("second half with fewer than 5")] == [40.0]
+    assert report.suggested_days < 30.0 and report.long_enough
+    spans.clear()
+    _fake_run(tmp_path / "short", transient_days=0, days=20)  # 4 batches: no late minimum counts
+    warmup_figure(analyse_run(tmp_path / "short"), tmp_path / "s.png")
+    assert [label.split(":")[0] for _, label in spans if label] == ["second half with fewer than 5 batches left"]
 
 
 def test_warmup_errors(tmp_path, capsys):
