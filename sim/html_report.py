@@ -224,8 +224,8 @@ def _provenance(summary: dict) -> list[tuple[str, object]]:
 def _kpi_rows(summary: dict) -> list[list]:
     """KPI, unit, mean, CI low, CI high, replications, note: numbers as the terminal
     prints them (sim.cli.tables: counts whole, shares and hours with one decimal, money
-    with two; more where a small value would lose its digits)."""
-    from sim.cli.tables import digits_for, enough_digits
+    with two)."""
+    from sim.cli.tables import digits_for
     from sim.cli.tables import fmt as fmt_digits
     from sim.kpis.registry import kpi_of
 
@@ -234,8 +234,7 @@ def _kpi_rows(summary: dict) -> list[list]:
         if not isinstance(entry, dict):
             continue
         kpi = kpi_of(name)
-        values = [entry.get(k) for k in ("mean", "ci95_low", "ci95_high", "lower_bound")]
-        d = enough_digits(digits_for(name), *(v for v in values if v is not None))
+        d = digits_for(name)
         mean, low, high = (_Num(fmt_digits(entry.get(k), d)) if entry.get(k) is not None else None
                            for k in ("mean", "ci95_low", "ci95_high"))
         note = "censored" if entry.get("censored") else ""

@@ -288,12 +288,14 @@ def test_a_run_reports_kpis_print_as_the_terminal_does_with_their_units(tmp_path
         "orders_cancelled": entry(565.6667, 509.6, 621.7),
         "on_time_delivery_pct_east": entry(97.1234, 92.93, 100.0),
         "cost_per_order": entry(27.0812, 25.19, 28.97),
-        "backlog_trend_per_day_packers_east": entry(-4.4e-17, -1e-16, 1e-16)}}))
+        "backlog_trend_per_day_packers_east": entry(-4.4e-17, -1e-16, 1e-16),
+        "return_rate_pct": entry(12.5, 2.66, 22.33)}}))
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", build_report(folder)))
     assert "orders_cancelled orders 566 510 622 3" in text
     assert "on_time_delivery_pct_east % 97.1 92.9 100.0 3" in text
     assert "cost_per_order currency 27.08 25.19 28.97 3" in text
     assert "backlog_trend_per_day_packers_east parcels/day 0.00 0.00 0.00 3" in text
+    assert "return_rate_pct % 12.5 2.7 22.3 3" in text  # (as the terminal: 12.5 (2.7..22.3))
 
 
 def test_report_refuses_other_folders(tmp_path, capsys):
