@@ -317,3 +317,15 @@ def test_report_of_a_run_shows_a_censored_kpi_by_its_lower_bound(tiny_file, tmp_
 
     mean, _ = fmt_entry(censored[0], summary["kpis"][censored[0]])
     assert mean.startswith("> ") and mean.replace(">", "&gt;") in page
+
+
+def test_messages_are_whole_lines_when_the_output_is_no_terminal(tiny_file, tmp_path, capsys):
+    """A log or a CI job's output is no terminal: rich cut its messages at 80 columns
+    ("... (0.2 MB, no network" / "needed)")."""
+    out = tmp_path / "a-folder-with-a-rather-long-name-so-that-the-message-passes-eighty-columns"
+    assert main(["run", str(tiny_file), "-o", str(out), "-q", "--no-figures"]) == 0
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    (line,) = [x for x in lines if x.startswith("wrote the run report")]
+    assert line.endswith("no network needed)") and len(line) > 80

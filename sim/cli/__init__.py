@@ -113,7 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)  # for the run's provenance
     from rich.console import Console
 
-    console = Console(stderr=True)
+    # soft_wrap: a message is one line however wide the terminal (a log or a CI job's
+    # output is no terminal, and rich cut its sentences at 80 columns); tables keep
+    # their own layout.
+    console = Console(stderr=True, soft_wrap=True)
     try:
         return importlib.import_module(COMMANDS[args.command]).run(args, console)
     except ScenarioError as exc:
