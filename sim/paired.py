@@ -431,8 +431,8 @@ def _no_difference(row) -> str:
     if bounds:
         return "censored (" + ", ".join(bounds) + ")"
     if pd.isna(row["mean_a"]) or pd.isna(row["mean_b"]):
-        return "no value in " + ("both runs" if pd.isna(row["mean_a"]) and pd.isna(row["mean_b"])
-                                 else "A" if pd.isna(row["mean_a"]) else "B")
+        return ("no value in either run" if pd.isna(row["mean_a"]) and pd.isna(row["mean_b"])
+                else "no value in " + ("A" if pd.isna(row["mean_a"]) else "B"))
     if row["mean_a"] == 0:
         return f"A is 0, B is {row['mean_b']:.4g}: no relative difference"
     return "no difference estimated"

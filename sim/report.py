@@ -194,7 +194,7 @@ def _pools_figure(ts: pd.DataFrame, scenario, path: Path, saturated: dict[str, i
         daily = sel.groupby(day)[["utilization", "queue_length"]].mean()
         ax_u, ax_q = axes[row]
         for ax, col, colour, label in ((ax_u, "utilization", "tab:blue", "utilisation while on duty"),
-                                       (ax_q, "queue_length", "tab:red", "parcels waiting")):
+                                       (ax_q, "queue_length", "tab:purple", "parcels waiting")):
             ax.plot(hourly.index / HOURS_PER_DAY, hourly[col], color=colour, alpha=0.25, linewidth=0.6,
                     label="hourly mean")
             ax.plot(daily.index + 0.5, daily[col], color=colour, linewidth=1.8, label="daily mean")

@@ -358,7 +358,7 @@ def test_the_differences_figure_says_why_a_row_has_no_difference_and_colours_by_
     differences_figure(table, None, tmp_path / "comparison.png")
     notes = [t.strip() for t in texts]
     assert "censored (B: > 640)" in notes
-    assert "no value in both runs" in notes
+    assert "no value in either run" in notes
     assert "A is 0, B is 1: no relative difference" in notes
     dots = {round(a[0][0]): k.get("color") for a, k in points if len(a) == 3 and a[2] == "o"}
     assert dots == {round(100 * -53 / 97): "tab:red", 50: "tab:green"}

@@ -156,3 +156,13 @@ def test_heat_maps_colour_the_better_end_alike_and_axes_carry_units(tmp_path, mo
     assert maps == ["viridis_r", "viridis"]
     assert labels == ["lead_time_hours_p95 (h) (yellow: better)",
                       "throughput_orders_per_day (orders/day) (yellow: better)"]
+
+
+def test_a_few_swept_values_each_get_their_tick():
+    """Head counts 1, 3 and 6 were ticked 2, 4, 6."""
+    rows = _points([60.0, 50.0, 40.0], [NAN] * 3, pickers=(1, 3, 6))
+    fig, ax = plt.subplots()
+    _against(ax, rows, ["pickers"], "pickers")
+    assert ax.get_xticks().tolist() == [1.0, 3.0, 6.0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "3", "6"]
+    plt.close(fig)

@@ -177,8 +177,11 @@ def _against(ax, rows: pd.DataFrame, parameters: list[str], parameter: str) -> N
     values = rows[parameter].to_numpy(dtype=float)
     from matplotlib.ticker import MaxNLocator
 
-    # (head counts: no tick at 3.5 people; few ticks, so that long numbers do not meet)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=bool(np.all(values == np.round(values)))))
+    swept = np.unique(values[~np.isnan(values)])
+    if len(swept) <= 8:  # a tick at each value swept (1, 3, 6 read as 2, 4, 6)
+        ax.set_xticks(swept, [_value(float(v)) if v != int(v) else f"{int(v)}" for v in swept])
+    else:  # (head counts: no tick at 3.5 people; few ticks, so that long numbers do not meet)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=bool(np.all(values == np.round(values)))))
     censored = _censored_legend(ax, rows)
     saturated = _saturated_legend(ax, rows)
     if others and len(groups) <= MAX_LINES:  # (below the axes: the lines stay visible)
@@ -244,7 +247,8 @@ def _heatmap(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path) ->
         if saturated[i, j]:
             ax.add_patch(plt.Rectangle((j - 0.46, i - 0.46), 0.92, 0.92, fill=False, edgecolor="tab:red",
                                        linewidth=2))
-            ax.text(j, i - 0.3, "saturated", ha="center", va="center", fontsize=6, color="tab:red")
+            ax.text(j, i - 0.3, "saturated", ha="center", va="center", fontsize=6, color="tab:red",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.85})
     fig.colorbar(image, ax=ax, label=_with_unit(kpi) + ("" if kind is None or kind.direction == "none"
                                                         else " (yellow: better)"))
     ax.set_title(f"{kpi}: mean per point" + ("\n(framed in red: a staff queue grows without bound)"
