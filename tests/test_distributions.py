@@ -110,3 +110,27 @@ def test_eleven_sites_get_eleven_colours():
     colours = {line.get_color() for line in ax.get_lines()}
     plt.close(fig)
     assert len(colours) == 11
+
+
+def test_the_pick_queue_panel_counts_the_parcels_never_picked(overloaded, tmp_path, monkeypatch):
+    """picking_distributions.png drew the waits of the parcels picked and left out, without
+    a word, those still waiting at the end."""
+    import matplotlib.axes
+
+    from sim.report import _picking_figure
+
+    texts = []
+    real = matplotlib.axes.Axes.text
+    monkeypatch.setattr(matplotlib.axes.Axes, "text",
+                        lambda self, x, y, s, *a, **k: texts.append(s) or real(self, x, y, s, *a, **k))
+    _picking_figure(overloaded, tmp_path / "p.png")
+    lo, hi = window_h(overloaded.scenario)
+    sh = overloaded.shipments
+    noted = 0
+    for site in overloaded.scenario.sites:
+        mine = (sh["site"] == site) & (sh["released_h"] >= lo) & (sh["released_h"] < hi)
+        waiting, total = int((mine & sh["pick_start_h"].isna()).sum()), int(mine.sum())
+        note = f"{waiting:,} of {total:,} parcels ({100 * waiting / total:.3g}%)\nnot picked by the end: not drawn"
+        assert (note in texts) == (waiting > 0)
+        noted += waiting > 0
+    assert noted  # (the case this is about)
