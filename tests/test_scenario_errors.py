@@ -165,6 +165,23 @@ def test_a_set_of_a_mapping_names_each_path_once(tmp_path, capsys):
     assert err.startswith("error: --set horizon.warmup_days: must be < days (")
 
 
+def test_an_unclosed_mapping_in_set_is_a_syntax_error_not_a_type_error(tmp_path, capsys):
+    """It read "must be a mapping ..., got '{days: 5, warmup_days: 9'", as if it were text."""
+    path = _write(tmp_path, "")
+    assert main(["validate", str(path), "--set", "horizon={days: 5, warmup_days: 9"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --set horizon:1: not valid YAML: did not find expected ',' or '}'")
+    assert "must be written whole" in err and "must be a mapping" not in err
+    # Text is still text, even when not valid YAML, unless it opens a mapping or list.
+    assert main(["validate", str(path), "--set", "description=a: b: c"]) == 0
+
+
+def test_an_unknown_carrier_lists_the_defined_ones_as_words(tmp_path, capsys):
+    path = _write(tmp_path, "")
+    assert main(["validate", str(path), "--set", "warehouses.west.shipping.carrier=fedex"]) == 2
+    assert "unknown carrier 'fedex'; defined carriers: ground" in capsys.readouterr().err
+
+
 def test_bad_command_line_exits_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["run", "x.yaml", "--replications", "0"])

@@ -31,7 +31,8 @@ _NAMES_FROM = {("inventory", "sites"): ("warehouses",)}
 
 def parse_set_option(text: str) -> tuple[str, Any]:
     """``"a.b.c=14"`` -> ``("a.b.c", 14)``; the value is read as YAML (so numbers,
-    booleans, lists and mappings work); text that is not valid YAML is taken as text."""
+    booleans, lists and mappings work); text that is not valid YAML is taken as text,
+    unless it opens a mapping or a list (``{`` or ``[``): then it is a syntax error."""
     if "=" not in text:
         raise ScenarioError([f"--set {text}: expected dotted.path=value, e.g. "
                              "warehouses.west.staff.pickers=14"])
@@ -44,7 +45,10 @@ def parse_set_option(text: str) -> tuple[str, Any]:
         return path, None
     try:
         value, _ = parse_yaml(raw, f"--set {path}")
-    except NotYamlError:
+    except NotYamlError as exc:
+        if raw.lstrip().startswith(("{", "[")):  # (meant as a mapping or list, not text)
+            raise ScenarioError([f"{exc.problems[0]}; a mapping or list must be written whole, "
+                                 f"e.g. --set '{path}={{key: 1, other: 2}}'"]) from None
         value = raw
     return path, value
 

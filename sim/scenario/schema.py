@@ -494,7 +494,7 @@ class Scenario(Model):
                     where = "carrier" if i == 0 else f"services.{i - 1}"
                     raise ValueError(
                         f"warehouses.{site}.shipping.{where}: unknown carrier "
-                        f"{name!r}; defined carriers: {sorted(self.carriers)}"
+                        f"{name!r}; defined carriers: {', '.join(sorted(self.carriers))}"
                     )
             layout = wh.picking.layout
             if layout is not None and layout.capacity < self.catalogue.skus:
@@ -549,7 +549,7 @@ class Scenario(Model):
                 if value is not None and value not in self.carriers:
                     raise ValueError(
                         f"demand.channels.{name}.{field}: unknown carrier {value!r}; "
-                        f"defined carriers: {sorted(self.carriers)}")
+                        f"defined carriers: {', '.join(sorted(self.carriers))}")
         if self.inventory is not None:
             unknown = sorted(set(self.inventory.sites) - set(self.warehouses))
             if unknown:
