@@ -47,7 +47,7 @@ def load_run(folder: str | Path) -> tuple[dict, Path]:
 def run_labels(folders: list[str | Path]) -> list[str]:
     """A label per run: its scenario's name when the names differ; otherwise what
     differs between the resolved scenarios (e.g. ``east.pickers=6``), or the seed; the
-    folder's name as a last resort."""
+    folder's name as a last resort, numbered if still the same (a folder given twice)."""
     from sim.paired import read_resolved
     from sim.scenario.diff import diff_labels
 
@@ -63,8 +63,11 @@ def run_labels(folders: list[str | Path]) -> list[str]:
     seeds = [summary.get("seed") for summary, _ in summaries]
     if len(set(seeds)) == len(seeds):
         return [f"{name} seed={seed}" for name, seed in zip(names, seeds, strict=True)]
-    return [name if names.count(name) == 1 else f"{name} ({path.name})"
-            for name, (_, path) in zip(names, summaries, strict=True)]
+    labels = [name if names.count(name) == 1 else f"{name} ({path.name})"
+              for name, (_, path) in zip(names, summaries, strict=True)]
+    # The same folder twice (or two of one name): numbered, never one column for two.
+    return [label if labels.count(label) == 1 else f"{label} #{labels[:i + 1].count(label)}"
+            for i, label in enumerate(labels)]
 
 
 def comparison_table(folders: list[str | Path], kpis: tuple[str, ...] = DEFAULT_KPIS) -> pd.DataFrame:

@@ -382,3 +382,16 @@ def test_a_site_only_one_run_has_stays_in_the_comparison_with_the_others_mean_em
     penn = table.loc["penn"]
     assert math.isnan(penn["mean_a"]) and penn["mean_b"] == 72.0 and math.isnan(penn["diff_mean"])
     assert not penn["significant"]
+
+
+def test_a_run_folder_given_twice_gets_two_columns(tmp_path):
+    """fsim compare A A showed one mean column: both runs had the same label."""
+    from sim.cli import main
+    from sim.compare import run_labels
+
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(TINY, sort_keys=False))
+    folder = tmp_path / "run"
+    assert main(["run", str(scenario), "-r", "2", "-o", str(folder), "-q", "--outputs", "kpis"]) == 0
+    labels = run_labels([folder, folder])
+    assert len(set(labels)) == 2 and labels == ["tiny (run) #1", "tiny (run) #2"]
