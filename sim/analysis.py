@@ -225,13 +225,19 @@ class MserResult:
     ``batch_means``: the means of the complete batches; ``statistic[d]``: the MSER
     statistic with the first ``d`` batches deleted (for every ``d`` up to two batches
     before the end, for plotting); ``long_enough``: whether the series settled within
-    its first half (see :func:`mser`)."""
+    its first half (see :func:`mser`). The regions the verdict reads, in batches
+    deleted: the second half starts at ``late_from``; a minimum there counts (the run
+    is then too short) up to ``late_to`` (inclusive; below ``late_from`` when too few
+    batches are left for any) and only below ``late_threshold``."""
 
     truncation: int
     batch: int
     batch_means: np.ndarray
     statistic: np.ndarray
     long_enough: bool
+    late_from: int = 0
+    late_to: int = -1
+    late_threshold: float = math.nan
 
 
 # A later truncation point is trusted only while it keeps this many batches (the
@@ -269,7 +275,10 @@ def mser(series: Sequence[float], batch: int = MSER_BATCH) -> MserResult:
         stat[d] = float(((tail - tail.mean()) ** 2).sum()) / len(tail) ** 2
     last_first_half = math.ceil(k / 2) - 1  # the last d with d * batch < k * batch / 2
     best = int(np.argmin(stat[: last_first_half + 1]))
-    late = stat[last_first_half + 1: k - MSER_MIN_TAIL_BATCHES + 1]
-    settles_late = bool(len(late)) and float(late.min()) < MSER_LATE_MARGIN * stat[best]
+    late_to = k - MSER_MIN_TAIL_BATCHES  # the last d that keeps enough batches
+    late = stat[last_first_half + 1: late_to + 1]
+    threshold = MSER_LATE_MARGIN * float(stat[best])
+    settles_late = bool(len(late)) and float(late.min()) < threshold
     return MserResult(truncation=best * batch, batch=batch, batch_means=z, statistic=stat,
-                      long_enough=best < last_first_half and not settles_late)
+                      long_enough=best < last_first_half and not settles_late,
+                      late_from=last_first_half + 1, late_to=late_to, late_threshold=threshold)

@@ -374,7 +374,10 @@ def _mean_or_bound(mean, bound):
 
 def _saturated_replications(folder: Path) -> dict[int, tuple[int, int]]:
     """Per point, (replications with a saturated staff pool, replications run), from
-    runs.parquet's ``saturated_pools``; empty when the sweep has no such column."""
+    runs.parquet (:func:`sim.sweep.tables.saturated_by_point`); empty when the sweep has
+    no such column."""
+    from sim.sweep.tables import saturated_by_point
+
     path = folder / "runs.parquet"
     if not path.exists():
         return {}
@@ -382,8 +385,7 @@ def _saturated_replications(folder: Path) -> dict[int, tuple[int, int]]:
         runs = pd.read_parquet(path, columns=["point", "saturated_pools"])
     except (KeyError, ValueError, OSError):  # (an older sweep, a partial file)
         return {}
-    by = runs.groupby("point")["saturated_pools"]
-    return {int(p): (int((g > 0).sum()), int(g.notna().sum())) for p, g in by}
+    return saturated_by_point(runs)
 
 
 def _staff(folder: Path) -> str:

@@ -14,7 +14,7 @@ import pandas as pd
 from sim.kpis.registry import clip_interval
 from sim.kpis.views import window_h
 
-__all__ = ["mean_ci", "mean_ci95", "summarise_kpis", "t975", "t_quantile", "window_h"]
+__all__ = ["kpi_mean_ci", "mean_ci", "mean_ci95", "summarise_kpis", "t975", "t_quantile", "window_h"]
 
 
 # --- confidence intervals ------------------------------------------------------------
@@ -144,12 +144,19 @@ def mean_ci95(values: np.ndarray) -> tuple[float, float, float]:
     return mean_ci(values, 0.95)
 
 
+def kpi_mean_ci(name: str, values, confidence: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high) of KPI ``name`` over replications: the t-interval
+    (:func:`mean_ci`) cut to the values the KPI can take (:func:`clip_interval`: 0..100
+    for a share, never below 0 for a count, a time or a cost)."""
+    mean, low, high = mean_ci(np.asarray(values, dtype=float), confidence)
+    return (mean, *clip_interval(name, mean, low, high))
+
+
 def summarise_kpis(kpis: pd.DataFrame, lower_bounds: list[dict[str, float]] | None = None
                    ) -> dict[str, dict]:
     """``{kpi: {mean, ci95_low, ci95_high, per_replication}}`` from the per-replication
     KPI frame (one row per replication, ``replication`` column first); the interval is
-    the t-interval cut to the values the KPI can take (:func:`clip_interval`: 0..100 for
-    a share, never below 0 for a count, a time or a cost). A KPI censored in
+    :func:`kpi_mean_ci`'s. A KPI censored in
     any replication (``lower_bounds[r]`` names it) has no mean or interval: it gets
     ``censored: true``, how many replications it was censored in, and ``lower_bound``:
     the mean of its per-replication values with each censored one replaced by its
@@ -169,8 +176,7 @@ def summarise_kpis(kpis: pd.DataFrame, lower_bounds: list[dict[str, float]] | No
                 "per_replication": [_json_float(v) for v in values],
             }
             continue
-        mean, low, high = mean_ci95(values)
-        low, high = clip_interval(name, mean, low, high)
+        mean, low, high = kpi_mean_ci(name, values)
         out[name] = {
             "mean": _json_float(mean),
             "ci95_low": _json_float(low),

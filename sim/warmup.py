@@ -196,22 +196,18 @@ def warmup_figure(report: WarmupReport, path: Path) -> Path:
     top.legend(fontsize=8)
     stat = report.result.statistic
     bottom.plot(starts[: len(stat)], stat, marker="o")
-    # The rules of the verdict (sim.analysis.mser): the minimum is sought over the
-    # first half; a later one counts (the run is then too short) only while it keeps
-    # MSER_MIN_TAIL_BATCHES batches and is below MSER_LATE_MARGIN of the first half's.
-    k = len(report.result.batch_means)
-    first_late = math.ceil(k / 2)  # the first d in the second half
-    last_judged = k - MSER_MIN_TAIL_BATCHES  # the last d that keeps enough batches
-    unjudged = max(first_late, last_judged + 1)  # the first late d too short to count
-    if first_late <= last_judged:
-        best = float(stat[: first_late].min())
-        bottom.axvspan(starts[first_late], starts[last_judged], color="tab:orange", alpha=0.1,
+    # The regions the verdict reads (sim.analysis.mser): a minimum in the second half
+    # counts (the run is then too short) while enough batches are left, below the margin.
+    r = report.result
+    first_unjudged = max(r.late_from, r.late_to + 1)
+    if r.late_from <= r.late_to:
+        bottom.axvspan(starts[r.late_from], starts[r.late_to], color="tab:orange", alpha=0.1,
                        label="second half: a minimum here below the dashed line means the run\n"
                              "is too short (as does one on the first half's last point)")
-        bottom.hlines(MSER_LATE_MARGIN * best, starts[first_late], starts[last_judged], color="tab:orange",
+        bottom.hlines(r.late_threshold, starts[r.late_from], starts[r.late_to], color="tab:orange",
                       ls="--", lw=1, label=f"{MSER_LATE_MARGIN:g} x the first half's minimum")
-    if unjudged < len(stat):
-        bottom.axvspan(starts[unjudged], report.horizon_days, facecolor="none", edgecolor="0.6",
+    if first_unjudged < len(stat):
+        bottom.axvspan(starts[first_unjudged], report.horizon_days, facecolor="none", edgecolor="0.6",
                        hatch="//", lw=0, label=f"second half with fewer than {MSER_MIN_TAIL_BATCHES} batches "
                                                "left: a dip here is chance, not counted")
     if report.saturated:

@@ -177,8 +177,9 @@ def _print_warnings(outcome, sweep) -> None:
     """The model's warnings (parcels fitting no box, returns still in the mail) and the
     points with a saturated staff pool, per point, as fsim run prints a run's."""
     from sim.sweep.resolve import short_values
+    from sim.sweep.tables import saturated_by_point
 
-    saturated = _saturated(outcome.runs)
+    saturated = saturated_by_point(outcome.runs)
     for point in sorted(set(outcome.warnings) | set(saturated)):
         label = short_values(sweep.points[point].values)
         for line in outcome.warnings.get(point, []):
@@ -189,19 +190,6 @@ def _print_warnings(outcome, sweep) -> None:
                              "replications, its queue growing without bound: its means are over the "
                              "orders that got through (more staff there, or fewer orders routed to "
                              "the site)\n")
-
-
-def _saturated(runs) -> dict[int, tuple[int, int]]:
-    """Per point with a saturated staff pool in some replication: (such replications,
-    replications that went through)."""
-    if not len(runs) or "saturated_pools" not in runs:
-        return {}
-    out = {}
-    for point, group in runs.groupby("point"):
-        sat = group["saturated_pools"]
-        if (sat > 0).any():
-            out[int(point)] = (int((sat > 0).sum()), int(sat.notna().sum()))
-    return out
 
 
 def _points_table(outcome, parameters: list[str], kpis) -> object:

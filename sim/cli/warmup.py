@@ -41,9 +41,6 @@ def run(args: argparse.Namespace, console) -> int:
     out.print(f"warm-up by MSER-{r.batch} on the daily {SERIES[args.kpi]}, mean of "
               f"{report.replications} replication(s), days 0-{int(report.horizon_days) - 1}:",
               highlight=False)
-    if not report.saturated:
-        out.print(f"  suggested warm-up: [bold]{_days(report.suggested_days)}[/bold] "
-                  f"(configured horizon.warmup_days: {report.configured_days:g})", highlight=False)
     if report.saturated:  # (the series only looks settled: over the orders that got through)
         pools = ", ".join(f"{p} (in {n} of {report.replications} replications)" for p, n in report.saturated.items())
         out.print(f"  [yellow]no steady state[/yellow]: saturated staff pools, whose queue grows without "
@@ -52,6 +49,8 @@ def run(args: argparse.Namespace, console) -> int:
                   "be judged: add staff there (or route fewer orders to the site) first", highlight=False)
         out.print(f"wrote {plot}", highlight=False)
         return EXIT_OK
+    out.print(f"  suggested warm-up: [bold]{_days(report.suggested_days)}[/bold] "
+              f"(configured horizon.warmup_days: {report.configured_days:g})", highlight=False)
     if report.warmup_enough:
         out.print("  the configured warm-up is long enough", highlight=False)
     else:

@@ -263,16 +263,13 @@ def _at_least_as_good(_plan: PlanResult, a: TargetResult, b: TargetResult) -> bo
 
 def estimate(values: Sequence[float | None], confidence: float, kpi: str = "") -> KpiEstimate:
     """Mean and ``confidence`` interval of a KPI over replications, the interval cut to
-    the values the KPI can take (:func:`sim.kpis.registry.clip_interval`; the verdicts
-    on targets read the t-interval itself: :mod:`sim.staffing.targets`)."""
-    from sim.analysis import half_width
-    from sim.kpis.registry import clip_interval
+    the values the KPI can take (:func:`sim.stats.kpi_mean_ci`; the verdicts on targets
+    read the t-interval itself: :mod:`sim.staffing.targets`)."""
+    from sim.stats import kpi_mean_ci
 
     x = [math.nan if v is None else float(v) for v in values]
-    mean, half = half_width(x, confidence)
-    n = sum(not math.isnan(v) for v in x)
-    low, high = clip_interval(kpi, mean, mean - half, mean + half)
-    return KpiEstimate(mean=mean, ci_low=low, ci_high=high, n=n)
+    mean, low, high = kpi_mean_ci(kpi, x, confidence)
+    return KpiEstimate(mean=mean, ci_low=low, ci_high=high, n=sum(not math.isnan(v) for v in x))
 
 
 def plan_result(ev: Evaluation, variables: Sequence[Variable], base: Scenario, confidence: float,

@@ -174,9 +174,9 @@ def _against(ax, rows: pd.DataFrame, parameters: list[str], parameter: str) -> N
         if "saturated" in group:
             _saturated_markers(ax, x, np.where(np.isnan(mean), bound, mean), group["saturated"].to_numpy())
     ax.set_xlabel(parameter)
-    values = rows[parameter].to_numpy(dtype=float)
     from matplotlib.ticker import MaxNLocator
 
+    values = rows[parameter].to_numpy(dtype=float)
     swept = np.unique(values[~np.isnan(values)])
     if len(swept) <= 8:  # a tick at each value swept (1, 3, 6 read as 2, 4, 6)
         ax.set_xticks(swept, [_value(float(v)) if v != int(v) else f"{int(v)}" for v in swept])
@@ -230,8 +230,8 @@ def _heatmap(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path) ->
     from sim.kpis.registry import kpi_of
 
     kind = kpi_of(kpi)
-    image = ax.imshow(grid, origin="lower", aspect="auto",
-                      cmap="viridis_r" if kind is not None and kind.direction == "lower" else "viridis")
+    lower_better = kind is not None and kind.direction == "lower"
+    image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis_r" if lower_better else "viridis")
     ax.set_xticks(range(len(xs)), [str(x) for x in xs])
     ax.set_yticks(range(len(ys)), [str(y) for y in ys])
     ax.set_xlabel(px)
@@ -241,7 +241,7 @@ def _heatmap(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path) ->
     for (i, j), value in np.ndenumerate(grid):
         if not math.isnan(value):
             ax.text(j, i, _cell(value), ha="center", va="center", fontsize=8,
-                    color="black" if (value > mid) != (image.get_cmap().name == "viridis_r") else "white")
+                    color="black" if (value > mid) != lower_better else "white")  # (on light: black)
         elif not math.isnan(bounds[i, j]):
             ax.text(j, i, f"> {_cell(bounds[i, j])}\ncensored", ha="center", va="center", fontsize=7)
         if saturated[i, j]:

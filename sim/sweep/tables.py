@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.kpis.registry import clip_interval
-from sim.stats import mean_ci95
+from sim.stats import kpi_mean_ci
 
 ID_COLUMNS = ("point", "replication", "seed")
 
@@ -57,7 +56,7 @@ def points_table(runs: pd.DataFrame, parameters: list[str],
                  lower_bounds: dict[tuple[int, int], dict[str, float]] | None = None) -> pd.DataFrame:
     """Per point and KPI: ``n`` (replications with a value), ``mean``, ``ci95_low``,
     ``ci95_high`` (NaN bounds with fewer than two values; cut to the values the KPI can
-    take: :func:`sim.kpis.registry.clip_interval`), ``censored`` (replications in
+    take: :func:`sim.stats.kpi_mean_ci`), ``censored`` (replications in
     which it was censored: ``lower_bounds[(point, replication)]`` has it) and
     ``lower_bound``, tidy. A KPI censored in some replication of a point has no mean
     there (the censored replications are the longest: a mean of the others would be too
@@ -78,14 +77,25 @@ def points_table(runs: pd.DataFrame, parameters: list[str],
                 mean = low = high = math.nan
                 bound = float(np.nanmean(low_values))
             else:
-                mean, low, high = mean_ci95(values)
-                low, high = clip_interval(kpi, mean, low, high)
+                mean, low, high = kpi_mean_ci(kpi, values)
                 bound = math.nan
             rows.append({**ids, "kpi": kpi, "n": int((~np.isnan(values)).sum()),
                          "mean": mean, "ci95_low": low, "ci95_high": high,
                          "censored": len(censored), "lower_bound": bound})
     return pd.DataFrame(rows, columns=["point", *parameters, "kpi", "n", "mean", "ci95_low",
                                        "ci95_high", "censored", "lower_bound"])
+
+
+def saturated_by_point(runs: pd.DataFrame) -> dict[int, tuple[int, int]]:
+    """Per point with a staff pool saturated in some replication (the runs table's
+    ``saturated_pools``): (such replications, replications with a value)."""
+    if not len(runs) or "saturated_pools" not in runs:
+        return {}
+    out = {}
+    for point, sat in runs.groupby("point")["saturated_pools"]:
+        if (sat > 0).any():
+            out[int(point)] = (int((sat > 0).sum()), int(sat.notna().sum()))
+    return out
 
 
 def _float(value) -> float:
