@@ -463,3 +463,33 @@ def test_a_parcel_shows_its_pick_errors_only_once_packed():
     by_order = sh[sh["kind"] != "reship"].groupby("order_id")["pick_error"].any()
     orders = r.orders.set_index("order_id")["pick_error"]
     assert (orders.loc[by_order.index] == by_order).all()
+
+
+def test_queue_statistics_equal_a_count_of_who_waits_at_each_instant():
+    """queue_stats against a brute-force count: at each instant, the parcels that have
+    entered and not yet left (NaN: never left), over random queues with arrivals before,
+    inside and after the window."""
+    import numpy as np
+
+    from sim.kpis.pools import queue_stats
+
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        n = int(rng.integers(1, 60))
+        enter = np.sort(rng.uniform(-10, 130, n))
+        leave = enter + rng.exponential(8, n)
+        leave[rng.random(n) < 0.2] = np.nan
+        enter[rng.random(n) < 0.1] = np.nan  # never queued
+        order = rng.permutation(n)  # (in no order, as the parcels' table gives them)
+        enter, leave = enter[order], leave[order]
+        lo, hi, end_h = 0.0, 96.0, 120.0
+
+        def count(t: float, enter=enter, leave=leave) -> int:
+            return int(np.sum((enter <= t) & ~(leave <= t)))
+
+        q = queue_stats(enter, leave, lo, hi, end_h)
+        instants = [lo, *[t for t in enter if lo <= t < hi]]
+        assert q["queue_length_max"] == max(count(t) for t in instants)
+        assert q["backlog_at_end"] == count(end_h)
+        grid = np.linspace(lo, hi, 20001)[:-1]  # the time-weighted mean, by a fine grid
+        assert q["queue_length_mean"] == pytest.approx(np.mean([count(t) for t in grid]), abs=0.02)

@@ -37,14 +37,6 @@ POOL_COLUMNS = {
 }
 
 
-def waiting_at(enter: np.ndarray, leave: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """How many parcels wait at each time in ``t`` (entered, not yet left; NaN leave:
-    never left)."""
-    e = np.sort(enter[~np.isnan(enter)])
-    lv = np.sort(leave[~np.isnan(leave)])
-    return np.searchsorted(e, t, side="right") - np.searchsorted(lv, t, side="right")
-
-
 def queue_stats(enter: np.ndarray, leave: np.ndarray, lo: float, hi: float,
                 end_h: float) -> dict[str, float]:
     """Time-weighted mean and maximum in ``[lo, hi)``, number waiting at ``end_h``, and
@@ -53,17 +45,24 @@ def queue_stats(enter: np.ndarray, leave: np.ndarray, lo: float, hi: float,
     enter, leave = enter[ok], leave[ok]  # (NaN leave: still waiting at the end)
     overlap = np.clip(np.where(np.isnan(leave), end_h, leave), lo, hi) - np.clip(enter, lo, hi)
     mean = float(overlap.clip(min=0).sum() / (hi - lo)) if hi > lo else math.nan
-    # The maximum over the window: at its start, or just after an arrival inside it.
-    times = np.concatenate(([lo], enter[(enter >= lo) & (enter < hi)]))
-    most = int(waiting_at(enter, leave, times).max()) if len(times) else 0
+    # Sorted once for every count below.
+    e, lv = np.sort(enter), np.sort(leave[~np.isnan(leave)])
+
+    def waiting(t: np.ndarray) -> np.ndarray:  # parcels entered and not yet left at each t
+        return np.searchsorted(e, t, side="right") - np.searchsorted(lv, t, side="right")
+
+    # The maximum over the window: at its start, or just after an arrival inside it
+    # (the arrivals in the window, in time order: a slice of the sorted arrivals).
+    times = np.concatenate(([lo], e[np.searchsorted(e, lo, side="left"):np.searchsorted(e, hi, side="left")]))
+    most = int(waiting(times).max())
     samples_t = hi - HOURS_PER_DAY * np.arange(int((hi - lo) // HOURS_PER_DAY) + 1)[::-1]
-    samples = waiting_at(enter, leave, samples_t).astype(float)
+    samples = waiting(samples_t).astype(float)
     trend = float(np.polyfit(samples_t / HOURS_PER_DAY, samples, 1)[0]) if len(samples) >= 3 else math.nan
     first_half = samples[: max(len(samples) // 2, 1)]
     growing = bool(len(samples) > MIN_TREND_DAYS and trend > 0
                    and samples[-1] >= 2 * first_half.max() + SATURATED_MARGIN)
     return {"queue_length_mean": mean, "queue_length_max": most,
-            "backlog_at_end": int(waiting_at(enter, leave, np.array([end_h]))[0]),
+            "backlog_at_end": int(waiting(np.array([end_h]))[0]),
             "backlog_trend_per_day": trend, "_growing": growing}
 
 
@@ -83,12 +82,16 @@ def busy_on_duty(duty: dict[int, list[tuple[float, float]]], worker: np.ndarray,
     """Hours of jobs ``[start, end)`` (each by ``worker``, a key of ``duty``) that fall in
     their worker's duty intervals inside ``[lo, hi)``: work in overtime does not count,
     so busy / on duty is a share of the on-duty time, at most 1."""
-    ok = ~np.isnan(start) & ~np.isnan(end)
+    ok = np.flatnonzero(~np.isnan(start) & ~np.isnan(end))
+    # Each worker's jobs in their original order (a stable sort), as slices.
+    order = ok[np.argsort(worker[ok], kind="stable")]
+    workers, first = np.unique(worker[order], return_index=True)
+    bounds = [*first.tolist(), len(order)]
     total = 0.0
-    for w in np.unique(worker[ok]).tolist():
+    for i, w in enumerate(workers.tolist()):
         intervals = duty.get(w)
         if intervals:
-            mine = ok & (worker == w)
+            mine = order[bounds[i]:bounds[i + 1]]
             total += float((on_duty_until(intervals, end[mine], lo, hi)
                             - on_duty_until(intervals, start[mine], lo, hi)).sum())
     return total
