@@ -288,6 +288,42 @@ def test_parcels_made_during_the_run_drawn_together_give_the_reference_run_bit_f
         pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name, check_exact=True)
 
 
+def test_reships_drawn_before_the_run_give_the_reference_run_bit_for_bit(monkeypatch):
+    """The reships that originals will need (and theirs, to max_reships) are drawn before
+    the run and copied into their slots when created; the reference draws each reship
+    when prepared. Same run, with reships of reships, and reships of parts made during
+    the run, which share their order's key with the whole original and so must not take
+    its reship's draws."""
+    from sim.model.factory import ReshipDraws
+    copied = []
+    copy_to = ReshipDraws.copy_to
+    monkeypatch.setattr(ReshipDraws, "copy_to", lambda self, table, ids, rows: (
+        copied.append(len(ids)), copy_to(self, table, ids, rows))[1])
+    d = _stocked_with_methods({}, {})
+    d["horizon"]["drain_days"] = 10
+    d["remedies"]["max_reships"] = 3
+    d["carriers"]["ground"].update({"lost_prob": 0.2, "damaged_prob": 0.15})
+    scenario = validate_data(d)
+    fast_world = World(scenario, 0, 3)
+    fast_world.run()
+    fast = fast_world.collect()
+    slow_world = World(scenario, 0, 3, lazy_release=False)
+    assert slow_world.factory.reships_ahead is None
+    slow_world.run()
+    slow = slow_world.collect()
+    sh = fast.shipments.set_index("shipment_id")
+    reships = sh[sh["kind"] == "reship"]
+    parents = sh.loc[reships["parent_shipment"]]
+    assert (parents["kind"] == "reship").sum() > 5  # reships of reships
+    made = parents["kind"].isin(["split", "rest", "other_site"]) | (
+        (parents["kind"] == "original") & (parents["units"].to_numpy()
+                                           < fast.orders.set_index("order_id").loc[parents["order_id"], "units"].to_numpy()))
+    assert made.sum() > 3  # reships of parcels made in the run, parts among them
+    assert sum(copied) > 0.5 * len(reships)  # most were drawn before the run
+    for name in ("orders", "shipments", "tours", "shipment_lines", "inventory", "stock_levels"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name, check_exact=True)
+
+
 # Two random scenarios (a differential fuzz of 960 of them) where the optimised path and
 # the reference differed before 0.5.6: a wave handed on the reships put in since the
 # last wave before the orders released meanwhile (a batch's tour is keyed by its first

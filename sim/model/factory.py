@@ -24,6 +24,10 @@ needed, instead of one at a time:
 Reships are prepared (their slots and lines) at their parents' pick-up and drawn whole
 when the first of them is created, so the reships of every pick-up since the last
 reship was created (both sites' evening pick-ups, a weekend's) are drawn together.
+Most reships replace an original parcel, whose fate is drawn before the run: the reships
+every original will need if it ships (and theirs) are drawn then too, in bulk, in a
+table of their own (:class:`ReshipDraws`), and copied into the reship's slot when it
+is created; none is a row of the parcels' table until then.
 
 The world calls both before it collects. Drawing one parcel costs about half a
 millisecond of fixed numpy overhead whatever the batch; a batch of a thousand, a few.
@@ -36,20 +40,110 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from sim.model.draws import REMEDY_PRIORITY, OrderBook, parcel_key
+from sim.model.delivery import needs_reship
+from sim.model.draws import DRAW_CHUNK, REMEDY_PRIORITY, OrderBook, parcel_key
 from sim.model.parcel_draws import ParcelMaker
-from sim.model.shipments import RESHIP, Shipments
+from sim.model.shipments import DRAWN_COLUMNS, DRAWN_LINE_COLUMNS, ORIGINAL, RESHIP, Shipments
+from sim.scenario.schema import Remedies
+
+
+def set_reship_identity(dst: Shipments, ids: np.ndarray, src: Shipments, parents: np.ndarray) -> None:
+    """Give the slots ``ids`` of ``dst`` the identity of reships of the parcels
+    ``parents`` of ``src``: the same lines (new line rows of ``dst``), order, site and
+    distance; their own key, depth and top priority."""
+    rows, offsets = src.line_rows(parents)
+    first = dst.new_lines(len(rows))
+    new_rows = slice(first, first + len(rows))
+    for col in ("line_sku", "line_units", "line_index"):
+        getattr(dst, col)[new_rows] = getattr(src, col)[rows]
+    dst.order[ids] = src.order[parents]
+    dst.kind[ids] = RESHIP
+    dst.parent[ids] = parents
+    dst.depth[ids] = src.depth[parents] + 1
+    dst.site[ids] = src.site[parents]
+    dst.key[ids] = parcel_key(src.key[parents], RESHIP)
+    dst.line_start[ids] = first + offsets[:-1]
+    dst.line_end[ids] = first + offsets[1:]
+    dst.distance_km[ids] = src.distance_km[parents]
+    dst.priority[ids] = REMEDY_PRIORITY
+
+
+class ReshipDraws:
+    """The reships that parcels drawn before the run will need if they ship, drawn then
+    too, in bulk, in a table of their own: the first reship of every original parcel
+    whose drawn fate calls for one under the remedies (lost, damaged or a wrong item),
+    the reship of each of those whose own fate calls for one, and so on to
+    ``max_reships``. A reship's draws are keyed by its parent's key, so these are the
+    draws it would get if drawn when it is created; it becomes a parcel only if its
+    parent ships and the trouble comes to light in the run
+    (:meth:`ParcelFactory.reship` copies its draws into its slot)."""
+
+    def __init__(self, table: Shipments, maker: ParcelMaker, remedies: Remedies) -> None:
+        n = table.n_orders
+        originals = np.flatnonzero(table.kind[:n] == ORIGINAL)
+        self.drawn = Shipments(0, 0, extra=1 + n // 64, extra_lines=1 + n // 32)
+        roots = []  # each row's original (a reship of a reship replaces the same one)
+        src, parents, root, depth = table, originals, originals, 0
+        while depth < remedies.max_reships and len(parents):
+            wrong = src.errors_made[parents] > src.errors_found[parents]
+            need = needs_reship(remedies, src.exception[parents], wrong)
+            parents, root = parents[need], root[need]
+            ids = self.drawn.new(len(parents))
+            set_reship_identity(self.drawn, ids, src, parents)
+            for lo in range(0, len(ids), DRAW_CHUNK):
+                maker.draw(self.drawn, ids[lo:lo + DRAW_CHUNK])
+            roots.append(root)
+            src, parents, depth = self.drawn, ids, depth + 1
+        self.n_orders = n
+        # A reship is identified by its original and its depth (not by its key, which a
+        # part of the same order, made during the run, shares).
+        ident = self._ident(np.concatenate([np.zeros(0, dtype=np.int64), *roots]),
+                            self.drawn.depth[: self.drawn.size].astype(np.int64))
+        self._rows = np.argsort(ident, kind="stable")
+        self._ident_sorted = ident[self._rows]
+
+    def _ident(self, root: np.ndarray, depth: np.ndarray) -> np.ndarray:
+        return root * 256 + depth  # (depth < 128: an int8)
+
+    def rows_of(self, table: Shipments, ids: np.ndarray) -> np.ndarray:
+        """The rows here of the prepared reships ``ids`` of ``table`` (-1: not drawn
+        here: not a reship of an original parcel drawn before the run, or not one
+        its drawn fate called for)."""
+        depth = table.depth[ids].astype(np.int64)
+        root = ids.copy()
+        for _ in range(int(depth.max(initial=0))):  # (up the chain to the first parcel)
+            up = table.depth[root] > 0
+            root[up] = table.parent[root[up]]
+        whole = (root < self.n_orders) & (table.kind[root] == ORIGINAL)
+        ident = self._ident(root, depth)
+        found = np.full(len(ids), -1, dtype=np.int64)
+        if len(self._ident_sorted):
+            pos = np.minimum(np.searchsorted(self._ident_sorted, ident), len(self._ident_sorted) - 1)
+            hit = whole & (self._ident_sorted[pos] == ident)
+            found[hit] = self._rows[pos[hit]]
+        return found
+
+    def copy_to(self, table: Shipments, ids: np.ndarray, rows: np.ndarray) -> None:
+        """Write the draws of the reships at ``rows`` here into their slots ``ids`` of
+        ``table`` (prepared: the same lines)."""
+        for col in DRAWN_COLUMNS:
+            getattr(table, col)[ids] = getattr(self.drawn, col)[rows]
+        to_rows, _ = table.line_rows(ids)
+        from_rows, _ = self.drawn.line_rows(rows)
+        for col in DRAWN_LINE_COLUMNS:
+            getattr(table, "line_" + col)[to_rows] = getattr(self.drawn, "line_" + col)[from_rows]
 
 
 class ParcelFactory:
     """Creates parcels (see the module docstring). ``draw_together``: draw the parcels
-    :meth:`make` makes when the first is needed (False: each at once, the reference
-    the tests compare with)."""
+    :meth:`make` makes when the first is needed, and the first reships of originals
+    before the run (False: each at once, the reference the tests compare with)."""
 
     def __init__(self, env: simpy.Environment, table: Shipments, book: OrderBook,
-                 maker: ParcelMaker, draw_together: bool = True) -> None:
+                 maker: ParcelMaker, remedies: Remedies, draw_together: bool = True) -> None:
         self.env, self.table, self.book, self.maker = env, table, book, maker
         self.draw_together = draw_together
+        self.reships_ahead = ReshipDraws(table, maker, remedies) if draw_together else None
         self._undrawn: list[int] = []  # made, not drawn yet (in the order made)
         self._unshipped: list[int] = []  # drawn but for their shipping draws
         self._undrawn_reships: list[int] = []  # prepared, not drawn yet
@@ -125,22 +219,8 @@ class ParcelFactory:
         (their draws are keyed by their parents, so when they are drawn changes
         nothing; without ``draw_together``, drawn now)."""
         t = self.table
-        rows, offsets = t.line_rows(parents)
-        first = t.new_lines(len(rows))
-        new_rows = slice(first, first + len(rows))
-        for col in ("line_sku", "line_units", "line_index"):
-            getattr(t, col)[new_rows] = getattr(t, col)[rows]
         ids = t.new(len(parents))
-        t.order[ids] = t.order[parents]
-        t.kind[ids] = RESHIP
-        t.parent[ids] = parents
-        t.depth[ids] = t.depth[parents] + 1
-        t.site[ids] = t.site[parents]
-        t.key[ids] = parcel_key(t.key[parents], RESHIP)
-        t.line_start[ids] = first + offsets[:-1]
-        t.line_end[ids] = first + offsets[1:]
-        t.distance_km[ids] = t.distance_km[parents]
-        t.priority[ids] = REMEDY_PRIORITY
+        set_reship_identity(t, ids, t, parents)
         if self.draw_together:
             self._undrawn_reships.extend(ids.tolist())
         else:
@@ -158,5 +238,11 @@ class ParcelFactory:
         return slot
 
     def _draw_reships(self, ids: np.ndarray) -> None:
-        self.maker.draw(self.table, ids)
+        """Draw the prepared reships ``ids`` (copied, where drawn before the run)."""
+        rows = (self.reships_ahead.rows_of(self.table, ids) if self.reships_ahead is not None
+                else np.full(len(ids), -1))
+        copied = rows >= 0
+        if copied.any():
+            self.reships_ahead.copy_to(self.table, ids[copied], rows[copied])
+        self.maker.draw(self.table, ids[~copied])
         self._drawn(ids)

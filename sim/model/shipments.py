@@ -114,6 +114,10 @@ _RUN = {
     "units_returned": (np.int32, 0),
 }
 COLUMNS = {**_IDENTITY, **_DRAWN, **_RUN}
+# What :meth:`sim.model.parcel_draws.ParcelMaker.draw` writes: the drawn columns, the
+# parcel's line and unit counts, and the drawn line columns.
+DRAWN_COLUMNS = (*_DRAWN, "lines", "units")
+DRAWN_LINE_COLUMNS = ("aisle", "y", "time_h")
 
 LINE_COLUMNS = {
     "sku": (np.int32, -1),

@@ -162,7 +162,7 @@ class World:
         self.record = OrderRecord(self.draws.book.cancel_code)
         self.tours = TourLog(capacity=len(self.draws.book) + 1024)
         self.factory = ParcelFactory(self.env, self.draws.table, self.draws.book, self.draws.maker,
-                                     draw_together=lazy_release)
+                                     scenario.remedies, draw_together=lazy_release)
         self.sites = [self._build_picking(s, name) for s, name in enumerate(scenario.sites)]
         self.stocks = self._build_stocks()
         self.allocator = self._build_allocator()
