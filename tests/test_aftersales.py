@@ -173,3 +173,25 @@ def test_returns_still_on_their_way_at_the_end_are_said_when_they_matter():
     # Drained long enough: every return is back, nothing to say.
     long = validate_data(tiny_data({"horizon.drain_days": 30, "returns.return_delay_days": 6}))
     assert not [w for w in run_replication(long, 0, 4).warnings if "on their way" in w]
+
+
+def test_a_damaged_parcel_comes_back_whole_even_with_a_wrong_item_in_it():
+    """Every damaged parcel comes back whole (damaged_return_prob 1); a mis-picked one
+    brings back its wrong units only, unless it is damaged too: then the customer
+    sends the damaged parcel back whole, counted as wrong_item (the reason that comes
+    first)."""
+    d = tiny_data({"carriers.ground.damaged_prob": 0.3, "carriers.ground.lost_prob": 0,
+                   "warehouses.west.picking.error_prob_per_line": 0.15,
+                   "warehouses.east.picking.error_prob_per_line": 0.15,
+                   "returns.damaged_return_prob": 1.0, "returns.wrong_item_return_prob": 1.0,
+                   "horizon.drain_days": 30})
+    d["demand"]["channels"]["web"]["lines_per_order"] = {"dist": "uniform", "low": 2, "high": 5}
+    sh = sim.run(validate_data(d), replications=1, seed=3).shipments
+    back = sh[sh["returned_h"].notna()]
+    damaged = back[back["exception"] == "damaged"]
+    both = damaged[damaged["pick_error"]]
+    only_wrong = back[back["pick_error"] & (back["exception"] != "damaged")]
+    assert len(both) > 10 and len(only_wrong) > 10
+    assert (both["return_reason"] == "wrong_item").all()
+    assert (damaged["units_returned"] == damaged["units"]).all()
+    assert (only_wrong["units_returned"] < only_wrong["units"]).any()  # (the wrong units only)

@@ -7,7 +7,8 @@ it applies to every parcel of the order that arrives intact and right, reships
 included. A parcel's own trouble is the *parcel's*: a wrong item (an uncaught pick
 error) comes back as ``wrong_item`` with ``wrong_item_return_prob``, a damaged one as
 ``damaged`` with ``damaged_return_prob`` (precedence: wrong item, damaged, the order's
-ordinary reason); a parcel kept on all these counts that arrives after the order's
+ordinary reason; a wrong-item return brings back the wrong units only, unless the
+parcel is also damaged and comes back for that too: then whole); a parcel kept on all these counts that arrives after the order's
 promised day comes back as ``late`` with ``late_return_prob`` (also the order's draw).
 A return arrives ``return_delay_days`` after the delivery; with inventory it is
 inspected (``inspection_time_days``) and put back in stock with ``restock_prob``
@@ -104,7 +105,10 @@ def parcel_returns(cfg: Returns, decided: OrderReturns, table, ids: np.ndarray,
     back = (reason >= 0) & ~np.isnan(delivered_h)
     reason[~back] = -1
     returned_h = np.where(back, delivered_h + table.return_delay_h[ids], np.nan)
-    units = np.where(reason == WRONG_ITEM, table.wrong_units[ids], table.units[ids])
+    # A wrong-item return brings back the wrong units only, unless the parcel is also
+    # damaged and that return applies too: then it comes back whole (as wrong_item).
+    whole = (reason != WRONG_ITEM) | (damaged & (u < cfg.damaged_return_prob))
+    units = np.where(whole, table.units[ids], table.wrong_units[ids])
     restock = back & table.restock[ids] & (reason != DAMAGED_RETURN) & (reason != WRONG_ITEM)
     return ParcelReturns(reason, returned_h, np.where(back, units, 0), restock,
                          returned_h + table.inspection_h[ids])
