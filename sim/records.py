@@ -23,9 +23,11 @@ class TourLog:
     a fast append, 4 or 8 bytes a value, no Python object per value): the whole-number
     columns interleaved in one array, the times and metres in another."""
 
-    INT_COLUMNS = ("site", "zone", "worker", "orders", "lines")
+    INT_COLUMNS = ("site", "zone", "worker", "orders", "lines", "parcel")
     FLOAT_COLUMNS = ("start_h", "end_h", "distance_m")
-    COLUMNS = ("site", "zone", "worker", "start_h", "end_h", "orders", "lines", "distance_m")
+    # ``parcel``: the slot of the one parcel a single-order or zone tour picks (-1 for a
+    # batch); the frame names it by its shipment id.
+    COLUMNS = ("site", "zone", "worker", "start_h", "end_h", "orders", "lines", "distance_m", "parcel")
 
     def __init__(self, capacity: int = 0) -> None:
         del capacity  # (kept for callers; arrays grow as needed)
@@ -36,11 +38,12 @@ class TourLog:
         return len(self._floats) // len(self.FLOAT_COLUMNS)
 
     def add(self, site: int, zone: int, worker: int, start_h: float, end_h: float,
-            orders: int, lines: int, distance_m: float) -> int:
-        """Record a tour; return its id. (Two appends of a row each: this runs once
+            orders: int, lines: int, distance_m: float, parcel: int = -1) -> int:
+        """Record a tour (``parcel``: the one parcel it picks, whole or a zone's part
+        of it; -1: a batch); return its id. (Two appends of a row each: this runs once
         per tour, the model's hottest path.)"""
         i = len(self._floats) // 3
-        self._ints.extend((site, zone, worker, orders, lines))
+        self._ints.extend((site, zone, worker, orders, lines, parcel))
         self._floats.extend((start_h, end_h, distance_m))
         return i
 
@@ -54,12 +57,17 @@ class TourLog:
         out.update({c: floats[:, k].copy() for k, c in enumerate(self.FLOAT_COLUMNS)})
         return {c: out[c] for c in self.COLUMNS}
 
-    def frame(self, sites: list[str], replication: int) -> pd.DataFrame:
+    def frame(self, sites: list[str], replication: int, created: np.ndarray) -> pd.DataFrame:
+        """The tours table; ``created``: the slots of the parcels that exist, ascending
+        (their shipment ids are their ranks)."""
         n = len(self)
-        df = pd.DataFrame(self.columns())
+        cols = self.columns()
+        parcel = cols.pop("parcel").astype(np.int64)
+        df = pd.DataFrame(cols)
         df.insert(0, "tour_id", np.arange(n, dtype=np.int64))
         df.insert(0, "replication", np.int32(replication))
         df["site"] = pd.Categorical.from_codes(df["site"].to_numpy().astype(np.int64), sites)
+        df["shipment_id"] = np.where(parcel >= 0, np.searchsorted(created, parcel), -1)
         return df
 
 

@@ -298,13 +298,20 @@ def test_picking_methods(name, tmp_path):
     [(r, log, orders, ships)] = list(_check_run(result, tmp_path))
     tours = result.tours
     picks = [e for e in log.events if e.activity == "pick item"]
+    # A tour's lines are spread over it (a batch's, a zone's part of a parcel): each
+    # pick lies inside its tour, by the tour's picker, and its last pick ends the tour.
+    by_tour = defaultdict(list)
+    for e in picks:
+        by_tour[e.objects("pick tour")[0]].append(e)
+    assert by_tour and all(len(v) == tours["lines"][int(t[5:])] for t, v in by_tour.items())
+    assert _close([max(e.time_h for e in v) for v in by_tour.values()],
+                  [tours["end_h"][int(t[5:])] for t in by_tour])
+    for t, v in by_tour.items():
+        row = tours.iloc[int(t[5:])]
+        assert all(row["start_h"] - MS <= e.time_h <= row["end_h"] + MS for e in v)
+        zone = f"zone{row['zone']}." if row["zone"] >= 0 else ""
+        assert {p for e in v for p in e.objects("picker")} == {f"{row['site']}.pickers.{zone}{row['worker']}"}
     if name in ("batch", "wave"):
-        # A batch tour's lines are spread over it: its last pick ends the tour.
-        by_tour = defaultdict(list)
-        for e in picks:
-            by_tour[e.objects("pick tour")[0]].append(e.time_h)
-        assert by_tour and all(len(v) == tours["lines"][int(t[5:])] for t, v in by_tour.items())
-        assert _close([max(v) for v in by_tour.values()], [tours["end_h"][int(t[5:])] for t in by_tour])
         assert max(tours["orders"]) > 1 and any(o.startswith("tour-") for o in log.objects)
     if name == "wave":
         releases = [e for e in log.events if e.activity == "release wave"]
@@ -316,3 +323,8 @@ def test_picking_methods(name, tmp_path):
     if name == "zone":
         pickers = {o for e in picks for o in e.objects("picker")}
         assert all(".zone" in p for p in pickers)
+        # Every zone tour of a picked parcel is in the log, with its zone's lines.
+        picked = set(np.flatnonzero(~np.isnan(ships["picked_h"].to_numpy())).tolist())
+        of_picked = tours[tours["shipment_id"].isin(picked)]
+        assert (of_picked.groupby("shipment_id").size() > 1).any()  # parcels picked in several zones
+        assert {f"tour-{t}" for t in of_picked["tour_id"]} == set(by_tour)

@@ -52,6 +52,9 @@ CASES = [
      "warehouses.west.staff.pickers", ["unknown shift", "night"]),
     ("warehouses:\n  west:\n    staff:\n      shifts:\n        day: {start_h: 14, end_h: 6}\n", 5,
      "warehouses.west.staff.shifts.day", ["start_h < end_h"]),
+    ("warehouses:\n  west:\n    staff:\n      shifts:\n"
+     "        day: {start_h: 22, end_h: 30, breaks: [{start_h: 2, minutes: 30}]}\n", 5,
+     "warehouses.west.staff.shifts.day", ["outside the shift 22.0-30.0 h", "2 h the next day is 26"]),
     ("demand:\n  channels:\n    web:\n      lines_per_order: {dist: poisson, mean: 1, shift: 2}\n", 4,
      "demand.channels.web.lines_per_order", ["mean must be >= shift"]),
     # Counts and sizes the model cannot take are refused, not clamped.

@@ -65,3 +65,45 @@ def test_each_part_is_its_zones_lines_set_up_walk_and_picking(mode):
     assert any(c[3] for c in checked)
     if mode == "pick_and_pass":
         assert any(c[2] for c in checked)
+
+
+@pytest.mark.parametrize("method", ["zone", "wave_zone", "single", "batch"])
+def test_each_tour_names_the_parcel_it_picks_and_each_line_its_zone(method):
+    """tours.shipment_id and shipment_lines.zone: a zone tour picks the lines of one
+    parcel that lie in its zone (by the line's aisle over the aisles per zone), so its
+    line count is the count of that parcel's lines there; a single-order tour names the
+    parcel whose tour it is; a batch tour none."""
+    from sim.scenario import validate_data
+
+    from .test_picking_methods import LAYOUT, tiny_data
+
+    data = tiny_data({"demand.channels.web.orders_per_day": 400, "catalogue.skus": 1000})
+    picking = {"zone": {"method": "zone", "zone": {"zones": 2, "mode": "pick_and_pass"}},
+               "wave_zone": {"method": "wave", "wave": {"every_min": 120, "within": "zone"}, "zone": {"zones": 2}},
+               "single": {"method": "single"},
+               "batch": {"method": "batch", "batch": {"max_orders": 6, "max_wait_min": 20}}}[method]
+    for site in ("west", "east"):
+        p = data["warehouses"][site]["picking"]
+        p.pop("travel_time_s", None)
+        p.update({"layout": dict(LAYOUT), "time_per_line_s": 10, **picking})
+    scenario = validate_data(data)
+    world = World(scenario, 0, 4)
+    world.run()
+    result = world.collect()
+    tours, lines, ships = result.tours, result.shipment_lines, result.shipments
+    assert len(lines) and lines["zone"].dtype.kind == "i"
+    if method in ("zone", "wave_zone"):
+        zones = picking["zone"]["zones"]
+        assert set(lines["zone"]) == set(range(zones))
+        picked = tours[tours["shipment_id"] >= 0]
+        assert len(picked) == len(tours)
+        counted = lines.groupby(["shipment_id", "zone"]).size()
+        assert (picked.set_index(["shipment_id", "zone"])["lines"] == counted.loc[
+            list(zip(picked["shipment_id"], picked["zone"], strict=True))].to_numpy()).all()
+    else:
+        assert (lines["zone"] == -1).all()
+        if method == "single":
+            on_tour = ships[ships["tour_id"] >= 0]
+            np.testing.assert_array_equal(tours.loc[on_tour["tour_id"], "shipment_id"], on_tour["shipment_id"])
+        else:
+            assert (tours["shipment_id"] == -1).all() and tours["orders"].max() > 1

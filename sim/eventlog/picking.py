@@ -9,9 +9,12 @@ pick lies before the tour starts; spreading (rather than stamping every line wit
 tour's end) keeps the picker busy over the tour in the log as in the model, and shows
 the order in which a batch was picked.
 
-Zone picking picks a parcel in several zone tours, of which the outputs keep the first
-(``tour_id``); its lines are spread over the parcel's whole pick (``pick_start_h`` to
-``picked_h``) and linked to that first tour and its picker.
+Zone picking picks a parcel in several zone tours, one per zone it has lines in (each
+tour names its parcel: ``tours.shipment_id``): each line is on the tour of its zone
+(``shipment_lines.zone``), spread over that tour and linked to it and its picker, like
+any tour's. (Tables written before 0.5.9 have no line zones: there the lines are
+spread over the parcel's whole pick, ``pick_start_h`` to ``picked_h``, on its first
+zone tour, ``shipments.tour_id``.)
 """
 
 from __future__ import annotations
@@ -70,9 +73,15 @@ def line_picks(shipments: pd.DataFrame, lines: pd.DataFrame, tours: pd.DataFrame
     if not np.array_equal(tours["tour_id"].to_numpy(), np.arange(len(tours))):
         raise ValueError("tours: tour_id must count from 0 in row order")
     zoned = picked & (t_zone[np.maximum(tour, 0)] >= 0)
+    if zoned.any() and "zone" in lines and "shipment_id" in tours:
+        # Zone picking: each line on the tour of its zone's part of its parcel.
+        tour = tour.copy()
+        tour[zoned] = _zone_tours(tours, ship[zoned], lines["zone"].to_numpy()[zoned])
+        picked &= tour >= 0
+        zoned[:] = False
     whole = picked & ~zoned
 
-    # Tours of one or more whole parcels: rank each line within its tour.
+    # Tours: rank each line within its tour.
     rows = np.flatnonzero(whole)
     order = rows[np.lexsort((rows, tour[rows]))]  # by tour, then shipment and line order
     t = tour[order]
@@ -82,7 +91,8 @@ def line_picks(shipments: pd.DataFrame, lines: pd.DataFrame, tours: pd.DataFrame
     count = np.bincount(t, minlength=len(tours))[t]
     time_h[order] = t_start[t] + (k + 1) / count * (t_end[t] - t_start[t])
 
-    # Zone picking: spread over the parcel's whole pick.
+    # Zone picking, read from tables written before 0.5.9 (no line zones): spread over
+    # the parcel's whole pick, on its first zone tour.
     rows = np.flatnonzero(zoned)
     s = ship[rows]
     begin = shipments["pick_start_h"].to_numpy()[s]
@@ -98,3 +108,18 @@ def line_picks(shipments: pd.DataFrame, lines: pd.DataFrame, tours: pd.DataFrame
     tt = tour[on_tour]
     picker[on_tour] = employee_ids(t_site[tt], "pickers", t_worker[tt], t_zone[tt])
     return Picks(time_h, picker, tour_of_line)
+
+
+def _zone_tours(tours: pd.DataFrame, shipment: np.ndarray, zone: np.ndarray) -> np.ndarray:
+    """The tour that picked each (parcel, zone) part (-1: none by the end)."""
+    t_zone = tours["zone"].to_numpy().astype(np.int64)
+    t_ids = np.flatnonzero(t_zone >= 0)
+    if not len(t_ids):
+        return np.full(len(shipment), -1, dtype=np.int64)
+    width = int(max(t_zone.max(), zone.max(initial=0))) + 1
+    keys = tours["shipment_id"].to_numpy()[t_ids].astype(np.int64) * width + t_zone[t_ids]
+    order = np.argsort(keys, kind="stable")
+    keys, t_ids = keys[order], t_ids[order]
+    want = shipment.astype(np.int64) * width + zone
+    pos = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    return np.where(keys[pos] == want, t_ids[pos], -1)

@@ -276,11 +276,28 @@ def frames(scenario: Scenario, replication: int, book: OrderBook, record: OrderR
     return orders_df, _shipments_frame(scenario, replication, table, po, end_h)
 
 
-def shipment_lines(table: Shipments, replication: int) -> pd.DataFrame:
+def line_zones(table, zone_widths: dict[int, int]) -> np.ndarray:
+    """Per line of each created parcel (in :func:`shipment_lines`' order), the picking
+    zone it lies in (its aisle over the site's aisles per zone: ``zone_widths``, per
+    site that picks by zone); -1 at other sites. (Before the frames drop the aisles.)"""
+    ids = table.created()
+    rows, offsets = table.line_rows(ids)
+    zone = np.full(len(rows), -1, dtype=np.int16)
+    if zone_widths:
+        site = np.repeat(table.site[ids], np.diff(offsets))
+        for s, width in zone_widths.items():
+            mine = site == s
+            zone[mine] = table.line_aisle[rows[mine]] // width
+    return zone
+
+
+def shipment_lines(table, replication: int, zones: np.ndarray) -> pd.DataFrame:
     """One row per line of each created parcel (README, shipments.parquet ids): its
-    ``shipment_id``, ``line`` (the line's place in its order), ``sku`` and the ``units``
-    the parcel carries of it. A parcel made of part of an order (``split``, ``rest``,
-    ``ship_available``) carries only some lines or units; a reship its parent's."""
+    ``shipment_id``, ``line`` (the line's place in its order), ``sku``, the ``units``
+    the parcel carries of it and the picking ``zone`` it was picked in (-1: the site
+    does not pick by zone; from :func:`line_zones`). A parcel made of part of an order
+    (``split``, ``rest``, ``ship_available``) carries only some lines or units; a
+    reship its parent's."""
     ids = table.created()
     rows, offsets = table.line_rows(ids)
     counts = np.diff(offsets)
@@ -290,6 +307,7 @@ def shipment_lines(table: Shipments, replication: int) -> pd.DataFrame:
         "line": table.line_index[rows].astype(np.int16),
         "sku": table.line_sku[rows].astype(np.int32),
         "units": table.line_units[rows].astype(np.int32),
+        "zone": zones,
     }, copy=False)
 
 

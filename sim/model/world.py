@@ -41,7 +41,7 @@ from sim.model.draws import Draws, draw_replication
 from sim.model.factory import ParcelFactory
 from sim.model.inventory import expected_daily_units, stock_from_config
 from sim.model.packing import BulkLabeller, PackStation, label_jobs_frame
-from sim.model.picking.methods import PickContext, build_method, streams_to_drain
+from sim.model.picking.methods import PickContext, ZonePicking, build_method, streams_to_drain
 from sim.model.picking.work import PickWork
 from sim.model.queues import Arrivals, TimedItems, make_queue
 from sim.model.shipments import ORIGINAL
@@ -311,6 +311,15 @@ class World:
 
         call_at(self.env, due.next_h(), RELEASE, step)
 
+    def _zone_widths(self) -> dict[int, int]:
+        """Aisles per picking zone, of each site that picks by zone (alone or in waves)."""
+        widths = {}
+        for site in self.sites:
+            method = getattr(site.method, "inner", site.method)
+            if isinstance(method, ZonePicking):
+                widths[site.index] = method.aisles_per_zone
+        return widths
+
     # --- run and collect ------------------------------------------------------------
 
     def run(self, progress: Progress | None = None) -> None:
@@ -336,17 +345,19 @@ class World:
             stream.take(self.end_h, False)
         self.factory.draw_made()  # (parcels made that no picker took up)
         self.factory.draw_shipping_made()  # (and those that have not shipped)
-        # (before the frames: they drop the working columns this reads)
+        # (before the frames: they drop the working columns these read and renumber the
+        # parcels)
         returns = returns_in_transit_warnings(scenario, draws.table, draws.book.orders.placed_h, self.end_h)
+        tours = self.tours.frame(scenario.sites, self.replication, draws.table.created())
+        line_zones = collect.line_zones(draws.table, self._zone_widths())
         orders, shipments = collect.frames(scenario, self.replication, draws.book, self.record,
                                            draws.table, self.end_h, draws.skus)
         result = RunResult(
             replication=self.replication, seed=self.seed, orders=orders, shipments=shipments,
-            pools=self.pools, end_h=self.end_h,
-            tours=self.tours.frame(scenario.sites, self.replication),
+            pools=self.pools, end_h=self.end_h, tours=tours,
             label_jobs=label_jobs_frame([p.labeller for p in self.packing], scenario.sites, self.replication),
             warnings=unfit_warnings(scenario, draws.skus) + no_box_warnings(scenario, shipments) + returns,
-            shipment_lines=collect.shipment_lines(draws.table, self.replication))
+            shipment_lines=collect.shipment_lines(draws.table, self.replication, line_zones))
         if self.stocks:
             inventory_outputs(result, scenario, self.stocks, draws.skus, self.stockout_marks)
         return result

@@ -172,9 +172,14 @@ class Shift(Model):
             )
         for b in self.breaks:
             if not (self.start_h <= b.start_h and b.start_h + b.minutes / 60 <= self.end_h):
+                after_midnight = b.start_h + 24
+                hint = (f" (a break after midnight is on the shift's clock: {b.start_h:g} h the next day "
+                        f"is {after_midnight:g})"
+                        if self.end_h > 24 and self.start_h <= after_midnight
+                        and after_midnight + b.minutes / 60 <= self.end_h else "")
                 raise ValueError(
                     f"break at {b.start_h} h for {b.minutes} min is outside the shift "
-                    f"{self.start_h}-{self.end_h} h"
+                    f"{self.start_h}-{self.end_h} h{hint}"
                 )
         return self
 

@@ -139,7 +139,7 @@ class SingleOrderPicking:
         dist = t.tour_m.item(parcel)
         # The hot path of the whole model: record without the general done().
         t.picked_h[parcel] = now
-        t.tour_id[parcel] = ctx.tours.add(ctx.site, -1, worker, start, now, 1, t.lines.item(parcel), dist)
+        t.tour_id[parcel] = ctx.tours.add(ctx.site, -1, worker, start, now, 1, t.lines.item(parcel), dist, parcel)
         t.batch_size[parcel] = 1
         t.pick_travel_m[parcel] = dist
         ctx.pack_queue.put(parcel)
@@ -358,7 +358,7 @@ class ZonePicking:
         state = self.picking[parcel]
         parts = state[0]
         metres = parts[zone][METRES]
-        tid = ctx.tours.add(ctx.site, zone, worker, start, now, 1, int(parts[zone][LINES]), metres)
+        tid = ctx.tours.add(ctx.site, zone, worker, start, now, 1, int(parts[zone][LINES]), metres, parcel)
         # Its tour_id: the tour of the part that started first (when its pick began),
         # though another part may finish before it.
         if not state[3]:
