@@ -15,12 +15,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console) -> int:
-    from sim.model.warnings import scenario_warnings
+    from sim.model.warnings import capacity_warnings, scenario_warnings
     from sim.scenario import scenario_to_yaml
 
     scenario = load_from_args(args)
     sys.stdout.write(scenario_to_yaml(scenario))
-    for line in scenario_warnings(scenario):
+    for line in scenario_warnings(scenario) + capacity_warnings(scenario):
         sys.stderr.write(f"warning: {line}\n")
     console.print(f"[green]ok[/green]: {args.scenario} is a valid scenario", highlight=False)
     return EXIT_OK

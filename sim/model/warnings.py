@@ -3,6 +3,8 @@ fit no box, parcels packed by hand, returns still on their way back at the end."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from sim.model import packaging
@@ -134,3 +136,102 @@ def returns_in_transit_warnings(scenario: Scenario, table, placed_h, end_h: floa
             f"when the run ended ({wrong} for a wrong item): return_rate_pct counts them as not "
             "returned and picking_accuracy_pct as picked right; a longer horizon.drain_days lets "
             "them arrive"]
+
+
+SAMPLE_DAYS = 7  # a week of demand, each weekday once
+SAMPLE_ORDERS = 50_000  # at most about this many orders drawn (fewer days at high volume)
+
+
+@dataclass(frozen=True)
+class PoolWork:
+    """A pool's work at its site's demand, against the hours its people are on duty
+    (both per day, the on-duty hours over the measurement window)."""
+
+    site: str
+    pool: str
+    work_h_per_day: float  # counted low: see pool_work
+    on_duty_h_per_day: float
+    orders_per_day: float
+    what: str  # what the work counts
+
+    @property
+    def minutes_per_order(self) -> float:
+        return 60 * self.work_h_per_day / self.orders_per_day
+
+
+def pool_work(scenario: Scenario, seed: int | None = None) -> list[PoolWork]:
+    """Each pool's work at its site's demand, counted low, drawn as the run draws it
+    for a sample of the demand (so with the sample's noise: within 3% of the run's busy
+    hours on the baseline) (a week, or a day or more at high volume; ``seed``: the
+    scenario's): for pickers each parcel's tour with single-order picking, and with
+    batches or zones only the time at the shelves (picking, scanning and re-picking
+    each line, no set-up or walking); for packers packing and, with single labels,
+    labelling; reships and anything made in the run left out. Sites that may send
+    orders to another site (stock with a fallback other than backorder) are left out:
+    their work depends on the stock."""
+    import numpy as np
+
+    from sim.model.draws import draw_replication
+    from sim.model.picking.work import PickWork
+    from sim.rng import Streams
+    from sim.staffing.cost import on_duty_hours_per_head, window_days
+
+    inv = scenario.inventory
+    if inv is not None and inv.fallback != "backorder" and len(scenario.sites) > 1:
+        return []
+    per_day = sum(c.orders_per_day for c in scenario.demand.channels.values())
+    hz = scenario.horizon
+    days = min(hz.days, max(1.0, min(SAMPLE_DAYS, SAMPLE_ORDERS / max(per_day, 1e-9))))
+    sample = scenario.model_copy(update={"horizon": hz.model_copy(
+        update={"days": days, "warmup_days": 0.0, "drain_days": 0.0})})
+    streams = Streams(scenario.seed if seed is None else seed, 0)
+    draws = draw_replication(sample, streams)
+    table, book = draws.table, draws.book
+    paid = np.flatnonzero(~np.isnan(book.paid_h))
+    site = table.site[paid]
+    window = window_days(scenario)
+    out = []
+    for s, name in enumerate(scenario.sites):
+        mine = paid[site == s]
+        if not len(mine):
+            continue
+        wh = scenario.warehouses[name]
+        alone = wh.picking.method == "single" or (wh.picking.method == "wave"
+                                                  and wh.picking.wave.within == "single")
+        if alone:  # each parcel on a tour of its own: its whole tour
+            PickWork(wh.picking, table, streams).single_tours(mine)
+        labels = wh.shipping.labels == "single"
+        work = {
+            "pickers": (table.tour_h if alone else table.pick_lines_h)[mine].astype(np.float64).sum(),
+            "packers": (table.pack_h[mine].astype(np.float64).sum()
+                        + (table.label_h[mine].astype(np.float64).sum() if labels else 0.0))}
+        what = {"pickers": "picking" if alone else "picking the lines alone (no set-up or walking)",
+                "packers": "packing and labelling" if labels else "packing"}
+        zone = wh.picking.zone if wh.picking.method in ("zone", "wave") else None
+        for pool, hours in work.items():
+            counts = [wh.staff.head_count(pool)]
+            if pool == "pickers" and zone is not None and zone.pickers_per_zone is not None \
+                    and (wh.picking.method == "zone" or wh.picking.wave.within == "zone"):
+                counts = [wh.staff.per_shift(c) for c in zone.pickers_per_zone]  # (people per zone)
+            on_duty = sum(count * on_duty_hours_per_head(scenario, name, None if shift == "always" else shift)
+                          for per_shift in counts for shift, count in per_shift.items()) / window
+            out.append(PoolWork(name, pool, float(hours) / days, on_duty, len(mine) / days, what[pool]))
+    return out
+
+
+def capacity_warnings(scenario: Scenario, seed: int | None = None) -> list[str]:
+    """Pools that cannot keep up with their site's demand: the work their site's
+    parcels need, counted low (:func:`pool_work`), is more hours a day than their
+    people are on duty. So a pool said to fall short does, whatever the picking method;
+    one not said to may still (the run reports it saturated)."""
+    out = []
+    for w in pool_work(scenario, seed):
+        if w.on_duty_h_per_day <= 0 or w.work_h_per_day < w.on_duty_h_per_day:
+            continue  # (nobody at all: staffing_warnings says so)
+        out.append(f"warehouses.{w.site}.staff.{w.pool}: {w.what} takes about {w.work_h_per_day:,.0f} "
+                   f"hours a day at this demand ({w.orders_per_day:,.0f} orders a day at site {w.site!r}, "
+                   f"{w.minutes_per_order:.3g} min each), but its {w.pool} are on duty "
+                   f"{w.on_duty_h_per_day:,.0f} hours a day (at least "
+                   f"{100 * w.work_h_per_day / w.on_duty_h_per_day:.0f}% busy): they cannot keep up, and the "
+                   "pool will be reported as saturated")
+    return out
