@@ -92,6 +92,32 @@ def staffing_warnings(scenario: Scenario) -> list[str]:
     return out
 
 
+def idle_site_warnings(scenario: Scenario) -> list[str]:
+    """Sites no order is routed to (nobody's nearest, and named by no
+    ``routing.region_to_site``): their KPIs stay empty, and a planner who added one
+    should know it serves nobody."""
+    from sim.shares import region_weights, site_per_region
+
+    per_region = site_per_region(scenario)
+    if len(scenario.sites) < 2 or not any(c.orders_per_day > 0 for c in scenario.demand.channels.values()):
+        return []
+    inv = scenario.inventory
+    others = inv is not None and inv.fallback != "backorder"
+    out = []
+    for s, name in enumerate(scenario.sites):
+        if any(c.orders_per_day > 0 and region_weights(c)[per_region == s].sum() > 0
+               for c in scenario.demand.channels.values()):
+            continue
+        why = ("it is no region's nearest site; a tie goes to the site listed first"
+               if scenario.routing.policy == "nearest" or not scenario.routing.region_to_site
+               else "routing.region_to_site sends it no region with demand, and it is no other "
+                    "region's nearest site")
+        out.append(f"warehouses.{name}: no order is routed to site {name!r} ({why}): it "
+                   + ("ships only what other sites cannot fill from stock (inventory.fallback: "
+                      f"{inv.fallback})" if others else "receives no orders and its KPIs stay empty"))
+    return out
+
+
 def fallback_warnings(scenario: Scenario) -> list[str]:
     """A stock fallback that ships from another site, with no other site: it does
     nothing (an order its site cannot fill waits on backorder)."""
@@ -106,7 +132,8 @@ def fallback_warnings(scenario: Scenario) -> list[str]:
 def scenario_warnings(scenario: Scenario) -> list[str]:
     """What the scenario alone tells about a run that will not stop it (``fsim validate``
     prints them; every run's summary holds them)."""
-    return staffing_warnings(scenario) + pickup_warnings(scenario) + fallback_warnings(scenario)
+    return (staffing_warnings(scenario) + idle_site_warnings(scenario) + pickup_warnings(scenario)
+            + fallback_warnings(scenario))
 
 
 SHARE_OF_RETURNS_TO_WARN = 0.01  # returns still on their way, against those back

@@ -1,7 +1,8 @@
-"""fsim validate's capacity check: a pool whose work, counted low, needs more hours a
-day than its people are on duty cannot keep up. Checked against the simulation itself:
-the work it counts is what the run keeps the pool busy with, and a pool it says will
-saturate does."""
+"""What fsim validate warns about, checked against the simulation itself.
+
+The capacity check: a pool whose work, counted low, needs more hours a day than its
+people are on duty cannot keep up; the work it counts is what the run keeps the pool
+busy with, and a pool it says will saturate does. A site no order is routed to."""
 
 from __future__ import annotations
 
@@ -69,3 +70,30 @@ def test_zone_pickers_on_duty_are_the_people_of_every_zone():
         return next(w.on_duty_h_per_day for w in pool_work(scenario) if (w.site, w.pool) == ("east", "pickers"))
 
     assert on_duty(per_zone) / on_duty(default) == pytest.approx(5 / next(iter(site_count.values())))
+
+
+def test_a_site_no_order_is_routed_to_is_named(tmp_path, capsys):
+    """A third site at the west's own address gets no region (a tie goes to the site
+    listed first): fsim validate says so, and the run routes it no order; named by
+    region_to_site it gets some and no warning."""
+    import yaml
+
+    from sim.model.warnings import idle_site_warnings
+
+    west = sim.load_scenario(SCENARIOS / "baseline.yaml").warehouses["west"]
+    extra = {"location": {"name": "beside west", "lat": west.location.lat, "lon": west.location.lon},
+             "staff": {"pickers": 2, "packers": 2},
+             "picking": {"method": "single", "setup_time_s": 45, "travel_time_s": 100, "time_per_line_s": 20},
+             "packing": {"time_per_order_s": 95, "time_per_unit_s": 8},
+             "shipping": {"carrier": "ground", "label_time_s": 15}}
+    path = tmp_path / "three.yaml"
+    path.write_text(yaml.safe_dump({"extends": str(SCENARIOS / "baseline.yaml"),
+                                    "horizon": {"days": 10, "warmup_days": 2, "drain_days": 5},
+                                    "warehouses": {"extra": extra}}))
+    assert main(["validate", str(path)]) == 0
+    assert "warehouses.extra: no order is routed to site 'extra'" in capsys.readouterr().err
+    result = sim.run(sim.load_scenario(path), seed=1)
+    assert set(result.orders["site"].astype(str)) == {"west", "east"}
+    named = sim.load_scenario(path, {"routing.policy": "fixed", "routing.region_to_site": {"CA": "extra"}})
+    assert idle_site_warnings(named) == []
+    assert idle_site_warnings(sim.load_scenario(SCENARIOS / "baseline.yaml")) == []
