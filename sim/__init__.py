@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-__version__ = "0.5.8"
+__version__ = "0.5.9"
 
 _LAZY = {
     "Result": "sim.experiment",
