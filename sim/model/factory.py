@@ -103,7 +103,7 @@ class ReshipDraws:
         self._ident_sorted = ident[self._rows]
 
     def _ident(self, root: np.ndarray, depth: np.ndarray) -> np.ndarray:
-        return root * 256 + depth  # (depth < 128: an int8)
+        return root * 256 + depth  # (depth <= max_reships <= 5)
 
     def rows_of(self, table: Shipments, ids: np.ndarray) -> np.ndarray:
         """The rows here of the prepared reships ``ids`` of ``table`` (-1: not drawn
@@ -136,8 +136,8 @@ class ReshipDraws:
 
 class ParcelFactory:
     """Creates parcels (see the module docstring). ``draw_together``: draw the parcels
-    :meth:`make` makes when the first is needed, and the first reships of originals
-    before the run (False: each at once, the reference the tests compare with)."""
+    :meth:`make` makes when the first is needed, and the reships the originals will
+    need before the run (False: each at once, the reference the tests compare with)."""
 
     def __init__(self, env: simpy.Environment, table: Shipments, book: OrderBook,
                  maker: ParcelMaker, remedies: Remedies, draw_together: bool = True) -> None:

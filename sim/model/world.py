@@ -348,13 +348,13 @@ class World:
         # (before the frames: they drop the working columns these read and renumber the
         # parcels)
         returns = returns_in_transit_warnings(scenario, draws.table, draws.book.orders.placed_h, self.end_h)
-        tours = self.tours.frame(scenario.sites, self.replication, draws.table.created())
+        slots = draws.table.created()  # (the tours name parcels by slot)
         line_zones = collect.line_zones(draws.table, self._zone_widths())
         orders, shipments = collect.frames(scenario, self.replication, draws.book, self.record,
                                            draws.table, self.end_h, draws.skus)
         result = RunResult(
             replication=self.replication, seed=self.seed, orders=orders, shipments=shipments,
-            pools=self.pools, end_h=self.end_h, tours=tours,
+            pools=self.pools, end_h=self.end_h, tours=self.tours.frame(scenario.sites, self.replication, slots),
             label_jobs=label_jobs_frame([p.labeller for p in self.packing], scenario.sites, self.replication),
             warnings=unfit_warnings(scenario, draws.skus) + no_box_warnings(scenario, shipments) + returns,
             shipment_lines=collect.shipment_lines(draws.table, self.replication, line_zones))
