@@ -191,3 +191,13 @@ def test_a_run_too_big_for_the_machine_is_refused_with_what_the_page_can_change(
     assert "too big for this machine's memory" in said and "run fewer replications" in said
     # (not the command line's options, which the page does not have)
     assert "--no-size-check" not in said and "--workers" not in said
+
+
+def test_too_few_people_for_the_demand_is_said_before_a_run(app):
+    """The page warns as fsim validate does: east's pickers cut to 2 a shift cannot keep
+    up with its demand (the run would report the pool saturated)."""
+    assert "cannot keep up" not in texts(app.warning)
+    for shift in ("day", "evening"):
+        lever(app, f"warehouses.east.staff.pickers.{shift}").set_value(2).run()
+    assert "warehouses.east.staff.pickers: picking takes about" in texts(app.warning)
+    assert "cannot keep up" in texts(app.warning)

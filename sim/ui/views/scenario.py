@@ -81,6 +81,15 @@ def lever_widget(lever: Lever, base_levers: dict[str, Lever], overrides: dict, l
                        + f"`{set_option(path, overrides[path])}`")
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def validation_warnings(_scenario, resolved_yaml: str) -> list[str]:
+    """What ``fsim validate`` warns about the scenario as changed (cached by its
+    resolved text: the capacity check draws a week of demand)."""
+    from sim.model.warnings import capacity_warnings, scenario_warnings
+
+    return scenario_warnings(_scenario) + capacity_warnings(_scenario)
+
+
 def staff_tab(levers: list[Lever], base_levers, overrides, scenario) -> None:
     for site, wh in scenario.warehouses.items():
         st.markdown(f"**{site}** ({wh.location.name or f'{wh.location.lat}, {wh.location.lon}'})")
@@ -145,6 +154,8 @@ if problems:
     st.error("The scenario with these changes is not valid:\n\n" + state.verbatim(problems))
 else:
     st.caption("Every change is checked by the same loader as `fsim run --set`.")
+    for line in validation_warnings(current, scenario_to_yaml(current)):
+        st.warning(line)
     # (an edited scenario is not saved over its original by accident)
     edited = "-edited" if state.all_overrides(base) else ""
     st.download_button("Download this scenario (YAML)", scenario_to_yaml(current),
