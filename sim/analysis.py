@@ -239,6 +239,14 @@ class MserResult:
     late_to: int = -1
     late_threshold: float = math.nan
 
+    @property
+    def late_checked(self) -> bool:
+        """Whether a late settling could be seen: with fewer than
+        ``2 * MSER_MIN_TAIL_BATCHES`` batches no second-half truncation keeps enough
+        batches, so ``long_enough`` says only that the first half's minimum is not on
+        its last batch."""
+        return self.late_from <= self.late_to
+
 
 # A later truncation point is trusted only while it keeps this many batches (the
 # statistic of a short tail dips by chance), and only if it is clearly better.

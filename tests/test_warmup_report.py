@@ -54,6 +54,24 @@ def test_warmup_says_when_a_run_never_settles(tmp_path, capsys):
     assert "not long enough to tell" in capsys.readouterr().out
 
 
+def test_a_run_too_short_to_see_a_late_settling_is_not_called_long_enough(tmp_path, capsys):
+    """35 days at MSER-5 are 7 batches: no truncation in the second half keeps the five
+    batches a late minimum needs, so a series that settles late cannot be seen: the
+    verdict says so instead of "long enough". By hand, the series settles only at its
+    sixth batch (MSER there is a thousandth of the first half's minimum)."""
+    from sim.analysis import mser
+
+    late = mser(np.repeat([18.93, 24.34, 28.62, 26.18, 17.0, 28.86, 28.73], 5))
+    assert late.long_enough and not late.late_checked
+    assert late.statistic[5] < late.statistic[:4].min() / 1000
+    assert mser(np.zeros(50)).late_checked  # (10 batches: a late minimum can be seen)
+    _fake_run(tmp_path / "run", transient_days=8, days=45)  # (9 batches)
+    assert main(["warmup", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert "too short to tell whether the run is long enough" in out and "run 50 days or more" in out
+    assert "  the run is long enough" not in out
+
+
 def test_warmup_of_a_saturated_run_says_it_has_no_steady_state(tmp_path, capsys):
     """Its daily series is over the orders that got through: it looks settled (here
     flat), and the warm-up and the run must not be judged long enough."""

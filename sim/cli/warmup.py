@@ -27,6 +27,7 @@ def run(args: argparse.Namespace, console) -> int:
     import numpy as np
     from rich.console import Console
 
+    from sim.analysis import MSER_MIN_TAIL_BATCHES
     from sim.outdir import FIGURE_SUFFIXES, check_output_file
     from sim.warmup import SERIES, analyse_run, check_series, warmup_figure
 
@@ -61,7 +62,13 @@ def run(args: argparse.Namespace, console) -> int:
     # left out before batching: a batch is then of days with a value, not calendar days.
     gaps = int(np.isnan(report.values).sum())
     days = _days(r.batch) + (" with a value" if gaps else "")
-    if report.long_enough:
+    if report.long_enough and not r.late_checked:
+        out.print(f"  [yellow]too short to tell whether the run is long enough[/yellow]: the truncation "
+                  f"point lies in the first half of its {len(r.batch_means)} batches of {days}, but "
+                  f"with fewer than {2 * MSER_MIN_TAIL_BATCHES} batches MSER cannot see a series that "
+                  f"settles only later; run {_days(2 * MSER_MIN_TAIL_BATCHES * r.batch)}"
+                  f"{' with a value' if gaps else ''} or more to check", highlight=False)
+    elif report.long_enough:
         out.print(f"  the run is long enough: the truncation point lies in the first half of its "
                   f"{len(r.batch_means)} batches of {days}", highlight=False)
     else:
