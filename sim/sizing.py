@@ -19,32 +19,50 @@ from pathlib import Path
 from sim.errors import ScenarioError
 from sim.units import HOURS_PER_DAY
 
-# Measured on the model of 0.4 (before the orders/shipments rewrite) with
-# ``/usr/bin/time -v fsim run scenarios/baseline.yaml -q --no-figures`` (peak resident
-# memory, user + system CPU) at horizon.days = 7, 14, 28, 56, 112 with -r 1, at 28 days
-# with -r 2 and -r 4, at 28 days with 4 lines per order, and at 7 days with 500,000
-# SKUs; least squares over those runs (figures in docs/sizing_measurements.md; a 365-day
-# run needed 805 MB against 1,041 MB estimated: longer runs are overestimated). The
-# per-order figure covers everything a replication holds per order, working state and
-# result tables alike: the results of every replication stay in memory until written
-# (unless the run keeps no table: ``estimate_run(tables=False)``).
-# Re-measured on the 0.5 model (one row per order, parcels in a columnar table) with
-# the same command at horizon.days = 14, 28, 56, 112, 224 (27,889 to
-# 448,072 orders): least squares gave 194 MB + 1,089 B per order and 19,700 orders/s
-# per core. Re-measure when the model changes.
-BASE_BYTES = 195_000_000  # Python, numpy, pandas, pyarrow, SimPy and the model loaded
-# A worker process (-w N): its interpreter's own pages (a forked worker shares the
-# rest with the parent; measured 170 MB resident per worker at -r 2 -w 2, 28 days).
-WORKER_BASE_BYTES = 100_000_000
-BYTES_PER_ORDER = 1_100  # per order and replication, until the results are written
+# Measured on 0.5.9 (docs/sizing_measurements.md): the peak of the memory every process
+# of ``fsim run`` holds together (PSS summed over the process tree, sampled every 50 ms:
+# forked workers share pages with the parent) and the wall time, over 21 runs of the
+# shipped scenarios (14 to 500 days, 1 to 8 replications, 1 or 2 workers, with and
+# without figures, tables, event logs, stock, many SKUs); fitted by hand, within about
+# 20% of each run. Re-measure when the model changes.
+BASE_BYTES = 140_000_000  # Python, numpy, pandas, pyarrow, SimPy and the model loaded
+# A worker process (-w N): its interpreter's own pages (the rest is shared with the
+# parent it was forked from), besides the replication it runs.
+WORKER_BASE_BYTES = 30_000_000
+BYTES_PER_ORDER = 900  # a replication's world, tables and KPIs at its peak, per order
 BYTES_PER_LINE = 60  # per order line of the replications running at once
-BYTES_PER_SKU = 60  # per SKU of the replications running at once
-ORDERS_PER_SECOND = 20_000  # one replication on one core (measured: 21,600)
-# ``fsim run`` keeps each replication's tables on disk as it finishes and combines them
-# from there; its figures read back a few columns of every replication. Measured
-# (0.5.4): 34 MB more peak per replication of 69,806 orders, ``fsim run
-# scenarios/baseline.yaml -r 6`` against ``-r 1`` (418 MB against 257 MB).
-BYTES_PER_ORDER_ON_DISK = 500
+BYTES_PER_SKU = 100  # per SKU of the replications running at once
+# With stock: per order, and per SKU and site (each SKU's ledger, and the supplier
+# order every SKU at or below its reorder point places at the start, with its event).
+STOCK_BYTES_PER_ORDER = 180
+STOCK_BYTES_PER_SKU_SITE = 1_100
+# A finished replication's world lingers until Python's cycle collector runs when it
+# is too small for sim.memory.give_back (under GIVE_BACK_FROM_SLOTS parcels): at most
+# one, beside the next one's, in a process that runs several.
+LINGERING_ORDERS_AT_MOST = 100_000
+# ``fsim run`` keeps each replication's tables on disk as it finishes (writing them:
+# ~36 MB of buffers) and holds a little per order and replication until the end.
+TABLE_WRITE_BYTES = 36_000_000
+BYTES_PER_ORDER_ON_DISK = 150
+# Its figures are drawn after the run by up to 3 forked processes from a few columns of
+# every replication read back: a phase of its own, after the run's.
+FIGURE_BASE_BYTES = 190_000_000
+FIGURE_BYTES_PER_ORDER = 1_000  # per order and replication
+# With --event-log every replication's tables are held until the logs are written,
+# and one replication's log is built at a time.
+HELD_BYTES_PER_ORDER = 700  # per order and replication
+EVENT_LOG_BYTES_PER_ORDER = 2_200
+# Time: start-up, then orders a second per core (a run that keeps no table writes
+# none), slower with stock and per SKU and site with stock; figures and event logs
+# after the run.
+STARTUP_S = 0.8
+ORDERS_PER_SECOND = 80_000
+ORDERS_PER_SECOND_KPIS_ONLY = 110_000
+STOCK_SLOWDOWN = 2.8
+STOCK_SECONDS_PER_SKU_SITE = 12e-6
+FIGURE_SECONDS = 0.6
+FIGURE_SECONDS_PER_ORDER = 2.5e-6  # per order and replication
+EVENT_LOG_SECONDS_PER_ORDER = 25e-6  # per order and replication
 
 
 @dataclass(frozen=True)
@@ -120,12 +138,14 @@ def _p_zero(dist) -> float:
 
 
 def estimate_run(scenario, replications: int, workers: int = 1, tables: bool = True,
-                 on_disk: bool = False) -> RunEstimate:
+                 on_disk: bool = False, figures: bool = False, event_logs: bool = False) -> RunEstimate:
     """The expected size of ``replications`` replications of ``scenario`` run on
-    ``workers`` processes; ``tables=False``: a run that keeps no table (KPIs only), whose
-    memory does not grow with the replications; ``on_disk``: a run that keeps each
-    replication's tables on disk as it finishes (``fsim run``), whose memory grows with
-    the replications only by what its figures read back."""
+    ``workers`` processes (see the constants for what each term measures).
+    ``tables=False``: a run that keeps no table (KPIs only), whose memory does not grow
+    with the replications; ``on_disk``: a run that keeps each replication's tables on
+    disk as it finishes (``fsim run`` without event logs); ``figures``: it draws
+    ``fsim run``'s figures afterwards; ``event_logs``: it writes event logs (and holds
+    every replication's tables for them)."""
     hz = scenario.horizon
     orders = lines = 0.0
     for channel in scenario.demand.channels.values():
@@ -133,17 +153,38 @@ def estimate_run(scenario, replications: int, workers: int = 1, tables: bool = T
         orders += n
         lines += n * expected_lines_per_order(channel.lines_per_order)
     skus = scenario.catalogue.skus
+    stock = scenario.inventory is not None
+    sku_sites = skus * len(scenario.sites) if stock else 0
     concurrent = max(1, min(workers, replications))
-    running = lines * BYTES_PER_LINE + skus * BYTES_PER_SKU
-    # Replications whose per-order results this process holds at once: all of them
-    # until written; without tables only the one it runs (none with workers).
-    held = replications if tables and not on_disk else (1 if concurrent == 1 else 0)
-    peak = BASE_BYTES + held * orders * BYTES_PER_ORDER + concurrent * running
-    if tables and on_disk:
-        peak += replications * orders * BYTES_PER_ORDER_ON_DISK
-    if concurrent > 1:  # each worker process: its own pages and its replication's
-        peak += concurrent * (WORKER_BASE_BYTES + orders * BYTES_PER_ORDER)
-    seconds = replications * orders / ORDERS_PER_SECOND / concurrent
+    # One replication at its peak.
+    running = (orders * (BYTES_PER_ORDER + (STOCK_BYTES_PER_ORDER if stock else 0))
+               + lines * BYTES_PER_LINE + skus * BYTES_PER_SKU + sku_sites * STOCK_BYTES_PER_SKU_SITE)
+    if concurrent == 1:
+        peak = BASE_BYTES + running
+        if replications > 1:  # (the last one's world, if too small to be given back at once)
+            peak += min(orders, LINGERING_ORDERS_AT_MOST) * BYTES_PER_ORDER
+    else:  # the parent, and each worker: its own pages and its replication
+        peak = BASE_BYTES + concurrent * (WORKER_BASE_BYTES + running)
+    if tables and (on_disk or not event_logs):
+        if on_disk:
+            peak += TABLE_WRITE_BYTES + (replications - 1) * orders * BYTES_PER_ORDER_ON_DISK
+        else:  # every replication's tables held until the end
+            peak += (replications - 1) * orders * HELD_BYTES_PER_ORDER
+    log_phase = 0.0
+    if event_logs:  # after the run: every replication's tables, one replication's log
+        log_phase = BASE_BYTES + replications * orders * HELD_BYTES_PER_ORDER + orders * EVENT_LOG_BYTES_PER_ORDER
+    figure_phase = 0.0
+    if figures:  # after the run: the figure workers, and the columns they read back
+        figure_phase = BASE_BYTES + FIGURE_BASE_BYTES + replications * orders * (
+            FIGURE_BYTES_PER_ORDER + (STOCK_BYTES_PER_ORDER if stock else 0))
+    peak = max(peak, log_phase, figure_phase)
+    rate = ORDERS_PER_SECOND if tables else ORDERS_PER_SECOND_KPIS_ONLY
+    per_replication_s = orders / rate * (STOCK_SLOWDOWN if stock else 1.0) + sku_sites * STOCK_SECONDS_PER_SKU_SITE
+    seconds = STARTUP_S + math.ceil(replications / concurrent) * per_replication_s
+    if figures:
+        seconds += FIGURE_SECONDS + replications * orders * FIGURE_SECONDS_PER_ORDER
+    if event_logs:
+        seconds += replications * orders * EVENT_LOG_SECONDS_PER_ORDER
     return RunEstimate(replications=replications, workers=workers,
                        orders_per_replication=orders, lines_per_replication=lines, skus=skus,
                        peak_memory_bytes=peak, wall_time_s=seconds)
@@ -169,24 +210,111 @@ def available_memory_bytes() -> int | None:
     return min(found)
 
 
-def _cgroup_headroom() -> int | None:
-    """Limit minus usage of this process's memory control group (v2, then v1)."""
-    for limit_file, usage_file in (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-                                   ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
-                                    "/sys/fs/cgroup/memory/memory.usage_in_bytes")):
-        try:
-            limit = Path(limit_file).read_text().strip()
-            usage = int(Path(usage_file).read_text().strip())
-        except (OSError, ValueError):
-            continue
-        if limit == "max" or not limit.isdigit() or int(limit) >= 2**60:
-            return None  # no limit set
-        return max(0, int(limit) - usage)
-    return None
+def _cgroup_headroom(proc_cgroup: str = "/proc/self/cgroup", root: str = "/sys/fs/cgroup") -> int | None:
+    """The least limit-minus-usage of this process's memory control groups: its own
+    (named in /proc/self/cgroup: a batch job's or a service's, where the container does
+    not make it the root) and each above it, v2 (``memory.max``) or v1
+    (``memory.limit_in_bytes``); None where none sets a limit."""
+    v2 = ("memory.max", "memory.current")
+    v1 = ("memory.limit_in_bytes", "memory.usage_in_bytes")
+    places: list[tuple[Path, tuple[str, str]]] = []
+    try:
+        for line in Path(proc_cgroup).read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if controllers == "":  # v2 (or the unified part of a hybrid mount)
+                places += [(Path(root) / path.lstrip("/"), v2), (Path(root) / "unified" / path.lstrip("/"), v2)]
+            elif "memory" in controllers.split(","):
+                places.append((Path(root) / "memory" / path.lstrip("/"), v1))
+    except (OSError, ValueError):
+        pass
+    places += [(Path(root), v2), (Path(root) / "memory", v1)]  # (the root: a container's own)
+    headroom = []
+    seen: set[Path] = set()
+    for start, (limit_name, usage_name) in places:
+        here = start
+        while True:  # this group and every one above it, up to the mount
+            if here not in seen:
+                seen.add(here)
+                room = _headroom(here / limit_name, here / usage_name)
+                if room is not None:
+                    headroom.append(room)
+            if here == Path(root) or here.parent == here or Path(root) not in here.parents:
+                break
+            here = here.parent
+    return min(headroom) if headroom else None
+
+
+def _headroom(limit_file: Path, usage_file: Path) -> int | None:
+    try:
+        limit = limit_file.read_text().strip()
+        usage = int(usage_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    if limit == "max" or not limit.isdigit() or int(limit) >= 2**60:
+        return None  # no limit set
+    return max(0, int(limit) - usage)
 
 
 CLI_ADVICE = ("shorten horizon.days, lower orders_per_day, run fewer --replications or "
               "--workers, or pass --no-size-check to run it anyway (the estimate is rough)")
+
+
+def run_advice(scenario, available_bytes: float, replications: int, workers: int = 1,
+               tables: bool = True, on_disk: bool = False, figures: bool = False,
+               event_logs: bool = False, precision: bool = False) -> str:
+    """How to make an ``fsim run`` fit ``available_bytes``: the options that would
+    (each tried alone, by the same estimate: a change that saves nothing is not
+    suggested), then the changes to the scenario, and the way to run it anyway."""
+    options = dict(replications=replications, workers=workers, tables=tables, on_disk=on_disk,
+                   figures=figures, event_logs=event_logs)
+
+    def fits(**change) -> bool:
+        return estimate_run(scenario, **{**options, **change}).peak_memory_bytes <= available_bytes
+
+    helps = []
+    if figures and fits(figures=False):
+        helps.append("--no-figures")
+    if event_logs and fits(event_logs=False, on_disk=True):
+        helps.append("no --event-log")
+    if tables and fits(tables=False, figures=False, event_logs=False, on_disk=True):
+        helps.append("--outputs kpis (the KPIs only)")
+    if workers > 1 and fits(workers=1):
+        helps.append("fewer --workers")
+    if replications > 1 and fits(replications=1):
+        helps.append("a lower --max-replications" if precision else "fewer --replications")
+    first = f"it would fit with {' or with '.join(helps)}; or " if helps else ""
+    skus = " or catalogue.skus" if scenario.inventory is not None else ""
+    return (f"{first}shorten horizon.days, lower orders_per_day{skus}, or pass --no-size-check to run "
+            "it anyway (the estimate is rough)")
+
+
+TASKS_ADVICE = ("run fewer --workers (each holds a replication), shorten horizon.days, lower "
+                "orders_per_day, or pass --no-size-check to run it anyway (the estimate is rough)")
+
+
+def check_tasks_fit(scenarios, executor: str, workers: int | None, scheduler: str | None = None,
+                    tables: bool = False) -> None:
+    """For a command that runs replications of several scenarios as tasks (``fsim
+    compare``, ``fsim sweep``, ``fsim staff``): refuse, as :func:`check_fits` does, when
+    its workers, each running a replication of the largest scenario at once, would not
+    fit (KPIs only unless ``tables``). A cluster's workers (``scheduler``) are not on
+    this machine: not checked."""
+    if scheduler is not None or not scenarios:
+        return
+    from sim.sweep.executors import default_workers
+
+    at_once = 1 if executor == "serial" else (workers or default_workers())
+    largest = max((estimate_run(s, at_once, at_once, tables=tables) for s in scenarios),
+                  key=lambda e: e.peak_memory_bytes)
+    available = available_memory_bytes()
+    if available is None or largest.peak_memory_bytes <= available:
+        return
+    raise ScenarioError([
+        f"these runs are too big for this machine's memory: {at_once} replication(s) at once (one "
+        f"per worker) of up to about {largest.orders_per_replication:,.0f} orders need about "
+        f"{format_bytes(largest.peak_memory_bytes)}, but {format_bytes(available)} is available",
+        TASKS_ADVICE,
+    ])
 
 
 def check_fits(estimate: RunEstimate, available_bytes: int | None = None,

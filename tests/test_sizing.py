@@ -89,13 +89,15 @@ def test_estimate_sums_channels_and_scales_with_replications():
 
 
 def test_a_run_keeping_no_table_is_estimated_flat_in_the_replications():
+    """In one process, KPIs only: one replication's world at a time (and, past the
+    first, the last one's if too small to be given back at once)."""
     _, scenario = _channel(4)
-    one = estimate_run(scenario, 1, tables=False)
-    assert estimate_run(scenario, 50, tables=False).peak_memory_bytes == one.peak_memory_bytes
-    assert one.peak_memory_bytes == estimate_run(scenario, 1).peak_memory_bytes
-    # with workers: each worker holds its replication, the parent none
+    two = estimate_run(scenario, 2, tables=False)
+    assert estimate_run(scenario, 50, tables=False).peak_memory_bytes == two.peak_memory_bytes
+    assert estimate_run(scenario, 1, tables=False).peak_memory_bytes < two.peak_memory_bytes
+    # with workers: each worker holds its replication
     assert (estimate_run(scenario, 50, workers=2, tables=False).peak_memory_bytes
-            < estimate_run(scenario, 50, workers=2).peak_memory_bytes)
+            > two.peak_memory_bytes)
 
 
 def _estimate(peak: float) -> RunEstimate:
@@ -147,13 +149,176 @@ def test_run_is_refused_before_starting_and_runs_with_the_flag(tmp_path, capsys,
     assert (out / "summary.json").exists()
 
 
-def test_a_run_keeping_its_tables_on_disk_grows_only_by_what_its_figures_read_back():
-    from sim.sizing import BYTES_PER_ORDER, BYTES_PER_ORDER_ON_DISK
-
+def test_a_run_keeping_its_tables_on_disk_grows_less_than_one_holding_them():
     _, scenario = _channel(4)
-    one, ten = estimate_run(scenario, 1, on_disk=True), estimate_run(scenario, 10, on_disk=True)
-    grows = ten.peak_memory_bytes - one.peak_memory_bytes
-    assert grows == pytest.approx(9 * 960 * BYTES_PER_ORDER_ON_DISK)
-    assert grows < 9 * 960 * BYTES_PER_ORDER  # (held in memory, every replication's tables)
-    assert (estimate_run(scenario, 10, tables=False, on_disk=True).peak_memory_bytes
-            == estimate_run(scenario, 10, tables=False).peak_memory_bytes)
+
+    def growth(**kw) -> float:
+        return estimate_run(scenario, 10, **kw).peak_memory_bytes - estimate_run(scenario, 2, **kw).peak_memory_bytes
+
+    assert 0 < growth(on_disk=True) < growth() < growth(on_disk=True, figures=True)
+    assert growth(tables=False, on_disk=True) == 0
+
+
+def _pss_of_tree(pid: int) -> int:
+    """Proportional set size of a process and its descendants (bytes): what they hold
+    together, pages shared by forked children counted once."""
+    import os
+
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, StopIteration):
+            continue
+    return total
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/proc/self/smaps_rollup"), reason="needs Linux /proc")
+@pytest.mark.parametrize("extra", [
+    ["--outputs", "kpis", "--set", "horizon.days=56"],
+    ["-r", "3", "--set", "horizon.days=28"],  # tables on disk, figures drawn by forked workers
+    ["--outputs", "kpis", "--set", "catalogue.skus=150000", "--set", "horizon.days=4",
+     "--set", "horizon.warmup_days=1", "STOCK"],
+], ids=["kpis", "figures", "stock_skus"])
+def test_the_estimate_is_near_the_memory_runs_take(tmp_path, extra):
+    """fsim run's estimate against the peak memory its processes hold together,
+    sampled while it runs: within a factor of 1.5 either way (it is rough, but must
+    not let a run that swamps the machine through, nor refuse one that fits)."""
+    import subprocess
+    import sys
+    import time
+
+    from sim.cli import build_parser
+    from sim.cli.run import _keeps_tables
+    from sim.scenario import load_scenario, parse_set_option
+
+    from .conftest import SCENARIOS
+
+    scenario = str(SCENARIOS / ("stock.yaml" if "STOCK" in extra else "baseline.yaml"))
+    extra = [x for x in extra if x != "STOCK"]
+    args = build_parser().parse_args(["run", scenario, *extra])
+    estimate = estimate_run(load_scenario(scenario, dict(parse_set_option(t) for t in args.overrides)),
+                            args.replications, args.workers, _keeps_tables(args), on_disk=True,
+                            figures=args.outputs == "all", event_logs=False)
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "run", scenario, *extra, "-q", "--no-size-check",
+                             "-o", str(tmp_path / "out")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _pss_of_tree(proc.pid))
+        time.sleep(0.02)
+    assert proc.returncode == 0, proc.stderr.read()
+    assert 1 / 1.5 < estimate.peak_memory_bytes / peak < 1.5, (estimate.peak_memory_bytes, peak)
+
+
+def _cgroup_file(path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+@pytest.mark.parametrize("version", ["v2", "v1"])
+def test_the_memory_limit_is_read_from_this_process_s_own_group_and_those_above(tmp_path, version):
+    """A batch job's group (named in /proc/self/cgroup) under a slice with a larger
+    limit, and no limit at the mount's root: the job's headroom is what counts; a
+    tighter limit above it wins; none anywhere is no limit."""
+    from sim.sizing import _cgroup_headroom
+
+    root = tmp_path / "cgroup"
+    if version == "v2":
+        proc = "0::/slurm/job_42\n"
+        base, limit, usage = root, "memory.max", "memory.current"
+        _cgroup_file(root / "memory.max", "max")
+    else:
+        proc = "4:memory:/slurm/job_42\n3:cpuset:/\n"
+        base, limit, usage = root / "memory", "memory.limit_in_bytes", "memory.usage_in_bytes"
+        _cgroup_file(base / limit, str(2**63 - 4096))
+    _cgroup_file(base / usage, "5000000000")
+    (tmp_path / "cgroup_file").write_text(proc)
+    _cgroup_file(base / "slurm" / limit, "8000000000" if version == "v1" else "max")
+    _cgroup_file(base / "slurm" / usage, "3000000000")
+    _cgroup_file(base / "slurm" / "job_42" / limit, "2000000000")
+    _cgroup_file(base / "slurm" / "job_42" / usage, "500000000")
+    assert _cgroup_headroom(str(tmp_path / "cgroup_file"), str(root)) == 1_500_000_000
+    _cgroup_file(base / "slurm" / limit, "3200000000")  # the slice: 200 MB left
+    assert _cgroup_headroom(str(tmp_path / "cgroup_file"), str(root)) == 200_000_000
+    for folder in (base / "slurm", base / "slurm" / "job_42"):
+        (folder / limit).write_text("max" if version == "v2" else str(2**63 - 4096))
+    assert _cgroup_headroom(str(tmp_path / "cgroup_file"), str(root)) is None
+
+
+def test_precision_runs_are_sized_at_their_most_replications(tmp_path, capsys, monkeypatch):
+    """--precision may run up to --max-replications: a run that fits at -r 3 but not at
+    20 is refused, and the advice names --max-replications."""
+    import yaml
+
+    from sim.scenario import validate_data
+
+    from .conftest import TINY
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(TINY))
+    scenario = validate_data(TINY)
+    three = estimate_run(scenario, 3, on_disk=True, figures=True).peak_memory_bytes
+    monkeypatch.setattr(sim.sizing, "available_memory_bytes", lambda: int(three * 1.01))
+    argv = ["run", str(path), "-q", "--out", str(tmp_path / "out"), "--precision", "0.01", "--kpi",
+            "lead_time_hours_mean", "--max-replications", "20"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "x 20 replications" in err and "a lower --max-replications" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_advice_names_what_would_make_the_run_fit(tmp_path, capsys, monkeypatch):
+    import yaml
+
+    from .conftest import TINY
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(TINY))
+    scenario = sim.scenario.validate_data(TINY)
+    kpis_only = estimate_run(scenario, 4, tables=False).peak_memory_bytes
+    no_figures = estimate_run(scenario, 4, on_disk=True).peak_memory_bytes
+    monkeypatch.setattr(sim.sizing, "available_memory_bytes", lambda: int(kpis_only * 1.01))
+    assert kpis_only < no_figures  # (so only --outputs kpis fits)
+    assert main(["run", str(path), "-q", "-r", "4", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "it would fit with --outputs kpis (the KPIs only)" in err
+    assert "--no-figures" not in err and "fewer --replications" not in err
+
+
+@pytest.mark.parametrize("command", [
+    ["compare", "SCENARIO", "SCENARIO", "-r", "2"],
+    ["staff", "SCENARIO", "--pool", "east.pickers", "--target", "on_time_delivery_pct>=90", "--executor", "serial"],
+])
+def test_commands_that_run_many_replications_check_their_size_too(tmp_path, capsys, small_machine, command):
+    import yaml
+
+    from .conftest import TINY
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(TINY))
+    argv = [str(path) if a == "SCENARIO" else a for a in command] + ["--out", str(tmp_path / "out")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "too big for this machine's memory" in err and "--no-size-check" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_run_says_its_size_before_it_starts_and_records_it(tmp_path, capsys):
+    import json
+
+    import yaml
+
+    from .conftest import TINY
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(TINY))
+    assert main(["run", str(path), "--no-figures", "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err  # (fsim's messages go to stderr)
+    assert "orders per replication x 1 replication; about" in err and "of memory and" in err
+    estimate = json.loads((tmp_path / "out" / "summary.json").read_text())["provenance"]["estimate"]
+    assert set(estimate) == {"orders_per_replication", "peak_memory_bytes", "wall_time_s"}

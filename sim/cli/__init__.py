@@ -76,6 +76,11 @@ def add_scenario_args(p: argparse.ArgumentParser) -> None:
                    help="override a scenario value, e.g. warehouses.west.staff.pickers=14 (repeatable)")
 
 
+def add_size_check_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-size-check", action="store_true",
+                   help="run even if the estimated peak memory exceeds the memory available")
+
+
 def load_from_args(args: argparse.Namespace):
     """The scenario named on the command line, with its ``--set`` overrides."""
     from sim.scenario import load_scenario, parse_set_option

@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli import EXIT_OK, positive_int, seed_int
+from sim.cli import EXIT_OK, add_size_check_arg, positive_int, seed_int
 
 HELP = "compare runs or scenarios: KPIs side by side, and B − A with its paired confidence interval"
 DESCRIPTION = __doc__.split("\n\n", 2)[1].replace("``", "")
@@ -45,6 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=seed_int, default=None,
                    help="the seed of both (default: the first scenario's seed)")
     g.add_argument("--workers", "-w", type=positive_int, default=1, help="parallel processes (default 1)")
+    add_size_check_arg(g)
     g.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                    help="override a value in every scenario (repeatable)")
     g.add_argument("--set-b", dest="overrides_b", action="append", default=[], metavar="PATH=VALUE",
@@ -103,6 +104,10 @@ def run(args: argparse.Namespace, console) -> int:
                                  "or run folders"])
         if args.plot:
             raise ScenarioError(["--plot needs run folders (with orders.parquet); use fsim run first"])
+        if not args.no_size_check:  # refuse runs the machine cannot hold, before anything is written
+            from sim.sizing import check_tasks_fit
+
+            check_tasks_fit(_scenarios(args)[0], "processes" if args.workers > 1 else "serial", args.workers)
         _check_writable(args)
         created = not (args.out and Path(args.out).exists())
         out = _scenario_out(args)
@@ -188,15 +193,9 @@ def _run_scenarios(args, console, out: Path):
     import yaml
 
     from sim.paired import RunData, check_kpis, groups_of, run_alternatives, write_run
-    from sim.scenario import load_scenario, parse_set_option
     from sim.scenario.loader import scenario_to_yaml
 
-    common = dict(parse_set_option(t) for t in args.overrides)
-    only_b = dict(parse_set_option(t) for t in args.overrides_b)
-    overrides = [common] + [{**common, **only_b}] + [common] * (len(args.runs) - 2)
-    scenarios = [load_scenario(path, o or None, override_label="--set" if i != 1 or not only_b
-                               else "--set-b")
-                 for i, (path, o) in enumerate(zip(args.runs, overrides, strict=True))]
+    scenarios, overrides = _scenarios(args)
     seed = scenarios[0].seed if args.seed is None else args.seed
     labels = _labels(scenarios, args.runs)
     groups = groups_of([RunData("", {}, yaml.safe_load(scenario_to_yaml(s)), "")
@@ -210,6 +209,19 @@ def _run_scenarios(args, console, out: Path):
     for i, run in enumerate(runs):
         write_run(run, out / chr(ord("a") + i))
     return runs
+
+
+def _scenarios(args) -> tuple[list, list[dict]]:
+    """The scenario files with their overrides (``--set`` for all, ``--set-b`` for B)."""
+    from sim.scenario import load_scenario, parse_set_option
+
+    common = dict(parse_set_option(t) for t in args.overrides)
+    only_b = dict(parse_set_option(t) for t in args.overrides_b)
+    overrides = [common] + [{**common, **only_b}] + [common] * (len(args.runs) - 2)
+    scenarios = [load_scenario(path, o or None, override_label="--set" if i != 1 or not only_b
+                               else "--set-b")
+                 for i, (path, o) in enumerate(zip(args.runs, overrides, strict=True))]
+    return scenarios, overrides
 
 
 def _labels(scenarios, paths) -> list[str]:

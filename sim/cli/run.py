@@ -9,6 +9,7 @@ from sim.cli import (
     EXIT_OK,
     EXIT_SATURATED,
     add_scenario_args,
+    add_size_check_arg,
     load_from_args,
     positive_int,
     seed_int,
@@ -59,8 +60,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true",
                    help="exit with code 3 if a staff pool is saturated (its queue grows without bound)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
-    p.add_argument("--no-size-check", action="store_true",
-                   help="run even if the estimated peak memory exceeds the memory available")
+    add_size_check_arg(p)
     from sim.cli.sweep import add_precision_arguments  # --precision, --kpi, --max-replications
 
     add_precision_arguments(p, "a KPI for --precision (repeatable)")
@@ -222,11 +222,23 @@ def run(args: argparse.Namespace, console) -> int:
     problems = _event_log_problems(args, scenario)
     if problems:
         raise ScenarioError(problems)
-    if not args.no_size_check:  # refuse a run the machine cannot hold, before it starts
-        from sim.sizing import check_fits, estimate_run
+    # The run's size (with --precision, as many replications as it may run), shown, and
+    # a run the machine cannot hold refused before it starts.
+    from sim.sizing import available_memory_bytes, check_fits, estimate_run, run_advice
 
-        check_fits(estimate_run(scenario, args.replications, args.workers, _keeps_tables(args),
-                                on_disk=not args.event_log))
+    size = dict(replications=args.replications if args.precision is None else max_replications(args),
+                workers=args.workers, tables=_keeps_tables(args), on_disk=not args.event_log,
+                figures=args.outputs == "all" and not args.no_figures, event_logs=bool(args.event_log),
+                precision=args.precision is not None)
+    estimate = estimate_run(scenario, **{k: v for k, v in size.items() if k != "precision"})
+    if not args.no_size_check:
+        available = available_memory_bytes()
+        if available is not None and estimate.peak_memory_bytes > available:
+            check_fits(estimate, available, advice=run_advice(scenario, available, **size))
+    if not args.quiet:
+        console.print(f"[dim]{scenario.name}: {estimate.describe()}"
+                      + (" at most (--precision)" if args.precision is not None else "") + "[/dim]",
+                      highlight=False)
     # Prepare the output folder before simulating, so a bad --out costs nothing.
     seed = scenario.seed if args.seed is None else args.seed
     manifest = {"scenario_sha256": scenario_sha256(scenario), "seed": seed,
@@ -238,7 +250,10 @@ def run(args: argparse.Namespace, console) -> int:
     folder = RunFolder.prepare(args.out or default_out_dir(scenario.name), manifest, args.overwrite,
                                RESULT_FILES + INVENTORY_FILES)
     out = folder.path
-    provenance = {"scenario_file": str(args.scenario),
+    provenance = {"estimate": {"orders_per_replication": round(estimate.orders_per_replication),
+                               "peak_memory_bytes": round(estimate.peak_memory_bytes),
+                               "wall_time_s": round(estimate.wall_time_s, 1)},
+                  "scenario_file": str(args.scenario),
                   "overrides": dict(parse_set_option(text) for text in args.overrides),
                   "command": ["fsim", *getattr(args, "argv", [])]}
     # Each replication's tables are kept on disk as it finishes, and the combined files

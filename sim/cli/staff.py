@@ -13,7 +13,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli import EXIT_ERROR, EXIT_OK, add_scenario_args, positive_int, seed_int
+from sim.cli import (
+    EXIT_ERROR,
+    EXIT_OK,
+    add_scenario_args,
+    add_size_check_arg,
+    positive_int,
+    seed_int,
+)
 
 HELP = "find the cheapest head counts per pool (and shift) that meet service targets"
 DESCRIPTION = __doc__.split("\n\n", 1)[0].replace("``", "") + """
@@ -66,6 +73,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="with --executor dask: an existing cluster, e.g. tcp://host:8786")
     p.add_argument("--no-figures", action="store_true", help="skip frontier.png")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the result")
+    add_size_check_arg(p)
 
 
 def run(args: argparse.Namespace, console) -> int:
@@ -77,6 +85,12 @@ def run(args: argparse.Namespace, console) -> int:
 
     overrides = dict(parse_set_option(text) for text in args.overrides)
     bounds = parse_bounds(args.bounds)
+    if not args.no_size_check:  # refuse runs the machine cannot hold, before they start
+        from sim.scenario import load_scenario
+        from sim.sizing import check_tasks_fit
+
+        check_tasks_fit([load_scenario(args.scenario, overrides or None, override_label="--set")],
+                        args.executor, args.workers, args.scheduler)
     out = Path(args.out) if args.out else None
     if out is None:
         from sim.scenario.loader import load_raw

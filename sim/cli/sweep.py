@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli import EXIT_ERROR, EXIT_OK, positive_int
+from sim.cli import EXIT_ERROR, EXIT_OK, add_size_check_arg, positive_int
 
 HELP = "run a parameter sweep (grid, list or Latin hypercube) from a sweep file"
 DESCRIPTION = __doc__.split("\n\n", 1)[0].replace("``", "") + """
@@ -88,6 +88,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="discard the results of a different sweep in --out")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress or table")
+    add_size_check_arg(p)
     add_precision_arguments(p, "a KPI for --precision and the figures (repeatable)")
 
 
@@ -138,6 +139,11 @@ def run(args: argparse.Namespace, console) -> int:
     problems = _event_log_problems(args, sweep)
     if problems:
         raise ScenarioError(problems)
+    if not args.no_size_check:  # refuse runs the machine cannot hold, before they start
+        from sim.sizing import check_tasks_fit
+
+        check_tasks_fit([p.scenario for p in sweep.points], args.executor, args.workers, args.scheduler,
+                        tables=args.keep_orders)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / sweep.file.name
     options = SweepOptions(executor=args.executor, workers=args.workers, scheduler=args.scheduler,
                            keep_orders=args.keep_orders, overwrite=args.overwrite,
