@@ -81,7 +81,12 @@ class ReshipDraws:
     def __init__(self, table: Shipments, maker: ParcelMaker, remedies: Remedies) -> None:
         n = table.n_orders
         originals = np.flatnonzero(table.kind[:n] == ORIGINAL)
-        self.drawn = Shipments(0, 0, extra=1 + n // 64, extra_lines=1 + n // 32)
+        wrong = table.errors_made[originals] > table.errors_found[originals]
+        first = originals[needs_reship(remedies, table.exception[originals], wrong)]
+        # Room for the first reships and a tenth more (their reships: a few per hundred).
+        rows, _ = table.line_rows(first)
+        self.drawn = Shipments(0, 0, extra=len(first) + len(first) // 10 + 16,
+                               extra_lines=len(rows) + len(rows) // 10 + 32)
         roots = []  # each row's original (a reship of a reship replaces the same one)
         src, parents, root, depth = table, originals, originals, 0
         while depth < remedies.max_reships and len(parents):
