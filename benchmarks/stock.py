@@ -40,13 +40,13 @@ def draws_in_run(scenario) -> tuple[int, int]:
     draw, draw_shipping = maker.draw, maker.draw_shipping
 
     def counting_draw(table, ids, shipping=True):
-        counts[0] += 1
+        counts[0] += len(ids) > 0  # (a call with no parcel returns at once)
         draw(table, ids, shipping=False)
         if shipping:
             counting_shipping(table, ids)
 
     def counting_shipping(table, ids):
-        counts[1] += 1
+        counts[1] += len(ids) > 0
         draw_shipping(table, ids)
 
     maker.draw, maker.draw_shipping = counting_draw, counting_shipping

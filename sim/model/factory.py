@@ -249,5 +249,6 @@ class ParcelFactory:
         copied = rows >= 0
         if copied.any():
             self.reships_ahead.copy_to(self.table, ids[copied], rows[copied])
-        self.maker.draw(self.table, ids[~copied])
+        if not copied.all():
+            self.maker.draw(self.table, ids[~copied])
         self._drawn(ids)
