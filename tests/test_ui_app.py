@@ -104,6 +104,7 @@ def test_run_pin_change_run_compare(app):
     app.switch_page("views/results.py").run()
     app.number_input(key="reps_input").set_value(2).run()
     assert "Press Run" in texts(app.info)
+    assert "orders per replication x 2 replications; about" in texts(app.info)  # (its size)
     app.button(key="run").click().run()
     assert not app.exception, [e.value for e in app.exception]
     table = app.table[0].value

@@ -186,4 +186,7 @@ if run_clicked or cache.has(key):
     st.session_state.shown = key
     show(result, base, scenario)
 else:
-    st.info("Press Run to simulate this scenario (runs already made are shown at once).")
+    from sim.sizing import estimate_run
+
+    st.info("Press Run to simulate this scenario (runs already made are shown at once): "
+            + estimate_run(scenario, reps).describe() + ".")
