@@ -288,8 +288,8 @@ def run_advice(scenario, available_bytes: float, replications: int, workers: int
             "it anyway (the estimate is rough)")
 
 
-TASKS_ADVICE = ("run fewer --workers (each holds a replication), shorten horizon.days, lower "
-                "orders_per_day, or pass --no-size-check to run it anyway (the estimate is rough)")
+TASKS_ADVICE = ("shorten horizon.days, lower orders_per_day, or pass --no-size-check to run it "
+                "anyway (the estimate is rough)")
 
 
 def check_tasks_fit(scenarios, executor: str, workers: int | None, scheduler: str | None = None,
@@ -313,7 +313,7 @@ def check_tasks_fit(scenarios, executor: str, workers: int | None, scheduler: st
         f"these runs are too big for this machine's memory: {at_once} replication(s) at once (one "
         f"per worker) of up to about {largest.orders_per_replication:,.0f} orders need about "
         f"{format_bytes(largest.peak_memory_bytes)}, but {format_bytes(available)} is available",
-        TASKS_ADVICE,
+        ("run fewer --workers (each holds a replication), " if at_once > 1 else "") + TASKS_ADVICE,
     ])
 
 

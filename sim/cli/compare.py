@@ -104,15 +104,16 @@ def run(args: argparse.Namespace, console) -> int:
                                  "or run folders"])
         if args.plot:
             raise ScenarioError(["--plot needs run folders (with orders.parquet); use fsim run first"])
+        scenarios, overrides = _scenarios(args)
         if not args.no_size_check:  # refuse runs the machine cannot hold, before anything is written
             from sim.sizing import check_tasks_fit
 
-            check_tasks_fit(_scenarios(args)[0], "processes" if args.workers > 1 else "serial", args.workers)
+            check_tasks_fit(scenarios, "processes" if args.workers > 1 else "serial", args.workers)
         _check_writable(args)
         created = not (args.out and Path(args.out).exists())
         out = _scenario_out(args)
         try:
-            runs = _run_scenarios(args, console, out)
+            runs = _run_scenarios(args, console, out, scenarios, overrides)
         except KeyboardInterrupt:
             if created and not any(out.iterdir()):  # (the folder this command made, empty)
                 out.rmdir()
@@ -188,14 +189,14 @@ def _refuse_foreign_run_folders(out: Path, runs: int) -> None:
                                  f"{i + 1}; choose another folder")
 
 
-def _run_scenarios(args, console, out: Path):
-    """Run the scenario files (KPIs only, common random numbers) into ``out``/a, b, ..."""
+def _run_scenarios(args, console, out: Path, scenarios: list, overrides: list[dict]):
+    """Run the scenario files (:func:`_scenarios`: KPIs only, common random numbers)
+    into ``out``/a, b, ..."""
     import yaml
 
     from sim.paired import RunData, check_kpis, groups_of, run_alternatives, write_run
     from sim.scenario.loader import scenario_to_yaml
 
-    scenarios, overrides = _scenarios(args)
     seed = scenarios[0].seed if args.seed is None else args.seed
     labels = _labels(scenarios, args.runs)
     groups = groups_of([RunData("", {}, yaml.safe_load(scenario_to_yaml(s)), "")

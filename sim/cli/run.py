@@ -228,13 +228,13 @@ def run(args: argparse.Namespace, console) -> int:
 
     size = dict(replications=args.replications if args.precision is None else max_replications(args),
                 workers=args.workers, tables=_keeps_tables(args), on_disk=not args.event_log,
-                figures=args.outputs == "all" and not args.no_figures, event_logs=bool(args.event_log),
-                precision=args.precision is not None)
-    estimate = estimate_run(scenario, **{k: v for k, v in size.items() if k != "precision"})
+                figures=args.outputs == "all" and not args.no_figures, event_logs=bool(args.event_log))
+    estimate = estimate_run(scenario, **size)
     if not args.no_size_check:
         available = available_memory_bytes()
-        if available is not None and estimate.peak_memory_bytes > available:
-            check_fits(estimate, available, advice=run_advice(scenario, available, **size))
+        if available is not None and estimate.peak_memory_bytes > available:  # (the advice only then)
+            check_fits(estimate, available,
+                       advice=run_advice(scenario, available, precision=args.precision is not None, **size))
     if not args.quiet:
         console.print(f"[dim]{scenario.name}: {estimate.describe()}"
                       + (" at most (--precision)" if args.precision is not None else "") + "[/dim]",

@@ -8,8 +8,9 @@ included. A parcel's own trouble is the *parcel's*: a wrong item (an uncaught pi
 error) comes back as ``wrong_item`` with ``wrong_item_return_prob``, a damaged one as
 ``damaged`` with ``damaged_return_prob`` (precedence: wrong item, damaged, the order's
 ordinary reason; a wrong-item return brings back the wrong units only, unless the
-parcel is also damaged and comes back for that too: then whole); a parcel kept on all these counts that arrives after the order's
-promised day comes back as ``late`` with ``late_return_prob`` (also the order's draw).
+parcel is also damaged and comes back for that too: then whole); a parcel kept on all
+these counts that arrives after the order's promised day comes back as ``late`` with
+``late_return_prob`` (also the order's draw).
 A return arrives ``return_delay_days`` after the delivery; with inventory it is
 inspected (``inspection_time_days``) and put back in stock with ``restock_prob``
 (never damaged goods, nor a wrong item, which is some other SKU).

@@ -200,6 +200,7 @@ def pool_work(scenario: Scenario, seed: int | None = None) -> list[PoolWork]:
 
     from sim.model.draws import draw_replication
     from sim.model.picking.work import PickWork
+    from sim.model.world import zone_head_count
     from sim.rng import Streams
     from sim.staffing.cost import on_duty_hours_per_head, window_days
 
@@ -223,8 +224,8 @@ def pool_work(scenario: Scenario, seed: int | None = None) -> list[PoolWork]:
         if not len(mine):
             continue
         wh = scenario.warehouses[name]
-        alone = wh.picking.method == "single" or (wh.picking.method == "wave"
-                                                  and wh.picking.wave.within == "single")
+        method = wh.picking.wave.within if wh.picking.method == "wave" else wh.picking.method
+        alone = method == "single"
         if alone:  # each parcel on a tour of its own: its whole tour
             PickWork(wh.picking, table, streams).single_tours(mine)
         labels = wh.shipping.labels == "single"
@@ -234,12 +235,10 @@ def pool_work(scenario: Scenario, seed: int | None = None) -> list[PoolWork]:
                         + (table.label_h[mine].astype(np.float64).sum() if labels else 0.0))}
         what = {"pickers": "picking" if alone else "picking the lines alone (no set-up or walking)",
                 "packers": "packing and labelling" if labels else "packing"}
-        zone = wh.picking.zone if wh.picking.method in ("zone", "wave") else None
         for pool, hours in work.items():
-            counts = [wh.staff.head_count(pool)]
-            if pool == "pickers" and zone is not None and zone.pickers_per_zone is not None \
-                    and (wh.picking.method == "zone" or wh.picking.wave.within == "zone"):
-                counts = [wh.staff.per_shift(c) for c in zone.pickers_per_zone]  # (people per zone)
+            # (with zones, the pickers of every zone: as the run staffs them)
+            counts = ([zone_head_count(wh, z) for z in range(wh.picking.zone.zones)]
+                      if pool == "pickers" and method == "zone" else [wh.staff.head_count(pool)])
             on_duty = sum(count * on_duty_hours_per_head(scenario, name, None if shift == "always" else shift)
                           for per_shift in counts for shift, count in per_shift.items()) / window
             out.append(PoolWork(name, pool, float(hours) / days, on_duty, len(mine) / days, what[pool]))

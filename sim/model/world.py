@@ -116,7 +116,7 @@ class SitePacking:
     labeller: BulkLabeller | None
 
 
-def _zone_head_count(wh: Warehouse, zone: int) -> dict[str, int]:
+def zone_head_count(wh: Warehouse, zone: int) -> dict[str, int]:
     """People per shift in one picking zone: as configured, or the site's pickers
     shared out evenly (the first zones get the remainder)."""
     cfg = wh.picking.zone
@@ -274,7 +274,7 @@ class World:
         wh, start_weekday = site.config, self.scenario.horizon.start_weekday
         pools = []
         for st in site.method.stations():
-            per_shift = _zone_head_count(wh, st.zone) if st.zone >= 0 else None
+            per_shift = zone_head_count(wh, st.zone) if st.zone >= 0 else None
             pickers = build_pool(site.name, "pickers", wh.staff, start_weekday, self.end_h, per_shift, st.zone)
             self.crews.append(Crew(self.env, pickers, st.queue, st.start, st.finish, len(self.crews),
                                    self.hand_over_directly))
