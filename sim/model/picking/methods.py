@@ -62,26 +62,23 @@ class PickContext:
     # (pick times, locations) of a parcel made during the run.
     draw_made: Callable[[], None] = field(default=lambda: None)
 
-    def done(self, parcel: int, start_h: float, worker: int, tour: int, batch: int,
-             travel_m: float) -> None:
+    def hand_over(self, parcel: int, worker: int) -> None:
+        """``parcel`` picked now, its last part by ``worker``, on to packing: for a
+        method that recorded the pick's start, tour and walk itself as its parts were
+        picked (zone picking)."""
         t = self.table
-        if math.isnan(t.pick_start_h[parcel]):
-            t.pick_start_h[parcel] = start_h
         t.picked_h[parcel] = self.env.now
         t.picker[parcel] = worker
-        if t.tour_id[parcel] < 0:
-            t.tour_id[parcel] = tour
-        t.batch_size[parcel] = batch
-        before = t.pick_travel_m[parcel]
-        t.pick_travel_m[parcel] = (0.0 if math.isnan(before) else before) + travel_m
+        t.batch_size[parcel] = 1
         self.pack_queue.put(parcel)
         for callback in self.on_picked:
             callback(parcel)
 
     def done_together(self, parcels: list[int], start_h: float, worker: int, tour: int,
                       travel_m: list[float]) -> None:
-        """:meth:`done` for the parcels of one tour (a batch), the same numbers written
-        column by column (``travel_m``: each parcel's share of the walk)."""
+        """The parcels of one tour (a batch), picked now by ``worker``, on to packing:
+        their pick's start (unless a part started earlier), tour, batch size and share
+        of the walk (``travel_m``) recorded column by column."""
         t, now = self.table, self.env.now
         ids = np.array(parcels)
         started = t.pick_start_h[ids]
@@ -90,7 +87,7 @@ class PickContext:
         t.picker[ids] = worker
         t.tour_id[ids] = np.where(t.tour_id[ids] < 0, tour, t.tour_id[ids])
         t.batch_size[ids] = len(parcels)
-        before = t.pick_travel_m[ids]  # (float32, as the scalar sum in done())
+        before = t.pick_travel_m[ids]  # (float32)
         t.pick_travel_m[ids] = np.where(np.isnan(before), np.float32(0.0), before) + np.array(
             travel_m, dtype=np.float32)
         for parcel in parcels:
@@ -137,7 +134,7 @@ class SingleOrderPicking:
         ctx = self.ctx
         t = ctx.table
         dist = t.tour_m.item(parcel)
-        # The hot path of the whole model: record without the general done().
+        # The hot path of the whole model: recorded here, column by column.
         t.picked_h[parcel] = now
         t.tour_id[parcel] = ctx.tours.add(ctx.site, -1, worker, start, now, 1, t.lines.item(parcel), dist, parcel)
         t.batch_size[parcel] = 1
@@ -374,7 +371,7 @@ class ZonePicking:
             self.queues[nxt].put(parcel * self.n_zones + nxt)
         elif state[1] == 0:
             del self.picking[parcel]
-            ctx.done(parcel, start, worker, tid, 1, 0.0)
+            ctx.hand_over(parcel, worker)
 
 
 class WavePicking:
