@@ -60,6 +60,8 @@ def replication_kpis(result, scenario: Scenario) -> Kpis:
     parcel_cost = (np.nan_to_num(col(sh, "packaging_cost").astype(float))
                    + np.nan_to_num(col(sh, "shipping_cost").astype(float)))
     remedy_cost = col(orders, "remedy_cost").astype(float)
+    parcel_shipped = ~np.isnan(col(sh, "shipped_h"))
+    order_shipped = ~np.isnan(v.shipped_h)
 
     values: dict[str, float] = {}
     lower: dict[str, float] = {}
@@ -78,9 +80,11 @@ def replication_kpis(result, scenario: Scenario) -> Kpis:
         k.update(picking_kpis(sh, measured))
         quality, by_reason = quality_kpis(orders, sh, placed, measured, wrong_item_order)
         k.update(quality)
-        # (the parcels of the group's orders, wherever they shipped from: an order KPI)
-        of_orders = p.measured & om[p.order]
-        k.update(cost_kpis(group_labour, int((om & shipped_in_window).sum()), int(placed.sum()),
+        # (the parcels of the group's orders, wherever they shipped from: an order KPI;
+        # those that shipped: a box or a carrier charge is paid when a parcel leaves)
+        of_orders = p.measured & om[p.order] & parcel_shipped
+        k.update(cost_kpis(group_labour, int((om & shipped_in_window).sum()),
+                           int((placed & order_shipped).sum()),
                            float(parcel_cost[of_orders].sum()), float(remedy_cost[placed].sum())))
         if not suffix:
             k.update(by_reason)
@@ -88,11 +92,11 @@ def replication_kpis(result, scenario: Scenario) -> Kpis:
         lower.update({name + suffix: x for name, x in group_lower.items()})
 
     placed = v.placed
-    orders_shipped = int((placed & ~np.isnan(v.shipped_h)).sum())
+    orders_shipped = int((placed & order_shipped).sum())
     values.update(parcel_kpis(result, p.measured, orders_shipped, lo, hi))
     created = col(sh, "created_h")
     reships = int(((sh["kind"] == "reship").to_numpy() & (created >= lo) & (created < hi)).sum())
-    values.update(aftersales_kpis(orders, sh, placed, reships))
+    values.update(aftersales_kpis(orders, sh, placed, reships, orders_shipped))
     if len(result.inventory):
         values.update(stock_kpis(orders, sh, placed))
         values.update(result.extra_kpis)

@@ -96,8 +96,9 @@ def parcel_kpis(result, parcels: np.ndarray, orders_shipped: int, lo: float, hi:
 
 
 def aftersales_kpis(orders: pd.DataFrame, sh: pd.DataFrame, placed: np.ndarray,
-                    reships_in_window: int) -> dict[str, float]:
-    """Remedies, satisfaction and reships of the orders placed in the window."""
+                    reships_in_window: int, orders_shipped: int) -> dict[str, float]:
+    """Remedies, satisfaction and reships of the orders placed in the window (remedies'
+    cost per order of them shipped: ``orders_shipped``)."""
     n = int(placed.sum())
     csat = col(orders, "csat")[placed].astype(float)
     answered = ~np.isnan(csat)
@@ -108,7 +109,8 @@ def aftersales_kpis(orders: pd.DataFrame, sh: pd.DataFrame, placed: np.ndarray,
     refunded = np.isin(col(orders, "order_id"), col(sh, "order_id")[(sh["remedy"] == "refund").to_numpy()])
     lead = (col(orders, "correct_delivery_h") - col(orders, "placed_h"))[placed]
     out = {
-        "remedy_cost_per_order": float(col(orders, "remedy_cost")[placed].sum() / n) if n else math.nan,
+        "remedy_cost_per_order": float(col(orders, "remedy_cost")[placed].astype(float).sum() / orders_shipped)
+        if orders_shipped else math.nan,
         "refunds_per_1000_orders": 1000 * int((placed & refunded).sum()) / n if n else math.nan,
         "discounts_per_1000_orders": 1000 * int((placed & (remedy == "discount").to_numpy()).sum()) / n if n else math.nan,
         "csat_responses": int(answered.sum()),
@@ -147,10 +149,12 @@ def stock_kpis(orders: pd.DataFrame, sh: pd.DataFrame, placed: np.ndarray) -> di
     }
 
 
-def cost_kpis(labour: float, orders_shipped: int, orders_placed: int, parcel_costs: float,
+def cost_kpis(labour: float, shipped_in_window: int, placed_and_shipped: int, parcel_costs: float,
               remedy_costs: float) -> dict[str, float]:
-    """Labour per order shipped in the window, plus packaging, carrier charge and
-    remedies per order placed."""
-    labour_per_order = labour / orders_shipped if orders_shipped else math.nan
-    other = (parcel_costs + remedy_costs) / orders_placed if orders_placed else math.nan
+    """Labour per order shipped in the window, plus the packaging, carrier charge and
+    remedies of the orders placed in the window per order of them shipped (the sum of
+    the four cost KPIs: an order that never ships costs nothing, and does not make
+    the others look cheaper)."""
+    labour_per_order = labour / shipped_in_window if shipped_in_window else math.nan
+    other = (parcel_costs + remedy_costs) / placed_and_shipped if placed_and_shipped else math.nan
     return {"labour_cost_per_order": labour_per_order, "cost_per_order": labour_per_order + other}

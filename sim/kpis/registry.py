@@ -92,12 +92,13 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
        "but a wrong-item return brings back the wrong units only)"),
     _k("payment_failure_pct", "%", "lower", True, "orders whose payment finally failed / orders that went to payment x 100"),
     _k("cost_per_order", "currency", "lower", True,
-       "`labour_cost_per_order` + packaging + carrier charge (first-attempt parcels) + remedies, "
-       "per order placed (costs not modelled count as 0; per site, the site's labour and its orders' "
-       "parcels wherever shipped from; per channel, labour is shared by orders shipped)"),
+       "`labour_cost_per_order` + packaging + carrier charge (first-attempt parcels that shipped) "
+       "+ remedies, per order shipped: pooled, the sum of the four cost KPIs (costs not modelled "
+       "count as 0; per site, the site's labour and its orders' parcels wherever shipped from; per "
+       "channel, labour is shared by orders shipped, the same for each order)"),
     _k("labour_cost_per_order", "currency", "lower", True,
        "on-duty picker and packer hours inside the window x their hourly cost / orders shipped "
-       "inside the window"),
+       "inside the window (per site: its orders, those routed to it, wherever shipped from)"),
     _k("pick_wait_hours_mean", "h", "lower", True,
        "parcels: released to picking started (the pick queue); per site: parcels picked there"),
     _k("pack_wait_hours_mean", "h", "lower", True, "parcels: picked to packing started (the pack queue)"),
@@ -112,9 +113,9 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
     _k("csat_mean", "score", "higher", True, "mean survey score (1-5)"),
     # Parcels, after-sales and stock (pooled).
     _k("packaging_cost_per_order", "currency", "lower", False,
-       "box + dunnage of every first-attempt parcel per order shipped (where a box catalogue is given)"),
+       "box + dunnage of every first-attempt parcel that shipped, per order shipped (where a box catalogue is given)"),
     _k("shipping_cost_per_order", "currency", "lower", False,
-       "carrier charge of every first-attempt parcel per order shipped (where a rate table is given)"),
+       "carrier charge of every first-attempt parcel that shipped, per order shipped (where a rate table is given)"),
     _k("box_fill_pct_mean", "%", "higher", False, "share of the chosen box's volume the units fill, mean over parcels"),
     _k("no_box_per_1000_orders", "per 1000", "lower", False, "parcels that fit no box per 1,000 orders shipped"),
     _k("label_wait_hours_mean", "h", "lower", False, "packed to labelled (bulk labels: the wait for the print)"),
@@ -124,7 +125,8 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
     _k("damaged_pct", "%", "lower", False, "parcels delivered damaged, % of parcels shipped"),
     _k("address_problem_pct", "%", "lower", False, "parcels delayed by an address problem, % of parcels shipped"),
     _k("remedy_cost_per_order", "currency", "lower", False,
-       "refunds + discount codes + reships' cost (goods at unit cost, box, carrier charge) per order placed"),
+       "refunds + discount codes + reships' cost (goods at unit cost, box, carrier charge) per order "
+       "shipped"),
     _k("refunds_per_1000_orders", "per 1000", "lower", False, "orders with a parcel refunded per 1,000 placed (reshipped first or not)"),
     _k("discounts_per_1000_orders", "per 1000", "lower", False, "late-delivery discount codes per 1,000 orders placed"),
     _k("reships_per_1000_orders", "per 1000", "lower", False,
