@@ -8,7 +8,6 @@ file that looks complete.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -174,7 +173,8 @@ def tidy_kpi_frame(scenario, kpis: pd.DataFrame, lower_bounds: list[dict[str, fl
 
 def write_results(result: Result, out_dir: str | Path, figures: bool = True,
                   outputs: str = "all", event_logs: tuple[str, ...] | list[str] = (),
-                  event_log_start=None, table_files: TableFiles | None = None) -> list[Path]:
+                  event_log_start=None, table_files: TableFiles | None = None,
+                  figure_process=None) -> list[Path]:
     """Write the outputs of ``result`` under ``out_dir`` (``outputs``: ``kpis`` for the
     KPI files only, ``orders`` adds the tables, ``all`` also the figures unless
     ``figures`` is false; ``event_logs``: formats of :mod:`sim.eventlog` to write per
@@ -186,7 +186,9 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
     replication at a time (one replication: linked, not written again). If ``result``
     does not hold its tables (:meth:`ReplicationOutput.drop_tables`), the figures read
     back only the columns they draw, so memory does not grow with the replications.
-    (The event logs need the tables held.)"""
+    (The event logs need the tables held.) ``figure_process``: a
+    :class:`sim.figure_process.FigureProcess` that draws the figures, from the tables
+    written here (else they are drawn in this process)."""
     if outputs not in OUTPUTS:
         raise ValueError(f"outputs must be one of {OUTPUTS}, got {outputs!r}")
     out = Path(out_dir)
@@ -211,7 +213,9 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
             written += [out / name for name in INVENTORY_FILES]
     _atomic(out / "kpis.csv", lambda p: tidy_kpis(result).to_csv(p, index=False))
     written.append(out / "kpis.csv")
-    if figures and outputs == "all":
+    if figures and outputs == "all" and figure_process is not None:
+        written += figure_process.draw(result.scenario, result.summary, out, stock=bool(len(result.inventory)))
+    elif figures and outputs == "all":
         from sim.report import write_figures  # matplotlib only when figures are wanted
 
         written += write_figures(result if held or table_files is None else _read_back(result, out), out)
@@ -226,14 +230,21 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
 
 
 def _read_back(result: Result, out: Path) -> Result:
-    """``result`` with the tables the figures draw read back from the combined files
-    in ``out`` (orders and shipments: only the columns the figures read)."""
+    """``result`` as the figures read it, its tables read back from the combined files
+    in ``out`` (:func:`read_back_for_figures`)."""
+    return read_back_for_figures(result.scenario, result.summary, out, stock=bool(len(result.inventory)))
+
+
+def read_back_for_figures(scenario, summary: dict, out: Path, stock: bool) -> Result:
+    """What the figures draw of a run whose tables are in ``out``: its scenario and
+    summary, and its tables read back (orders and shipments: only the columns the
+    figures read; ``stock``: it has an inventory, so stock levels)."""
     from sim.report import FIGURE_COLUMNS
 
     def read(name: str) -> pd.DataFrame:
         path = out / f"{name}.parquet"
         return pd.read_parquet(path, columns=FIGURE_COLUMNS.get(name)) if path.exists() else pd.DataFrame()
 
-    return dataclasses.replace(result, orders=read("orders"), shipments=read("shipments"),
-                               timeseries=read("timeseries"), tours=read("tours"),
-                               stock_levels=read("stock_levels") if len(result.inventory) else pd.DataFrame())
+    return Result(scenario=scenario, orders=read("orders"), shipments=read("shipments"),
+                  kpis=pd.DataFrame(), timeseries=read("timeseries"), tours=read("tours"),
+                  stock_levels=read("stock_levels") if stock else pd.DataFrame(), summary=summary)

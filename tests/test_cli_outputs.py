@@ -208,14 +208,18 @@ def test_compare_refuses_a_kpis_only_plot_and_an_out_folder_holding_a_run(tmp_pa
 
 
 def test_figures_are_imported_early_and_drawn_with_no_other_thread(tmp_path, monkeypatch):
-    """fsim run imports matplotlib on a thread from the first finished replication, and
+    """Where no figure process draws them (a big run holding its tables: here, forced),
+    fsim run imports matplotlib on a thread from the first finished replication, and
     joins it before drawing: the figure workers are forked only from a process with no
     other thread (else they are drawn one by one, slower, silently)."""
     import threading
     import time
 
     import sim.cli.run as cli_run
+    import sim.figure_process
     import sim.report
+
+    monkeypatch.setattr(sim.figure_process, "READ_BACK_HELD_ORDERS_AT_MOST", -1)
 
     started, seen = [], []
     real_import, real_draw = cli_run._import_figures, sim.report.write_figures

@@ -187,22 +187,10 @@ def _import_figures() -> None:
 
 
 def run(args: argparse.Namespace, console) -> int:
-    from concurrent.futures.process import BrokenProcessPool
-
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    from sim.cli import EXIT_ERROR
     from sim.cli.sweep import max_replications
-    from sim.errors import OutputDirError, ScenarioError
-    from sim.experiment import run as run_replications
+    from sim.errors import ScenarioError
     from sim.experiment import scenario_sha256
-    from sim.outputs import INVENTORY_FILES, RESULT_FILES, default_out_dir, write_results
+    from sim.outputs import INVENTORY_FILES, RESULT_FILES, default_out_dir
     from sim.runfolder import RunFolder
     from sim.scenario import parse_set_option
 
@@ -226,9 +214,10 @@ def run(args: argparse.Namespace, console) -> int:
     # a run the machine cannot hold refused before it starts.
     from sim.sizing import available_memory_bytes, check_fits, estimate_run, run_advice
 
+    figures_wanted = args.outputs == "all" and not args.no_figures
     size = dict(replications=args.replications if args.precision is None else max_replications(args),
                 workers=args.workers, tables=_keeps_tables(args), on_disk=not args.event_log,
-                figures=args.outputs == "all" and not args.no_figures, event_logs=bool(args.event_log))
+                figures=figures_wanted, event_logs=bool(args.event_log))
     estimate = estimate_run(scenario, **size)
     if not args.no_size_check:
         available = available_memory_bytes()
@@ -249,7 +238,6 @@ def run(args: argparse.Namespace, console) -> int:
                         max_replications=max_replications(args))
     folder = RunFolder.prepare(args.out or default_out_dir(scenario.name), manifest, args.overwrite,
                                RESULT_FILES + INVENTORY_FILES)
-    out = folder.path
     provenance = {"estimate": {"orders_per_replication": round(estimate.orders_per_replication),
                                "peak_memory_bytes": round(estimate.peak_memory_bytes),
                                "wall_time_s": round(estimate.wall_time_s, 1)},
@@ -258,13 +246,51 @@ def run(args: argparse.Namespace, console) -> int:
                   "command": ["fsim", *getattr(args, "argv", [])]}
     # Each replication's tables are kept on disk as it finishes, and the combined files
     # written from there: the run holds one replication's tables at a time. (Not worth
-    # it for one replication, whose figures are drawn from the tables in memory; the
-    # event logs need them all held.)
+    # it for one replication; the event logs need them all held.)
     hold = bool(args.event_log) or (args.replications == 1 and args.precision is None)
+    # The figures are drawn by a process started now, which imports matplotlib while
+    # the run runs and reads the tables back once written (sim.figure_process); for a
+    # big run holding its tables that would hold them twice, and they are drawn here.
+    figure_process = None
+    if figures_wanted:
+        from sim.figure_process import FigureProcess
+
+        held = estimate.orders_per_replication * args.replications if hold else 0.0
+        figure_process = FigureProcess.start(held_orders=held)
+    try:
+        return _run_and_write(args, console, scenario, seed, folder, hold, provenance, figure_process)
+    finally:
+        if figure_process is not None:
+            figure_process.close()
+
+
+def _run_and_write(args: argparse.Namespace, console, scenario, seed: int, folder, hold: bool,
+                   provenance: dict, figure_process) -> int:
+    """Run the replications (keeping each as it finishes, resuming those kept), write
+    every output and say what was written: the run of :func:`run`, once prepared.
+    ``figure_process``: draws the figures (:mod:`sim.figure_process`), or None to
+    draw them here."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from sim.cli import EXIT_ERROR
+    from sim.cli.sweep import max_replications
+    from sim.errors import OutputDirError
+    from sim.experiment import run as run_replications
+    from sim.outputs import write_results
+
+    out = folder.path
     done = folder.load_replications(tables=hold)  # (a kept replication damaged on disk is run again)
     kept = list(folder.resumed)
 
-    figures = _FigureImport(args.outputs == "all" and not args.no_figures)
+    figures = _FigureImport(args.outputs == "all" and not args.no_figures and figure_process is None)
 
     def keep(output) -> None:
         figures.start()
@@ -311,7 +337,8 @@ def run(args: argparse.Namespace, console) -> int:
         figures.wait()
         files = write_results(result, out, figures=not args.no_figures, outputs=args.outputs,
                               event_logs=args.event_log, event_log_start=args.event_log_start,
-                              table_files=lambda name: folder.table_files(name, reps))
+                              table_files=lambda name: folder.table_files(name, reps),
+                              figure_process=figure_process)
     except KeyboardInterrupt:  # (while the combined files, figures or event logs are written)
         return _interrupted(len(kept), out)
     except OSError as exc:
