@@ -4,7 +4,8 @@ a JSON file so that a later run with the same seeds can be paired with them.
 A baseline file (``fsim baseline save``) is a JSON object:
 
 - ``kind``: ``"fsim-baseline"``; ``format``: the version of this layout (``FORMAT``);
-- ``sim_version``, ``created_at``, ``command`` (the command that wrote it);
+- ``sim_version``, ``created_at``, ``command`` (the command that writes it again: its
+  seed and ``--overwrite`` spelled out, whether typed or not);
 - ``scenario``: ``name``, ``file`` (as given), ``sha256`` of the resolved scenario and
   ``resolved_yaml`` (its full text, every default written out);
 - ``overrides``: the ``--set`` values it was saved with (``fsim check`` applies them

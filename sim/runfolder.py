@@ -185,7 +185,7 @@ _ATTEMPT_KEYS = ("pid", "started_at")  # (the marker's, not the run's)
 
 _WHAT = {"scenario_sha256": "the scenario", "seed": "the seed", "replications": "the replications",
          "outputs": "--outputs", "precision": "the --precision target", "kpi": "the --precision target",
-         "max_replications": "the --precision target"}
+         "max_replications": "the --precision target", "sim_version": "the simulator's version"}
 
 
 def _differences(previous: dict, manifest: dict) -> list[str]:

@@ -236,3 +236,23 @@ def test_figures_are_imported_early_and_drawn_with_no_other_thread(tmp_path, mon
     assert started == [1] and seen == [1]
     assert main(["run", str(scenario), "-q", "--no-figures", "--out", str(tmp_path / "plain")]) == 0
     assert started == [1]  # (no figures: nothing imported for them)
+
+
+def test_the_resolved_scenario_of_a_run_with_seed_is_the_scenario_it_ran(tmp_path):
+    """fsim run --seed S writes seed: S into scenario.resolved.yaml, so running that file
+    repeats the run (0.5.9 wrote the file's own seed); fsim compare's scenario runs all
+    record the seed they shared."""
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(TINY, sort_keys=False))
+    first, again = tmp_path / "first", tmp_path / "again"
+    assert main(["run", str(scenario), "--seed", "5", "-q", "--outputs", "kpis", "-o", str(first)]) == 0
+    resolved = yaml.safe_load((first / "scenario.resolved.yaml").read_text())
+    assert resolved["seed"] == 5 != TINY["seed"]
+    assert main(["run", str(first / "scenario.resolved.yaml"), "-q", "--outputs", "kpis", "-o", str(again)]) == 0
+    assert (first / "kpis.csv").read_text() == (again / "kpis.csv").read_text()
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump({**TINY, "seed": 99}, sort_keys=False))
+    cmp = tmp_path / "cmp"
+    assert main(["compare", str(scenario), str(other), "-r", "2", "-o", str(cmp)]) == 0
+    for side in ("a", "b"):
+        assert yaml.safe_load((cmp / side / "scenario.resolved.yaml").read_text())["seed"] == TINY["seed"]

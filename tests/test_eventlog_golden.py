@@ -36,7 +36,7 @@ from .eventlog_readers import read_json, read_sqlite, read_xes
 START = dt.date(2026, 1, 5)  # a Monday
 ALL_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 GOLDEN = {
-    "name": "golden", "seed": 4,
+    "name": "golden", "seed": 34,
     "horizon": {"days": 1, "warmup_days": 0, "drain_days": 9, "start_weekday": "mon"},
     "catalogue": {"skus": 1},
     "demand": {"channels": {"web": {

@@ -253,6 +253,29 @@ def test_a_plain_run_does_not_resume_a_precision_run_of_the_same_scenario(tmp_pa
     assert json.loads((out / "summary.json").read_text())["provenance"]["replications"] == 1
 
 
+def test_a_run_does_not_resume_replications_kept_by_another_version(tmp_path, capsys):
+    """Another version's replications may be another model's: an incomplete run of the
+    same scenario kept by one is replaced, not resumed (0.5.9 mixed them)."""
+    import sim
+    from sim.experiment import scenario_sha256
+    from sim.scenario import load_scenario
+
+    scenario, out = _scenario(tmp_path), tmp_path / "run"
+    args = ["run", str(scenario), "-o", str(out), "--outputs", "kpis", "-r", "2", "-q"]
+    same = {"scenario_sha256": scenario_sha256(load_scenario(scenario)), "seed": load_scenario(scenario).seed,
+            "replications": 2, "outputs": "kpis", "tables": False}
+    for version, resumed in (("0.0.1", False), (sim.__version__, True)):
+        out.mkdir(exist_ok=True)
+        (out / MARKER).write_text(json.dumps({**same, "sim_version": version, "pid": 1}))
+        assert main(args) == 0
+        err = capsys.readouterr().err
+        if resumed:
+            assert "resuming" in err
+        else:
+            assert "replacing it (it differs in: the simulator's version)" in err
+        (out / "summary.json").unlink()
+
+
 def test_only_the_pools_cancelled_future_race_is_kept_off_the_screen():
     import threading
     from concurrent.futures import InvalidStateError

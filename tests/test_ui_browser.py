@@ -45,6 +45,7 @@ for _module, _extra in (("streamlit", "ui-test"), ("pytest_playwright", "ui-test
 
 from playwright.sync_api import expect  # noqa: E402
 
+from sim.cli import with_seed  # noqa: E402
 from sim.experiment import scenario_sha256  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 from sim.ui.staffing import installed  # noqa: E402
@@ -261,8 +262,9 @@ def test_change_run_check_against_the_cli_compare_plan_and_upload(page, server, 
     assert cli.wait(timeout=120) == 0, cli.stdout.read()
     summary = json.loads((tmp_path / "cli" / "summary.json").read_text())
     assert summary["seed"] == SEED and summary["replications"] == REPLICATIONS
-    # The downloaded scenario is the one fsim run ran (its resolved scenario's hash).
-    assert scenario_sha256(load_scenario(downloaded)) == summary["scenario_sha256"]
+    # The downloaded scenario is the one fsim run ran (its resolved scenario's hash, which
+    # records the run's --seed).
+    assert scenario_sha256(with_seed(load_scenario(downloaded), SEED)) == summary["scenario_sha256"]
     for label, name in CHECKED.items():
         entry = summary["kpis"][name]
         assert shown[label]["east"] == f"{entry['mean']:,.1f} [{entry['ci95_low']:,.1f}, {entry['ci95_high']:,.1f}]", label

@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli import EXIT_OK, add_size_check_arg, positive_int, seed_int
+from sim.cli import EXIT_OK, add_size_check_arg, positive_int, seed_int, with_seed
 
 HELP = "compare runs or scenarios: KPIs side by side, and B − A with its paired confidence interval"
 DESCRIPTION = __doc__.split("\n\n", 2)[1].replace("``", "")
@@ -199,6 +199,8 @@ def _run_scenarios(args, console, out: Path, scenarios: list, overrides: list[di
 
     seed = scenarios[0].seed if args.seed is None else args.seed
     labels = _labels(scenarios, args.runs)
+    # Every run with the seed they share, as its resolved scenario says.
+    scenarios = [with_seed(s, seed) for s in scenarios]
     groups = groups_of([RunData("", {}, yaml.safe_load(scenario_to_yaml(s)), "")
                         for s in scenarios], args.by) if args.by else []
     wanted = tuple(args.kpi or ())

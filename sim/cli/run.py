@@ -13,6 +13,7 @@ from sim.cli import (
     load_from_args,
     positive_int,
     seed_int,
+    with_seed,
 )
 
 HELP = "run a scenario and write its outputs"
@@ -187,6 +188,7 @@ def _import_figures() -> None:
 
 
 def run(args: argparse.Namespace, console) -> int:
+    from sim import __version__
     from sim.cli.sweep import max_replications
     from sim.errors import ScenarioError
     from sim.experiment import scenario_sha256
@@ -194,7 +196,7 @@ def run(args: argparse.Namespace, console) -> int:
     from sim.runfolder import RunFolder
     from sim.scenario import parse_set_option
 
-    scenario = load_from_args(args)
+    scenario = with_seed(load_from_args(args), args.seed)
     max_replications(args)  # (refused without --precision)
     if args.precision is not None and not args.kpi:
         raise ScenarioError(["--precision needs --kpi NAME, e.g. --kpi lead_time_hours_mean"])
@@ -229,10 +231,12 @@ def run(args: argparse.Namespace, console) -> int:
                       + (" at most (--precision)" if args.precision is not None else "") + "[/dim]",
                       highlight=False)
     # Prepare the output folder before simulating, so a bad --out costs nothing.
-    seed = scenario.seed if args.seed is None else args.seed
+    seed = scenario.seed
+    # (a replication kept by another version of the simulator is not resumed)
     manifest = {"scenario_sha256": scenario_sha256(scenario), "seed": seed,
                 "replications": args.replications, "outputs": args.outputs,
-                "tables": _keeps_tables(args)}  # (replications kept without tables make no event log)
+                "tables": _keeps_tables(args),  # (replications kept without tables make no event log)
+                "sim_version": __version__}
     if args.precision is not None:  # the count is found as it runs: the target names the run
         manifest.update(precision=args.precision, kpi=sorted(args.kpi),
                         max_replications=max_replications(args))

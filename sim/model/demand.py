@@ -6,8 +6,11 @@ hour are Poisson with that hour's mean and uniform within it, which is an exact 
 of the piecewise-constant NHPP. Orders do not interact before they reach a warehouse,
 so the whole horizon is sampled at once.
 
-Randomness (common random numbers): a channel's arrival times come from its own
-sequential stream (``demand.<channel>.arrivals``); everything else about an order is
+Randomness (common random numbers): a channel's arrival times come from two sequential
+streams of its own, the hourly counts (``demand.<channel>.arrivals``) and each order's
+place within its hour (``demand.<channel>.within_hour``), so a longer or shorter horizon
+keeps the orders of the days both have (the counts first and the places after them in
+one stream moved every place with the horizon); everything else about an order is
 drawn from a keyed stream per variate (region, lines, units per line, SKU per line),
 keyed by the order's *key*, a hash of its channel and its place among that channel's
 orders. So changing one channel's volume leaves every other channel's orders exactly as
@@ -73,21 +76,26 @@ def _categorical(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
 
 
-def _arrivals(channel: Channel, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
-    """Placement times (hours, unsorted within an hour) of a channel's orders."""
+def _arrivals(channel: Channel, scenario: Scenario, counts_rng: np.random.Generator,
+              within_rng: np.random.Generator) -> np.ndarray:
+    """Placement times (hours, unsorted within an hour) of a channel's orders: each
+    hour's count from ``counts_rng``, then each order's place within its hour from
+    ``within_rng``, both in time order, so a run's first days are the same whatever its
+    length."""
     hz = scenario.horizon
     rate = hourly_rate(channel, hz.days, hz.start_weekday)
-    counts = rng.poisson(rate)
+    counts = counts_rng.poisson(rate)
     hour_of_order = np.repeat(np.arange(len(rate)), counts)
     width = np.ones(len(rate))
     if len(rate):
         width[-1] = hz.days * HOURS_PER_DAY - (len(rate) - 1)
-    return hour_of_order + rng.random(len(hour_of_order)) * width[hour_of_order]
+    return hour_of_order + within_rng.random(len(hour_of_order)) * width[hour_of_order]
 
 
 def _channel_orders(name: str, channel: Channel, scenario: Scenario, streams: Streams,
                     sku_cdf: np.ndarray) -> dict[str, np.ndarray]:
-    placed = _arrivals(channel, scenario, streams.get(f"demand.{name}.arrivals"))
+    placed = _arrivals(channel, scenario, streams.get(f"demand.{name}.arrivals"),
+                       streams.get(f"demand.{name}.within_hour"))
     n = len(placed)
     key = mix_keys(np.arange(n, dtype=np.uint64), name_key(name))
     region = _categorical(np.cumsum(region_weights(channel)),
