@@ -249,6 +249,42 @@ def test_growth_is_judged_on_enough_days_and_only_when_the_queue_really_grows():
     short = MIN_TREND_DAYS - 1
     brief = queue_stats(*fifo(0.1, 0.12, short), 0.0, short * 24.0, short * 24.0)
     assert not brief["_growing"]
+    # A stable queue that happens to peak as the window ends (40 parcels arrive in its
+    # last hour) has not grown: 0.5.9 judged growth on that one daily sample.
+    enter, leave = fifo(0.1, 0.08, days)
+    burst = np.linspace(days * 24 - 1, days * 24 - 0.01, 40)
+    spike = queue_stats(np.concatenate([enter, burst]), np.concatenate([leave, np.full(40, np.nan)]),
+                        0.0, days * 24.0, days * 24.0)
+    assert spike["backlog_trend_per_day"] > 0 and not spike["_growing"]
+
+
+def test_a_stable_queue_peaking_at_the_window_s_end_is_not_saturated():
+    """Picking as an M/M/5 queue at 80% utilisation with two priority classes (checked
+    against Ciw and Cobham's formula): in replication 5 of seed 1 the pick queue's daily
+    samples are 0-8 through the window and 32 at its end, which 0.5.9 called saturated
+    (as in 5 of 400 pool-replications of such queues)."""
+    from sim.experiment import run_one
+
+    channel = {"lines_per_order": 1, "units_per_line": 1, "regions": {"CA": 1.0}}
+    data = {
+        "name": "tandem_prio", "seed": 1, "horizon": {"days": 30, "warmup_days": 5, "drain_days": 2},
+        "demand": {"channels": {"web": {"orders_per_day": 672.0, "priority": 0, **channel},
+                                "express": {"orders_per_day": 288.0, "priority": 5, **channel}}},
+        "payment": {"auth_time_s": 0, "decline_prob": 0},
+        "warehouses": {"only": {
+            "location": {"name": "Ontario, CA", "lat": 34.06, "lon": -117.65},
+            "staff": {"pickers": 5, "packers": 3},
+            "picking": {"travel_time_s": {"dist": "exponential", "mean": 360}, "error_prob_per_line": 0},
+            "packing": {"time_per_order_s": {"dist": "exponential", "mean": 240}, "time_per_unit_s": 0},
+            "shipping": {"carrier": "instant", "label_time_s": 0}}},
+        "carriers": {"instant": {"pickup_times_h": [], "zones": [{"max_km": 20000, "transit_business_days": 0}],
+                                 "delivery_hour": 0}},
+        "returns": {"wrong_item_return_prob": 0, "damaged_return_prob": 0},
+    }
+    out = run_one(validate_data(data), 5, 1)
+    assert 78 < out.kpis["utilization_pct_pickers_only"] < 82
+    assert out.kpis["backlog_trend_per_day_pickers_only"] > 0  # (the spike)
+    assert out.saturated == []
 
 
 def test_a_percentile_has_a_value_only_if_the_unfinished_orders_times_cannot_change_it():
