@@ -27,13 +27,19 @@ from pathlib import Path
 from sim.processes import mp_context
 
 # A run held in memory whose figures would be drawn here is read back only up to this
-# many orders (the columns the figures draw, about 1 kB an order beside the held
-# tables); beyond it the import is a small part of the run, and the figures are drawn
-# in the run's own process as before. (A run keeping its tables on disk reads them
-# back wherever its figures are drawn.)
-READ_BACK_HELD_ORDERS_AT_MOST = 250_000
+# many orders (the columns the figures draw, about 0.5-1 kB an order beside the held
+# tables: at most ~100 MB); beyond it the import is a small part of the run, and the
+# figures are drawn in the run's own process as before. (A run keeping its tables on
+# disk reads them back wherever its figures are drawn.) The process itself holds about
+# 80 MB of its own (matplotlib) through the run: sim.sizing.FIGURE_PROCESS_BYTES.
+READ_BACK_HELD_ORDERS_AT_MOST = 100_000
 
 JOIN_S = 5.0  # how long close() waits for the process to end after ending it
+
+
+class FigureProcessGone(RuntimeError):
+    """The figure process ended before it answered (killed, or out of memory): the
+    figures are still to draw."""
 
 
 class FigureProcess:
@@ -70,7 +76,8 @@ class FigureProcess:
             self._conn.send((scenario, summary, str(out), stock))
             status, value, where = self._conn.recv()
         except (EOFError, OSError, BrokenPipeError):
-            raise RuntimeError("the process drawing the figures ended before it had drawn them") from None
+            raise FigureProcessGone("the process drawing the figures ended before it had drawn "
+                                    "them (killed, or out of memory?)") from None
         finally:
             self.close()
         if status == "error":
@@ -95,7 +102,10 @@ def _serve(conn, parent_end) -> None:
     """The figure process: import, wait for one request, answer it."""
     parent_end.close()  # (its copy: else the pipe would never close when the parent ends)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # (the parent's, who ends this process)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Ended while drawing (the run interrupted): its drawing workers are ended with it
+    # (leaving the pool's block ends them), not left to draw on into the folder and
+    # print a broken pipe's traceback each when they cannot hand their figure back.
+    signal.signal(signal.SIGTERM, _end)
     with contextlib.suppress(Exception):  # (drawing imports them again and says what is wrong)
         import pyarrow.parquet  # noqa: F401  (the point: done while the run runs)
 
@@ -112,9 +122,15 @@ def _serve(conn, parent_end) -> None:
         answer = ("ok", [str(p) for p in write_figures(result, Path(out))], "")
     except BaseException as exc:  # noqa: BLE001  (sent to the parent, which raises it)
         answer = ("error", exc, traceback.format_exc())
+    if isinstance(answer[1], SystemExit):  # (ended: nobody is waiting for an answer)
+        return
     try:
         conn.send(answer)
     except (OSError, BrokenPipeError):  # the parent is gone
         return
     except Exception:  # noqa: BLE001  (an error that does not pickle: its text)
         conn.send(("error", RuntimeError(f"{type(answer[1]).__name__}: {answer[1]}"), answer[2]))
+
+
+def _end(signum, frame) -> None:
+    raise SystemExit(1)

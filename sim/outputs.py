@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -213,9 +214,17 @@ def write_results(result: Result, out_dir: str | Path, figures: bool = True,
             written += [out / name for name in INVENTORY_FILES]
     _atomic(out / "kpis.csv", lambda p: tidy_kpis(result).to_csv(p, index=False))
     written.append(out / "kpis.csv")
+    drawn = False
     if figures and outputs == "all" and figure_process is not None:
-        written += figure_process.draw(result.scenario, result.summary, out, stock=bool(len(result.inventory)))
-    elif figures and outputs == "all":
+        from sim.figure_process import FigureProcessGone
+
+        try:
+            written += figure_process.draw(result.scenario, result.summary, out,
+                                           stock=bool(len(result.inventory)))
+            drawn = True
+        except FigureProcessGone as exc:  # (the figures are drawn here instead)
+            sys.stderr.write(f"note: {exc}; drawing them in this process\n")
+    if figures and outputs == "all" and not drawn:
         from sim.report import write_figures  # matplotlib only when figures are wanted
 
         written += write_figures(result if held or table_files is None else _read_back(result, out), out)

@@ -48,6 +48,10 @@ BYTES_PER_ORDER_ON_DISK = 150
 # every replication read back: a phase of its own, after the run's.
 FIGURE_BASE_BYTES = 190_000_000
 FIGURE_BYTES_PER_ORDER = 1_000  # per order and replication
+# Since 0.6.0 the process that draws them is forked as the run starts and imports
+# matplotlib at once (sim.figure_process): its own pages, through the run and after
+# (measured beside 0.6.0's runs, not refitted: 70-125 MB more than 0.5.9's path).
+FIGURE_PROCESS_BYTES = 80_000_000
 # With --event-log every replication's tables are held until the logs are written,
 # and one replication's log is built at a time.
 HELD_BYTES_PER_ORDER = 700  # per order and replication
@@ -175,8 +179,9 @@ def estimate_run(scenario, replications: int, workers: int = 1, tables: bool = T
         log_phase = BASE_BYTES + replications * orders * HELD_BYTES_PER_ORDER + orders * EVENT_LOG_BYTES_PER_ORDER
     figure_phase = 0.0
     if figures:  # after the run: the figure workers, and the columns they read back
-        figure_phase = BASE_BYTES + FIGURE_BASE_BYTES + replications * orders * (
+        figure_phase = BASE_BYTES + FIGURE_BASE_BYTES + FIGURE_PROCESS_BYTES + replications * orders * (
             FIGURE_BYTES_PER_ORDER + (STOCK_BYTES_PER_ORDER if stock else 0))
+        peak += FIGURE_PROCESS_BYTES  # (beside the run, from its start)
     peak = max(peak, log_phase, figure_phase)
     rate = ORDERS_PER_SECOND if tables else ORDERS_PER_SECOND_KPIS_ONLY
     per_replication_s = orders / rate * (STOCK_SLOWDOWN if stock else 1.0) + sku_sites * STOCK_SECONDS_PER_SKU_SITE

@@ -410,8 +410,9 @@ def split_run():
 
 
 def test_order_kpis_of_a_site_count_its_orders_parcels_wherever_they_shipped(split_run):
-    """cost_per_order_<site> is an order KPI: the parcels of the orders routed to the site
-    that shipped, wherever from, per order of them shipped (it charged the site for the
+    """cost_per_order_<site> is an order KPI: the parcels and remedies of the orders
+    routed to the site and shipped (every parcel handed over), wherever from, per order
+    of them (it charged the site for the
     parcels it shipped, other sites' orders' included, over its own orders: west +3.6%);
     release_wait_hours_mean is
     over the parcels of orders placed in the window (it counted every reship of the run,
@@ -426,14 +427,16 @@ def test_order_kpis_of_a_site_count_its_orders_parcels_wherever_they_shipped(spl
     order_site = o["site"].astype(str).to_numpy()[sh["order_id"].to_numpy()]
     cost = (sh["packaging_cost"].astype(float).fillna(0) + sh["shipping_cost"].astype(float).fillna(0)).to_numpy()
     assert (order_site != sh["site"].astype(str).to_numpy())[first & of_window].any()  # (other-site parcels)
-    shipped = sh["shipped_h"].notna().to_numpy()
+    order_shipped = o["shipped_h"].notna().to_numpy()  # (every parcel handed over)
+    of_shipped_order = order_shipped[sh["order_id"].to_numpy()]
+    # (parcels shipped of orders not: not counted, nor are their orders)
+    assert (sh["shipped_h"].notna().to_numpy() & ~of_shipped_order & first & of_window).any()
     for site in s.sites:
-        mine = in_window & (o["site"].astype(str).to_numpy() == site)
-        parcels = cost[first & of_window & shipped & (order_site == site)].sum()
+        mine = in_window & order_shipped & (o["site"].astype(str).to_numpy() == site)
+        parcels = cost[first & of_window & of_shipped_order & (order_site == site)].sum()
         remedies = o["remedy_cost"].to_numpy(dtype=float)[mine].sum()
         other = k[f"cost_per_order_{site}"] - k[f"labour_cost_per_order_{site}"]
-        n_shipped = (mine & o["shipped_h"].notna().to_numpy()).sum()
-        assert other == pytest.approx((parcels + remedies) / n_shipped, rel=1e-9), site
+        assert other == pytest.approx((parcels + remedies) / mine.sum(), rel=1e-9), site
 
     ready = np.where(first, o["paid_h"].to_numpy()[sh["order_id"].to_numpy()], sh["created_h"].to_numpy())
     wait = (sh["released_h"].to_numpy() - ready)[of_window]

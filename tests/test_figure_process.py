@@ -143,3 +143,53 @@ def test_an_interrupted_run_ends_its_figure_process(tiny_file, tmp_path, monkeyp
     monkeypatch.setattr(sim.experiment, "run", interrupted)
     assert main(["run", str(tiny_file), "-q", "--out", str(tmp_path / "run")]) == 130
     assert not multiprocessing.active_children()
+
+
+def test_ended_while_drawing_its_workers_end_with_it_quietly(tmp_path):
+    """An interrupted run ends the figure process while its workers draw: they end
+    with it and print no traceback (each finished its figure, could not hand it back
+    and printed a broken pipe's traceback twice)."""
+    proc = _python("""
+        import time
+        import sim.report
+        real = sim.report._Job.__call__
+        def slow(self):
+            time.sleep(0.3)  # (each figure: shorter than a worker's check for its parent)
+            return real(self)
+        sim.report._Job.__call__ = slow  # (before the fork)
+        result = sim.run(validate_data(data))
+        out = tmp / "run"
+        write_results(result, out, figures=False)
+        figures = FigureProcess()
+        figures._conn.send((result.scenario, result.summary, str(out), True))
+        time.sleep(1.0)  # (drawing)
+        figures.close()
+        print("alive", figures._process.is_alive(), flush=True)
+        time.sleep(2)
+        print("drawn", len(list(out.glob("*.png"))) < 8)
+    """, tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["alive", "False", "drawn", "True"], proc.stdout
+    assert "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_figure_process_gone_leaves_the_figures_to_the_run(tmp_path, capsys):
+    """Killed (out of memory, say) before it drew, the figures are drawn in the run's
+    own process, with a note: not an internal error after the whole run."""
+    import signal
+
+    import sim
+    from sim.figure_process import FigureProcess
+    from sim.outputs import write_results
+    from sim.processes import mp_context
+    from sim.scenario import validate_data
+
+    if mp_context().get_start_method() != "fork":  # (another thread running in this process)
+        pytest.skip("the figure process is only forked where no other thread runs")
+    result = sim.run(validate_data(TINY))
+    figures = FigureProcess()
+    os.kill(figures._process.pid, signal.SIGKILL)
+    figures._process.join(5)
+    written = write_results(result, tmp_path / "run", figure_process=figures)
+    assert (tmp_path / "run" / "staff_pools.png") in written
+    assert "drawing them in this process" in capsys.readouterr().err

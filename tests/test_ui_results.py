@@ -139,6 +139,7 @@ def test_the_cache_gives_a_fresh_runs_numbers_and_runs_only_what_it_lacks(monkey
     assert run_cached(scenario, 2, 5, cache) is again and ran == [0, 1]
     assert cache.has(run_key(scenario, 5, 1)) and cache.has(run_key(scenario, 5, 2))
     assert not cache.has(run_key(scenario, 6, 1))
+    assert again.scenario.seed == 5 != scenario.seed  # (the seed it ran with, as fsim run --seed records)
     fresh = two_reps.kpis.drop(columns="replication")
     np.testing.assert_array_equal(again.kpis.drop(columns="replication").to_numpy(), fresh.to_numpy())
     assert first.summary["kpis"]["orders_placed"]["per_replication"] == \

@@ -60,8 +60,7 @@ def replication_kpis(result, scenario: Scenario) -> Kpis:
     parcel_cost = (np.nan_to_num(col(sh, "packaging_cost").astype(float))
                    + np.nan_to_num(col(sh, "shipping_cost").astype(float)))
     remedy_cost = col(orders, "remedy_cost").astype(float)
-    parcel_shipped = ~np.isnan(col(sh, "shipped_h"))
-    order_shipped = ~np.isnan(v.shipped_h)
+    order_shipped = ~np.isnan(v.shipped_h)  # (every parcel handed to a carrier)
 
     values: dict[str, float] = {}
     lower: dict[str, float] = {}
@@ -81,22 +80,24 @@ def replication_kpis(result, scenario: Scenario) -> Kpis:
         quality, by_reason = quality_kpis(orders, sh, placed, measured, wrong_item_order)
         k.update(quality)
         # (the parcels of the group's orders, wherever they shipped from: an order KPI;
-        # those that shipped: a box or a carrier charge is paid when a parcel leaves)
-        of_orders = p.measured & om[p.order] & parcel_shipped
-        k.update(cost_kpis(group_labour, int((om & shipped_in_window).sum()),
-                           int((placed & order_shipped).sum()),
-                           float(parcel_cost[of_orders].sum()), float(remedy_cost[placed].sum())))
+        # of the orders shipped, numerator and denominator alike: an order still in the
+        # warehouse at the end costs what it will, its parcels' boxes and carrier charges
+        # not all paid yet)
+        shipped_orders = placed & order_shipped
+        of_orders = p.measured & shipped_orders[p.order]
+        k.update(cost_kpis(group_labour, int((om & shipped_in_window).sum()), int(shipped_orders.sum()),
+                           float(parcel_cost[of_orders].sum()), float(remedy_cost[shipped_orders].sum())))
         if not suffix:
             k.update(by_reason)
         values.update({name + suffix: float(x) for name, x in k.items()})
         lower.update({name + suffix: x for name, x in group_lower.items()})
 
     placed = v.placed
-    orders_shipped = int((placed & order_shipped).sum())
-    values.update(parcel_kpis(result, p.measured, orders_shipped, lo, hi))
+    shipped_orders = placed & order_shipped
+    values.update(parcel_kpis(result, p.measured, shipped_orders, p.order, lo, hi))
     created = col(sh, "created_h")
     reships = int(((sh["kind"] == "reship").to_numpy() & (created >= lo) & (created < hi)).sum())
-    values.update(aftersales_kpis(orders, sh, placed, reships, orders_shipped))
+    values.update(aftersales_kpis(orders, sh, placed, reships, shipped_orders))
     if len(result.inventory):
         values.update(stock_kpis(orders, sh, placed))
         values.update(result.extra_kpis)

@@ -58,11 +58,16 @@ def quality_kpis(orders: pd.DataFrame, sh: pd.DataFrame, placed: np.ndarray,
                for c, name in enumerate(reason.cat.categories[1:], start=1)}
 
 
-def parcel_kpis(result, parcels: np.ndarray, orders_shipped: int, lo: float, hi: float) -> dict[str, float]:
+def parcel_kpis(result, parcels: np.ndarray, shipped_orders: np.ndarray, order_of: np.ndarray,
+                lo: float, hi: float) -> dict[str, float]:
     """Packing, label, cost and delivery-exception KPIs of the first-attempt parcels of
-    the orders placed in the window (``parcels``); costs per order shipped."""
+    the orders placed in the window (``parcels``); costs those of the orders shipped
+    (``shipped_orders``, every parcel handed over) per order of them (``order_of``:
+    each parcel's order)."""
     sh = result.shipments
     shipped = parcels & ~np.isnan(col(sh, "shipped_h"))
+    of_shipped_orders = parcels & shipped_orders[order_of]
+    orders_shipped = int(shipped_orders.sum())
     n_shipped = int(shipped.sum())
     labelled_h, packed_h = col(sh, "labelled_h"), col(sh, "packed_h")
     labelled_inside = (labelled_h >= lo) & (labelled_h < hi)
@@ -77,7 +82,7 @@ def parcel_kpis(result, parcels: np.ndarray, orders_shipped: int, lo: float, hi:
     n_labelled = int(labelled_inside.sum())
 
     def per_order(name: str) -> float:
-        x = col(sh, name)[shipped].astype(float)
+        x = col(sh, name)[of_shipped_orders].astype(float)
         return float(np.nansum(x) / orders_shipped) if orders_shipped and not np.isnan(x).all() else math.nan
 
     out = {
@@ -96,9 +101,10 @@ def parcel_kpis(result, parcels: np.ndarray, orders_shipped: int, lo: float, hi:
 
 
 def aftersales_kpis(orders: pd.DataFrame, sh: pd.DataFrame, placed: np.ndarray,
-                    reships_in_window: int, orders_shipped: int) -> dict[str, float]:
+                    reships_in_window: int, shipped_orders: np.ndarray) -> dict[str, float]:
     """Remedies, satisfaction and reships of the orders placed in the window (remedies'
-    cost per order of them shipped: ``orders_shipped``)."""
+    cost: that of the orders shipped, ``shipped_orders``, per order of them)."""
+    orders_shipped = int(shipped_orders.sum())
     n = int(placed.sum())
     csat = col(orders, "csat")[placed].astype(float)
     answered = ~np.isnan(csat)
@@ -109,7 +115,8 @@ def aftersales_kpis(orders: pd.DataFrame, sh: pd.DataFrame, placed: np.ndarray,
     refunded = np.isin(col(orders, "order_id"), col(sh, "order_id")[(sh["remedy"] == "refund").to_numpy()])
     lead = (col(orders, "correct_delivery_h") - col(orders, "placed_h"))[placed]
     out = {
-        "remedy_cost_per_order": float(col(orders, "remedy_cost")[placed].astype(float).sum() / orders_shipped)
+        "remedy_cost_per_order": float(col(orders, "remedy_cost")[shipped_orders].astype(float).sum()
+                                       / orders_shipped)
         if orders_shipped else math.nan,
         "refunds_per_1000_orders": 1000 * int((placed & refunded).sum()) / n if n else math.nan,
         "discounts_per_1000_orders": 1000 * int((placed & (remedy == "discount").to_numpy()).sum()) / n if n else math.nan,
@@ -149,12 +156,11 @@ def stock_kpis(orders: pd.DataFrame, sh: pd.DataFrame, placed: np.ndarray) -> di
     }
 
 
-def cost_kpis(labour: float, shipped_in_window: int, placed_and_shipped: int, parcel_costs: float,
+def cost_kpis(labour: float, shipped_in_window: int, orders_shipped: int, parcel_costs: float,
               remedy_costs: float) -> dict[str, float]:
     """Labour per order shipped in the window, plus the packaging, carrier charge and
-    remedies of the orders placed in the window per order of them shipped (the sum of
-    the four cost KPIs: an order that never ships costs nothing, and does not make
-    the others look cheaper)."""
+    remedies of the window's orders shipped, per order of them (the sum of the four
+    cost KPIs: an order cancelled or not yet shipped adds to neither side)."""
     labour_per_order = labour / shipped_in_window if shipped_in_window else math.nan
-    other = (parcel_costs + remedy_costs) / placed_and_shipped if placed_and_shipped else math.nan
+    other = (parcel_costs + remedy_costs) / orders_shipped if orders_shipped else math.nan
     return {"labour_cost_per_order": labour_per_order, "cost_per_order": labour_per_order + other}

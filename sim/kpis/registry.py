@@ -92,8 +92,8 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
        "but a wrong-item return brings back the wrong units only)"),
     _k("payment_failure_pct", "%", "lower", True, "orders whose payment finally failed / orders that went to payment x 100"),
     _k("cost_per_order", "currency", "lower", True,
-       "`labour_cost_per_order` + packaging + carrier charge (first-attempt parcels that shipped) "
-       "+ remedies, per order shipped: pooled, the sum of the four cost KPIs (costs not modelled "
+       "`labour_cost_per_order` + packaging, carrier charge (first-attempt parcels) and remedies "
+       "of the orders shipped, per order shipped: pooled, the sum of the four cost KPIs (costs not modelled "
        "count as 0; per site, the site's labour and its orders' parcels wherever shipped from; per "
        "channel, labour is shared by orders shipped, the same for each order)"),
     _k("labour_cost_per_order", "currency", "lower", True,
@@ -113,9 +113,9 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
     _k("csat_mean", "score", "higher", True, "mean survey score (1-5)"),
     # Parcels, after-sales and stock (pooled).
     _k("packaging_cost_per_order", "currency", "lower", False,
-       "box + dunnage of every first-attempt parcel that shipped, per order shipped (where a box catalogue is given)"),
+       "box + dunnage of the first-attempt parcels of the orders shipped, per order shipped (where a box catalogue is given)"),
     _k("shipping_cost_per_order", "currency", "lower", False,
-       "carrier charge of every first-attempt parcel that shipped, per order shipped (where a rate table is given)"),
+       "carrier charge of the first-attempt parcels of the orders shipped, per order shipped (where a rate table is given)"),
     _k("box_fill_pct_mean", "%", "higher", False, "share of the chosen box's volume the units fill, mean over parcels"),
     _k("no_box_per_1000_orders", "per 1000", "lower", False, "parcels that fit no box per 1,000 orders shipped"),
     _k("label_wait_hours_mean", "h", "lower", False, "packed to labelled (bulk labels: the wait for the print)"),
@@ -125,8 +125,8 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
     _k("damaged_pct", "%", "lower", False, "parcels delivered damaged, % of parcels shipped"),
     _k("address_problem_pct", "%", "lower", False, "parcels delayed by an address problem, % of parcels shipped"),
     _k("remedy_cost_per_order", "currency", "lower", False,
-       "refunds + discount codes + reships' cost (goods at unit cost, box, carrier charge) per order "
-       "shipped"),
+       "refunds + discount codes + reships' cost (goods at unit cost, box, carrier charge) of the "
+       "orders shipped, per order shipped"),
     _k("refunds_per_1000_orders", "per 1000", "lower", False, "orders with a parcel refunded per 1,000 placed (reshipped first or not)"),
     _k("discounts_per_1000_orders", "per 1000", "lower", False, "late-delivery discount codes per 1,000 orders placed"),
     _k("reships_per_1000_orders", "per 1000", "lower", False,

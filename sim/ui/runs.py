@@ -61,15 +61,22 @@ class ResultCache:
         return self.result(key) is not None or len(self.done(sha, seed, replications)) == replications
 
 
+def with_seed(scenario: Scenario, seed: int) -> Scenario:
+    """``scenario`` run with ``seed``: the seed its resolved scenario records."""
+    return scenario if scenario.seed == seed else scenario.model_copy(update={"seed": seed})
+
+
 def run_key(scenario: Scenario, seed: int, replications: int) -> RunKey:
-    return scenario_sha256(scenario), seed, replications
+    return scenario_sha256(with_seed(scenario, seed)), seed, replications
 
 
 def run_cached(scenario: Scenario, replications: int, seed: int, cache: ResultCache,
                progress: ProgressCallback | None = None, provenance: dict | None = None) -> Result:
     """:func:`sim.experiment.run` of ``scenario``, running only the replications that
     ``cache`` does not hold (each kept as soon as it finishes, so an interrupted run
-    keeps what it finished)."""
+    keeps what it finished). The result's scenario has ``seed`` as its own, as the
+    resolved scenario of ``fsim run --seed`` has."""
+    scenario = with_seed(scenario, seed)
     key = run_key(scenario, seed, replications)
     found = cache.result(key)
     if found is not None:
