@@ -104,6 +104,17 @@ def _running(pid: int) -> bool:
 
 
 @pytest.fixture
+def forking():
+    """The CLI checks need a process with no other thread, where fsim run forks its
+    figure process (a test before may have left a thread, e.g. a browser's; the checks
+    in a fresh interpreter above run always)."""
+    from sim.processes import mp_context
+
+    if mp_context().get_start_method() != "fork":
+        pytest.skip("another thread runs in this process: fsim run draws its figures itself")
+
+
+@pytest.fixture
 def tiny_file(tmp_path):
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(TINY, sort_keys=False))
@@ -111,7 +122,7 @@ def tiny_file(tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs Linux /proc")
-def test_fsim_run_draws_its_figures_in_the_figure_process(tiny_file, tmp_path, monkeypatch):
+def test_fsim_run_draws_its_figures_in_the_figure_process(forking, tiny_file, tmp_path, monkeypatch):
     """fsim run (one replication: tables held; and three, kept on disk) asks the
     figure process for its figures, which are all there; and with --no-figures starts
     none."""
@@ -133,7 +144,7 @@ def test_fsim_run_draws_its_figures_in_the_figure_process(tiny_file, tmp_path, m
     assert started == []
 
 
-def test_an_interrupted_run_ends_its_figure_process(tiny_file, tmp_path, monkeypatch):
+def test_an_interrupted_run_ends_its_figure_process(forking, tiny_file, tmp_path, monkeypatch):
     import sim.experiment
 
     def interrupted(*args, **kwargs):
@@ -173,7 +184,7 @@ def test_ended_while_drawing_its_workers_end_with_it_quietly(tmp_path):
     assert "Traceback" not in proc.stderr, proc.stderr
 
 
-def test_a_figure_process_gone_leaves_the_figures_to_the_run(tmp_path, capsys):
+def test_a_figure_process_gone_leaves_the_figures_to_the_run(forking, tmp_path, capsys):
     """Killed (out of memory, say) before it drew, the figures are drawn in the run's
     own process, with a note: not an internal error after the whole run."""
     import signal
@@ -181,11 +192,8 @@ def test_a_figure_process_gone_leaves_the_figures_to_the_run(tmp_path, capsys):
     import sim
     from sim.figure_process import FigureProcess
     from sim.outputs import write_results
-    from sim.processes import mp_context
     from sim.scenario import validate_data
 
-    if mp_context().get_start_method() != "fork":  # (another thread running in this process)
-        pytest.skip("the figure process is only forked where no other thread runs")
     result = sim.run(validate_data(TINY))
     figures = FigureProcess()
     os.kill(figures._process.pid, signal.SIGKILL)

@@ -45,9 +45,8 @@ for _module, _extra in (("streamlit", "ui-test"), ("pytest_playwright", "ui-test
 
 from playwright.sync_api import expect  # noqa: E402
 
-from sim.cli import with_seed  # noqa: E402
 from sim.experiment import scenario_sha256  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.scenario import load_scenario, with_seed  # noqa: E402
 from sim.ui.staffing import installed  # noqa: E402
 
 from .conftest import ROOT, SCENARIOS  # noqa: E402

@@ -89,12 +89,6 @@ def load_from_args(args: argparse.Namespace):
     return load_scenario(args.scenario, overrides or None, override_label="--set")
 
 
-def with_seed(scenario, seed: int | None):
-    """``scenario`` with ``--seed`` as its own seed (as ``--set seed=...`` does), so the
-    resolved scenario a run writes is the one it ran; unchanged without one."""
-    return scenario if seed is None else scenario.model_copy(update={"seed": seed})
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="fsim", description="Simulate e-commerce order fulfilment from a YAML scenario.")
     parser.add_argument("--version", action="version", version=f"fsim {__version__}")

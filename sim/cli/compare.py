@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli import EXIT_OK, add_size_check_arg, positive_int, seed_int, with_seed
+from sim.cli import EXIT_OK, add_size_check_arg, positive_int, seed_int
 
 HELP = "compare runs or scenarios: KPIs side by side, and B − A with its paired confidence interval"
 DESCRIPTION = __doc__.split("\n\n", 2)[1].replace("``", "")
@@ -195,7 +195,7 @@ def _run_scenarios(args, console, out: Path, scenarios: list, overrides: list[di
     import yaml
 
     from sim.paired import RunData, check_kpis, groups_of, run_alternatives, write_run
-    from sim.scenario.loader import scenario_to_yaml
+    from sim.scenario.loader import scenario_to_yaml, with_seed
 
     seed = scenarios[0].seed if args.seed is None else args.seed
     labels = _labels(scenarios, args.runs)

@@ -13,7 +13,6 @@ from sim.cli import (
     load_from_args,
     positive_int,
     seed_int,
-    with_seed,
 )
 
 HELP = "run a scenario and write its outputs"
@@ -194,7 +193,7 @@ def run(args: argparse.Namespace, console) -> int:
     from sim.experiment import scenario_sha256
     from sim.outputs import INVENTORY_FILES, RESULT_FILES, default_out_dir
     from sim.runfolder import RunFolder
-    from sim.scenario import parse_set_option
+    from sim.scenario import parse_set_option, with_seed
 
     scenario = with_seed(load_from_args(args), args.seed)
     max_replications(args)  # (refused without --precision)
@@ -231,9 +230,8 @@ def run(args: argparse.Namespace, console) -> int:
                       + (" at most (--precision)" if args.precision is not None else "") + "[/dim]",
                       highlight=False)
     # Prepare the output folder before simulating, so a bad --out costs nothing.
-    seed = scenario.seed
     # (a replication kept by another version of the simulator is not resumed)
-    manifest = {"scenario_sha256": scenario_sha256(scenario), "seed": seed,
+    manifest = {"scenario_sha256": scenario_sha256(scenario), "seed": scenario.seed,
                 "replications": args.replications, "outputs": args.outputs,
                 "tables": _keeps_tables(args),  # (replications kept without tables make no event log)
                 "sim_version": __version__}
@@ -262,13 +260,13 @@ def run(args: argparse.Namespace, console) -> int:
         held = estimate.orders_per_replication * args.replications if hold else 0.0
         figure_process = FigureProcess.start(held_orders=held)
     try:
-        return _run_and_write(args, console, scenario, seed, folder, hold, provenance, figure_process)
+        return _run_and_write(args, console, scenario, folder, hold, provenance, figure_process)
     finally:
         if figure_process is not None:
             figure_process.close()
 
 
-def _run_and_write(args: argparse.Namespace, console, scenario, seed: int, folder, hold: bool,
+def _run_and_write(args: argparse.Namespace, console, scenario, folder, hold: bool,
                    provenance: dict, figure_process) -> int:
     """Run the replications (keeping each as it finishes, resuming those kept), write
     every output and say what was written: the run of :func:`run`, once prepared.
@@ -290,7 +288,7 @@ def _run_and_write(args: argparse.Namespace, console, scenario, seed: int, folde
     from sim.experiment import run as run_replications
     from sim.outputs import write_results
 
-    out = folder.path
+    out, seed = folder.path, scenario.seed
     done = folder.load_replications(tables=hold)  # (a kept replication damaged on disk is run again)
     kept = list(folder.resumed)
 

@@ -7,6 +7,7 @@ from sim.scenario.loader import (
     parse_set_option,
     scenario_to_yaml,
     validate_data,
+    with_seed,
 )
 from sim.scenario.schema import Scenario
 
@@ -18,4 +19,5 @@ __all__ = [
     "parse_set_option",
     "scenario_to_yaml",
     "validate_data",
+    "with_seed",
 ]

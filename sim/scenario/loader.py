@@ -101,6 +101,13 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None,
     return validate_data(data, lines)
 
 
+def with_seed(scenario: Scenario, seed: int | None) -> Scenario:
+    """``scenario`` run with ``seed`` (``--seed``) as its own seed, as ``--set seed=...``
+    makes it, so the resolved scenario a run records is the one it ran; unchanged
+    without one."""
+    return scenario if seed is None or seed == scenario.seed else scenario.model_copy(update={"seed": seed})
+
+
 def scenario_to_yaml(scenario: Scenario) -> str:
     """The fully resolved scenario as YAML (every default written out)."""
     return yaml.dump(

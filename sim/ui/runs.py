@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from sim.experiment import ProgressCallback, ReplicationOutput, Result, run, scenario_sha256
+from sim.scenario import with_seed
 from sim.scenario.schema import Scenario
 
 RunKey = tuple[str, int, int]  # (resolved scenario's SHA-256, seed, replications)
@@ -59,11 +60,6 @@ class ResultCache:
         """Whether ``key`` can be shown without simulating anything."""
         sha, seed, replications = key
         return self.result(key) is not None or len(self.done(sha, seed, replications)) == replications
-
-
-def with_seed(scenario: Scenario, seed: int) -> Scenario:
-    """``scenario`` run with ``seed``: the seed its resolved scenario records."""
-    return scenario if scenario.seed == seed else scenario.model_copy(update={"seed": seed})
 
 
 def run_key(scenario: Scenario, seed: int, replications: int) -> RunKey:
