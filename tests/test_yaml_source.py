@@ -162,3 +162,21 @@ def test_the_resolved_scenario_reads_back_the_same_with_names_that_look_like_num
     again = load_scenario(path)
     assert again == scenario and again.name == "1e9" and list(again.warehouses["west"].staff.shifts) == ["08"]
     assert yaml.safe_load(text) == ys.parse_yaml(text, "x")[0]
+
+
+def test_a_scenario_is_written_as_yaml_once_and_each_scenario_as_its_own(monkeypatch):
+    """A run writes its resolved scenario and hashes it (twice): the text is made once
+    per scenario object, and a scenario with another seed (as ``--seed`` makes one)
+    gets its own text, not the cached one."""
+    from sim.scenario import loader, with_seed
+
+    base = load_scenario(SCENARIOS / "baseline.yaml")
+    dumps = []
+    real_dump = yaml.dump
+    monkeypatch.setattr(loader.yaml, "dump", lambda *a, **k: dumps.append(1) or real_dump(*a, **k))
+    first = loader.scenario_to_yaml(base)
+    assert loader.scenario_to_yaml(base) is first and len(dumps) <= 1
+    reseeded = with_seed(base, base.seed + 1)
+    text = loader.scenario_to_yaml(reseeded)
+    assert text != first and f"seed: {base.seed + 1}" in text and f"seed: {base.seed}\n" in first
+    assert loader.scenario_to_yaml(base) == first  # (the other one back: the same text again)

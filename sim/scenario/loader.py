@@ -109,11 +109,21 @@ def with_seed(scenario: Scenario, seed: int | None) -> Scenario:
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:
-    """The fully resolved scenario as YAML (every default written out)."""
-    return yaml.dump(
+    """The fully resolved scenario as YAML (every default written out). The text of
+    the scenario asked for last is kept: a run writes it and hashes it more than once,
+    and a scenario is immutable, so the same object always gives the same text."""
+    last = _LAST_YAML
+    if last and last[0] is scenario:
+        return last[1]
+    text = yaml.dump(
         scenario.model_dump(mode="json", by_alias=True, exclude_none=True),
         Dumper=Dumper,  # (text that reads as a number anywhere is quoted)
         sort_keys=False,
         default_flow_style=None,
         width=100,
     )
+    _LAST_YAML[:] = [scenario, text]
+    return text
+
+
+_LAST_YAML: list = []  # [scenario, its YAML]: the last one asked for (it holds the scenario)
