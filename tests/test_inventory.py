@@ -224,6 +224,50 @@ def test_random_streams_keep_every_invariant(run):
     assert (np.diff(t) > 0).all() and level[-1] == stock.on_hand.sum() and (level >= 0).all()
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(runs())
+def test_one_line_take_is_the_general_take(run):
+    """``take_line_if_available`` (the allocator's path for an order of one line) moves
+    the same units, keeps the same record and places the same supplier orders as
+    ``take_if_available`` of that line, whatever happened before: two stocks, one
+    taking each way, driven by the same operations, agree after every one."""
+    n, policy, s, S, Q, start, lead, _mode, ops, seed = run
+    env = simpy.Environment()
+    general, one_line = (_stock(start, policy=policy, s=s, S=S, Q=Q, lead=lead, env=env, seed=seed)
+                         for _ in range(2))
+    called: dict[int, list] = {id(general): [], id(one_line): []}
+
+    def same():
+        for name in ("on_hand", "owed", "on_order", "shipped", "received", "returned", "stockouts"):
+            assert (getattr(general, name) == getattr(one_line, name)).all(), name
+        assert (general.stockout_hours() == one_line.stockout_hours()).all()
+        for a, b in zip(general.level_series(), one_line.level_series(), strict=True):
+            assert (a == b).all()
+        assert general.supplier_orders == one_line.supplier_orders
+        assert general.filled == one_line.filled and general.cancelled == one_line.cancelled
+        assert called[id(general)] == called[id(one_line)]
+
+    def driver():
+        for oid, (gap, kind, lines) in enumerate(ops):
+            yield env.timeout(gap)
+            sku, units = lines[0]
+            for stock in (general, one_line):
+                if kind == "return":
+                    stock.receive_return([sku], [units])
+                elif kind == "cancel":
+                    stock.cancel_backorder(oid - 1)
+                else:
+                    taken = (stock.take_if_available(np.array([sku]), np.array([units])) if stock is general
+                             else stock.take_line_if_available(sku, units))
+                    if not taken:
+                        stock.backorder(oid, [sku], [units], called[id(stock)].append)
+            same()
+
+    env.process(driver())
+    env.run()
+    same()
+
+
 # --- policies ----------------------------------------------------------------------------
 
 

@@ -70,10 +70,16 @@ class Allocator:
         """Serve a customer's order the moment its payment clears."""
         s = self.book.site.item(order)
         stock = self.stocks[s]
-        skus, qty = self._lines(order)
-        if stock.take_if_available(skus, qty):
+        orders = self.book.orders
+        a = orders.line_start.item(order)
+        if orders.line_start.item(order + 1) - a == 1:  # one line (most orders): no lists
+            taken = stock.take_line_if_available(orders.line_sku.item(a), orders.line_units.item(a))
+        else:
+            taken = stock.take_if_available(*self._lines(order))
+        if taken:
             self.enqueue[s](self.factory.whole(order))
             return
+        skus, qty = self._lines(order)
         cfg = self.cfg
         alts = ([] if cfg.fallback == "backorder"
                 else self.other_sites[int(self.book.orders.region[order])].tolist())

@@ -45,6 +45,26 @@ class Ledger:
         for k, q in lines:
             shipped[k] += q
 
+    def ship_line(self, sku: int, units: int) -> None:
+        """:meth:`ship` of one (SKU, units) pair, written out (once per order)."""
+        oh = self.on_hand
+        new = oh.item(sku) - units
+        if new < 0:  # pragma: no cover - guarded by the callers
+            raise AssertionError(f"stock {self.name!r} went negative")
+        oh[sku] = new
+        now = self.env.now
+        if new == 0 and self._out_since.item(sku) != self._out_since.item(sku):  # (NaN: in stock)
+            self._out_since[sku] = now
+            self.stockouts[sku] += 1
+        # (units > 0 leave: a SKU out of stock before cannot come back here)
+        self._total -= units
+        if self.level_h[-1] == now:
+            self.level_units[-1] = self._total
+        else:
+            self.level_h.append(now)
+            self.level_units.append(self._total)
+        self.shipped[sku] += units
+
     def receive(self, sku: int, units: int) -> None:
         """A supplier delivery comes in."""
         self.received[sku] += units

@@ -72,6 +72,11 @@ class Replenishment:
                     orders.append((k, ((r - pos) // q + 1) * q))
         return orders
 
+    def due(self, sku: int, on_hand: np.ndarray, owed: np.ndarray) -> bool:
+        """Whether ``sku``'s position is at or below its reorder point (then
+        :meth:`orders_for` orders it)."""
+        return on_hand.item(sku) + self.on_order.item(sku) - owed.item(sku) <= self.s.item(sku)
+
     def place(self, orders: list[tuple[int, int]], now_h: float) -> list[float]:
         """Place the supplier orders at ``now_h``: each one's lead time in hours, drawn
         now, in order."""

@@ -150,6 +150,18 @@ class Stock:
         self._take(lines)
         return True
 
+    def take_line_if_available(self, sku: int, units: int) -> bool:
+        """:meth:`take_if_available` for an order of one line (most orders): the same
+        moves and the same review, without building the lines' list."""
+        ledger, owed = self.ledger, self.book.owed
+        if units and units > ledger.on_hand.item(sku) - owed.item(sku):
+            return False
+        ledger.ship_line(sku, units)
+        if self.replenishment.due(sku, ledger.on_hand, owed):  # (rarely: most takes order nothing)
+            with self._settled:  # (a supplier order due at once may fill backorders)
+                self._review([sku])
+        return True
+
     def take(self, skus, qty) -> None:
         """Ship the lines from stock. Taking more than :meth:`free` is a bug in the
         caller (check :meth:`can_fill` first): it raises ValueError."""
