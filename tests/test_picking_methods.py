@@ -132,6 +132,57 @@ def test_waves_release_together_and_wait_for_the_previous_wave():
     assert (orders["released_h"] - orders["created_h"]).mean() > 0.5
 
 
+def test_a_held_wave_leaves_at_most_timeout_min_past_its_own_slot():
+    """Hourly waves, each waiting for the earlier ones at most 90 minutes past its own
+    slot, on sites one picker cannot keep up with: a wave held to its limit must not
+    push the next one's limit back (it did: every wave after the first held one came
+    90 minutes after the one before, 412 minutes late by 18:00). The reference walks
+    every slot, empty waves too: a wave comes due at its slot or when the one before
+    it is released, whichever is later, and leaves when every earlier parcel is picked
+    or at its slot plus the timeout, whichever is sooner."""
+    every_h, timeout_h = 1.0, 1.5
+    data = tiny_data({"demand.channels.web.orders_per_day": 400, "catalogue.skus": 1000,
+                      "horizon.days": 2, "horizon.warmup_days": 0})
+    for site in ("west", "east"):
+        data["warehouses"][site]["staff"]["pickers"] = 1
+        data["warehouses"][site]["picking"].update(
+            {"method": "wave", "wave": {"every_min": 60, "within": "single",
+                                        "wait_for_previous": True, "timeout_min": 90}})
+    shipments = run_replication(validate_data(data), 0, 1).shipments
+    held_to_the_limit = 0
+    for _site, parcels in shipments.dropna(subset=["released_h"]).groupby("site", observed=True):
+        releases = parcels.groupby("wave_id")["released_h"].agg(["min", "max"])
+        assert (releases["min"] == releases["max"]).all()
+        finished = parcels.groupby("wave_id")["picked_h"].max()
+        released_h, done_before = -np.inf, -np.inf  # the wave before; every earlier parcel picked
+        for wave in range(int(releases.index.max()) + 1):
+            slot_h = wave * every_h
+            due_h = max(slot_h, released_h)
+            released_h = due_h if done_before <= due_h else max(due_h, min(done_before, slot_h + timeout_h))
+            if wave in releases.index:
+                assert releases.loc[wave, "min"] == pytest.approx(released_h), wave
+                held_to_the_limit += released_h == pytest.approx(slot_h + timeout_h)
+                done_before = max(done_before, finished[wave])
+            assert released_h <= slot_h + timeout_h + 1e-9
+    assert held_to_the_limit >= 5  # the case the rule is about happened
+
+
+def test_waves_aligned_to_cutoffs_follow_every_service_the_site_ships():
+    """A site shipping ground (pick-ups 12:00 and 18:00, 60-minute cut-off) and express
+    (10:00 and 15:00, 30 minutes) releases a wave 60 minutes before each cut-off of
+    both: 8:30, 10:00, 13:30 and 16:00 (express's were missing: an express order paid
+    after ground's last wave waited for the next day's)."""
+    data = tiny_data({"horizon.days": 3, "horizon.warmup_days": 0})
+    data["carriers"]["express"] = {"pickup_times_h": [10.0, 15.0], "cutoff_min": 30,
+                                   "zones": [{"max_km": 10000, "transit_business_days": 1}]}
+    east = data["warehouses"]["east"]
+    east["shipping"]["services"] = ["express"]
+    east["picking"].update({"method": "wave", "wave": {"align_to_cutoffs": True, "cutoff_lead_min": 60}})
+    shipments = run_replication(validate_data(data), 0, 1).shipments
+    released = shipments.loc[(shipments["site"] == "east"), "released_h"].dropna()
+    assert set(np.round(released % 24, 9)) == {8.5, 10.0, 13.5, 16.0}
+
+
 def test_scanning_catches_errors():
     base = {"error_prob_per_line": 0.05}
     no_scan = run_replication(scenario("single", **base), 0, 2).shipments

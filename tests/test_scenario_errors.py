@@ -334,6 +334,16 @@ def test_waves_aligned_to_cut_offs_of_a_carrier_without_pick_ups_are_refused():
         from sim.scenario import validate_data
 
         validate_data(d)
+    # A service of the site with pick-ups gives the waves cut-offs; without any, refused.
+    from sim.scenario import validate_data
+
+    d["carriers"]["express"] = {"pickup_times_h": [15.0], "cutoff_min": 30,
+                                "zones": [{"max_km": 10000, "transit_business_days": 1}]}
+    d["warehouses"]["east"]["shipping"]["services"] = ["express"]
+    validate_data(d)
+    d["carriers"]["express"]["pickup_times_h"] = []
+    with pytest.raises(ScenarioError, match="carriers 'ground', 'express' all collect continuously"):
+        validate_data(d)
 
 
 def test_the_hint_to_give_a_mapping_whole_is_written_as_the_place_of_the_error_writes_it():

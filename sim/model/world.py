@@ -187,10 +187,8 @@ class World:
                           pack_queue, priority_of, draw_made=self.factory.draw_made)
         n = self.draws.table.n_orders
         bulk = np.flatnonzero((table.site[:n] == s) & (table.kind[:n] == ORIGINAL))
-        carrier = self.scenario.carriers[wh.shipping.carrier]
         arrivals = self._arrivals(s)
-        method = build_method(ctx, bulk, self._pickups(carrier), carrier.cutoff_min / MINUTES_PER_HOUR,
-                              self.end_h, arrivals)
+        method = build_method(ctx, bulk, self._cutoffs(wh), self.end_h, arrivals)
         prepare = getattr(method, "prepare", None)
         if prepare is not None:
             self.factory.on_drawn[s] = prepare
@@ -208,6 +206,13 @@ class World:
         book = self.draws.book
         ids = np.flatnonzero((book.site == s) & ~np.isnan(book.paid_h))
         return Arrivals(book.paid_h[ids], ids, None)
+
+    def _cutoffs(self, wh) -> np.ndarray:
+        """The cut-off instants (hours) of every carrier service the site ships with: its
+        carrier and its ``services``, each pick-up less that carrier's ``cutoff_min``."""
+        names = dict.fromkeys([wh.shipping.carrier, *wh.shipping.services])
+        carriers = [self.scenario.carriers[name] for name in names]
+        return np.concatenate([self._pickups(c) - c.cutoff_min / MINUTES_PER_HOUR for c in carriers])
 
     def _pickups(self, carrier) -> np.ndarray:
         return pickup_times(carrier.pickup_times_h, carrier.pickup_days,

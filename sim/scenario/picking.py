@@ -96,7 +96,7 @@ class ZoneConfig(Model):
 
 class WaveConfig(Model):
     """Wave picking: paid orders wait and are released together, at ``times_h`` each
-    day or every ``every_min`` minutes (or at each carrier cut-off minus
+    day or every ``every_min`` minutes (or at each cut-off of the site's carrier services minus
     ``cutoff_lead_min``); within a wave orders are picked with ``within``."""
 
     times_h: list[float] = Field(default_factory=list)

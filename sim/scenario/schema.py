@@ -509,12 +509,15 @@ class Scenario(Model):
                     f"catalogue.skus is {self.catalogue.skus:,}; add aisles or locations_per_side"
                 )
             wave = wh.picking.wave
+            shipped_with = [wh.shipping.carrier, *wh.shipping.services]
             if (wh.picking.method == "wave" and wave is not None and wave.align_to_cutoffs
-                    and not self.carriers[wh.shipping.carrier].pickup_times_h):
+                    and not any(self.carriers[c].pickup_times_h for c in shipped_with)):
+                which = (f"carrier {shipped_with[0]!r} collects" if len(shipped_with) == 1 else
+                         f"carriers {', '.join(map(repr, shipped_with))} all collect")
                 raise ValueError(
-                    f"warehouses.{site}.picking.wave.align_to_cutoffs: the site's carrier "
-                    f"{wh.shipping.carrier!r} collects continuously (pickup_times_h: []), so there "
-                    "is no cut-off to release waves before; give the waves times_h or every_min")
+                    f"warehouses.{site}.picking.wave.align_to_cutoffs: the site's {which} "
+                    "continuously (pickup_times_h: []), so there is no cut-off to "
+                    "release waves before; give the waves times_h or every_min")
             zone = wh.picking.zone
             if zone is not None and zone.pickers_per_zone is None:
                 most = max(wh.staff.head_count("pickers").values(), default=0)

@@ -23,7 +23,7 @@ from itertools import islice
 import numpy as np
 import simpy
 
-from sim.model.clock import WAVE, call_after, call_at
+from sim.model.clock import WAVE, call_at
 from sim.model.picking.work import PickWork, build_layout
 from sim.model.picking.zone_tours import HOURS, LINES, METRES, ZoneTours, plan_zone_tours
 from sim.model.queues import Arrivals, BatchQueue, WorkQueue, make_queue
@@ -377,8 +377,9 @@ class ZonePicking:
 class WavePicking:
     """Released parcels wait in a holding area and are released together in waves;
     within a wave they are picked by the ``within`` method. With ``wait_for_previous``
-    a wave is held back until the previous one is fully picked (or ``timeout_min`` has
-    passed); a later wave due meanwhile follows it at once. ``arrivals``: parcels
+    a wave is held back until the previous one is fully picked, at most ``timeout_min``
+    past its own slot; a later wave whose slot came meanwhile comes due when it is
+    released (and is held in turn, to at most ``timeout_min`` past its own slot). ``arrivals``: parcels
     released at known times, which a wave takes in when it is released. A wave hands
     its parcels on in the order they were released (those released at known times
     before those put in at the same instant, as a queue orders them): the first is the
@@ -420,13 +421,21 @@ class WavePicking:
             self._release(self.waiting)
 
     def _due(self, wave: int) -> None:
-        cfg = self.cfg
+        """The wave's slot has come (or, held back, the previous wave was released after
+        it): release it, or hold it for the previous one until at most ``timeout_min``
+        past its slot, not past the moment it came due (a late wave's lateness would
+        otherwise carry on to every wave after it)."""
+        cfg, env = self.cfg, self.ctx.env
         if cfg.wait_for_previous and self.outstanding > 0:
-            self.waiting = wave
-            if cfg.timeout_min is not None:
-                call_after(self.ctx.env, cfg.timeout_min / MINUTES_PER_HOUR, WAVE,
-                           lambda _e: self._release(wave) if self.waiting == wave else None)
-            return
+            if cfg.timeout_min is None:
+                self.waiting = wave
+                return
+            deadline_h = self.times[wave] + cfg.timeout_min / MINUTES_PER_HOUR
+            if env.now < deadline_h:
+                self.waiting = wave
+                call_at(env, deadline_h, WAVE,
+                        lambda _e: self._release(wave) if self.waiting == wave else None)
+                return
         self._release(wave)
 
     def _release(self, wave: int) -> None:
@@ -451,8 +460,11 @@ class WavePicking:
             call_at(env, max(self.times[wave + 1], env.now), WAVE, lambda _e: self._due(wave + 1))
 
 
-def wave_release_times(cfg, pickups_h: np.ndarray, cutoff_h: float, end_h: float) -> np.ndarray:
-    """When waves are released (hours), from the wave schedule in ``cfg.wave``."""
+def wave_release_times(cfg, cutoffs_h: np.ndarray, end_h: float) -> np.ndarray:
+    """When waves are released (hours), from the wave schedule in ``cfg.wave``.
+    ``cutoffs_h``: the cut-off instants of every carrier service the site ships with
+    (for ``align_to_cutoffs``: a wave ``cutoff_lead_min`` before each, one per instant
+    where services share it)."""
     wave = cfg.wave
     if wave.times_h:
         days = np.arange(int(math.ceil(end_h / HOURS_PER_DAY)) + 1)
@@ -460,8 +472,8 @@ def wave_release_times(cfg, pickups_h: np.ndarray, cutoff_h: float, end_h: float
     elif wave.every_min is not None:
         t = np.arange(0.0, end_h, wave.every_min / MINUTES_PER_HOUR)
     else:
-        t = np.asarray(pickups_h) - cutoff_h - wave.cutoff_lead_min / MINUTES_PER_HOUR
-    return np.sort(t[(t >= 0) & (t <= end_h)])
+        t = np.asarray(cutoffs_h, dtype=np.float64) - wave.cutoff_lead_min / MINUTES_PER_HOUR
+    return np.unique(t[(t >= 0) & (t <= end_h)])
 
 
 def streams_to_drain(method) -> list[Arrivals]:
@@ -473,10 +485,12 @@ def streams_to_drain(method) -> list[Arrivals]:
     return []
 
 
-def build_method(ctx: PickContext, bulk: np.ndarray, pickups_h: np.ndarray, cutoff_h: float,
-                 end_h: float, arrivals: Arrivals | None = None):
+def build_method(ctx: PickContext, bulk: np.ndarray, cutoffs_h: np.ndarray, end_h: float,
+                 arrivals: Arrivals | None = None):
     """The picking strategy named in the site's ``picking.method``. ``bulk``: the parcels
     drawn before the run at this site (their single-order tours are computed at once);
+    ``cutoffs_h``: the cut-off instants of the site's carrier services (waves aligned
+    to them: :func:`wave_release_times`);
     ``arrivals``: the parcels released at known times (every method takes them in
     without an event each)."""
     cfg = ctx.work.cfg
@@ -486,4 +500,4 @@ def build_method(ctx: PickContext, bulk: np.ndarray, pickups_h: np.ndarray, cuto
         return BatchPicking(ctx, bulk, arrivals=arrivals)
     if cfg.method == "zone":
         return ZonePicking(ctx, bulk, arrivals)
-    return WavePicking(ctx, bulk, wave_release_times(cfg, pickups_h, cutoff_h, end_h), arrivals)
+    return WavePicking(ctx, bulk, wave_release_times(cfg, cutoffs_h, end_h), arrivals)
