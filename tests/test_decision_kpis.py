@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
 from sim.cli import EXIT_SATURATED, main
@@ -535,3 +537,24 @@ def test_queue_statistics_equal_a_count_of_who_waits_at_each_instant():
         assert q["backlog_at_end"] == count(end_h)
         grid = np.linspace(lo, hi, 20001)[:-1]  # the time-weighted mean, by a fine grid
         assert q["queue_length_mean"] == pytest.approx(np.mean([count(t) for t in grid]), abs=0.02)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 400), st.integers(0, 5000)), min_size=3, max_size=60,
+                unique_by=lambda p: p[0]),
+       st.randoms(use_true_random=False))
+def test_the_backlog_trend_is_the_least_squares_slope_to_the_last_bit_in_any_order(points, rnd):
+    """The trend is the least-squares slope (scipy's linregress to 1e-9) computed from
+    exactly rounded sums: the same bits whatever order the points come in, as on any
+    machine (np.polyfit's LAPACK gave other last bits on another machine)."""
+    from scipy.stats import linregress
+
+    from sim.kpis.pools import least_squares_slope
+
+    x = np.array([p[0] for p in points], dtype=float) / 7.0
+    y = np.array([p[1] for p in points], dtype=float)
+    slope = least_squares_slope(x, y)
+    assert slope == pytest.approx(linregress(x, y).slope, rel=1e-9, abs=1e-9)
+    order = list(range(len(points)))
+    rnd.shuffle(order)
+    assert least_squares_slope(x[order], y[order]) == slope

@@ -43,6 +43,16 @@ POOL_COLUMNS = {
 }
 
 
+def least_squares_slope(x: np.ndarray, y: np.ndarray) -> float:
+    """The least-squares line's slope through ``(x, y)``, the same to the last bit on
+    every machine: its sums are exactly rounded (``math.fsum``), where ``np.polyfit``
+    goes through LAPACK, whose last bits differ between builds and CPUs (a baseline
+    saved on one machine differed from the same run on another in the 15th digit)."""
+    dx = x - math.fsum(x) / len(x)
+    dy = y - math.fsum(y) / len(y)
+    return math.fsum(dx * dy) / math.fsum(dx * dx)
+
+
 def queue_stats(enter: np.ndarray, leave: np.ndarray, lo: float, hi: float,
                 end_h: float) -> dict[str, float]:
     """Time-weighted mean and maximum in ``[lo, hi)``, number waiting at ``end_h``, and
@@ -63,7 +73,7 @@ def queue_stats(enter: np.ndarray, leave: np.ndarray, lo: float, hi: float,
     most = int(waiting(times).max())
     samples_t = hi - HOURS_PER_DAY * np.arange(int((hi - lo) // HOURS_PER_DAY) + 1)[::-1]
     samples = waiting(samples_t).astype(float)
-    trend = float(np.polyfit(samples_t / HOURS_PER_DAY, samples, 1)[0]) if len(samples) >= 3 else math.nan
+    trend = least_squares_slope(samples_t / HOURS_PER_DAY, samples) if len(samples) >= 3 else math.nan
     first_half = samples[: max(len(samples) // 2, 1)]
     growing = bool(len(samples) > MIN_TREND_DAYS and trend > 0
                    and samples[-GROWN_FOR_DAYS:].min() >= GROWTH_FACTOR * first_half.max() + SATURATED_MARGIN)
