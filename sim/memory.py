@@ -12,10 +12,12 @@ what big temporaries left free.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import gc
 import sys
+from collections.abc import Iterator
 
 # A full collection costs a fixed ~30 ms (it walks every object of numpy, pandas and
 # the model): worth it past this many parcel slots (~60 MB of state, a run of seconds),
@@ -50,3 +52,23 @@ def give_back() -> None:
     """Collect unreachable objects now and return the freed memory to the system."""
     gc.collect()
     trim()
+
+
+@contextlib.contextmanager
+def built_objects_frozen() -> Iterator[None]:
+    """While a replication runs, leave what existed before it (the modules, the
+    scenario, the world as built: ~100,000 objects) out of the cycle collector's
+    scans (:func:`gc.freeze`), and put it back after. The run makes and drops objects
+    that survive a young collection (backorder queues, parcels made in the run), so a
+    run with stock triggered a full collection that walked them all: about 40 ms of a
+    1.2 s replication of ``stock.yaml``. (Nothing is lost: what the run makes is
+    collected as before, and whatever was frozen is collectable again after.) Left
+    alone where the caller froze objects itself."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -117,3 +117,29 @@ def test_a_kpis_only_run_writes_the_kpis_of_a_run_with_tables_and_resumes(tmp_pa
     assert again.kpis == output.kpis or all(
         a == b or (a != a and b != b) for a, b in zip(again.kpis.values(), output.kpis.values(), strict=True))
     assert len(again.orders) == 0 and len(again.shipments) == 0
+
+
+def test_the_world_as_built_is_left_out_of_the_collectors_scans_while_it_runs():
+    """During the run the objects that existed before it are frozen (gc.freeze: a full
+    collection would walk them all); after it, and after a run that failed, they are
+    back; a caller's own freeze is left as it was."""
+    scenario = tiny()
+    world = world_module.World(scenario, 0, scenario.seed)
+    frozen_while_running = []
+    world.run(lambda _share: frozen_while_running.append(gc.get_freeze_count()))
+    assert frozen_while_running and min(frozen_while_running) > 0
+    assert gc.get_freeze_count() == 0
+
+    def fail(_share):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        world_module.World(scenario, 0, scenario.seed).run(fail)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        world_module.World(scenario, 0, scenario.seed).run(lambda _share: None)
+        assert gc.get_freeze_count() > before // 2  # (a few frozen objects died in the run)
+    finally:
+        gc.unfreeze()

@@ -328,14 +328,18 @@ class World:
     # --- run and collect ------------------------------------------------------------
 
     def run(self, progress: Progress | None = None) -> None:
-        if progress is None:
-            self.env.run(until=self.end_h)
-            return
-        t = 0.0
-        while t < self.end_h:
-            t = min(t + HOURS_PER_DAY, self.end_h)
-            self.env.run(until=t)
-            progress(t / self.end_h)
+        """Simulate to the end of the horizon (``progress`` called after each day with
+        the share done), with the world as built out of the cycle collector's scans
+        (:func:`sim.memory.built_objects_frozen`)."""
+        with memory.built_objects_frozen():
+            if progress is None:
+                self.env.run(until=self.end_h)
+                return
+            t = 0.0
+            while t < self.end_h:
+                t = min(t + HOURS_PER_DAY, self.end_h)
+                self.env.run(until=t)
+                progress(t / self.end_h)
 
     def collect(self) -> RunResult:
         scenario, draws = self.scenario, self.draws
