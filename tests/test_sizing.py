@@ -311,6 +311,26 @@ def test_commands_that_run_many_replications_check_their_size_too(tmp_path, caps
     assert not (tmp_path / "out").exists()
 
 
+def test_baseline_save_and_check_are_refused_and_run_with_no_size_check(tmp_path, capsys, small_machine):
+    """The README says every command that runs replications checks its size and takes
+    --no-size-check: fsim baseline save and fsim check refused without a way past."""
+    import yaml
+
+    from .conftest import TINY
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump({**TINY, "horizon": {"days": 3, "warmup_days": 1, "drain_days": 2}}))
+    base = tmp_path / "base.json"
+    save = ["baseline", "save", str(path), "--out", str(base), "-r", "2", "-q"]
+    assert main(save) == 2
+    assert "too big for this machine's memory" in capsys.readouterr().err and not base.exists()
+    assert main([*save, "--no-size-check"]) == 0 and base.exists()
+    check = ["check", str(path), "--baseline", str(base), "-q"]
+    assert main(check) == 2
+    assert "too big for this machine's memory" in capsys.readouterr().err
+    assert main([*check, "--no-size-check"]) == 0
+
+
 def test_a_run_says_its_size_before_it_starts_and_records_it(tmp_path, capsys):
     import json
 

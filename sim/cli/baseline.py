@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli import EXIT_OK, add_scenario_args, positive_int, seed_int
+from sim.cli import EXIT_OK, add_scenario_args, add_size_check_arg, positive_int, seed_int
 
 HELP = "save a scenario's KPIs as the baseline that fsim check compares with"
 DESCRIPTION = __doc__.split("\n\n", 2)[0].replace("``", "")
@@ -36,6 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                       help="replace the baseline already in --out (updating a baseline is "
                            "deliberate)")
     save.add_argument("--quiet", "-q", action="store_true", help="no progress or table")
+    add_size_check_arg(save)
 
 
 def check_out_path(path: str, overwrite: bool, scenario: str | None = None) -> None:
@@ -100,9 +101,10 @@ def run(args: argparse.Namespace, console) -> int:
 
     scenario = load_from_args(args)
     check_out_path(args.out, args.overwrite, str(args.scenario))
-    from sim.sizing import check_fits, estimate_run
+    if not args.no_size_check:  # refuse runs the machine cannot hold, before they start
+        from sim.sizing import check_fits, estimate_run
 
-    check_fits(estimate_run(scenario, args.replications, args.workers, tables=False))
+        check_fits(estimate_run(scenario, args.replications, args.workers, tables=False))
     seed = scenario.seed if args.seed is None else args.seed
     overrides = dict(parse_set_option(text) for text in args.overrides)
     m = measure_with_progress(scenario, args.replications, seed, args.workers, console,

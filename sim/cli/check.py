@@ -12,7 +12,7 @@ import argparse
 import math
 import sys
 
-from sim.cli import EXIT_ERROR, EXIT_OK, add_scenario_args, positive_int
+from sim.cli import EXIT_ERROR, EXIT_OK, add_scenario_args, add_size_check_arg, positive_int
 
 HELP = "check a scenario against a saved baseline: exit 1 if a KPI regressed"
 DESCRIPTION = __doc__.split("\n\n", 2)[0].replace("``", "")
@@ -55,6 +55,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", "-w", type=positive_int, default=1,
                    help="parallel processes (default 1; the numbers do not depend on it)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_size_check_arg(p)
 
 
 def run(args: argparse.Namespace, console) -> int:
@@ -72,9 +73,10 @@ def run(args: argparse.Namespace, console) -> int:
         _check_kpi_names(kpis, base, args.baseline)
     _check_junit_path(args)
     scenario, cli_overrides = _load(args, base)
-    from sim.sizing import check_fits, estimate_run
+    if not args.no_size_check:  # refuse runs the machine cannot hold, before they start
+        from sim.sizing import check_fits, estimate_run
 
-    check_fits(estimate_run(scenario, base.replications, args.workers, tables=False))
+        check_fits(estimate_run(scenario, base.replications, args.workers, tables=False))
     now = measure_with_progress(scenario, base.replications, base.seed, args.workers, console,
                                 args.quiet, str(args.scenario), {**base.overrides, **cli_overrides},
                                 f"check {scenario.name}")
