@@ -111,8 +111,38 @@ def _interrupt_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, handler)
 
 
+def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)command's own parser that ``args`` were parsed by (``fsim baseline
+    save``'s for ``baseline save``), following the subcommands chosen."""
+    while True:
+        chosen = [a.choices[getattr(args, a.dest)] for a in parser._actions
+                  if isinstance(a, argparse._SubParsersAction) and getattr(args, a.dest, None) in a.choices]
+        if not chosen:
+            return parser
+        parser = chosen[0]
+
+
+def parse_command_line(argv: list[str] | None) -> argparse.Namespace:
+    """The command line parsed; an option the command does not know is reported with
+    that command's usage (argparse's own: the top-level usage, which lists none of the
+    command's options) and the nearest options it does know."""
+    import difflib
+
+    parser = build_parser()
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        command = _command_parser(parser, args)
+        known = [o for a in command._actions for o in a.option_strings if o.startswith("--")]
+        hints = [h for e in extras if e.startswith("-")
+                 for h in difflib.get_close_matches(e.split("=", 1)[0], known, n=2, cutoff=0.75)]
+        hint = f"; did you mean {' or '.join(dict.fromkeys(hints))}?" if hints else ""
+        command.error(f"unrecognized arguments: {' '.join(extras)}{hint} "
+                      f"({command.prog} --help lists its options)")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_command_line(argv)
     if argv is None:  # the real command line (not a caller's own process, e.g. a test's)
         _interrupt_on_sigterm()
     args.argv = list(sys.argv[1:] if argv is None else argv)  # for the run's provenance
