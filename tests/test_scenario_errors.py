@@ -168,6 +168,20 @@ def test_a_set_of_a_mapping_names_each_path_once(tmp_path, capsys):
     assert err.startswith("error: --set horizon.warmup_days: must be < days (")
 
 
+def test_a_check_across_fields_names_the_override_that_broke_it(capsys):
+    """--set horizon.days=7 on a file with warmup_days: 7 fails on the file's warm-up:
+    the message names the file's line and the override that caused it (it blamed the
+    file alone, which the user had not touched)."""
+    assert main(["validate", "scenarios/baseline.yaml", "--set", "horizon.days=7"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("error: scenarios/baseline.yaml:11 horizon.warmup_days (with --set horizon.days): "
+                   "must be < days (7), got 7")
+    # An override of a field beside it that the message does not name is not blamed.
+    assert main(["validate", "scenarios/baseline.yaml", "--set", "horizon.days=7",
+                 "--set", "horizon.drain_days=3"]) == 2
+    assert "horizon.drain_days" not in capsys.readouterr().err
+
+
 def test_an_unclosed_mapping_in_set_is_a_syntax_error_not_a_type_error(tmp_path, capsys):
     """It read "must be a mapping ..., got '{days: 5, warmup_days: 9'", as if it were text."""
     path = _write(tmp_path, "")

@@ -177,7 +177,25 @@ def located(path: list[str], lines: dict[str, str], msg: str) -> str:
     if over is not None and over[0] != dotted:
         return f"{dotted} (with {over[1]} {over[0]}): {msg}"
     where = where_of(path, lines)
+    if over is None and (sibling := _sibling_override(path, lines, msg)) is not None:
+        # A check across fields (warmup_days < days) failed on a value from the file
+        # because an override changed the other field: name the override, the cause.
+        dotted += f" (with {sibling[1]} {sibling[0]})"
     return f"{where + ' ' if where else ''}{dotted}: {msg}"
+
+
+def _sibling_override(path: list[str], lines: dict[str, str], msg: str) -> tuple[str, str] | None:
+    """(override, label) of an override of a field beside ``path`` (the same parent)
+    that the message names, e.g. ``horizon.days`` for ``horizon.warmup_days: must be
+    < days (7)``; None if there is none."""
+    if not path:
+        return None
+    parent = ".".join(path[:-1])
+    for over, label in lines.get(OVERRIDES_KEY, []):
+        head, _, field = over.rpartition(".")
+        if head == parent and field != path[-1] and re.search(rf"\b{re.escape(field)}\b", msg):
+            return over, label
+    return None
 
 
 def _line_key(problem: tuple[str, list[str], str]) -> tuple:
