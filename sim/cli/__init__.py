@@ -111,6 +111,42 @@ def _interrupt_on_sigterm() -> None:
         signal.signal(signal.SIGTERM, handler)
 
 
+class _QuietWhenReaderGone:
+    """A standard stream that goes quiet when its reader has gone (``fsim run ... 2>&1 |
+    head``): the command carries on and exits with its own status, instead of dying
+    of ``BrokenPipeError`` as an internal error (exit 1) while its files were fine.
+    The stream's descriptor is pointed at /dev/null then, so Python's flush at exit
+    has nowhere to fail."""
+
+    def __init__(self, stream) -> None:
+        self._stream, self._gone = stream, False
+
+    def write(self, text: str) -> int:
+        if not self._gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._reader_gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._reader_gone()
+
+    def _reader_gone(self) -> None:
+        self._gone = True
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+
+    def __getattr__(self, name: str):  # isatty, encoding, fileno...: the stream's
+        return getattr(self._stream, name)
+
+
 def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
     """The (sub)command's own parser that ``args`` were parsed by (``fsim baseline
     save``'s for ``baseline save``), following the subcommands chosen."""
@@ -145,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_command_line(argv)
     if argv is None:  # the real command line (not a caller's own process, e.g. a test's)
         _interrupt_on_sigterm()
+        sys.stdout, sys.stderr = _QuietWhenReaderGone(sys.stdout), _QuietWhenReaderGone(sys.stderr)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # for the run's provenance
     from rich.console import Console
 
