@@ -180,6 +180,11 @@ def test_a_check_across_fields_names_the_override_that_broke_it(capsys):
     assert main(["validate", "scenarios/baseline.yaml", "--set", "horizon.days=7",
                  "--set", "horizon.drain_days=3"]) == 2
     assert "horizon.drain_days" not in capsys.readouterr().err
+    # Nor one whose name the message only uses as a word ("zone picking needs a layout").
+    assert main(["validate", "scenarios/baseline.yaml", "--set", "warehouses.east.picking.method=zone",
+                 "--set", "warehouses.east.picking.zone={zones: 2}"]) == 2
+    err = capsys.readouterr().err
+    assert "warehouses.east.picking.layout: zone picking needs a layout" in err and "(with" not in err
 
 
 def test_an_unclosed_mapping_in_set_is_a_syntax_error_not_a_type_error(tmp_path, capsys):

@@ -186,14 +186,14 @@ def located(path: list[str], lines: dict[str, str], msg: str) -> str:
 
 def _sibling_override(path: list[str], lines: dict[str, str], msg: str) -> tuple[str, str] | None:
     """(override, label) of an override of a field beside ``path`` (the same parent)
-    that the message names, e.g. ``horizon.days`` for ``horizon.warmup_days: must be
-    < days (7)``; None if there is none."""
+    that the message names with its value, as checks across fields do (``horizon.days``
+    for ``horizon.warmup_days: must be < days (7)``); None if there is none."""
     if not path:
         return None
     parent = ".".join(path[:-1])
     for over, label in lines.get(OVERRIDES_KEY, []):
         head, _, field = over.rpartition(".")
-        if head == parent and field != path[-1] and re.search(rf"\b{re.escape(field)}\b", msg):
+        if head == parent and field != path[-1] and re.search(rf"\b{re.escape(field)} \(", msg):
             return over, label
     return None
 
