@@ -369,7 +369,8 @@ def write_comparison(out: Path, runs: Sequence[RunData], table: pd.DataFrame,
 def differences_figure(table: pd.DataFrame, by: str | None, path: Path) -> Path:
     """B − A relative to |mean A| (%), with its 95% CI, one row per KPI (and group);
     filled markers where the difference is significant, green where B is better and red
-    where it is worse (the KPI's direction; grey for KPIs with none). A row without a
+    where it is worse (the KPI's direction; purple for KPIs with none), grey where it
+    is not significant. A row without a
     relative difference says why (censored, A is 0, no value). The axis turns
     logarithmic beyond ±10% when the differences span orders of magnitude, so one huge
     change does not flatten the others."""

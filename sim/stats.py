@@ -5,8 +5,8 @@ The KPIs themselves are computed in :mod:`sim.kpis`.
 
 from __future__ import annotations
 
+import functools
 import math
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -19,24 +19,14 @@ __all__ = ["kpi_mean_ci", "mean_ci", "mean_ci95", "summarise_kpis", "t975", "t_q
 
 # --- confidence intervals ------------------------------------------------------------
 
-# Two-sided 95% Student-t critical values, t_{0.975, df}, df = 1..30.
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-         2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-         2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
-
-
+@functools.cache
 def t975(df: int) -> float:
-    """The 97.5% quantile of Student's t with ``df`` degrees of freedom (table up to 30,
-    then the Cornish-Fisher expansion, accurate to 1e-4)."""
+    """The 97.5% quantile of Student's t with ``df`` degrees of freedom (the exact
+    distribution function inverted: :func:`t_quantile`). Until 0.6.1 a table to 3
+    decimals (df <= 30) and an expansion beyond, up to 2.3e-4 off scipy's."""
     if df < 1:
         return math.nan
-    if df <= len(_T975):
-        return _T975[df - 1]
-    z = NormalDist().inv_cdf(0.975)
-    g1 = (z**3 + z) / 4
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
-    return z + g1 / df + g2 / df**2 + g3 / df**3
+    return _t_inverse(0.975, float(df))
 
 
 def _t_cdf_abs(t: float, df: int) -> float:
@@ -102,16 +92,19 @@ def _t_cdf_abs_real(t: float, df: float) -> float:
 
 def t_quantile(p: float, df: float) -> float:
     """The ``p`` quantile of Student's t with ``df`` degrees of freedom, for
-    0.5 <= p < 1: the table of :func:`t975` at p = 0.975 and a whole ``df``, otherwise the
-    exact CDF (:func:`_t_cdf_abs`, or the incomplete beta function for a ``df`` that is
-    not whole, as Welch's) inverted by bisection to 1e-12."""
+    0.5 <= p < 1: the exact CDF (:func:`_t_cdf_abs`, or the incomplete beta function
+    for a ``df`` that is not whole, as Welch's) inverted by bisection to 1e-12."""
     if df < 1:
         return math.nan
     if not 0.5 <= p < 1:
         raise ValueError(f"t_quantile: need 0.5 <= p < 1, got {p}")
-    whole = float(df).is_integer()
-    if p == 0.975 and whole:
-        return t975(int(df))
+    if p == 0.975 and float(df).is_integer():
+        return t975(int(df))  # (cached: the 95% intervals of every KPI)
+    return _t_inverse(p, float(df))
+
+
+def _t_inverse(p: float, df: float) -> float:
+    whole = df.is_integer()
     cdf = (lambda t: _t_cdf_abs(t, int(df))) if whole else (lambda t: _t_cdf_abs_real(t, df))
     want = 2 * p - 1  # P(|T| <= t)
     low, high = 0.0, 1.0

@@ -108,8 +108,7 @@ def test_target_verdicts_follow_scipys_t_interval(values, op, value, confidence)
     want = MET if holds(far) else MISSED if not holds(near) else UNDECIDED
     check = check_target(Target("k", op, value), values, confidence)
     assert check.status == want
-    # (at 95% the t quantile comes from the table of sim.stats.t975, to 3 decimals)
-    assert (check.low, check.high) == pytest.approx((low, high), rel=1e-4)
+    assert (check.low, check.high) == pytest.approx((low, high), rel=1e-9)
 
 
 def test_a_replication_without_a_value_misses_the_target():
