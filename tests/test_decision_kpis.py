@@ -59,6 +59,19 @@ def test_validate_warns_for_a_site_with_demand_and_nobody(capsys):
     assert "warehouses.east.staff.pickers: nobody on any shift" in err
 
 
+def test_run_says_what_the_scenario_alone_tells_before_it_runs_and_once(tmp_path, capsys):
+    """A pool with nobody is known before the run: said before it (a long run can be
+    stopped at once), not repeated after it; summary.json keeps it with the others."""
+    out = tmp_path / "run"
+    main(["run", str(SCENARIOS / "baseline.yaml"), *EMPTY_EAST, "-o", str(out), "--outputs", "kpis"])
+    err = capsys.readouterr().err
+    said = "warning: warehouses.east.staff.pickers: nobody on any shift"
+    assert err.count(said) == 1
+    assert err.index(said) < err.index("replication 1/1 done") < err.index("wrote ")
+    summary = json.loads((out / "summary.json").read_text())
+    assert any(w.startswith("warehouses.east.staff.pickers: nobody") for w in summary["warnings"])
+
+
 def test_no_false_alarm_on_the_baseline_week():
     s = sim.load_scenario(SCENARIOS / "baseline.yaml", {"horizon.days": 9, "horizon.warmup_days": 2})
     r = sim.run(s, seed=3)

@@ -229,6 +229,13 @@ def run(args: argparse.Namespace, console) -> int:
         console.print(f"[dim]{scenario.name}: {estimate.describe()}"
                       + (" at most (--precision)" if args.precision is not None else "") + "[/dim]",
                       highlight=False)
+    # What the scenario alone tells (nobody in a pool, a site nobody is routed to...) is
+    # said before the run, which may be long: not after it.
+    from sim.model.warnings import scenario_warnings
+
+    said_before = scenario_warnings(scenario)
+    for line in said_before:
+        sys.stderr.write(f"warning: {line}\n")
     # Prepare the output folder before simulating, so a bad --out costs nothing.
     # (a replication kept by another version of the simulator is not resumed)
     manifest = {"scenario_sha256": scenario_sha256(scenario), "seed": scenario.seed,
@@ -351,8 +358,12 @@ def _run_and_write(args: argparse.Namespace, console, scenario, folder, hold: bo
     if not args.quiet:
         console.print(_kpi_table(result.summary, scenario.sites, list(scenario.demand.channels)))
         console.print(f"wrote {len(files)} files to [bold]{out}[/bold]")
+    from sim.model.warnings import scenario_warnings
+
+    said_before = scenario_warnings(scenario)  # (by run, before it)
     for line in result.summary["warnings"]:
-        sys.stderr.write(f"warning: {line}\n")
+        if line not in said_before:
+            sys.stderr.write(f"warning: {line}\n")
     if args.strict and result.summary["saturated_pools"]:
         sys.stderr.write(f"error: saturated staff pools: {', '.join(result.summary['saturated_pools'])} "
                          "(--strict)\n")
