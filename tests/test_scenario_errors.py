@@ -376,3 +376,22 @@ def test_the_hint_to_give_a_mapping_whole_is_written_as_the_place_of_the_error_w
             apply_overrides(tiny_data(), {"warehouses.east.staff.pickers.day": 2}, {}, label=label)
         message = str(info.value)
         assert message.endswith(f"to replace it give the whole mapping: {hint}"), message
+
+
+def test_a_bad_count_of_one_shift_is_named_by_its_shift(tmp_path, capsys):
+    """A per-shift head count is checked where it is given: ``pickers.day`` at its own
+    line, not the whole pool (a new user had to guess which shift was meant)."""
+    path = _write(tmp_path, """\
+        warehouses:
+          east:
+            staff:
+              pickers:
+                day: 3
+                evening: -3
+        """)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {path}:7 warehouses.east.staff.pickers.evening: must be >= 0, got -3"
+    assert main(["validate", str(path), "--set", "warehouses.east.staff.pickers.evening=20000"]) == 2
+    assert ("--set warehouses.east.staff.pickers.evening: must be at most 10,000 people per shift, "
+            "got 20,000") in capsys.readouterr().err

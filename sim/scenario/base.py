@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import types
 import typing
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
 
 
 class Model(BaseModel):
@@ -52,22 +52,31 @@ def _kinds(annotation: Any) -> set[str]:
     return {getattr(annotation, "__name__", str(annotation))}
 
 
-HeadCount = int | dict[str, int]
-"""People in a staff pool: a number on every shift, or ``{shift name: number}``."""
-
-
 # People in one staff pool on one shift, at most: several times the largest fulfilment
 # centres' whole shift; each is simulated, so a mistyped count (1e9) would otherwise run
 # out of memory or for hours instead of being refused.
 MAX_HEAD_COUNT = 10_000
 
 
+def _check_people(c: int) -> int:
+    """Raise ValueError unless ``c`` people is from 0 to ``MAX_HEAD_COUNT``."""
+    if c < 0:
+        raise ValueError(f"must be >= 0, got {c}")
+    if c > MAX_HEAD_COUNT:
+        raise ValueError(f"must be at most {MAX_HEAD_COUNT:,} people per shift, got {c:,}")
+    return c
+
+
+People = Annotated[int, AfterValidator(_check_people)]
+"""People in a staff pool on a shift (checked where it is given, so a bad count in
+``{shift: number}`` is named by its shift: ``pickers.day``)."""
+
+HeadCount = People | dict[str, People]
+"""People in a staff pool: a number on every shift, or ``{shift name: number}``."""
+
+
 def check_head_count(v: HeadCount) -> HeadCount:
     """Raise ValueError unless every count is from 0 to ``MAX_HEAD_COUNT``."""
-    counts = v.values() if isinstance(v, dict) else [v]
-    for c in counts:
-        if c < 0:
-            raise ValueError(f"must be >= 0, got {c}")
-        if c > MAX_HEAD_COUNT:
-            raise ValueError(f"must be at most {MAX_HEAD_COUNT:,} people per shift, got {c:,}")
+    for c in v.values() if isinstance(v, dict) else [v]:
+        _check_people(c)
     return v
