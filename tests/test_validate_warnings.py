@@ -51,6 +51,9 @@ def test_a_pool_said_to_fall_short_saturates_and_one_with_enough_people_is_not_w
     scenario = _baseline(**{path: short})
     [warning] = capacity_warnings(scenario)
     assert warning.startswith(f"{path}: ") and "cannot keep up" in warning
+    # Its order count is the sample's paid orders, not the expected orders placed that
+    # the warning of a pool with nobody gives: it says so (a new user saw two counts).
+    assert "paid orders a day at site 'east' in a sampled 7 days of its demand" in warning
     assert main(["validate", str(SCENARIOS / "baseline.yaml"), "--set", f"{path}={short}"]) == 0
     assert warning in capsys.readouterr().err  # (fsim validate prints it; still valid)
     result = sim.run(scenario, replications=1, seed=3)

@@ -180,6 +180,7 @@ class PoolWork:
     on_duty_h_per_day: float
     orders_per_day: float
     what: str  # what the work counts
+    sample_days: float = SAMPLE_DAYS  # the stretch of demand drawn to count it
 
     @property
     def minutes_per_order(self) -> float:
@@ -241,7 +242,7 @@ def pool_work(scenario: Scenario, seed: int | None = None) -> list[PoolWork]:
                       if pool == "pickers" and method == "zone" else [wh.staff.head_count(pool)])
             on_duty = sum(count * on_duty_hours_per_head(scenario, name, None if shift == "always" else shift)
                           for per_shift in counts for shift, count in per_shift.items()) / window
-            out.append(PoolWork(name, pool, float(hours) / days, on_duty, len(mine) / days, what[pool]))
+            out.append(PoolWork(name, pool, float(hours) / days, on_duty, len(mine) / days, what[pool], days))
     return out
 
 
@@ -255,7 +256,8 @@ def capacity_warnings(scenario: Scenario, seed: int | None = None) -> list[str]:
         if w.on_duty_h_per_day <= 0 or w.work_h_per_day < w.on_duty_h_per_day:
             continue  # (nobody at all: staffing_warnings says so)
         out.append(f"warehouses.{w.site}.staff.{w.pool}: {w.what} takes about {w.work_h_per_day:,.0f} "
-                   f"hours a day at this demand ({w.orders_per_day:,.0f} orders a day at site {w.site!r}, "
+                   f"hours a day at this demand ({w.orders_per_day:,.0f} paid orders a day at site {w.site!r} in a "
+                   f"sampled {w.sample_days:.3g} days of its demand, "
                    f"{w.minutes_per_order:.3g} min each), but its {w.pool} are on duty "
                    f"{w.on_duty_h_per_day:,.0f} hours a day (at least "
                    f"{100 * w.work_h_per_day / w.on_duty_h_per_day:.0f}% busy): they cannot keep up, and the "
