@@ -310,6 +310,7 @@ def _picking_figure(result: Result, path: Path) -> Path | None:
         else:
             ax_d.text(0.5, 0.5, "no layout:\ntravel is given as a time", ha="center", va="center",
                       transform=ax_d.transAxes)
+            ax_d.set(xticks=[], yticks=[])  # (no empty 0-1 scales)
         ax_d.set(xlabel="metres walked per tour", ylabel="tours", title=f"{site} ({method}): tour length")
         counts = t["orders"].value_counts().sort_index()
         ax_b.bar(counts.index, counts.to_numpy(), color="tab:green", width=0.8)
