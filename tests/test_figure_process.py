@@ -201,3 +201,20 @@ def test_a_figure_process_gone_leaves_the_figures_to_the_run(forking, tmp_path, 
     written = write_results(result, tmp_path / "run", figure_process=figures)
     assert (tmp_path / "run" / "staff_pools.png") in written
     assert "drawing them in this process" in capsys.readouterr().err
+
+
+def test_a_figure_worker_leaves_what_it_inherited_out_of_the_collectors_scans(tmp_path):
+    """Each forked figure worker freezes what it inherited (the result, the modules):
+    the cycle collector's full collections walked it all while drawing. In a fresh
+    interpreter: forking is only safe with no other thread."""
+    done = _python("""
+        import gc
+        from sim import report
+        from sim.processes import mp_context
+        with mp_context().Pool(1, initializer=report._figure_worker_start) as pool:
+            frozen = pool.apply(gc.get_freeze_count)
+        print(frozen, gc.get_freeze_count())
+    """, tmp_path)
+    assert done.returncode == 0, done.stderr
+    in_worker, here = map(int, done.stdout.split())
+    assert in_worker > 10_000 and here == 0
