@@ -148,7 +148,7 @@ def _ci(t) -> str:
 def _print(console, result) -> None:
     from rich.table import Table
 
-    conf = f"{100 * result.confidence:g}%"
+    conf = f"{100 * result.decision_confidence:.4g}%"
     if result.recommended is not None:
         best = result.recommended
         cost = (f"labour cost {best.cost:,.2f} over the {result.window_days:g}-day window "
@@ -171,6 +171,7 @@ def _print(console, result) -> None:
                           f"{p.cost_per_week if priced else p.person_hours:,.0f}",
                           *(f"{_ci(t)} {t.verdict}" for t in p.targets))
         console.print(table)
+        console.print(f"(targets {result.guarantee})", highlight=False, soft_wrap=True)
     reused = result.runs - result.runs_now
     grid_runs = result.grid_plans * result.start_replications
     percent = 100 * result.share_of_grid

@@ -94,7 +94,7 @@ class StaffingResult:
     scenario: str
     variables: list[Variable]
     targets: list[Target]
-    confidence: float
+    confidence: float  # stated: over the whole sequence of looks at a plan
     recommended: PlanResult | None
     runner_ups: list[PlanResult]
     plans: list[PlanResult]
@@ -109,6 +109,15 @@ class StaffingResult:
     window_days: float
     out: Path
     files: list[Path] = field(default_factory=list)
+    looks: list[int] = field(default_factory=list)  # replications at each look at a plan
+    decision_confidence: float = 0.95  # of the interval each look decides with (and shown)
+
+    @property
+    def guarantee(self) -> str:
+        """How a target is judged, in words (the headers of every output)."""
+        return (f"each met by the far bound of its {100 * self.decision_confidence:.4g}% confidence "
+                f"interval at every look ({', '.join(map(str, self.looks))} replications), so with "
+                f"{50 * (1 + self.confidence):.4g}% one-sided confidence over them all")
 
     @property
     def feasible(self) -> bool:
@@ -212,6 +221,7 @@ def _result(inputs: Inputs, variables: list[Variable], targets: list[Target], co
     from sim.staffing.diagnose import why_infeasible
 
     base = inputs.scenario
+    confidence = evaluator.decision_confidence  # (the intervals shown are those that decided)
     plans = [plan_result(ev, variables, base, confidence) for ev in outcome.evaluations]
     by_number = {p.number: p for p in plans}
     accepted = sorted((p for p in plans if p.accepted),
@@ -226,7 +236,7 @@ def _result(inputs: Inputs, variables: list[Variable], targets: list[Target], co
     diagnosis = ([] if outcome.best is not None else
                  why_infeasible(outcome.upper, variables, base, confidence, evaluator.maximum))
     return StaffingResult(
-        scenario=base.name, variables=variables, targets=targets, confidence=confidence,
+        scenario=base.name, variables=variables, targets=targets, confidence=evaluator.confidence,
         recommended=recommended, runner_ups=runner_ups or [],
         plans=[by_number[p.number] for p in plans],
         # (not the plans invalid or saturated: a saturated plan's means are over the
@@ -235,7 +245,8 @@ def _result(inputs: Inputs, variables: list[Variable], targets: list[Target], co
         diagnosis=diagnosis, runs=evaluator.runs, runs_now=evaluator.runs_now,
         grid_plans=math.prod(v.high - v.low + 1 for v in variables),
         start_replications=evaluator.start, max_replications=evaluator.maximum, seed=seed,
-        window_days=window_days(base), out=folder)
+        window_days=window_days(base), out=folder, looks=evaluator.looks,
+        decision_confidence=evaluator.decision_confidence)
 
 
 def _evaluation(outcome, number: int) -> Evaluation:

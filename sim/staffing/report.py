@@ -124,6 +124,8 @@ def summary(result, inputs) -> dict:
         "overrides": inputs.overrides,
         "seed": result.seed,
         "confidence": result.confidence,
+        "decision_confidence": result.decision_confidence,
+        "looks": result.looks,
         "replications_start": result.start_replications,
         "max_replications": result.max_replications,
         "window_days": result.window_days,
@@ -174,8 +176,7 @@ def write_recommended(result, inputs, plan, path: Path) -> Path:
     want = scenario_to_yaml(planned)
     head = (f"# fsim staff: the recommended plan {result.recommended.label}\n"
             f"# targets: {'; '.join(str(t) for t in result.targets)} "
-            f"(each met by the far bound of its {100 * result.confidence:g}% confidence interval: "
-            f"{50 * (1 + result.confidence):g}% one-sided)\n"
+            f"({result.guarantee})\n"
             f"# labour cost of the planned pools: {result.recommended.cost:,.2f} over the "
             f"{result.window_days:g}-day measurement window "
             f"({result.recommended.cost_per_week:,.2f} per week)\n")
@@ -254,7 +255,7 @@ def frontier_figure(result, path: Path) -> Path:
         # (one column: a per-shift plan's label is long and two columns would overlap)
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1)
     fig.suptitle(f"{result.scenario}: cost / service frontier "
-                 f"(mean and {100 * result.confidence:g}% CI per plan)")
+                 f"(mean and {100 * result.decision_confidence:.4g}% CI per plan, as decided)")
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -290,6 +291,8 @@ def staff_body(folder: Path) -> str:
     data = _read_json(folder / JSON)
     manifest = _read_json(folder / "manifest.json")
     conf = 100 * (data.get("confidence") or 0.95)
+    looks = data.get("looks")
+    decided_at = 100 * (data.get("decision_confidence") or conf / 100)
     parts = [f"<h1>Staffing plan: {_e(data.get('scenario', folder.name))}</h1>"]
     if not data:
         return "".join(parts) + ("<p class=\"warn\">This search is not complete (no staffing.json): "
@@ -297,8 +300,9 @@ def staff_body(folder: Path) -> str:
     search = data.get("search", {})
     meta = [("scenario file", data.get("scenario_file")),
             ("overrides (--set)", json.dumps(data.get("overrides")) if data.get("overrides") else None),
-            ("targets", "; ".join(data.get("targets", [])) + f" (each met by the far bound of its {conf:g}% confidence interval: "
-             f"{(100 + conf) / 2:g}% one-sided)"),
+            ("targets", "; ".join(data.get("targets", [])) + f" (each met by the far bound of its {decided_at:.4g}% "
+             "confidence interval" + (f" at every look ({', '.join(map(str, looks))} replications)" if looks else "")
+             + f", so with {(100 + conf) / 2:.4g}% one-sided confidence over them all)"),
             ("planned", ", ".join(f"{v['name']} {v['low']}..{v['high']} (now {v['current']})"
                                   for v in data.get("variables", []))),
             ("seed (every plan: common random numbers)", data.get("seed")),
