@@ -76,7 +76,7 @@ def test_a_bad_upload_shows_the_error_with_its_line(app):
     line = bad.splitlines().index(next(ln for ln in bad.splitlines() if "day: -3" in ln)) + 1
     app.get("file_uploader")[0].set_value(("my plan.yaml", bad.encode(), "application/x-yaml")).run()
     errors = texts(app.error)
-    assert f"my plan.yaml:{line} warehouses.east.staff.pickers: must be >= 0, got -3" in errors
+    assert f"my plan.yaml:{line} warehouses.east.staff.pickers.day: must be >= 0, got -3" in errors
     assert "fsim-ui-upload" not in errors  # named as the planner named it
 
 
@@ -202,3 +202,15 @@ def test_too_few_people_for_the_demand_is_said_before_a_run(app):
         lever(app, f"warehouses.east.staff.pickers.{shift}").set_value(2).run()
     assert "warehouses.east.staff.pickers: picking takes about" in texts(app.warning)
     assert "cannot keep up" in texts(app.warning)
+
+
+def test_the_change_count_is_the_changes_that_stand(app):
+    """A method chosen and then left (wave, its waves picked by batch, back to single)
+    leaves no change: the sidebar counted the hidden settings (2 changes, no --set)."""
+    method = "lever:warehouses.east.picking.method"
+    app.selectbox(key=method).set_value("wave").run()
+    app.selectbox(key="lever:warehouses.east.picking.wave.within").set_value("batch").run()
+    assert "--set" in texts(app.sidebar.code).replace("--set horizon", "")
+    app.selectbox(key=method).set_value("single").run()
+    assert "no changes on this page" in texts(app.sidebar.caption)
+    assert "warehouses.east" not in texts(app.sidebar.code)

@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from sim.ui import state
+from sim.ui.levers import overrides_for
 
 VIEWS = Path(__file__).resolve().parent / "views"
 PAGES = (  # (script, title, url path)
@@ -33,11 +34,13 @@ with st.sidebar:
         st.error("No scenario" if source is None else f"{source.shown}: not loaded")
     else:
         st.markdown(f"**{base.name}** from `{source.shown}`")
-        changes = len(st.session_state.lever_values)
+        # The changes that stand: each a --set of the command (a setting of a method
+        # chosen and then left is kept for when it is chosen again, not counted).
+        changes = len(overrides_for(base, st.session_state.lever_values))
         st.caption(f"{changes} change(s) to it on this page" if changes else "no changes on this page")
         current, _ = state.current_scenario(base)
         st.code(state.the_command(base, current), language="bash", wrap_lines=True)
-        if changes and st.button("Undo every change", key="reset"):
+        if st.session_state.lever_values and st.button("Undo every change", key="reset"):
             state.forget_choices()
             st.rerun()
 

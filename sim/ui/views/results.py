@@ -131,6 +131,9 @@ def show(result, base, scenario) -> None:
     st.markdown(f"**{summary['scenario']}**, {reps} replication(s), seed {seed}"
                 + (f", {took:.1f} s" if took is not None else ""))
     flags(summary)
+    st.caption("This page keeps its runs in memory and writes no files: the command in the "
+               "sidebar runs the same and writes its folder (kpis.csv, summary.json, the tables "
+               "and figures). Reloading the page starts afresh: your changes are in that command.")
     command = state.the_command(base, scenario)
     col_pin, col_report, col_figures = st.columns([1, 1, 2], vertical_alignment="center")
     # A callback, not the button's return value: it runs even if the click arrives while

@@ -145,4 +145,6 @@ for target in result.targets:
     st.altair_chart(frontier_chart(frame, text, target.value), width="stretch")
 st.caption("Blue: accepted, grey: rejected (bar: the confidence interval); green: the frontier, "
            "the best mean at that cost or less; red: the target; orange: the recommended plan.")
+st.markdown("**The frontier**: the plans that give the best mean at their cost or less "
+            f"(every plan decided is in `{result.out / 'staffing.csv'}`)")
 st.table(plans_frame(result.frontier).set_index("plan"))
