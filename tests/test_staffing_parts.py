@@ -317,3 +317,20 @@ def test_the_looks_double_and_split_the_error():
     assert look_schedule(5, 5) == [5]
     assert confidence_per_look(0.95, 4) == pytest.approx(0.9875)
     assert confidence_per_look(0.9, 1) == pytest.approx(0.9)
+
+
+def test_of_two_plans_of_one_cost_the_frontier_keeps_the_better():
+    """A check from outside found plan 1 (6 pickers, 10 packers: 98.858) on the frontier
+    beside plan 8 of the same cost (8 and 8: 98.871): the worse was kept because it was
+    decided first. A plan on the frontier is beaten by no plan costing as much or less."""
+    from sim.staffing.planner import KpiEstimate, PlanResult, TargetResult, frontier
+
+    def plan(number, cost, mean):
+        target = TargetResult("k >= 90", "k", ">=", 90.0, KpiEstimate(mean, mean - 1, mean + 1, 5), "met")
+        return PlanResult(number=number, staff={}, label=str(number), cost=cost, cost_per_week=cost,
+                          person_hours=cost / 26, replications=5, accepted=True, phase="",
+                          targets=[target], utilisation_pct={})
+
+    plans = [plan(7, 32_032, 94.9), plan(1, 46_592, 98.858), plan(8, 46_592, 98.871),
+             plan(0, 58_240, 98.86), plan(9, 58_240, 99.2), plan(3, 60_000, 99.2)]
+    assert [p.number for p in frontier(plans)] == [7, 8, 9]

@@ -254,15 +254,25 @@ def _evaluation(outcome, number: int) -> Evaluation:
 
 
 def frontier(plans: Sequence[PlanResult]) -> list[PlanResult]:
-    """The plans, cheapest first, that are better than every cheaper one on at least
-    one target (by the mean): the cost / service trade-off among the plans decided."""
-    out: list[PlanResult] = []
-    for plan in sorted(plans, key=lambda p: (p.cost, p.person_hours, p.number)):
-        if not any(all(_at_least_as_good(o, t_o, t_p) for t_o, t_p in zip(o.targets, plan.targets,
-                                                                          strict=True))
-                   for o in out):
-            out.append(plan)
-    return out
+    """The plans, cheapest first, that no plan costing as much or less matches or beats
+    on every target (by the mean): the cost / service trade-off among the plans
+    decided. Of two plans of one cost, the better is on it, not the first decided (the
+    worse was kept when plans were only held against those already on it); of two
+    alike in cost and means, the first decided."""
+    def price(p: PlanResult) -> tuple[float, float]:
+        return p.cost, p.person_hours
+
+    def beaten(p: PlanResult, q: PlanResult) -> bool:  # q at least as good for no more
+        if q is p or price(q) > price(p):
+            return False
+        pairs = list(zip(q.targets, p.targets, strict=True))
+        if not all(_at_least_as_good(q, tq, tp) for tq, tp in pairs):
+            return False
+        alike = price(q) == price(p) and all(_at_least_as_good(p, tp, tq) for tq, tp in pairs)
+        return not alike or q.number < p.number
+
+    return [p for p in sorted(plans, key=lambda p: (p.cost, p.person_hours, p.number))
+            if not any(beaten(p, q) for q in plans)]
 
 
 def _at_least_as_good(_plan: PlanResult, a: TargetResult, b: TargetResult) -> bool:
