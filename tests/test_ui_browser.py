@@ -229,7 +229,7 @@ def upload_bad_scenario(page, output_path) -> None:
     error = page.locator("[data-testid=stMain] [data-testid=stAlertContentError]").first
     error.wait_for(timeout=30_000)
     settle(page)
-    assert f"bad.yaml:{line} warehouses.east.staff.pickers: must be >= 0, got -3" in error.inner_text()
+    assert f"bad.yaml:{line} warehouses.east.staff.pickers.day: must be >= 0, got -3" in error.inner_text()
     shoot(page, "bad-upload", Path(output_path))
 
 
