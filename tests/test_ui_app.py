@@ -174,6 +174,9 @@ def test_the_staffing_page_plans_or_says_it_is_not_installed(monkeypatch, tmp_pa
     assert not app.exception, [e.value for e in app.exception]
     recommended = re.search(r"Recommended: east\.pickers=(\d+)", texts(app.success))
     assert recommended, texts(app.error)
+    # The confidence each look decided with, and what it gives over them all (2 and 4
+    # replications: 2 looks at 0.975 for the stated 0.95).
+    assert "97.5% confidence interval at every look (2, 4 replications), so with 97.5% one-sided" in texts(app.caption)
     # (kept in the user's own cache folder, not in the machine's shared temporary one)
     searches = list((tmp_path / "cache" / "fsim" / "ui-staff").glob("*/staffing.csv"))
     assert len(searches) == 1

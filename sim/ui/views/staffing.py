@@ -119,6 +119,7 @@ else:
     st.success(f"Recommended: {best.label}, {best.cost_per_week:,.0f} a week of labour for the planned "
                f"pools ({result.runs} runs, {len(result.plans)} plans decided)")
     st.table(plans_frame([best]).set_index("plan"))
+    st.caption(f"Targets {result.guarantee}.")
     if st.button("Use this plan on the Scenario page", key="staff_use"):
         levers = state.base_levers(base)
         values = dict(st.session_state.lever_values)
