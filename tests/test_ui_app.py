@@ -123,7 +123,7 @@ def test_run_pin_change_run_compare(app):
     assert changes.loc["warehouses.east.staff.pickers.day"].tolist() == ["7", "5"]
     assert "Paired on common random numbers" in texts(app.caption)
     differences = next(t for t in tables if "current − pinned" in t.columns)
-    assert differences.loc["lead_time_hours_mean", "pairs"] == 2
+    assert differences.loc["lead time, mean (h)", "pairs"] == 2
     assert "--set warehouses.east.staff.pickers.day=5" in texts(app.code)
     assert "levers have changed" not in texts(app.info)
     # A lever changed but not run: the current run is still the one with 5 pickers, and

@@ -186,7 +186,8 @@ def test_comparison_is_the_paired_difference_of_the_replications(two_reps):
 def test_the_differences_table_keeps_the_digits_that_tell_runs_apart():
     """A pack wait of 0.1803 h against 0.2177 h printed as 0.2 against 0.2 (the unit's
     decimals), a difference of -0.04 as "-0.0"; under Welch's interval the count is the
-    smaller run's, not "pairs"."""
+    smaller run's, not "pairs". KPIs are named in the page's plain words (a planner
+    found the raw names, without units, on this page alone)."""
     import pandas as pd
 
     rows = pd.DataFrame([
@@ -196,14 +197,14 @@ def test_the_differences_table_keeps_the_digits_that_tell_runs_apart():
          "diff_ci95_low": -0.09841, "diff_ci95_high": 0.05442, "n": 2, "paired": True, "significant": False},
     ])
     shown = differences_table(rows, None, ["west", "east"], ["web"]).set_index("KPI")
-    assert shown.loc["pack_wait_hours_mean", ["pinned", "current"]].tolist() == ["0.180", "0.218"]
-    assert shown.loc["lead_time_hours_mean", ["pinned", "current"]].tolist() == ["96.4", "96.4"]  # (3 digits)
-    assert shown.loc["lead_time_hours_mean", "current − pinned"] == "-0.0220"
-    assert shown.loc["lead_time_hours_mean", "95% CI"] == "[-0.0984, 0.0544]"
+    assert shown.loc["wait to be packed, mean (h)", ["pinned", "current"]].tolist() == ["0.180", "0.218"]
+    assert shown.loc["lead time, mean (h)", ["pinned", "current"]].tolist() == ["96.4", "96.4"]  # (3 digits)
+    assert shown.loc["lead time, mean (h)", "current − pinned"] == "-0.0220"
+    assert shown.loc["lead time, mean (h)", "95% CI"] == "[-0.0984, 0.0544]"
     assert list(shown.columns)[-1] == "pairs"
     censored = rows.assign(mean_b=[float("nan"), 96.39], lower_bound_b=[0.25, float("nan")])
     shown = differences_table(censored, None, ["west", "east"], ["web"]).set_index("KPI")
-    assert shown.loc["pack_wait_hours_mean", "current"] == "above 0.250 (censored)"
+    assert shown.loc["wait to be packed, mean (h)", "current"] == "above 0.250 (censored)"
     welch = differences_table(rows.assign(paired=False), None, ["west", "east"], ["web"])
     assert "pairs" not in welch.columns and welch["n (smaller run)"].tolist() == [2, 2]
 

@@ -112,6 +112,13 @@ SITE_KPIS = (
     ("backlog_at_end_packers", "waiting to be packed at the end (parcels)"),
 )
 CI_NOTE = "mean [95% confidence interval over replications]"
+_PLAIN = dict(GROUP_KPIS + SITE_KPIS)
+
+
+def plain_name(kpi: str) -> str:
+    """A KPI in the page's plain words (``on_time_delivery_pct``: "on-time delivery
+    (%)"), or its own name where the page has none."""
+    return _PLAIN.get(kpi, kpi)
 
 
 NO_VALUE = "–"  # (a plain "-" or "> " would read as Markdown in a table cell)

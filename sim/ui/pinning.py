@@ -15,7 +15,7 @@ from sim.experiment import Result
 from sim.invocation import command_text
 from sim.paired import RunData, available_kpis, comparison_rows, expand, groups_of, why_not_paired
 from sim.scenario.diff import format_value, resolved_diff
-from sim.ui.figures import ALL, NO_VALUE, Distribution, distributions
+from sim.ui.figures import ALL, NO_VALUE, Distribution, distributions, plain_name
 
 # The KPIs compared, by base name (each also per site or channel where it exists).
 COMPARED = ("on_time_delivery_pct", "same_day_ship_pct", "lead_time_hours_mean", "lead_time_hours_p95",
@@ -76,7 +76,8 @@ def number(value, digits: int, bound=None) -> str:
 
 
 def differences_table(table: pd.DataFrame, by: str | None, sites, channels) -> pd.DataFrame:
-    """One row per KPI: both means, the difference and its interval, with the decimals of
+    """One row per KPI (in the page's plain words): both means, the difference and its
+    interval, with the decimals of
     the KPI's unit, or more where those would hide a difference (as ``fsim compare``
     keeps significant digits: a wait of 0.18 against 0.22 h is not "0.2" against "0.2")."""
     rows = []
@@ -88,7 +89,7 @@ def differences_table(table: pd.DataFrame, by: str | None, sites, channels) -> p
         dd = enough_digits(unit, *(float(r[c]) for c in ("diff_mean", "diff_ci95_low", "diff_ci95_high")))
         ci = (NO_VALUE if pd.isna(r["diff_ci95_low"]) else
               f"[{number(r['diff_ci95_low'], dd)}, {number(r['diff_ci95_high'], dd)}]")
-        row = {"KPI": r["kpi"]}
+        row = {"KPI": plain_name(r["kpi"])}
         if by is not None:
             row[by] = r[by]
         row.update({"pinned": number(r["mean_a"], dm, r.get("lower_bound_a")),

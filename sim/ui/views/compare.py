@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from sim.ui import state
-from sim.ui.figures import ecdf_chart, ecdf_frame, kpi_cell
+from sim.ui.figures import ecdf_chart, ecdf_frame, kpi_cell, plain_name
 from sim.ui.pinning import comparison, differences_table, pin, run_command, scenario_changes
 from sim.ui.runs import run_key
 
@@ -22,7 +22,7 @@ def side(title: str, p, sites, channels) -> None:
                 f"seed {summary['seed']}")
     st.code(p.command, language="bash", wrap_lines=True)
     st.table(pd.DataFrame({"mean [95% CI]": [kpi_cell(k, summary, sites, channels) for k in HEADLINE]},
-                          index=list(HEADLINE)))
+                          index=[plain_name(k) for k in HEADLINE]))
 
 
 st.title("Compare with the pinned run")
@@ -75,6 +75,8 @@ if table.empty:
     st.info("No KPI in common.")
 else:
     st.table(differences_table(table, by, sites, channels).set_index("KPI"))
+    st.caption("differs: yes where the 95% interval of the difference leaves out 0 (the runs "
+               "differ beyond their noise); the decimals are those that tell the two runs apart.")
 
 lead_by = by or "site"
 st.markdown(f"#### Lead time per {lead_by}, pinned and current: ECDF")
