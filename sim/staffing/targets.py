@@ -6,8 +6,10 @@ and channels, and the decision rule that says whether replications meet it.
 A target is met with confidence ``c`` when the bound of the two-sided ``c`` t-interval
 of the KPI's mean over replications on the far side from the threshold meets it: for
 ``>=`` the lower bound is at least the value, for ``<=`` the upper bound at most. (So
-each target holds with one-sided confidence (1 + c) / 2.) It is missed when even the
-near bound fails (the whole interval is on the wrong side), and undecided otherwise.
+each target holds with one-sided confidence (1 + c) / 2, at one look; the search looks
+at a plan several times and passes each look a ``c`` that keeps the stated confidence
+over them all: :mod:`sim.staffing.evaluate`.) It is missed when even the near bound
+fails (the whole interval is on the wrong side), and undecided otherwise.
 """
 
 from __future__ import annotations
