@@ -22,7 +22,7 @@ __all__ = ["kpi_mean_ci", "mean_ci", "mean_ci95", "summarise_kpis", "t975", "t_q
 @functools.cache
 def t975(df: int) -> float:
     """The 97.5% quantile of Student's t with ``df`` degrees of freedom (the exact
-    distribution function inverted: :func:`t_quantile`). Until 0.6.1 a table to 3
+    distribution function inverted: :func:`t_quantile`). Until 0.7.0 a table to 3
     decimals (df <= 30) and an expansion beyond, up to 2.3e-4 off scipy's."""
     if df < 1:
         return math.nan
