@@ -217,3 +217,10 @@ def test_the_change_count_is_the_changes_that_stand(app):
     app.selectbox(key=method).set_value("single").run()
     assert "no changes on this page" in texts(app.sidebar.caption)
     assert "warehouses.east" not in texts(app.sidebar.code)
+
+
+def test_quantities_show_as_many_decimals_as_they_have(app):
+    """Days and orders a day read "35" and "1300", not "35.00" and "1300.00" (a planner
+    found the page's numbers padded); the format is the page's, shown by the browser."""
+    for path in ("horizon.days", "demand.channels.web.orders_per_day"):
+        assert lever(app, path).proto.format == "%g", path

@@ -61,7 +61,9 @@ def lever_widget(lever: Lever, base_levers: dict[str, Lever], overrides: dict, l
     if lever.kind in ("count", "whole"):
         st.number_input(label, min_value=0 if lever.kind == "count" else 1, value=int(value), step=1, **common)
     elif lever.kind == "number":
-        st.number_input(label, min_value=0.0, value=float(value), step=lever.step or 1.0, **common)
+        # (%g: 35 days, 1300 orders a day, 16.5 h, not "35.00" and "1300.00")
+        st.number_input(label, min_value=0.0, value=float(value), step=lever.step or 1.0, format="%g",
+                        **common)
     elif lever.kind == "share":
         # (%g: as many decimals as the value has; "%.4f" showed 0.00004 as 0.0000)
         st.number_input(label, min_value=0.0, max_value=1.0, value=float(value), step=0.001,
