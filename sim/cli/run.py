@@ -267,18 +267,19 @@ def run(args: argparse.Namespace, console) -> int:
         held = estimate.orders_per_replication * args.replications if hold else 0.0
         figure_process = FigureProcess.start(held_orders=held)
     try:
-        return _run_and_write(args, console, scenario, folder, hold, provenance, figure_process)
+        return _run_and_write(args, console, scenario, folder, hold, provenance, figure_process,
+                              said_before)
     finally:
         if figure_process is not None:
             figure_process.close()
 
 
 def _run_and_write(args: argparse.Namespace, console, scenario, folder, hold: bool,
-                   provenance: dict, figure_process) -> int:
+                   provenance: dict, figure_process, said_before: list[str]) -> int:
     """Run the replications (keeping each as it finishes, resuming those kept), write
     every output and say what was written: the run of :func:`run`, once prepared.
     ``figure_process``: draws the figures (:mod:`sim.figure_process`), or None to
-    draw them here."""
+    draw them here. ``said_before``: the warnings printed before the run (not again)."""
     from concurrent.futures.process import BrokenProcessPool
 
     from rich.progress import (
@@ -358,9 +359,6 @@ def _run_and_write(args: argparse.Namespace, console, scenario, folder, hold: bo
     if not args.quiet:
         console.print(_kpi_table(result.summary, scenario.sites, list(scenario.demand.channels)))
         console.print(f"wrote {len(files)} files to [bold]{out}[/bold]")
-    from sim.model.warnings import scenario_warnings
-
-    said_before = scenario_warnings(scenario)  # (by run, before it)
     for line in result.summary["warnings"]:
         if line not in said_before:
             sys.stderr.write(f"warning: {line}\n")

@@ -73,10 +73,3 @@ People = Annotated[int, AfterValidator(_check_people)]
 
 HeadCount = People | dict[str, People]
 """People in a staff pool: a number on every shift, or ``{shift name: number}``."""
-
-
-def check_head_count(v: HeadCount) -> HeadCount:
-    """Raise ValueError unless every count is from 0 to ``MAX_HEAD_COUNT``."""
-    for c in v.values() if isinstance(v, dict) else [v]:
-        _check_people(c)
-    return v

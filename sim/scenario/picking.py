@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.dists import Dist
-from sim.scenario.base import HeadCount, Model, check_head_count
+from sim.scenario.base import HeadCount, Model
 
 RoutingPolicy = Literal["s_shape", "return", "midpoint", "largest_gap", "optimal"]
 
@@ -75,14 +75,6 @@ class ZoneConfig(Model):
     # People per zone (a number on every shift, or per shift); default: the site's
     # pickers shared out evenly, zone by zone.
     pickers_per_zone: list[HeadCount] | None = None
-
-    @field_validator("pickers_per_zone")
-    @classmethod
-    def _counts(cls, v):
-        if v is not None:
-            for c in v:
-                check_head_count(c)
-        return v
 
     @model_validator(mode="after")
     def _one_count_per_zone(self) -> ZoneConfig:

@@ -13,7 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.dists import CountDist, Dist
 from sim.geo import us_states
-from sim.scenario.base import HeadCount, Model, check_head_count
+from sim.scenario.base import HeadCount, Model
 from sim.scenario.bounds import require_at_least, require_below
 from sim.scenario.inventory import InventoryConfig
 from sim.scenario.packaging import DamageModel, PackagingConfig, RateTable
@@ -195,11 +195,6 @@ class Staff(Model):
     # Loaded labour cost per on-duty hour (currency units), for the cost KPIs.
     picker_hourly_cost: float = Field(default=0.0, ge=0)
     packer_hourly_cost: float = Field(default=0.0, ge=0)
-
-    @field_validator("pickers", "packers")
-    @classmethod
-    def _non_negative(cls, v: HeadCount) -> HeadCount:
-        return check_head_count(v)
 
     @model_validator(mode="after")
     def _shift_names(self) -> Staff:

@@ -53,6 +53,14 @@ def confidence_per_look(confidence: float, looks: int) -> float:
     return 1 - (1 - confidence) / looks
 
 
+def guarantee_text(confidence: float, decision_confidence: float, looks: Sequence[int]) -> str:
+    """How a target is judged, in words (every output of a search says it the same way;
+    ``looks`` may be empty: a search written before the looks were recorded)."""
+    at = f" at every look ({', '.join(map(str, looks))} replications)" if looks else ""
+    return (f"each met by the far bound of its {100 * decision_confidence:.4g}% confidence "
+            f"interval{at}, so with {50 * (1 + confidence):.4g}% one-sided confidence over them all")
+
+
 class RunFailed(RuntimeError):
     """A simulation run raised (recorded in its task file; a rerun tries it again)."""
 

@@ -17,7 +17,7 @@ from typing import Any
 from sim.errors import ScenarioError
 from sim.scenario.loader import load_raw, scenario_to_yaml, validate_data
 from sim.scenario.schema import Scenario
-from sim.staffing.evaluate import Evaluation, Evaluator, ProgressCallback
+from sim.staffing.evaluate import Evaluation, Evaluator, ProgressCallback, guarantee_text
 from sim.staffing.pools import Variable, plan_variables
 from sim.staffing.targets import Target, parse_targets
 from sim.sweep.task import Task, run_task
@@ -115,9 +115,7 @@ class StaffingResult:
     @property
     def guarantee(self) -> str:
         """How a target is judged, in words (the headers of every output)."""
-        return (f"each met by the far bound of its {100 * self.decision_confidence:.4g}% confidence "
-                f"interval at every look ({', '.join(map(str, self.looks))} replications), so with "
-                f"{50 * (1 + self.confidence):.4g}% one-sided confidence over them all")
+        return guarantee_text(self.confidence, self.decision_confidence, self.looks)
 
     @property
     def feasible(self) -> bool:

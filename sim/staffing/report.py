@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 
 from sim.scenario.loader import load_scenario, scenario_to_yaml
+from sim.staffing.evaluate import guarantee_text
 from sim.staffing.pools import plan_scenario, staff_values
 from sim.sweep.store import write_atomic
 
@@ -291,8 +292,6 @@ def staff_body(folder: Path) -> str:
     data = _read_json(folder / JSON)
     manifest = _read_json(folder / "manifest.json")
     conf = 100 * (data.get("confidence") or 0.95)
-    looks = data.get("looks")
-    decided_at = 100 * (data.get("decision_confidence") or conf / 100)
     parts = [f"<h1>Staffing plan: {_e(data.get('scenario', folder.name))}</h1>"]
     if not data:
         return "".join(parts) + ("<p class=\"warn\">This search is not complete (no staffing.json): "
@@ -300,9 +299,8 @@ def staff_body(folder: Path) -> str:
     search = data.get("search", {})
     meta = [("scenario file", data.get("scenario_file")),
             ("overrides (--set)", json.dumps(data.get("overrides")) if data.get("overrides") else None),
-            ("targets", "; ".join(data.get("targets", [])) + f" (each met by the far bound of its {decided_at:.4g}% "
-             "confidence interval" + (f" at every look ({', '.join(map(str, looks))} replications)" if looks else "")
-             + f", so with {(100 + conf) / 2:.4g}% one-sided confidence over them all)"),
+            ("targets", "; ".join(data.get("targets", [])) + " (" + guarantee_text(
+                conf / 100, data.get("decision_confidence") or conf / 100, data.get("looks") or []) + ")"),
             ("planned", ", ".join(f"{v['name']} {v['low']}..{v['high']} (now {v['current']})"
                                   for v in data.get("variables", []))),
             ("seed (every plan: common random numbers)", data.get("seed")),
