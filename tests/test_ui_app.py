@@ -64,6 +64,54 @@ def test_a_changed_lever_shows_the_set_it_stands_for(app):
     assert lever(app, "warehouses.east.staff.pickers.day").value == 7
 
 
+def reopened(address: dict[str, str]) -> AppTest:
+    """The page opened afresh (a reload, a bookmark) at an address with these query
+    parameters, by the same ``fsim ui`` as the ``app`` fixture's."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in address.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_reload_comes_back_to_the_choices_the_address_keeps(app):
+    lever(app, "warehouses.east.staff.pickers.day").set_value(5).run()
+    app.selectbox(key="lever:warehouses.east.picking.method").set_value("batch").run()
+    address = dict(app.query_params)
+    assert json.loads(address["levers"]) == {"warehouses.east.staff.pickers.day": 5,
+                                             "warehouses.east.picking.method": "batch"}
+    assert "replications" not in address and "seed" not in address  # (the defaults)
+    again = reopened({**address, "replications": "4", "seed": "11"})
+    assert lever(again, "warehouses.east.staff.pickers.day").value == 5
+    assert again.selectbox(key="lever:warehouses.east.picking.method").value == "batch"
+    command = texts(again.sidebar.code)
+    assert "--set warehouses.east.staff.pickers.day=5" in command and "-r 4 --seed 11" in command
+    assert "--set horizon.days=2" in command  # fsim ui's own --set still stand
+    assert not again.sidebar.warning
+    again.button(key="reset").click().run()
+    assert "levers" not in dict(again.query_params)
+
+
+def test_an_address_that_cannot_be_read_says_so_and_keeps_the_defaults(app):
+    again = reopened({"levers": json.dumps({"warehouses.east.staff.pickers.day": 4, "no.such.lever": 1}),
+                      "replications": "0", "seed": "minus one"})
+    warnings_shown = texts(again.sidebar.warning)
+    assert "not levers of this scenario, left out: no.such.lever" in warnings_shown
+    assert "replications '0': must be a whole number from 1 to 200" in warnings_shown
+    assert "seed 'minus one': must be a whole number >= 0" in warnings_shown
+    assert lever(again, "warehouses.east.staff.pickers.day").value == 4  # (what could be read)
+    from sim.scenario import load_scenario
+
+    seed = load_scenario(SCENARIOS / "baseline.yaml").seed
+    assert f"-r 3 --seed {seed}" in texts(again.sidebar.code)  # the defaults
+    broken = reopened({"levers": "{not json", "scenario": "no/such/file.yaml"})
+    warnings_shown = texts(broken.sidebar.warning)
+    assert "levers: not the page's own record of changes" in warnings_shown
+    assert "scenario 'no/such/file.yaml': no such file here" in warnings_shown
+    assert lever(broken, "warehouses.east.staff.pickers.day").value == 7
+
+
 def test_an_invalid_change_shows_the_loaders_message(app):
     app.selectbox(key="lever:warehouses.east.picking.method").set_value("zone").run()
     errors = texts(app.error)

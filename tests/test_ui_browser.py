@@ -294,6 +294,12 @@ def test_change_run_check_against_the_cli_compare_plan_and_upload(page, server, 
         search_staff(page)
     shoot(page, "staffing", Path(output_path))
 
+    # A reload (or a bookmark) comes back to the choices: the page's address keeps them.
+    page.reload()
+    expect(page.locator("[data-testid=stSidebar] [data-testid=stCode]")).to_contain_text(
+        f"pickers.day=6 -r {REPLICATIONS} --seed {SEED}", timeout=60_000)
+    settle(page)
+
     go(page, "Scenario")
     # A small chance keeps its digits in its box ("%.4f" showed 0.00004 as 0.0000).
     page.get_by_role("tab", name="Picking per site").click()

@@ -27,7 +27,11 @@ state.init_session()
 navigation = st.navigation([st.Page(str(VIEWS / script), title=title, url_path=url, default=i == 0)
                             for i, (script, title, url) in enumerate(PAGES)])
 
+state.keep_in_address()  # (the choices as they stand after the widgets' callbacks)
+
 with st.sidebar:
+    for problem in st.session_state.address_problems:
+        st.warning(f"The page's address: {problem}")
     base, problems = state.base_scenario()
     source = st.session_state.source
     if base is None:
@@ -45,3 +49,4 @@ with st.sidebar:
             st.rerun()
 
 navigation.run()
+state.keep_in_address()  # (and after what the page itself changed)

@@ -5,6 +5,10 @@ live in plain session keys: ``source`` (the scenario file and how the command li
 it), ``cli_overrides`` (the ``--set`` options ``fsim ui`` was started with), ``lever_values``
 (lever path -> chosen value, only where it differs from the loaded scenario),
 ``replications``, ``seed``, ``shown`` (the run on screen) and ``pin``.
+
+The page's address keeps the scenario file, the choices, the replications and the seed
+(:func:`keep_in_address`), so a reload or a bookmark comes back to them
+(:func:`choices_from_address`); runs on screen and the pin are not kept.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ WIDGET = "lever:"  # prefix of the lever widgets' keys
 PATH_LABEL = "a scenario file on this machine"  # (the Scenario page's path box)
 ARGS_ENV = "FSIM_UI_ARGS"  # how ``fsim ui`` hands its command line to the page (JSON)
 DEFAULT_REPLICATIONS = 3
+MAX_REPLICATIONS = 200  # (the Run page's box)
+# The page's address (query parameters): what a reload or a bookmark comes back to.
+ADDRESS_KEYS = ("scenario", "levers", "replications", "seed")
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,111 @@ def init_session() -> None:
     state.seed = None
     state.shown = None
     state.pin = None
+    state.address_problems = []
+    if any(key in st.query_params for key in ADDRESS_KEYS):
+        _come_back(st.query_params.to_dict())
+
+
+def _come_back(query: dict[str, str]) -> None:
+    """Take the choices a page's address kept (a reload, a bookmark): its scenario file,
+    the lever choices that are levers of that scenario, the replications and the seed.
+    What cannot be taken is said (``address_problems``) and left at its default."""
+    state = st.session_state
+    came = choices_from_address(query)
+    problems = list(came.problems)
+    if came.scenario is not None:
+        if state.source is None or came.scenario != state.source.shown:
+            state.cli_overrides = {}  # (``fsim ui``'s --set belong to its own scenario)
+        state.source = Source(came.scenario, came.scenario)
+    if came.replications is not None:
+        state.replications = came.replications
+    state.seed = came.seed
+    if came.levers:
+        base, load_problems = base_scenario()
+        if base is None:
+            problems.extend(load_problems)
+        else:
+            known = base_levers(base)
+            state.lever_values = {path: value for path, value in came.levers.items() if path in known}
+            unknown = sorted(set(came.levers) - set(known))
+            if unknown:
+                problems.append(f"not levers of this scenario, left out: {', '.join(unknown)}")
+    state.address_problems = problems
+
+
+@dataclass(frozen=True)
+class AddressChoices:
+    """What a page address keeps (see :func:`address_of`), read back; ``problems``:
+    what could not be read (each left at its default)."""
+
+    scenario: str | None
+    levers: dict[str, Any]
+    replications: int | None
+    seed: int | None
+    problems: tuple[str, ...]
+
+
+def address_of(source: Source | None, lever_values: dict[str, Any], replications: int,
+               seed: int | None) -> dict[str, str]:
+    """The query parameters that keep a session's choices: the scenario file (not an
+    upload: its copy is gone with the session), the levers that differ (JSON), the
+    replications and the seed where they are not the defaults."""
+    out: dict[str, str] = {}
+    if source is not None and source.path == source.shown:
+        out["scenario"] = source.shown
+    if lever_values:
+        out["levers"] = json.dumps(lever_values, sort_keys=True, separators=(",", ":"))
+    if replications != DEFAULT_REPLICATIONS:
+        out["replications"] = str(replications)
+    if seed is not None:
+        out["seed"] = str(seed)
+    return out
+
+
+def choices_from_address(query: dict[str, str]) -> AddressChoices:
+    """:func:`address_of`'s parameters read back, each checked: a scenario that is no
+    file here, levers that are not a JSON object, replications or a seed that are not
+    whole numbers in range are left out, and said."""
+    problems = []
+    scenario = query.get("scenario")
+    if scenario is not None and not Path(scenario).is_file():
+        problems.append(f"scenario {scenario!r}: no such file here")
+        scenario = None
+    levers: dict[str, Any] = {}
+    if "levers" in query:
+        try:
+            levers = json.loads(query["levers"])
+        except ValueError:
+            levers = None
+        if not isinstance(levers, dict):
+            problems.append("levers: not the page's own record of changes, left out")
+            levers = {}
+    replications = _whole(query, "replications", 1, MAX_REPLICATIONS, problems)
+    seed = _whole(query, "seed", 0, None, problems)
+    return AddressChoices(scenario, levers, replications, seed, tuple(problems))
+
+
+def _whole(query: dict[str, str], key: str, low: int, high: int | None, problems: list[str]) -> int | None:
+    if key not in query:
+        return None
+    text = query[key]
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        allowed = f"a whole number from {low} to {high}" if high is not None else f"a whole number >= {low}"
+        problems.append(f"{key} {text!r}: must be {allowed}, left at its default")
+        return None
+    return value
+
+
+def keep_in_address() -> None:
+    """Write the session's choices into the page's address (only when they changed)."""
+    state = st.session_state
+    wanted = address_of(state.source, state.lever_values, state.replications, state.seed)
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
 
 
 def forget_choices() -> None:
