@@ -158,12 +158,14 @@ def test_run_pin_change_run_compare(app):
     table = app.table[0].value
     assert list(table.columns) == ["all", "west", "east"]
     assert "on-time delivery (%)" in table.index
+    assert "**baseline**, as loaded, 2 replication(s)" in texts(app.markdown)
     app.button(key="pin_run").click().run()
     app.switch_page("views/scenario.py").run()
     lever(app, "warehouses.east.staff.pickers.day").set_value(5).run()
     app.switch_page("views/results.py").run()
     assert "Press Run" in texts(app.info)  # not run yet
     app.button(key="run").click().run()
+    assert "**baseline** with 1 change(s) (the sidebar's command), 2 replication(s)" in texts(app.markdown)
     app.switch_page("views/compare.py").run()
     assert not app.exception, [e.value for e in app.exception]
     tables = [t.value for t in app.table]

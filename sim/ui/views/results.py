@@ -25,6 +25,7 @@ from sim.ui.figures import (
     pool_series,
     saturated_text,
 )
+from sim.ui.levers import overrides_for
 from sim.ui.pinning import pin
 from sim.ui.runs import report_html, run_cached, run_key
 
@@ -128,12 +129,15 @@ def show(result, base, scenario) -> None:
     summary = result.summary
     reps, seed = summary["replications"], summary["seed"]
     took = summary.get("provenance", {}).get("wall_time_s")
-    st.markdown(f"**{summary['scenario']}**, {reps} replication(s), seed {seed}"
+    changes = len(overrides_for(base, st.session_state.lever_values))
+    st.markdown(f"**{summary['scenario']}**"
+                + (f" with {changes} change(s) (the sidebar's command)" if changes else ", as loaded")
+                + f", {reps} replication(s), seed {seed}"
                 + (f", {took:.1f} s" if took is not None else ""))
     flags(summary)
     st.caption("This page keeps its runs in memory and writes no files: the command in the "
                "sidebar runs the same and writes its folder (kpis.csv, summary.json, the tables "
-               "and figures). Reloading the page starts afresh: your changes are in that command.")
+               "and figures). The page's address keeps your changes: a reload comes back to them.")
     command = state.the_command(base, scenario)
     col_pin, col_report, col_figures = st.columns([1, 1, 2], vertical_alignment="center")
     # A callback, not the button's return value: it runs even if the click arrives while
