@@ -21,8 +21,9 @@ from functools import partial
 import pandas as pd
 
 from sim import __version__, memory
-from sim.kpis import KPIS, replication_kpis
+from sim.kpis import replication_kpis
 from sim.kpis.pools import pool_timeseries
+from sim.kpis.registry import base_of
 from sim.model.warnings import scenario_warnings
 from sim.model.world import RunResult, run_replication
 from sim.processes import progress_slots, report_progress, stop_now, worker_pool
@@ -234,9 +235,34 @@ def run(scenario: Scenario, replications: int = 1, seed: int | None = None, work
     return result
 
 
-def _state_warnings(kpis: dict, saturated: dict[str, int], replications: int) -> list[str]:
+def _censored_names(names: list[str], sites: list[str], channels: list[str]) -> str:
+    """Censored KPIs, briefly: the pooled ones, then per site or channel, each's
+    percentiles of one quantity together (``east: lead_time_hours_p50/p90``)."""
+    groups: dict[str, list[str]] = {"": []}
+    for name in names:
+        base, site, channel = base_of(name, sites, channels)
+        groups.setdefault(site or channel, []).append(base)
+
+    def brief(bases: list[str]) -> str:
+        quantities: dict[str, list[str]] = {}
+        for base in bases:
+            stem, _, q = base.rpartition("_")
+            key, tail = (stem, q) if q.startswith("p") and q[1:].isdigit() else (base, "")
+            quantities.setdefault(key, []).append(tail)
+        return ", ".join(key + ("_" + "/".join(tails) if any(tails) else "")
+                         for key, tails in quantities.items())
+
+    pooled_bases = groups.pop("")
+    pooled = brief(pooled_bases) if pooled_bases else ""
+    split = "; ".join(f"{group}: {brief(bases)}" for group, bases in groups.items())
+    return pooled + ("; " if pooled and split else "") + (f"per site or channel, {split}" if split else "")
+
+
+def _state_warnings(kpis: dict, saturated: dict[str, int], replications: int,
+                    sites: list[str], channels: list[str]) -> list[str]:
     """Warnings about what the KPIs cannot show on their own: orders unfinished at the
-    end of the run, censored percentiles, saturated pools."""
+    end of the run, censored percentiles (pooled, per site, per channel), saturated
+    pools."""
     out = []
     unfinished = kpis["orders_undelivered_at_end"]["mean"] or 0
     if unfinished > 0:
@@ -245,10 +271,10 @@ def _state_warnings(kpis: dict, saturated: dict[str, int], replications: int) ->
                    "replication) were not delivered by the end of the run; they count as late once "
                    "due, and in the lead-time percentiles as at least their age at the end "
                    "(completion_pct)")
-    censored = sorted(k for k, v in kpis.items() if v.get("censored") and k in KPIS)  # pooled only
-    if censored:
-        out.append(f"censored (they fall among unfinished orders; only a lower bound is known): "
-                   f"{', '.join(censored)}")
+    censored = sorted(k for k, v in kpis.items() if v.get("censored"))
+    if censored:  # pooled, then per site or channel (a site's may be censored alone)
+        out.append("censored (they fall among unfinished orders; only a lower bound is known): "
+                   + _censored_names(censored, sites, channels))
     if saturated:
         pools = ", ".join(f"{p} (in {n} of {replications} replications)" for p, n in saturated.items())
         out.append(f"saturated staff pools, whose queue grows without bound: {pools}; more staff "
@@ -289,7 +315,8 @@ def summarise_replications(scenario: Scenario, seed: int, kpis: pd.DataFrame,
         "saturated_pools": {p: sum(p in reps for reps in saturated) for p in saturated_any},
         "warnings": scenario_warnings(scenario) + list(warnings),
     }
-    summary["warnings"] += _state_warnings(summary["kpis"], summary["saturated_pools"], len(kpis))
+    summary["warnings"] += _state_warnings(summary["kpis"], summary["saturated_pools"], len(kpis),
+                                           list(scenario.sites), list(scenario.demand.channels))
     return summary
 
 

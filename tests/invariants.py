@@ -96,9 +96,11 @@ def check_orders(orders: pd.DataFrame, sh: pd.DataFrame, end_h: float) -> None:
     assert (units[done] == orders["units"].to_numpy()[done]).all(), "a delivered order's parcels miss units"
     assert (units <= orders["units"].to_numpy()).all()
     assert (orders.loc[cancelled, "parcels"] == 0).all()
-    # The on-time flag: known once delivered or past due.
+    # The on-time flag: known once delivered, past due or lost (a lost order is late).
     on_time = orders["on_time"]
     assert on_time[delivered].notna().all()
+    lost = (orders["status"] == "lost").to_numpy()
+    assert on_time[lost].notna().all() and not on_time[lost].astype(bool).any(), "a lost order not late"
     assert (orders.loc[on_time.fillna(False).astype(bool), "delivered_h"]
             <= orders.loc[on_time.fillna(False).astype(bool), "due_h"]).all()
 

@@ -49,6 +49,28 @@ def test_refunds_and_discounts_follow_what_went_wrong():
     assert (o.loc[o["remedy"] == "", "remedy_cost"] == 0).all()
 
 
+def test_a_lost_order_counts_late_before_its_promised_day_is_over():
+    """A lost order stays lost, reshipped or not: its outcome is known when the loss
+    is declared, so the on-time KPI counts it late even when the run ends before its
+    promised day (it left such orders out, as if they might still arrive on time)."""
+    d = tiny_data({"horizon.days": 12, "horizon.warmup_days": 1, "horizon.drain_days": 0.5,
+                   "carriers.ground.lost_prob": 0.2,
+                   "demand.channels.web.promised_business_days": 30,
+                   "demand.channels.wholesale.promised_business_days": 30})
+    r = run_replication(validate_data(d), 0, 4)
+    o = r.orders
+    lost = o["status"] == "lost"
+    not_due = o["due_h"] > r.end_h
+    assert (lost & not_due).sum() > 5  # the case: lost, and the promised day not over
+    assert o.loc[lost, "on_time"].notna().all() and not o.loc[lost, "on_time"].astype(bool).any()
+    result = sim.run(validate_data(d), replications=1, seed=4)
+    window = (o["placed_h"] >= 24) & (o["status"] != "cancelled")
+    known = window & o["on_time"].notna()
+    expected = 100 * (o.loc[known, "on_time"] == True).sum() / known.sum()  # noqa: E712
+    assert result.summary["kpis"]["on_time_delivery_pct"]["mean"] == pytest.approx(expected)
+    assert (known & lost).sum() == (window & lost).sum()
+
+
 def test_satisfaction_answers_scores_and_reasons():
     d = tiny_data({"horizon.days": 12, "carriers.ground.lost_prob": 0.05,
                    "satisfaction.survey_prob": 0.4, "satisfaction.noise_sd": 0})

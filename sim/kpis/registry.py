@@ -66,8 +66,9 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
       for q in PERCENTILES],
     _k("on_time_delivery_pct", "%", "higher", True,
        "delivered by the end of the promised day (`promised_business_days` after the day of "
-       "placement; an order placed on a weekend counts from the Monday), % of the orders whose outcome is known: delivered, or undelivered with the "
-       "promised day past (late); undelivered orders not yet due are left out"),
+       "placement; an order placed on a weekend counts from the Monday), % of the orders whose outcome is known: delivered, lost (late: a lost order stays "
+       "lost, reshipped or not), or undelivered with the promised day past (late); other "
+       "undelivered orders not yet due are left out"),
     _k("warehouse_hours_mean", "h", "lower", True,
        "time in the warehouse: paid to shipped (the last parcel handed to the carrier), mean over "
        "orders shipped"),
@@ -100,8 +101,11 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
        "on-duty picker and packer hours inside the window x their hourly cost / orders shipped "
        "inside the window (per site: its orders, those routed to it, wherever shipped from)"),
     _k("pick_wait_hours_mean", "h", "lower", True,
-       "first-attempt parcels: released to picking started (the pick queue); per site: parcels picked there"),
-    _k("pack_wait_hours_mean", "h", "lower", True, "first-attempt parcels: picked to packing started (the pack queue)"),
+       "first-attempt parcels: released to picking started (the pick queue), mean over the parcels "
+       "whose picking started by the end of the run (with a backlog at the end it reads low: read it with "
+       "`completion_pct` and the saturated pools); per site: parcels picked there"),
+    _k("pack_wait_hours_mean", "h", "lower", True, "first-attempt parcels: picked to packing started (the pack queue), mean over the parcels "
+       "whose packing started by the end of the run (as `pick_wait_hours_mean`)"),
     _k("pick_travel_m_per_order", "m", "none", True,
        "metres walked per parcel picked (a batch tour's metres shared by lines; none without a "
        "layout, where travel is a time)"),

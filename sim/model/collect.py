@@ -201,7 +201,9 @@ def frames(scenario: Scenario, replication: int, book: OrderBook, record: OrderR
     delivered = ~np.isnan(delivered_h)
     due_passed = book.due_h <= end_h
     on_time = np.where(delivered, delivered_h <= book.due_h, False)
-    on_time_known = delivered | (due_passed & ~cancelled)
+    # Known once delivered, once the promised day has passed, or once a parcel is
+    # declared lost: a lost order stays lost (reshipped or not), never on time.
+    on_time_known = delivered | ((due_passed | lost_any) & ~cancelled)
 
     # Worst exception known at the end over the first-attempt parcels.
     exc = np.zeros(n, dtype=np.int8)
