@@ -396,14 +396,17 @@ def differences_figure(table: pd.DataFrame, by: str | None, path: Path) -> Path:
         labels = [k if not by or g == POOLED else f"{k} [{g}]"
                   for k, g in zip(rows["kpi"], rows[by] if by else rows["kpi"], strict=True)]
         for yi, (_, row), m, low, h in zip(y, rows.iterrows(), mid, lo, hi, strict=True):
-            if math.isnan(m):
-                ax.text(0, yi, "  " + _no_difference(row), fontsize=7, color="0.35", va="center",
+            better = direction(row["kpi"])
+            significant = bool(row["significant"])
+            good = ((m if not math.isnan(m) else row["diff_mean"]) > 0) == (better == "higher")
+            color = ("tab:gray" if not significant else "tab:purple" if better == "none"
+                     else "tab:green" if good else "tab:red")
+            if math.isnan(m):  # (said in words, in the colour its difference would have)
+                ax.text(0, yi, "  " + _no_difference(row) + ("; the difference is significant"
+                                                             if significant else ""),
+                        fontsize=7, color="0.35" if not significant else color, va="center",
                         transform=ax.get_yaxis_transform())
                 continue
-            better = direction(row["kpi"])
-            good = (m > 0) == (better == "higher")
-            color = ("tab:gray" if not row["significant"] else "tab:purple" if better == "none"
-                     else "tab:green" if good else "tab:red")
             if not math.isnan(low):
                 ax.plot([low, h], [yi, yi], color=color, lw=2)
             ax.plot([m], [yi], "o", color=color, mfc=color if row["significant"] else "white")
@@ -412,6 +415,7 @@ def differences_figure(table: pd.DataFrame, by: str | None, path: Path) -> Path:
         if len(finite) and finite.max() > 50 and finite.max() > 20 * max(np.median(finite), 1.0):
             ax.set_xscale("symlog", linthresh=10)  # (linear within ±10%, log beyond)
         ax.axvline(0, color="black", lw=0.8)
+        ax.set_ylim(-0.6, len(rows) - 0.4)  # (a row said in words, at the bottom, clear of the axis)
         ax.set_yticks(list(y), labels, fontsize=8)
         kind = "paired" if rows["paired"].all() else "unpaired"
         ax.set_xlabel(textwrap.fill(f"({b}) − ({a}), % of {a} (95% CI, {kind})", 70), fontsize=9)

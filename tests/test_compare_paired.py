@@ -339,10 +339,14 @@ def test_the_differences_figure_says_why_a_row_has_no_difference_and_colours_by_
 
     from sim.paired import differences_figure
 
-    texts, points = [], []
+    texts, points, colours, ylims = [], [], [], []
     real_text, real_plot = matplotlib.axes.Axes.text, matplotlib.axes.Axes.plot
+    real_ylim = matplotlib.axes.Axes.set_ylim
     monkeypatch.setattr(matplotlib.axes.Axes, "text",
-                        lambda self, x, y, s, *a, **k: texts.append(s) or real_text(self, x, y, s, *a, **k))
+                        lambda self, x, y, s, *a, **k: texts.append(s) or colours.append(k.get("color"))
+                        or real_text(self, x, y, s, *a, **k))
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_ylim",
+                        lambda self, *a, **k: ylims.append(a) or real_ylim(self, *a, **k))
     monkeypatch.setattr(matplotlib.axes.Axes, "plot",
                         lambda self, *a, **k: points.append((a, k)) or real_plot(self, *a, **k))
     nan = float("nan")
@@ -360,7 +364,15 @@ def test_the_differences_figure_says_why_a_row_has_no_difference_and_colours_by_
     notes = [t.strip() for t in texts]
     assert "censored (B: > 640)" in notes
     assert "no value in either run" in notes
-    assert "A is 0, B is 1: no relative difference" in notes
+    # Significant, and worse (saturated_pools: lower is better): said so, in red (a check
+    # from outside found the worst change of a comparison drawn in grey, as if nothing).
+    assert "A is 0, B is 1: no relative difference; the difference is significant" in notes
+    assert colours[notes.index("A is 0, B is 1: no relative difference; the difference is significant")] == "tab:red"
+    assert colours[notes.index("no value in either run")] == "0.35"
+    import matplotlib.pyplot as plt
+
+    assert ylims[-1][0] < -0.5  # the bottom row clear of the x axis
+    plt.close("all")
     dots = {round(a[0][0]): k.get("color") for a, k in points if len(a) == 3 and a[2] == "o"}
     assert dots == {round(100 * -53 / 97): "tab:red", 50: "tab:green"}
 

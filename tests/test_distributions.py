@@ -134,3 +134,49 @@ def test_the_pick_queue_panel_counts_the_parcels_never_picked(overloaded, tmp_pa
         assert (note in texts) == (waiting > 0)
         noted += waiting > 0
     assert noted  # (the case this is about)
+
+
+def test_a_lead_time_axis_says_how_many_orders_lie_beyond_its_end():
+    """The lead-time figures end at the 99.5th percentile; the orders beyond were in
+    the legend's n but not drawn, and nothing said so (a check from outside)."""
+    from sim.distributions import Distribution
+
+    done = np.arange(1.0, 1001.0)  # 1,000 finished orders: 5 lie past the 99.5th percentile
+    fig, ax = plt.subplots()
+    _ecdf_axes(ax, [Distribution("west", done, 1000)], "t")
+    label = ax.get_xlabel()
+    plt.close(fig)
+    assert label.endswith("(to the 99.5th percentile; 5 beyond)"), label
+    fig, ax = plt.subplots()
+    _ecdf_axes(ax, [Distribution("west", np.ones(10), 10)], "t")  # none beyond: no note
+    assert "beyond" not in ax.get_xlabel()
+    plt.close(fig)
+
+
+def test_the_routes_figure_of_a_zone_picking_site_says_its_tours_stay_in_a_zone(tmp_path, monkeypatch):
+    """pick_routes_<site>.png drew one tour across every aisle at a site whose pickers
+    each walk one zone, without a word of zones."""
+    from sim.report import _routes_figure
+    from sim.scenario import load_scenario
+
+    from .conftest import SCENARIOS
+
+    titles = []
+    real = matplotlib.figure.Figure.suptitle
+    monkeypatch.setattr(matplotlib.figure.Figure, "suptitle",
+                        lambda self, t, *a, **k: titles.append(t) or real(self, t, *a, **k))
+    scenario = load_scenario(SCENARIOS / "picking" / "zone.yaml")
+
+    class Result:  # (the figure reads only the scenario)
+        pass
+
+    result = Result()
+    result.scenario = scenario
+    site = next(s for s in scenario.sites if scenario.warehouses[s].picking.method == "zone")
+    _routes_figure(result, site, tmp_path / "r.png")
+    zones = scenario.warehouses[site].picking.zone.zones
+    assert f"this site picks by zone ({zones} zones), each picker's tours stay in its zone" in titles[-1]
+    single = load_scenario(SCENARIOS / "picking" / "single.yaml")
+    result.scenario = single
+    _routes_figure(result, single.sites[0], tmp_path / "s.png")
+    assert "zone" not in titles[-1]

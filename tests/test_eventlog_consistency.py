@@ -218,6 +218,10 @@ def test_tiny_two_replications(tiny_run, tmp_path):
     for activity in ("payment declined", "cancel order", "reship", "failed delivery", "return received",
                      "refund", "survey answered", "carrier pick-up"):
         assert counts[activity] > 0, activity
+    # Money to the cent: a refund's float32 amount was written 4283.568359375.
+    amounts = [e.attrs["amount"] for _, log, _, _ in logs for e in log.events
+               if e.activity in ("refund", "issue discount")]
+    assert amounts and all(len(str(a).partition(".")[2]) <= 2 for a in amounts), amounts[:5]
 
 
 def test_formats_hold_the_same_log(tiny_run, tmp_path):

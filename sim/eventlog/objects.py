@@ -20,6 +20,7 @@ from sim.eventlog import ids
 from sim.eventlog.blocks import Links, ObjectBlock
 from sim.eventlog.picking import employee_ids
 from sim.eventlog.tables import Chunk, Tables
+from sim.eventlog.values import rounded
 from sim.eventlog.vocabulary import (
     CARRIER,
     CUSTOMER,
@@ -44,7 +45,7 @@ def chunk_objects(t: Tables, c: Chunk) -> list[ObjectBlock]:
         ObjectBlock(ORDER, c.order_ids,
                     {"channel": o.channel[osl], "lines": o.lines[osl].astype(np.int64),
                      "units": o.units[osl].astype(np.int64),
-                     "order_value": _round(o.order_value[osl], 2), "status": o.status[osl]},
+                     "order_value": rounded(o.order_value[osl], 2), "status": o.status[osl]},
                     [("placed by", ids.customers(o.region[osl]))], [Links("comprises", c.line_offsets, c.item_ids)]),
         ObjectBlock(ITEM, c.item_ids, {"sku": t.lines.sku[lines].astype(np.int64),
                                        "units": t.lines.units[lines].astype(np.int64)},
@@ -56,7 +57,7 @@ def chunk_objects(t: Tables, c: Chunk) -> list[ObjectBlock]:
         PACKAGE, c.package_ids,
         {"kind": s.kind[ship], "site": s.site[ship], "service": s.service[ship],
          "lines": s.lines[ship].astype(np.int64), "units": s.units[ship].astype(np.int64),
-         "box": s.box[ship], "weight_kg": _round(s.weight_kg[ship], 3), "status": s.status[ship]},
+         "box": s.box[ship], "weight_kg": rounded(s.weight_kg[ship], 3), "status": s.status[ship]},
         [("for", c.order_ids[s.order_id[ship] - c.lo]),
          ("replaces", ids.where(parent >= 0, ids.packages(np.maximum(parent, 0))))],
         [Links("contains", c.ship_offsets, c.item_ids[c.line_item])]))
@@ -65,12 +66,6 @@ def chunk_objects(t: Tables, c: Chunk) -> list[ObjectBlock]:
                               {"reason": s.return_reason[back], "units": s.units_returned[back].astype(np.int64)},
                               [("returns", ids.packages(back))]))
     return blocks
-
-
-def _round(x: np.ndarray, digits: int) -> np.ndarray:
-    """Money to the cent, kilograms to the gram: float32 columns would otherwise print
-    digits they do not hold."""
-    return np.round(np.asarray(x, dtype=float), digits)
 
 
 def shared_objects(t: Tables) -> list[ObjectBlock]:
@@ -108,7 +103,7 @@ def shared_objects(t: Tables) -> list[ObjectBlock]:
         blocks.append(ObjectBlock(
             PICK_TOUR, ids.tours(shown),
             {"site": site, "parcels": tr.orders[shown].astype(np.int64),
-             "lines": tr.lines[shown].astype(np.int64), "distance_m": _round(tr.distance_m[shown], 1)},
+             "lines": tr.lines[shown].astype(np.int64), "distance_m": rounded(tr.distance_m[shown], 1)},
             [("picker", employee_ids(site, "pickers", tr.worker[shown], tr.zone[shown])),
              ("warehouse", ids.warehouses(site))]))
     waved = (s.wave_id >= 0) & ~np.isnan(s.released_h) if s.n else np.zeros(0, dtype=bool)

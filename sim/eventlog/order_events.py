@@ -23,6 +23,7 @@ import numpy as np
 from sim.eventlog import ids
 from sim.eventlog.blocks import EventBlock, Links
 from sim.eventlog.tables import Chunk, Tables
+from sim.eventlog.values import rounded
 from sim.eventlog.vocabulary import (
     CANCEL_ORDER,
     ISSUE_DISCOUNT,
@@ -57,7 +58,7 @@ def order_events(t: Tables, c: Chunk) -> list[EventBlock]:
     discount = (o.remedy[sl] == "discount") & (o.delivered_h[sl] <= end_h)
     blocks.append(EventBlock(ISSUE_DISCOUNT, o.delivered_h[sl][discount],
                              [("order", order[discount]), ("customer", customer[discount])],
-                             attrs={"amount": o.remedy_cost[sl][discount].astype(float)}))
+                             attrs={"amount": rounded(o.remedy_cost[sl][discount], 2)}))
     answered = ~np.isnan(o.csat[sl])
     when = np.where(np.isnan(o.delivered_h[sl]), _first_loss_h(t, c), o.delivered_h[sl])
     blocks.append(EventBlock(SURVEY_ANSWERED, when[answered],

@@ -21,6 +21,7 @@ from sim.eventlog import ids
 from sim.eventlog.blocks import EventBlock, Links
 from sim.eventlog.picking import employee_ids
 from sim.eventlog.tables import Chunk, Tables
+from sim.eventlog.values import rounded
 from sim.eventlog.vocabulary import (
     CREATE_PACKAGE,
     DELIVERY_EXCEPTION,
@@ -123,7 +124,7 @@ def package_events(t: Tables, c: Chunk) -> list[EventBlock]:
     trouble_h = np.where(lost, s.lost_h[ship], s.delivered_h[ship])
     blocks.append(block(REFUND, trouble_h, refunded,
                         [("package", package), ("order", order), ("customer", customer)],
-                        attrs={"amount": s.remedy_cost[ship][refunded].astype(float)}))
+                        attrs={"amount": rounded(s.remedy_cost[ship][refunded], 2)}))
 
     back = s.returned[ship].astype(bool)
     ret = ids.returns(ship)

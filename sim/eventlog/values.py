@@ -12,6 +12,12 @@ _JSON_SPECIAL = re.compile(r'["\\\x00-\x1f\x7f]')
 _XML_SPECIAL = re.compile(r'[<>&"\'\x00-\x1f\x7f]')
 
 
+def rounded(x: np.ndarray, digits: int) -> np.ndarray:
+    """Money to the cent, kilograms to the gram, metres to the decimetre: float32
+    columns would otherwise print digits they do not hold (4283.568359375)."""
+    return np.round(np.asarray(x, dtype=float), digits)
+
+
 def present(values: np.ndarray, kind: str) -> np.ndarray:
     """Which values are there (a mask)."""
     if kind == "float":

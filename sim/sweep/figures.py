@@ -231,16 +231,18 @@ def _heatmap(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path) ->
 
     kind = kpi_of(kpi)
     lower_better = kind is not None and kind.direction == "lower"
-    image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis_r" if lower_better else "viridis")
+    limits, widened = _colour_limits(grid, rows)
+    image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis_r" if lower_better else "viridis",
+                      vmin=limits[0], vmax=limits[1])
     ax.set_xticks(range(len(xs)), [str(x) for x in xs])
     ax.set_yticks(range(len(ys)), [str(y) for y in ys])
     ax.set_xlabel(px)
     ax.set_ylabel(py)
-    finite = grid[~np.isnan(grid)]
-    mid = (finite.min() + finite.max()) / 2 if len(finite) else 0
+    mid = (limits[0] + limits[1]) / 2
+    decimals = _cell_decimals(grid)
     for (i, j), value in np.ndenumerate(grid):
         if not math.isnan(value):
-            ax.text(j, i, _cell(value), ha="center", va="center", fontsize=8,
+            ax.text(j, i, _cell(value, decimals), ha="center", va="center", fontsize=8,
                     color="black" if (value > mid) != lower_better else "white")  # (on light: black)
         elif not math.isnan(bounds[i, j]):
             ax.text(j, i, f"> {_cell(bounds[i, j])}\ncensored", ha="center", va="center", fontsize=7)
@@ -251,8 +253,9 @@ def _heatmap(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path) ->
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1, "alpha": 0.85})
     fig.colorbar(image, ax=ax, label=_with_unit(kpi) + ("" if kind is None or kind.direction == "none"
                                                         else " (yellow: better)"))
-    ax.set_title(f"{kpi}: mean per point" + ("\n(framed in red: a staff queue grows without bound)"
-                                            if saturated.any() else ""), fontsize=10)
+    notes = ((["colours span a typical 95% interval: means closer than that look alike"] if widened else [])
+             + (["framed in red: a staff queue grows without bound"] if saturated.any() else []))
+    ax.set_title(f"{kpi}: mean per point" + "".join(f"\n({note})" for note in notes), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)
@@ -275,10 +278,43 @@ def _value(value) -> str:
     return str(value)
 
 
-def _cell(value: float) -> str:
+def _cell(value: float, decimals: int | None = None) -> str:
     """A heat map cell's number: three significant digits, whole numbers with thousands
-    separators from 1,000 (1,124, not 1.12e+03)."""
+    separators from 1,000 (1,124, not 1.12e+03); with ``decimals``, that many."""
+    if decimals is not None:
+        return f"{value:,.{decimals}f}"
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def _cell_decimals(grid: np.ndarray) -> int | None:
+    """Decimals that tell the cells' means apart where three significant digits do not
+    (97.708 and 97.733 both read 97.7): enough to show the smallest gap between two
+    different means, at most 4; None where three significant digits do."""
+    finite = np.unique(grid[~np.isnan(grid)])
+    if len(finite) < 2:
+        return None
+    gap = float(np.diff(finite).min())
+    largest = float(np.abs(finite).max())
+    shown = 0 if largest >= 1000 else max(0, 2 - math.floor(math.log10(largest))) if largest > 0 else 2
+    needed = max(0, -math.floor(math.log10(gap)))
+    return min(needed, 4) if needed > shown else None
+
+
+def _colour_limits(grid: np.ndarray, rows: pd.DataFrame) -> tuple[tuple[float, float], bool]:
+    """The colour scale's limits: the means' range, widened around its middle to the
+    median width of the points' 95% intervals where the means are closer than that (so
+    differences within the noise do not span the whole scale); and whether it was."""
+    finite = grid[~np.isnan(grid)]
+    if not len(finite):
+        return (0.0, 1.0), False
+    low, high = float(finite.min()), float(finite.max())
+    widths = (rows["ci95_high"].to_numpy(dtype=float) - rows["ci95_low"].to_numpy(dtype=float))
+    widths = widths[np.isfinite(widths)]
+    typical = float(np.median(widths)) if len(widths) else 0.0
+    if typical > high - low:
+        mid = (low + high) / 2
+        return (mid - typical / 2, mid + typical / 2), True
+    return (low, high), False
 
 
 def _order(value):
