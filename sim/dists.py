@@ -26,8 +26,17 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from sim.given_numbers import Number, Whole, refuse_text_for_number
 from sim.per_object import derived
 from sim.quantiles import poisson_cdf_table, truncated_std_normal
 
@@ -37,6 +46,17 @@ _SUMMED_CAP = 100_000  # Geometric.var sums term by term up to this cap
 
 class _DistBase(BaseModel):
     model_config = _FROZEN
+
+    # (every parameter by name: a "before" validator on ``dist``, the union's
+    # discriminator, is not allowed)
+    @field_validator("value", "mean_", "low", "mode", "high", "sd", "max", "shift", mode="before",
+                     check_fields=False)
+    @classmethod
+    def _a_number_is_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """``mean: "30"`` or ``true`` refused, not read as 30 and 1."""
+        if info.field_name in cls.model_fields:
+            return refuse_text_for_number(cls.model_fields[info.field_name].annotation, value)
+        return value
 
     def ppf(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover
         """The inverse distribution function at ``u`` in [0, 1)."""
@@ -325,8 +345,8 @@ class Empirical(_DistBase):
     omitted): use it for measured data or a hand-made histogram."""
 
     dist: Literal["empirical"]
-    values: list[float] = Field(min_length=1)
-    weights: list[float] | None = None
+    values: list[Number] = Field(min_length=1)
+    weights: list[Number] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Empirical:
@@ -547,7 +567,7 @@ class CountUniform(_DistBase):
 class CountEmpirical(Empirical):
     """One of the integer ``values`` with probabilities proportional to ``weights``."""
 
-    values: list[int] = Field(min_length=1)
+    values: list[Whole] = Field(min_length=1)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         values, cdf = self._table()

@@ -144,6 +144,25 @@ def test_python_dash_m_sim(tmp_path):
     assert "horizon: is required" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_compare_refuses_to_write_over_what_it_compares(run_dir, tmp_path, capsys):
+    """--csv or --plot naming a file in a run folder compared, or a scenario compared,
+    wrote over it and exited 0: a check from outside lost a scenario file and a
+    finished run (its summary.json) that way. Refused, exit 2, nothing written."""
+    before = {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()}
+    for option, target in (("--csv", run_dir / "summary.json"), ("--plot", run_dir / "lead_time_by_site.png"),
+                           ("--csv", run_dir / "new.csv")):
+        assert main(["compare", str(run_dir), str(run_dir), option, str(target)]) == 2, target
+        assert "one of the run folders compared" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in run_dir.iterdir() if p.is_file()} == before
+    scenario = tmp_path / "mine.yaml"
+    scenario.write_text(yaml.safe_dump(TINY, sort_keys=False))
+    text = scenario.read_text()
+    assert main(["compare", str(scenario), str(scenario), "--set-b", "warehouses.west.staff.pickers=3",
+                 "-o", str(tmp_path / "cmp"), "--csv", str(scenario)]) == 2
+    assert "is scenario A" in capsys.readouterr().err
+    assert scenario.read_text() == text and not (tmp_path / "cmp").exists()
+
+
 def test_compare_runs(run_dir, tmp_path, capsys):
     plot, table = tmp_path / "cmp.png", tmp_path / "cmp.csv"
     code = main(["compare", str(run_dir), str(run_dir), "--plot", str(plot), "--csv", str(table)])

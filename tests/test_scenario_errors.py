@@ -395,3 +395,38 @@ def test_a_bad_count_of_one_shift_is_named_by_its_shift(tmp_path, capsys):
     assert main(["validate", str(path), "--set", "warehouses.east.staff.pickers.evening=20000"]) == 2
     assert ("--set warehouses.east.staff.pickers.evening: must be at most 10,000 people per shift, "
             "got 20,000") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("override, error", [
+    ("warehouses.west.staff.pickers={day: true, evening: 2}",
+     "warehouses.west.staff.pickers.day (with --set warehouses.west.staff.pickers): must be a whole number, got true"),
+    ("warehouses.west.staff.pickers.day=yes", "--set warehouses.west.staff.pickers.day: must be a whole number, got true"),
+    ('warehouses.west.staff.pickers={day: "3", evening: 2}', "must be a whole number, got '3'"),
+    ("carriers.ground.pickup_times_h=[true]", "carriers.ground.pickup_times_h.0 (with --set"),
+    ('demand.channels.web.regions={CA: 2, NY: "2"}', "demand.channels.web.regions.NY (with --set"),
+    ("catalogue.abc_shares=[true, 0, 0]", "catalogue.abc_shares.0 (with --set"),
+    ('warehouses.west.picking.travel_time_s={dist: exponential, mean: "30"}',
+     "warehouses.west.picking.travel_time_s.mean (with --set warehouses.west.picking.travel_time_s): "
+     "must be a number, got '30'"),
+    ("warehouses.west.picking.travel_time_s={dist: empirical, values: [true, 2]}",
+     "warehouses.west.picking.travel_time_s.values.0 (with --set"),
+])
+def test_a_number_inside_a_mapping_or_list_is_given_as_a_number(override, error, capsys):
+    """true and "3" inside a per-shift count, a list or a mapping, or as a distribution's
+    parameter, were read as 1 and 3 (a check from outside: fsim validate said ok, and the
+    resolved scenario held the number); only a field's own value was checked."""
+    from .conftest import SCENARIOS
+
+    assert main(["validate", str(SCENARIOS / "baseline.yaml"), "--set", override]) == 2
+    assert error in capsys.readouterr().err
+
+
+def test_numbers_inside_mappings_and_lists_still_load():
+    from .conftest import SCENARIOS
+
+    s = load_scenario(SCENARIOS / "baseline.yaml", {
+        "warehouses.west.staff.pickers": {"day": 4, "evening": 3}, "carriers.ground.pickup_times_h": [10, 17.5],
+        "demand.channels.web.regions": {"CA": 2, "NY": 1.5},
+        "warehouses.west.picking.travel_time_s": {"dist": "empirical", "values": [20, 30.5], "weights": [1, 2]}})
+    assert s.warehouses["west"].staff.head_count("pickers") == {"day": 4, "evening": 3}
+    assert s.carriers["ground"].pickup_times_h == [10.0, 17.5]

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace, console) -> int:
         groups = groups_of(runs, args.by) if args.by else []
         if args.kpi:
             check_kpis(args.kpi, available_kpis(runs), groups)
-        _check_writable(args)
+        _check_writable(args, kind)
         out = prepare_comparison_dir(args.out, args.overwrite) if args.out else None
     else:
         if len(args.runs) < 2:
@@ -109,7 +109,7 @@ def run(args: argparse.Namespace, console) -> int:
             from sim.sizing import check_tasks_fit
 
             check_tasks_fit(scenarios, "processes" if args.workers > 1 else "serial", args.workers)
-        _check_writable(args)
+        _check_writable(args, kind)
         created = not (args.out and Path(args.out).exists())
         out = _scenario_out(args)
         try:
@@ -135,6 +135,7 @@ def run(args: argparse.Namespace, console) -> int:
     if args.csv:
         comparison_table([r.path for r in runs], tuple(name for _, _, name in rows)).to_csv(
             args.csv, index=False)
+        console.print(f"wrote {args.csv}")
     if args.plot:
         from sim.compare import lead_time_groups
         from sim.report import comparison_figure
@@ -147,14 +148,26 @@ def run(args: argparse.Namespace, console) -> int:
     return EXIT_OK
 
 
-def _check_writable(args) -> None:
-    """An unwritable --plot or --csv path fails before any work."""
+def _check_writable(args, kind: str) -> None:
+    """An unwritable --plot or --csv path fails before any work, as does one that would
+    write over an input: a scenario compared, or anything in a run folder compared
+    (its results: the run would no longer be what it was)."""
+    from sim.errors import OutputDirError
     from sim.outdir import FIGURE_SUFFIXES, check_output_file
 
-    if args.plot:
-        check_output_file("--plot", args.plot, FIGURE_SUFFIXES)
-    if args.csv:
-        check_output_file("--csv", args.csv)
+    inputs = ({f"scenario {'AB'[i] if i < 2 else i + 1}": p for i, p in enumerate(args.runs)}
+              if kind == "scenarios" else {})
+    for option, value, suffixes in (("--plot", args.plot, FIGURE_SUFFIXES), ("--csv", args.csv, ())):
+        if not value:
+            continue
+        check_output_file(option, value, suffixes, inputs=inputs)
+        if kind == "folders":
+            where = Path(value).resolve()
+            for folder in args.runs:
+                if where.is_relative_to(Path(folder).resolve()):
+                    raise OutputDirError(f"{option} {value}: is in {folder}, one of the run folders "
+                                         "compared; writing there would change that run's results: "
+                                         "give a file outside it")
 
 
 def _scenario_out(args) -> Path:

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.dists import Dist
-from sim.scenario.base import Model
+from sim.scenario.base import Model, Number
 
 DunnageKind = Literal["bubble_wrap", "air_pillows", "paper"]
 
@@ -85,9 +85,9 @@ class RateTable(Model):
     billable weight is at most ``weight_breaks_kg[j]`` (and above the previous break).
     Billable weight = max(actual weight, box volume / ``dim_divisor_cm3_per_kg``)."""
 
-    weight_breaks_kg: list[float] = Field(min_length=1,
+    weight_breaks_kg: list[Number] = Field(min_length=1,
                                           description="strictly increasing upper bounds")
-    prices: list[list[float]] = Field(min_length=1,
+    prices: list[list[Number]] = Field(min_length=1,
                                       description="one row per distance zone, one price per break")
     dim_divisor_cm3_per_kg: float = Field(default=5000.0, gt=0)
     # Above the last break: "reject" (the carrier does not take the parcel; cost NaN)

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.dists import Dist
-from sim.scenario.base import HeadCount, Model
+from sim.scenario.base import HeadCount, Model, Number
 
 RoutingPolicy = Literal["s_shape", "return", "midpoint", "largest_gap", "optimal"]
 
@@ -32,7 +32,7 @@ class LayoutConfig(Model):
     walk_speed_m_s: float = Field(default=1.0, gt=0)
     routing: RoutingPolicy = "s_shape"
     storage: Literal["random", "class_based"] = "random"
-    class_shares: list[float] = Field(default_factory=lambda: [0.2, 0.3, 0.5], min_length=1)
+    class_shares: list[Number] = Field(default_factory=lambda: [0.2, 0.3, 0.5], min_length=1)
 
     @field_validator("class_shares")
     @classmethod
@@ -91,7 +91,7 @@ class WaveConfig(Model):
     day or every ``every_min`` minutes (or at each cut-off of the site's carrier services minus
     ``cutoff_lead_min``); within a wave orders are picked with ``within``."""
 
-    times_h: list[float] = Field(default_factory=list)
+    times_h: list[Number] = Field(default_factory=list)
     every_min: float | None = Field(default=None, gt=0)
     align_to_cutoffs: bool = False
     cutoff_lead_min: float = Field(default=120.0, ge=0)

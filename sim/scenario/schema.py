@@ -13,7 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.dists import CountDist, Dist
 from sim.geo import us_states
-from sim.scenario.base import HeadCount, Model
+from sim.scenario.base import HeadCount, Model, Number
 from sim.scenario.bounds import require_at_least, require_below
 from sim.scenario.inventory import InventoryConfig
 from sim.scenario.packaging import DamageModel, PackagingConfig, RateTable
@@ -49,11 +49,11 @@ class Channel(Model):
     # At most ten million a day: more than the largest retailers ship from a whole
     # network; a larger figure is a typo (one day of it already needs ~12 GB).
     orders_per_day: float = Field(ge=0, le=10_000_000)
-    hour_of_day_profile: list[float] | None = None  # 24 weights, hour 0 first
-    day_of_week_profile: list[float] | None = None  # 7 weights, Monday first
+    hour_of_day_profile: list[Number] | None = None  # 24 weights, hour 0 first
+    day_of_week_profile: list[Number] | None = None  # 7 weights, Monday first
     lines_per_order: CountDist = 1
     units_per_line: CountDist = 1
-    regions: Literal["population"] | dict[str, float] = "population"
+    regions: Literal["population"] | dict[str, Number] = "population"
     min_order_units: int = Field(default=1, ge=1)
     moq_policy: Literal["reject", "round_up"] = "reject"
     promised_business_days: int = Field(default=5, ge=0)
@@ -282,7 +282,7 @@ class Carrier(Model):
     parcel leaves the moment it is labelled; ``pickup_days`` and ``cutoff_min`` do not
     apply)."""
 
-    pickup_times_h: list[float] = Field(default_factory=lambda: [17.0])
+    pickup_times_h: list[Number] = Field(default_factory=lambda: [17.0])
     pickup_days: list[Weekday] = Field(default_factory=lambda: list(BUSINESS_DAYS), min_length=1)
     cutoff_min: float = Field(default=0.0, ge=0)
     zones: list[TransitZone] = Field(min_length=1)
@@ -352,7 +352,7 @@ class Returns(Model):
     # (domain-data.md, "Returns"): with ~5% of parcels late and ~15% returned, a late
     # parcel is returned for being late about 1 time in 10.
     late_return_prob: float = Field(default=0.1, ge=0, le=1)
-    reasons: dict[str, float] = Field(
+    reasons: dict[str, Number] = Field(
         default_factory=lambda: {"changed_mind": 0.65, "not_as_described": 0.13, "other": 0.22}
     )
     return_delay_days: Dist = 7
@@ -362,7 +362,7 @@ class Returns(Model):
     restock_prob: float = Field(default=0.85, ge=0, le=1)
     # Per product category (catalogue.categories): multiplies the channel's return_prob
     # for the order's units of that category (default 1).
-    category_multiplier: dict[str, float] = Field(default_factory=dict)
+    category_multiplier: dict[str, Number] = Field(default_factory=dict)
 
     @field_validator("category_multiplier")
     @classmethod
@@ -436,8 +436,8 @@ class Catalogue(Model):
     # SKU costs memory in every replication (see sim/sizing.py).
     skus: int = Field(default=1000, ge=1, le=10_000_000)
     zipf_exponent: float = Field(default=1.0, ge=0)
-    abc_shares: list[float] = Field(default_factory=lambda: [0.2, 0.3, 0.5], min_length=1, max_length=26)
-    categories: dict[str, float] = Field(default_factory=lambda: {"general": 1.0}, min_length=1)
+    abc_shares: list[Number] = Field(default_factory=lambda: [0.2, 0.3, 0.5], min_length=1, max_length=26)
+    categories: dict[str, Number] = Field(default_factory=lambda: {"general": 1.0}, min_length=1)
     unit_weight_kg: Dist = Field(default_factory=lambda: {"dist": "lognormal", "mean": 0.6, "sd": 0.5, "low": 0.02})
     unit_length_cm: Dist = Field(default_factory=lambda: {"dist": "uniform", "low": 10, "high": 35})
     unit_width_cm: Dist = Field(default_factory=lambda: {"dist": "uniform", "low": 8, "high": 25})

@@ -79,6 +79,10 @@ _Resolver.add_implicit_resolver(
     list("-+0123456789"))
 
 
+class _TooBigNumber(yaml.constructor.ConstructorError):
+    """A whole number too long to read (and far beyond any value a scenario takes)."""
+
+
 class _Constructor(yaml.constructor.SafeConstructor):
     """PyYAML's safe constructor, with whole numbers as YAML 1.2 reads them: ``08`` and
     ``010`` are decimal (YAML 1.1 reads a leading 0 as octal: ``010`` was 8 and ``08``
@@ -88,6 +92,10 @@ class _Constructor(yaml.constructor.SafeConstructor):
         text = str(self.construct_scalar(node)).replace("_", "")
         sign = -1 if text.startswith("-") else 1
         digits = text.lstrip("+-")
+        if len(digits) > 40:  # (Python refuses to read a few thousand digits: an internal error)
+            raise _TooBigNumber(
+                None, None, f"a whole number of {len(digits):,} digits: too big (a number here is "
+                f"at most {MAX_NUMBER:g})", node.start_mark)
         for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
             if digits.startswith(prefix):
                 return sign * int(digits[2:], base)
@@ -334,6 +342,8 @@ def _yaml_error(exc: yaml.YAMLError, where: str, text: str) -> ScenarioError:
         problem += f" ({context} at line {context_mark.line + 1})"
     elif context:
         problem += f" ({context})"
+    if isinstance(exc, _TooBigNumber):
+        return ScenarioError([f"{where}{line}: {problem}"])
     if isinstance(exc, yaml.constructor.ConstructorError) and "constructor for the tag" in problem:
         tag = re.search(r"'([^']*)'", problem)
         return ScenarioError([
