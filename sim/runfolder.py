@@ -183,7 +183,8 @@ def _read_marker(marker: Path) -> dict | None:
 _ATTEMPT_KEYS = ("pid", "started_at")  # (the marker's, not the run's)
 
 
-_WHAT = {"scenario_sha256": "the scenario", "seed": "the seed", "replications": "the replications",
+_WHAT = {"settings_sha256": "the scenario", "scenario_sha256": "the scenario", "seed": "the seed",
+         "replications": "the replications",
          "outputs": "--outputs", "precision": "the --precision target", "kpi": "the --precision target",
          "max_replications": "the --precision target", "sim_version": "the simulator's version"}
 

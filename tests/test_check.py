@@ -430,3 +430,12 @@ def test_the_save_command_sets_each_value_as_it_was():
     words = shlex.split(_save_command(args, base))
     sets = dict(parse_set_option(words[i + 1]) for i, w in enumerate(words) if w == "--set")
     assert sets == {"horizon.days": 14, "name": "08", "warehouses.east.staff.pickers": 5, "x.t": "11:30"}
+
+
+def test_a_check_too_big_for_the_machine_says_what_a_check_can_change(capsys, saved):
+    """The size refusal advised "run fewer --replications", an option fsim check does
+    not have (it runs the baseline's replications)."""
+    code, _, err = check(capsys, saved, "--set", "demand.channels.web.orders_per_day=10000000", "--set", "horizon.days=3000")
+    assert code == 2
+    assert "too big for this machine's memory" in err
+    assert "--replications" not in err and "save the baseline with a shorter horizon" in err

@@ -239,11 +239,12 @@ def test_overwrite_of_a_finished_run_removes_only_what_fsim_wrote(tmp_path, caps
 
 def test_a_plain_run_does_not_resume_a_precision_run_of_the_same_scenario(tmp_path, capsys):
     from sim.experiment import scenario_sha256
-    from sim.scenario import load_scenario
+    from sim.scenario import load_scenario, with_seed
 
     scenario, out = _scenario(tmp_path), tmp_path / "run"
     out.mkdir()
-    plain = {"scenario_sha256": scenario_sha256(load_scenario(scenario)), "seed": 5, "replications": 1,
+    plain = {"settings_sha256": scenario_sha256(with_seed(load_scenario(scenario), 0)), "seed": 5,
+             "replications": 1,
              "outputs": "kpis"}
     (out / MARKER).write_text(json.dumps({**plain, "precision": 0.05, "kpi": ["x"],
                                           "max_replications": 50, "pid": 1}))
@@ -258,11 +259,12 @@ def test_a_run_does_not_resume_replications_kept_by_another_version(tmp_path, ca
     same scenario kept by one is replaced, not resumed (0.5.9 mixed them)."""
     import sim
     from sim.experiment import scenario_sha256
-    from sim.scenario import load_scenario
+    from sim.scenario import load_scenario, with_seed
 
     scenario, out = _scenario(tmp_path), tmp_path / "run"
     args = ["run", str(scenario), "-o", str(out), "--outputs", "kpis", "-r", "2", "-q"]
-    same = {"scenario_sha256": scenario_sha256(load_scenario(scenario)), "seed": load_scenario(scenario).seed,
+    same = {"settings_sha256": scenario_sha256(with_seed(load_scenario(scenario), 0)),
+            "seed": load_scenario(scenario).seed,
             "replications": 2, "outputs": "kpis", "tables": False}
     for version, resumed in (("0.0.1", False), (sim.__version__, True)):
         out.mkdir(exist_ok=True)
@@ -274,6 +276,22 @@ def test_a_run_does_not_resume_replications_kept_by_another_version(tmp_path, ca
         else:
             assert "replacing it (it differs in: the simulator's version)" in err
         (out / "summary.json").unlink()
+
+
+def test_a_run_that_differs_only_in_its_seed_says_so(tmp_path, capsys):
+    """An unfinished run replaced for another --seed said it differed in "the scenario,
+    the seed" (the scenario's hash held its seed): the seed alone is named."""
+    import sim
+    from sim.experiment import scenario_sha256
+    from sim.scenario import load_scenario, with_seed
+
+    scenario, out = _scenario(tmp_path), tmp_path / "run"
+    out.mkdir()
+    kept = {"settings_sha256": scenario_sha256(with_seed(load_scenario(scenario), 0)), "seed": 11,
+            "replications": 1, "outputs": "kpis", "tables": False, "sim_version": sim.__version__, "pid": 1}
+    (out / MARKER).write_text(json.dumps(kept))
+    assert main(["run", str(scenario), "-o", str(out), "--outputs", "kpis", "--seed", "12", "-q"]) == 0
+    assert "replacing it (it differs in: the seed)" in capsys.readouterr().err
 
 
 def test_only_the_pools_cancelled_future_race_is_kept_off_the_screen():

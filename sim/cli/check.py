@@ -58,6 +58,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_size_check_arg(p)
 
 
+# (fsim check runs the baseline's replications and settings: the only things to change
+# here are the workers, the machine, or the baseline itself)
+CHECK_SIZE_ADVICE = ("run fewer --workers at once, check on a machine with more memory, or save "
+                     "the baseline with a shorter horizon (fsim baseline save ... --set "
+                     "horizon.days=N: a check runs the baseline's replications and settings), or "
+                     "pass --no-size-check to run it anyway (the estimate is rough)")
+
+
 def run(args: argparse.Namespace, console) -> int:
     import time
 
@@ -76,7 +84,8 @@ def run(args: argparse.Namespace, console) -> int:
     if not args.no_size_check:  # refuse runs the machine cannot hold, before they start
         from sim.sizing import check_fits, estimate_run
 
-        check_fits(estimate_run(scenario, base.replications, args.workers, tables=False))
+        check_fits(estimate_run(scenario, base.replications, args.workers, tables=False),
+                   advice=CHECK_SIZE_ADVICE)
     now = measure_with_progress(scenario, base.replications, base.seed, args.workers, console,
                                 args.quiet, str(args.scenario), {**base.overrides, **cli_overrides},
                                 f"check {scenario.name}")

@@ -238,7 +238,9 @@ def run(args: argparse.Namespace, console) -> int:
         sys.stderr.write(f"warning: {line}\n")
     # Prepare the output folder before simulating, so a bad --out costs nothing.
     # (a replication kept by another version of the simulator is not resumed)
-    manifest = {"scenario_sha256": scenario_sha256(scenario), "seed": scenario.seed,
+    # (the settings without the seed: a run that differs only in its seed says so, not
+    # "the scenario, the seed")
+    manifest = {"settings_sha256": scenario_sha256(with_seed(scenario, 0)), "seed": scenario.seed,
                 "replications": args.replications, "outputs": args.outputs,
                 "tables": _keeps_tables(args),  # (replications kept without tables make no event log)
                 "sim_version": __version__}
