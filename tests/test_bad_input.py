@@ -187,7 +187,7 @@ GENERATED = [
          [r"--set seed:1: a whole number of 5,000 digits: too big"],
          setup=_write("case.yaml", "name: corpus\n")),
     Case("extends_chain_too_long", "validate {tmp}/level0.yaml",
-         [rf"level{MAX_EXTENDS_DEPTH}\.yaml: 'extends' chain longer than {MAX_EXTENDS_DEPTH} files"],
+         [rf"level{MAX_EXTENDS_DEPTH - 1}\.yaml:1 extends: the chain of files is longer than {MAX_EXTENDS_DEPTH}"],
          setup=_extends_chain),
     Case("compare_truncated_parquet", "compare {tmp}/run --plot {tmp}/ecdf.png",
          [r"{tmp}/run/orders\.parquet: cannot be read as the orders of a run", "truncated"],

@@ -439,3 +439,13 @@ def test_a_check_too_big_for_the_machine_says_what_a_check_can_change(capsys, sa
     assert code == 2
     assert "too big for this machine's memory" in err
     assert "--replications" not in err and "save the baseline with a shorter horizon" in err
+
+
+def test_the_junit_suite_is_named_by_the_scenario_checked(capsys, saved, tmp_path):
+    """A check of another scenario against a baseline named its JUnit suite (and every
+    test case's class) after the baseline's scenario, not the one under test."""
+    report = tmp_path / "report.xml"
+    check(capsys, saved, "--set", "name=renamed", junit=report)
+    suite = ET.parse(report).getroot().find("testsuite")
+    assert suite.get("name") == "renamed"
+    assert {case.get("classname") for case in suite.findall("testcase")} == {"fsim.check.renamed"}

@@ -430,3 +430,10 @@ def test_numbers_inside_mappings_and_lists_still_load():
         "warehouses.west.picking.travel_time_s": {"dist": "empirical", "values": [20, 30.5], "weights": [1, 2]}})
     assert s.warehouses["west"].staff.head_count("pickers") == {"day": 4, "evening": 3}
     assert s.carriers["ground"].pickup_times_h == [10.0, 17.5]
+
+
+def test_an_empty_value_is_called_empty_not_none(capsys):
+    from .conftest import SCENARIOS
+
+    assert main(["validate", str(SCENARIOS / "baseline.yaml"), "--set", "horizon.days="]) == 2
+    assert "--set horizon.days: must be a number, got nothing (an empty value)" in capsys.readouterr().err

@@ -88,6 +88,16 @@ def test_sweep_file_errors_name_file_line_and_field(tmp_path, text, expected):
     assert expected in str(err.value).replace(str(tmp_path) + "/", "")
 
 
+def test_several_mistakes_are_said_in_file_order(tmp_path):
+    """A misspelt key on line 2 was said after an empty list on line 4 (a check from
+    outside): one line per mistake, in file order, as for a scenario."""
+    path = _write(tmp_path, "base: tiny.yaml\ndesing: grid\nparameters:\n  horizon.days: []\n")
+    with pytest.raises(ScenarioError) as err:
+        read_sweep(path)
+    lines = [line.replace(str(tmp_path) + "/", "") for line in err.value.problems]
+    assert [line.split(" ", 1)[0] for line in lines] == ["sweep.yaml:2", "sweep.yaml:4"], lines
+
+
 def test_missing_base_scenario(tmp_path):
     path = _write(tmp_path, "base: nowhere.yaml\nparameters:\n  horizon.days: [3]\n")
     with pytest.raises(ScenarioError, match=r"sweep.yaml:1 base: no such scenario file 'nowhere.yaml'"):

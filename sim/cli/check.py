@@ -92,7 +92,7 @@ def run(args: argparse.Namespace, console) -> int:
     report = compare(base, now, kpis, args.tolerance)
     _print_report(args, baseline, report)
     if args.junit is not None:
-        _write_junit(args, baseline, report, time.perf_counter() - started)
+        _write_junit(args, baseline, report, time.perf_counter() - started, scenario.name)
     return EXIT_ERROR if report.failures else EXIT_OK
 
 
@@ -248,7 +248,9 @@ def _save_command(args, base) -> str:
     return shlex.join(parts) + " --overwrite"
 
 
-def _write_junit(args, baseline, report, time_s: float) -> None:
+def _write_junit(args, baseline, report, time_s: float, checked: str) -> None:
+    """The JUnit report, its suite named by the scenario checked (``checked``: what is
+    under test; the baseline's may be another's, compared with its differences)."""
     from pathlib import Path
 
     from sim.errors import OutputDirError
@@ -264,7 +266,7 @@ def _write_junit(args, baseline, report, time_s: float) -> None:
     from sim import __version__
 
     props["sim_version"] = __version__
-    xml = junit_xml(report, base.scenario_name or "scenario", props, time_s,
+    xml = junit_xml(report, checked or base.scenario_name or "scenario", props, time_s,
                     lambda v: describe(v, base.sites, base.channels))
     try:
         Path(args.junit).write_text(xml, encoding="utf-8")

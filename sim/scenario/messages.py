@@ -141,6 +141,8 @@ def _clock_hint(kind: str, got: Any) -> str:
 
 
 def _short(value: Any, limit: int = 80) -> str:
+    if value is None:  # (``days:`` with nothing after it, or ``--set horizon.days=``)
+        return "nothing (an empty value)"
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 

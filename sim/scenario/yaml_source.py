@@ -455,12 +455,6 @@ def read_with_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, d
     """A scenario file with its ``extends`` chain merged in (the file on top of its
     parent), and the line map of the result. ``extends`` names a YAML file relative to
     the file that names it."""
-    if path.resolve() in chain:
-        cycle = " -> ".join(str(p) for p in (*chain, path.resolve()))
-        raise ScenarioError([f"{path}: 'extends' goes round in a circle: {cycle}"])
-    if len(chain) >= MAX_EXTENDS_DEPTH:
-        raise ScenarioError([f"{path}: 'extends' chain longer than {MAX_EXTENDS_DEPTH} files "
-                             "(limit MAX_EXTENDS_DEPTH in sim/scenario/yaml_source.py)"])
     data, lines = read_scenario_file(path)
     parent = data.pop("extends", None)
     if parent is None:
@@ -475,7 +469,15 @@ def read_with_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, d
         raise ScenarioError([f"{where} extends: no such file {parent!r} (looked in {path.parent})"])
     if parent_path.is_dir():
         raise ScenarioError([f"{where} extends: {parent!r} is a folder, not a scenario file"])
-    base, base_lines = read_with_extends(parent_path, (*chain, path.resolve()))
+    # (said at the 'extends' line that closes the circle or goes one file too far)
+    chain = (*chain, path.resolve())
+    if parent_path.resolve() in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, parent_path.resolve()))
+        raise ScenarioError([f"{where} extends: goes round in a circle: {cycle}"])
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError([f"{where} extends: the chain of files is longer than {MAX_EXTENDS_DEPTH} "
+                             "(limit MAX_EXTENDS_DEPTH in sim/scenario/yaml_source.py)"])
+    base, base_lines = read_with_extends(parent_path, chain)
     # What the file replaces whole keeps none of the parent's lines: a mistake inside a
     # replaced distribution is in this file, not at the parent's line of the same key.
     replaced = tuple(p + "." for p in _replaced_paths(base, data))

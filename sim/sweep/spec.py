@@ -220,7 +220,13 @@ def _describe(exc: ValidationError, lines: dict[str, str], file: str) -> list[st
                 msg += f", got {got!r}"
         where = _where(path, lines) or f"{file}:1"
         out.append(f"{where} {path or '(top level)'}: {msg}")
-    return out
+    return sorted(out, key=_line_of)  # in file order, as a scenario's (stable among one line's)
+
+
+def _line_of(message: str) -> int:
+    """The line a ``file:line path: message`` line names (0 when it names none)."""
+    m = re.match(r"\S*?:(\d+) ", message)
+    return int(m.group(1)) if m else 0
 
 
 def _where(dotted: str, lines: dict[str, str]) -> str:
