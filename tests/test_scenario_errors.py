@@ -437,3 +437,18 @@ def test_an_empty_value_is_called_empty_not_none(capsys):
 
     assert main(["validate", str(SCENARIOS / "baseline.yaml"), "--set", "horizon.days="]) == 2
     assert "--set horizon.days: must be a number, got nothing (an empty value)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["run"], ["compare", "a.yaml", "b.yaml"], ["sweep"],
+                                     ["staff", "--pool", "east.pickers", "--target", "orders_placed >= 1"]])
+def test_an_empty_out_is_refused_not_taken_for_the_default(command, capsys):
+    """-o '' wrote to results/<scenario>/<timestamp>/ without a word."""
+    from .conftest import SCENARIOS
+
+    argv = [command[0], str(SCENARIOS / "baseline.yaml"), *command[1:], "-o", ""]
+    if command[0] == "compare":
+        argv = ["compare", str(SCENARIOS / "baseline.yaml"), str(SCENARIOS / "baseline.yaml"), "-o", ""]
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert "argument --out/-o: give a folder name" in capsys.readouterr().err

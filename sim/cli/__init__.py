@@ -69,6 +69,14 @@ def seed_int(text: str) -> int:
     return value
 
 
+def folder_name(text: str) -> str:
+    """argparse type of ``--out DIR``: a name (``-o ''`` was taken as no ``--out`` at
+    all, and the results went to the default folder without a word)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a folder name (leave --out out for the default)")
+    return text
+
+
 def add_scenario_args(p: argparse.ArgumentParser) -> None:
     """The positional SCENARIO and the repeatable ``--set PATH=VALUE``."""
     p.add_argument("scenario", help="scenario YAML file")

@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli import EXIT_OK, add_size_check_arg, positive_int, seed_int
+from sim.cli import EXIT_OK, add_size_check_arg, folder_name, positive_int, seed_int
 
 HELP = "compare runs or scenarios: KPIs side by side, and B − A with its paired confidence interval"
 DESCRIPTION = __doc__.split("\n\n", 2)[1].replace("``", "")
@@ -35,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--csv", default=None, metavar="CSV",
                    help="also write each run's KPI means as tidy CSV (run, kpi, mean, ci95_low, "
                         "ci95_high)")
-    p.add_argument("--out", "-o", default=None, metavar="DIR",
+    p.add_argument("--out", "-o", default=None, type=folder_name, metavar="DIR",
                    help="write comparison.csv, comparison.json and comparison.png here (scenario "
                         "files: default results/compare/<A>-vs-<B>/<timestamp>)")
     p.add_argument("--overwrite", action="store_true", help="replace a comparison already in --out")

@@ -10,6 +10,7 @@ from sim.cli import (
     EXIT_SATURATED,
     add_scenario_args,
     add_size_check_arg,
+    folder_name,
     load_from_args,
     positive_int,
     seed_int,
@@ -51,7 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replications", "-r", type=positive_int, default=1, help="independent replications (default 1)")
     p.add_argument("--seed", type=seed_int, default=None, help="base seed (default: the scenario's seed)")
     p.add_argument("--workers", "-w", type=positive_int, default=1, help="parallel processes (default 1)")
-    p.add_argument("--out", "-o", default=None, help="output folder (default results/<scenario>/<timestamp>/)")
+    p.add_argument("--out", "-o", default=None, type=folder_name, help="output folder (default results/<scenario>/<timestamp>/)")
     p.add_argument("--overwrite", action="store_true", help="replace the results already in --out")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.add_argument("--outputs", choices=("kpis", "orders", "all"), default="all",

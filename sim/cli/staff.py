@@ -18,6 +18,7 @@ from sim.cli import (
     EXIT_OK,
     add_scenario_args,
     add_size_check_arg,
+    folder_name,
     positive_int,
     seed_int,
 )
@@ -61,7 +62,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-replications", type=positive_int, default=40, metavar="N",
                    help="most replications for a close decision (default 40)")
     p.add_argument("--seed", type=seed_int, default=None, help="seed of every plan (default: the scenario's)")
-    p.add_argument("--out", "-o", default=None,
+    p.add_argument("--out", "-o", default=None, type=folder_name,
                    help="results folder (default results/staff/<scenario name>); rerunning into the "
                         "same folder resumes and reuses every finished run")
     p.add_argument("--overwrite", action="store_true", help="discard another search's results in --out")

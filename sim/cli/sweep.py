@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli import EXIT_ERROR, EXIT_OK, add_size_check_arg, positive_int
+from sim.cli import EXIT_ERROR, EXIT_OK, add_size_check_arg, folder_name, positive_int
 
 HELP = "run a parameter sweep (grid, list or Latin hypercube) from a sweep file"
 DESCRIPTION = __doc__.split("\n\n", 1)[0].replace("``", "") + """
@@ -61,7 +61,7 @@ def max_replications(args: argparse.Namespace) -> int:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("sweep", help="sweep YAML file")
-    p.add_argument("--out", "-o", default=None,
+    p.add_argument("--out", "-o", default=None, type=folder_name,
                    help="results folder (default results/sweeps/<sweep name>); rerunning into "
                         "the same folder resumes")
     p.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
