@@ -202,3 +202,18 @@ def test_the_shown_value_reads_back_as_the_value(value):
     words = shlex.split(command)
     assert words[:3] == ["fsim", "run", "s.yaml"]
     assert parse_set_option(words[4]) == ("a.b", value), yaml_text(value)
+
+
+def test_the_choices_of_a_method_say_what_they_mean():
+    """Batch's sort and zone's mode were bare words on the page ("after_pick")."""
+    from sim.scenario import load_scenario
+
+    from .conftest import SCENARIOS
+
+    for name, path in (("batch", "warehouses.east.picking.batch.sort"),
+                       ("zone", "warehouses.east.picking.zone.mode")):
+        scenario = load_scenario(SCENARIOS / "picking" / f"{name}.yaml")
+        lever = next((lv for lv in read_levers(scenario) if lv.path == path), None)
+        if lever is None:  # (the shipped scenario plans it at the other site)
+            lever = next(lv for lv in read_levers(scenario) if lv.path.endswith(path.split(".", 2)[2]))
+        assert lever.help and all(choice in lever.help for choice in lever.choices), lever

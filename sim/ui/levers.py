@@ -137,12 +137,21 @@ def picking_levers(scenario: Scenario) -> list[Lever]:
                              "a batch starts when its oldest order has waited (minutes)", "number",
                              p.batch.max_wait_min))
             out.append(Lever(f"{base}.batch.sort", "picking", site, "orders sorted", "choice",
-                             p.batch.sort, ("while_pick", "after_pick")))
+                             p.batch.sort, ("while_pick", "after_pick"), help=SORT_HELP))
         if p.zone is not None and "zone" in (p.method, within):
             out.append(Lever(f"{base}.zone.zones", "picking", site, "zones", "whole", p.zone.zones))
             out.append(Lever(f"{base}.zone.mode", "picking", site, "zone mode", "choice", p.zone.mode,
-                             ("parallel", "pick_and_pass")))
+                             ("parallel", "pick_and_pass"), help=ZONE_MODE_HELP))
     return out
+
+
+SORT_HELP = ("When a batch's units are sorted into their orders: while_pick, during the tour "
+             "(the sorting time is added to the tour); after_pick, after it (added to the "
+             "packer's work). Sorting can put a unit in the wrong order "
+             "(sort_error_prob_per_unit).")
+ZONE_MODE_HELP = ("parallel: each zone an order touches picks its lines at once, and the parts "
+                  "are consolidated at the pack station; pick_and_pass: the tote visits its zones "
+                  "in turn.")
 
 
 def demand_levers(scenario: Scenario) -> list[Lever]:
