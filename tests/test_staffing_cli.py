@@ -320,3 +320,14 @@ def test_one_shift_planned_while_another_is_the_busy_one(tmp_path, capsys):
                              "--bounds", "east.pickers.day=6..8")
     assert code == 1
     assert "east.pickers.evening is not planned: plan it too (--pool east.pickers.evening)" in err
+
+
+def test_help_lists_pool_and_target_as_required(capsys):
+    """fsim staff --help listed --pool and --target among the optional arguments."""
+    from sim.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["staff", "--help"])
+    text = capsys.readouterr().out
+    required = text.split("required (each at least once):", 1)[1].split("\n\n", 1)[0]
+    assert "--pool SITE.ROLE[.SHIFT]" in required and '--target "KPI OP VALUE"' in required

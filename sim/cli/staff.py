@@ -42,10 +42,12 @@ def confidence(text: str) -> float:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_scenario_args(p)
-    p.add_argument("--pool", action="append", default=[], metavar="SITE.ROLE[.SHIFT]",
+    # (checked by the planner, whose message gives an example; listed apart in --help)
+    needed = p.add_argument_group("required (each at least once)")
+    needed.add_argument("--pool", action="append", default=[], metavar="SITE.ROLE[.SHIFT]",
                    help="a staff pool to plan: east.pickers, east.packers, or one shift of it "
                         "(east.pickers.day) (repeatable; at least one)")
-    p.add_argument("--target", action="append", default=[], metavar='"KPI OP VALUE"',
+    needed.add_argument("--target", action="append", default=[], metavar='"KPI OP VALUE"',
                    help='a service target, OP one of >=, <=, >, <: "on_time_delivery_pct_east >= 95" '
                         "(repeatable; at least one)")
     p.add_argument("--per-shift", action="store_true",
