@@ -116,6 +116,9 @@ def test_an_invalid_change_shows_the_loaders_message(app):
     app.selectbox(key="lever:warehouses.east.picking.method").set_value("zone").run()
     errors = texts(app.error)
     assert "warehouses.east.picking.layout: zone picking needs a layout" in errors
+    # The way forward, in the method's help: the page cannot add a layout.
+    method = app.selectbox(key="lever:warehouses.east.picking.method")
+    assert "zone needs the site's layout, warehouses.east.picking.layout" in method.help
 
 
 def test_a_bad_upload_shows_the_error_with_its_line(app):

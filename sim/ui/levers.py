@@ -106,9 +106,12 @@ def picking_levers(scenario: Scenario) -> list[Lever]:
     for site, wh in scenario.warehouses.items():
         p = wh.picking
         base = f"warehouses.{site}.picking"
+        no_layout = ("" if p.layout is not None else
+                     f" (zone needs the site's layout, {base}.layout, which this page cannot add: "
+                     "give it in the scenario file, as scenarios/picking/zone.yaml does)")
         out.append(Lever(f"{base}.method", "picking", site, "picking method", "choice", p.method,
                          METHODS, "single: one order a tour; batch: several orders a tour; zone: "
-                         "each picker keeps to a zone; wave: orders released together"))
+                         "each picker keeps to a zone" + no_layout + "; wave: orders released together"))
         out.append(Lever(f"{base}.error_prob_per_line", "picking", site,
                          "chance that a line is picked wrong (0 to 1)", "share", p.error_prob_per_line))
         out.append(Lever(f"{base}.verification.at_pick", "picking", site, "scan each line at pick",
