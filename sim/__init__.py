@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-__version__ = "0.7.0"
+__version__ = "0.8.0"
 
 _LAZY = {
     "Result": "sim.experiment",

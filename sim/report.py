@@ -114,13 +114,14 @@ def _lead_time_figure(groups: list[Distribution], by: str, path: Path, replicati
                      fontsize=9, color="0.3")
     drawn = [d for d in groups if len(d.done)]
     top, beyond = _axis_end(drawn)
+    _say_beyond(ax_hist, beyond)
     bins = np.linspace(0, top, 60)
     _enough_colours(ax_hist, len(drawn))
     for d in drawn:
         # Area: the group's share delivered (an unfinished order has no bar).
         ax_hist.hist(d.done, bins=bins, weights=np.full(len(d.done), 1 / (d.total * (bins[1] - bins[0]))),
                      histtype="step", linewidth=1.5, label=d.label())
-    ax_hist.set(xlabel="lead time, placed to delivered (hours)" + beyond, ylabel="share of orders per hour",
+    ax_hist.set(xlabel="lead time, placed to delivered (hours)", ylabel="share of orders per hour",
                 title=f"Lead-time distribution by {by}")
     _ecdf_axes(ax_ecdf, groups, f"Lead-time ECDF by {by}", "lead time (hours)", legend=False)
     for q in (0.5, 0.9, 0.95):
@@ -134,13 +135,21 @@ def _lead_time_figure(groups: list[Distribution], by: str, path: Path, replicati
     return _save(fig, path, left=0.95)  # (room for the density's ticks, 0.0200)
 
 
-def _axis_end(drawn: list[Distribution]) -> tuple[float, str]:
+def _axis_end(drawn: list[Distribution]) -> tuple[float, int]:
     """Where a lead-time axis ends (the largest group's 99.5th percentile of finished
-    times, so a few stragglers do not squeeze the rest) and, for its label, how many
-    finished orders lie beyond it ("" when none)."""
+    times, so a few stragglers do not squeeze the rest) and how many finished orders
+    lie beyond it."""
     top = max((np.percentile(d.done, 99.5) for d in drawn), default=1.0)
-    beyond = sum(int((d.done > top).sum()) for d in drawn)
-    return top, (f" (to the 99.5th percentile; {beyond:,} beyond)" if beyond else "")
+    return top, sum(int((d.done > top).sum()) for d in drawn)
+
+
+def _say_beyond(ax, beyond: int) -> None:
+    """Say in the axes' top left corner (empty in an ECDF) how many orders lie beyond
+    the axis's end, when any do."""
+    if beyond:
+        ax.text(0.01, 0.98, f"{beyond:,} order{'s' * (beyond > 1)} beyond the axis\n(it ends at the "
+                "99.5th percentile)", transform=ax.transAxes, ha="left", va="top", fontsize=7,
+                color="0.35")
 
 
 NO_DELIVERED = "no order placed after warm-up was delivered by the end of the run"
@@ -232,10 +241,11 @@ def _ecdf_axes(ax, groups: list[Distribution], title: str,
     by the end are counted, not drawn: :mod:`sim.distributions`)."""
     drawn = [d for d in groups if len(d.done)]
     top, beyond = _axis_end(drawn)
+    _say_beyond(ax, beyond)
     _enough_colours(ax, len(drawn))
     for d in drawn:
         ax.plot(*d.ecdf(ECDF_POINTS), label=d.label() if legend else str(d.group))
-    ax.set(xlabel=xlabel + beyond, ylabel="share of orders within", title=title, xlim=(0, top), ylim=(0, 1))
+    ax.set(xlabel=xlabel, ylabel="share of orders within", title=title, xlim=(0, top), ylim=(0, 1))
     ax.grid(alpha=0.3)
     if drawn:
         ax.legend(fontsize=8, loc="lower right")
