@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 
+import numpy as np
 import pandas as pd
 
 from sim import __version__, memory
@@ -185,7 +186,9 @@ def run(scenario: Scenario, replications: int = 1, seed: int | None = None, work
         raise ValueError(f"replications must be >= 1, got {replications}")
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
-    seed = scenario.seed if seed is None else seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")  # (numpy's own said less)
+    seed = scenario.seed if seed is None else int(seed)
     outputs: list[ReplicationOutput] = list((done or {}).values())
     todo = [r for r in range(replications) if r not in (done or {})]
 
@@ -277,7 +280,8 @@ def _state_warnings(kpis: dict, saturated: dict[str, int], replications: int,
                    + _censored_names(censored, sites, channels))
     if saturated:
         pools = ", ".join(f"{p} (in {n} of {replications} replications)" for p, n in saturated.items())
-        out.append(f"saturated staff pools, whose queue grows without bound: {pools}; more staff "
+        out.append(f"saturated staff pools, which cannot keep up (busy 98% or more of their time on "
+                   f"duty, or their queue growing to the end): {pools}; more staff "
                    "there, or fewer orders routed to the site (fsim run --strict exits 3)")
     return out
 

@@ -159,8 +159,8 @@ def judge_saturation(base: Measurement, now: Measurement) -> KpiVerdict:
     if counts:
         pools = ", ".join(f"{p} (in {c} of {n} replications)" for p, c in sorted(counts.items()))
         return KpiVerdict(**numbers, verdict=SATURATED, reason=(
-            f"saturated staff pools: {pools}; their queue grows without bound, so the other "
-            "KPIs depend on the length of the run"))
+            f"saturated staff pools: {pools}; they cannot keep up (busy 98% or more of their "
+            "time on duty, or their queue growing), so the other KPIs depend on the length of the run"))
     return KpiVerdict(**numbers, verdict=SAME if not any(base.saturated) else OK,
                       reason="no staff pool saturated")
 

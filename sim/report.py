@@ -224,7 +224,7 @@ def _pools_figure(ts: pd.DataFrame, scenario, path: Path, saturated: dict[str, i
             n = (saturated or {}).get(f"{site}.{pool}")
             if n:
                 ax.set_title(f"{site} {pool}: saturated in {n} of {reps} replication{'s' * (reps > 1)}, "
-                             "its queue grows without bound", color="tab:red", fontsize=10)
+                             "it cannot keep up", color="tab:red", fontsize=10)
             ax.grid(alpha=0.3)
         ax_u.set_ylim(0, 1.1)
     axes[0][0].legend(fontsize=7, loc="lower right")

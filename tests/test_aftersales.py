@@ -248,3 +248,4 @@ def test_cost_per_order_counts_what_was_paid_per_order_shipped():
              "remedy_cost_per_order")
     assert k["cost_per_order"] == pytest.approx(sum(k[p] for p in parts), rel=1e-9)
     assert k["remedy_cost_per_order"] == pytest.approx(remedies / order_shipped.sum(), rel=1e-9)
+

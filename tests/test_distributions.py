@@ -98,7 +98,7 @@ def test_staff_pools_figure_names_a_saturated_pool(tmp_path, monkeypatch):
     scenario = tiny()
     _pools_figure(ts, scenario, tmp_path / "pools.png", {"east.pickers": 2})
     red = [t for t in titles if "saturated" in t]
-    assert red == ["east pickers: saturated in 2 of 2 replications, its queue grows without bound"] * 2
+    assert red == ["east pickers: saturated in 2 of 2 replications, it cannot keep up"] * 2
 
 
 def test_eleven_sites_get_eleven_colours():

@@ -117,7 +117,7 @@ def test_saturated_points_are_crossed_in_red_at_their_value_or_bound(tmp_path, m
     sweep_figures(rows, ["pickers"], ["lead_time_hours_p95"], tmp_path)
     (ax,) = drawn
     assert sorted(_crosses(ax).tolist()) == [[1.0, 130.0], [2.0, 45.0]]
-    assert "saturated: a staff queue grows without bound" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "saturated: a staff pool cannot keep up" in [t.get_text() for t in ax.get_legend().get_texts()]
     plt.close("all")
     drawn.clear()
     (tmp_path / "none").mkdir()

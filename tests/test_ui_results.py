@@ -115,7 +115,7 @@ def test_censored_and_saturated_flags_are_said():
                "kpis": {"lead_time_hours_p95": {"censored": True, "lower_bound": 120.0, "mean": None},
                         "lead_time_hours_mean": {"mean": 80.0, "ci95_low": 70.0, "ci95_high": 90.0}}}
     assert censored_kpis(summary) == ["lead_time_hours_p95"]
-    assert saturated_text(summary)[0].startswith("east pickers: the queue grows without bound in 2 of 3")
+    assert saturated_text(summary)[0].startswith("east pickers: cannot keep up in 2 of 3")
     table = kpi_table(summary, ["east"], [], "site")
     assert table.loc["lead time, 95th percentile (h)", ALL] == "above 120.0 (censored)"
     assert table.loc["lead time, mean (h)", ALL] == "80.0 [70.0, 90.0]"

@@ -113,8 +113,8 @@ def run(args: argparse.Namespace, console) -> int:
     saturated = sorted({p for reps in m.saturated for p in reps})
     if saturated:
         raise ScenarioError([
-            f"{args.scenario}: saturates the staff pool(s) {', '.join(saturated)}: their queue "
-            "grows without bound, so the KPIs depend on the length of the run, and fsim check "
+            f"{args.scenario}: saturates the staff pool(s) {', '.join(saturated)}: they "
+            "cannot keep up, so the KPIs depend on the length of the run, and fsim check "
             "fails any scenario that saturates a pool; add staff there (or route fewer orders "
             "to the site) before saving a baseline; nothing was written"])
     command = _command(args, seed)

@@ -59,7 +59,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="what to write: kpis (summary.json, kpis.csv, the resolved scenario), "
                         "orders (and the tables), all (and the figures; default)")
     p.add_argument("--strict", action="store_true",
-                   help="exit with code 3 if a staff pool is saturated (its queue grows without bound)")
+                   help="exit with code 3 if a staff pool is saturated (it cannot keep up: README, Saturation)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
     add_size_check_arg(p)
     from sim.cli.sweep import add_precision_arguments  # --precision, --kpi, --max-replications

@@ -153,11 +153,18 @@ def run(args: argparse.Namespace, console) -> int:
                            max_replications=max_replications(args), quiet=args.quiet,
                            event_logs=tuple(args.event_log), event_log_points=args.event_log_points,
                            event_log_start=args.event_log_start)
+    from sim.sweep.executors import ClusterLost
+
     try:
         outcome = run_sweep(sweep, out, options, console)
     except KeyboardInterrupt:
         raise KeyboardInterrupt(f"interrupted: finished tasks are kept in {out}; rerun the same "
                                 "command to resume") from None
+    except ClusterLost as exc:  # (not the runs' failure: nothing is recorded against them)
+        sys.stderr.write(f"error: {exc}; the runs finished are kept in {out} and the sweep's "
+                         "tables are not written: rerun the same command against a working "
+                         "cluster (or with --executor processes) to resume\n")
+        return EXIT_ERROR
     if not args.quiet:
         from rich.console import Console
 
@@ -191,11 +198,13 @@ def _print_warnings(outcome, sweep) -> None:
         for line in outcome.warnings.get(point, []):
             sys.stderr.write(f"warning: point {point} ({label}): {line}\n")
         if point in saturated:
-            k, n = saturated[point]
-            sys.stderr.write(f"warning: point {point} ({label}): a staff pool saturated in {k} of {n} "
-                             "replications, its queue growing without bound: its means are over the "
-                             "orders that got through (more staff there, or fewer orders routed to "
-                             "the site)\n")
+            _, n = saturated[point]
+            pools = ", ".join(f"{pool} (in {k} of {n} replications)"
+                              for pool, k in sorted(outcome.saturated.get(point, {}).items()))
+            sys.stderr.write(f"warning: point {point} ({label}): saturated staff pools: {pools}: they "
+                             "cannot keep up (busy 98% or more of their time on duty, or their queue "
+                             "growing to the end): the means are over the orders that got through "
+                             "(more staff there, or fewer orders routed to the site)\n")
 
 
 def _points_table(outcome, parameters: list[str], kpis) -> object:

@@ -180,7 +180,8 @@ KPIS: dict[str, Kpi] = {k.name: k for k in [
        "waiting for a wave, or for stock"),
     # Flags.
     _k("saturated_pools", "count", "lower", False,
-       "staff pools whose queue grows without bound (README: saturation); named in summary.json"),
+       "staff pools that cannot keep up (README: Saturation: nobody on duty, busy 98% or more "
+       "of their time on duty, or a queue growing to the end); named in summary.json"),
     _k("censored_percentiles", "count", "lower", False,
        "pooled lead-time and warehouse-time percentiles that fall among unfinished orders"),
 ]}

@@ -235,7 +235,7 @@ def frontier_figure(result, path: Path) -> Path:
         if saturated:  # (their means are over the orders that got through: no steady state)
             ax.scatter([x_of(p) for p in saturated], [p.targets[i].estimate.mean for p in saturated],
                        marker="x", s=40, color="#d62728", zorder=3,
-                       label="saturated: a queue grows without bound (not on the frontier)")
+                       label="saturated: a staff pool cannot keep up (not on the frontier)")
         line = _best_so_far(plans, i, target.higher_is_better, x_of)
         if line:
             ax.step(*zip(*line, strict=True), where="post", color="#2ca02c", lw=1.2,

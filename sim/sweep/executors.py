@@ -14,6 +14,8 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -156,6 +158,7 @@ class DaskExecutor:
                         if self.scheduler.startswith("tls://") else "")
                 raise ScenarioError([f"--scheduler {self.scheduler}: cannot connect: {exc}{hint}"]) from None
             self.workers = len(self._client.scheduler_info().get("workers", {}))
+            self._check_versions()
         else:
             self._cluster = _local_cluster(LocalCluster, self.workers)
             self._client = Client(self._cluster)
@@ -177,21 +180,99 @@ class DaskExecutor:
             return f"Dask cluster at {self.scheduler} ({self.workers} workers now)"
         return f"Dask LocalCluster, {self.workers} workers on 127.0.0.1"
 
+    # How often, while no task finishes, the cluster is asked whether it has workers.
+    IDLE_CHECK_S = 10.0
+
     def map_unordered(self, fn: Callable, tasks: Sequence) -> Iterator[tuple[Any, Any]]:
+        """As the other executors; a task that raised (or that killed its workers:
+        ``KilledWorker``) is yielded as a failure, but losing the cluster itself (the
+        scheduler gone: the futures cancelled under us) raises :class:`ClusterLost`, the
+        runs not run being no failures of theirs. While nothing finishes and the cluster
+        has no worker, that is said once on stderr (it waits for one to join)."""
         from distributed import as_completed as dask_as_completed
 
         assert self._client is not None, "use the executor in a with block"
         futures = {self._client.submit(fn, task, pure=False): task for task in tasks}
+        done = dask_as_completed(list(futures))
+        quiet_since, said_no_workers = time.monotonic(), False
         try:
-            for future in dask_as_completed(list(futures)):
-                try:
-                    yield futures[future], future.result()
-                except Exception as exc:  # a worker died, or the cluster went away
-                    yield futures[future], exc
+            while not done.is_empty():
+                batch = done.next_batch(block=False)
+                if not batch:
+                    time.sleep(0.1)
+                    if time.monotonic() - quiet_since >= self.IDLE_CHECK_S:
+                        quiet_since = time.monotonic()
+                        if not said_no_workers and not self._has_workers():
+                            said_no_workers = True
+                            sys.stderr.write(f"warning: the Dask cluster at {self._where()} has no "
+                                             "worker: waiting for one to join (Ctrl-C stops; "
+                                             "finished runs are kept)\n")
+                    continue
+                quiet_since = time.monotonic()
+                for future in batch:
+                    try:
+                        yield futures[future], future.result()
+                    except Exception as exc:
+                        if _cluster_lost(exc):
+                            raise ClusterLost(f"lost the Dask cluster at {self._where()} "
+                                              f"({type(exc).__name__}: {exc})") from None
+                        yield futures[future], exc  # (the run raised, or killed its workers)
         finally:
             pending = [f for f in futures if not f.done()]
             if pending:
-                self._client.cancel(pending)
+                with contextlib.suppress(Exception):  # (a lost cluster cannot be told)
+                    self._client.cancel(pending)
+
+    def _check_versions(self) -> None:
+        """Refuse a cluster whose workers run another version of the simulator (their
+        results could be another model's); a worker that joins later refuses each task
+        itself (:func:`sim.sweep.task.run_task`)."""
+        from sim import __version__
+
+        try:
+            versions = self._client.run(_simulator_version)
+        except Exception:  # (a worker without the package at all: its tasks say so)
+            return
+        other = {worker: v for worker, v in versions.items() if v != __version__}
+        if other:
+            listed = ", ".join(f"{worker} runs {v}" for worker, v in sorted(other.items()))
+            self._client.close()
+            raise ScenarioError([f"--scheduler {self.scheduler}: {len(other)} of {len(versions)} "
+                                 f"workers run another fulfillment-sim than this {__version__} "
+                                 f"({listed}): install the same version on every worker"])
+
+    def _has_workers(self) -> bool:
+        try:
+            return bool(self._client.nthreads())
+        except Exception as exc:
+            raise ClusterLost(f"lost the Dask cluster at {self._where()} ({type(exc).__name__}: "
+                              f"{exc})") from None
+
+    def _where(self) -> str:
+        return self.scheduler or "127.0.0.1 (LocalCluster)"
+
+
+def _simulator_version() -> str:
+    """(Run on each Dask worker.)"""
+    import sim
+
+    return sim.__version__
+
+
+class ClusterLost(RuntimeError):
+    """The Dask cluster went away during a sweep (its scheduler stopped, or the
+    connection to it did): the runs it had not finished were not run, not failed."""
+
+
+def _cluster_lost(exc: BaseException) -> bool:
+    """Whether a task's exception says the cluster went away, not the task: its future
+    cancelled under us (``FutureCancelledError``: scheduler-connection-lost; this
+    executor cancels only once the caller stops reading) or the connection closed."""
+    from concurrent.futures import CancelledError
+
+    from distributed.comm.core import CommClosedError
+
+    return isinstance(exc, CancelledError | CommClosedError)
 
 
 @contextlib.contextmanager

@@ -109,7 +109,7 @@ def _saturated_legend(ax, rows: pd.DataFrame) -> bool:
     return True
 
 
-SATURATED_LABEL = "saturated: a staff queue grows without bound"
+SATURATED_LABEL = "saturated: a staff pool cannot keep up"
 
 
 def _bounds(rows: pd.DataFrame) -> pd.Series:
@@ -254,7 +254,7 @@ def _heatmap(rows: pd.DataFrame, parameters: list[str], kpi: str, path: Path) ->
     fig.colorbar(image, ax=ax, label=_with_unit(kpi) + ("" if kind is None or kind.direction == "none"
                                                         else " (yellow: better)"))
     notes = ((["colours span a typical 95% interval: means closer than that look alike"] if widened else [])
-             + (["framed in red: a staff queue grows without bound"] if saturated.any() else []))
+             + (["framed in red: a staff pool cannot keep up"] if saturated.any() else []))
     ax.set_title(f"{kpi}: mean per point" + "".join(f"\n({note})" for note in notes), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim import __version__
 from sim.analysis import lacks_a_value, precision_of, replications_needed
 from sim.errors import ScenarioError
 from sim.sweep.executors import check_executor, make_executor
@@ -58,6 +59,8 @@ class SweepOutcome:
     worker_pids: set[int] = field(default_factory=set)
     # per point, the model's warnings over its replications (as fsim run merges them)
     warnings: dict[int, list[str]] = field(default_factory=dict)
+    # per point with a saturated pool: {"site.role": replications it was saturated in}
+    saturated: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
 def check_kpi_names(wanted: Sequence[str], available: Sequence[str], option: str = "--kpi") -> None:
@@ -142,10 +145,10 @@ def _task(point: int, replication: int, sweep: ResolvedSweep, scenario, store: S
     logs = options.event_logs if (options.event_log_points is None
                                   or point in options.event_log_points) else ()
     if not (options.keep_orders or logs):
-        return Task(point, replication, sweep.seed, scenario)
+        return Task(point, replication, sweep.seed, scenario, sim_version=__version__)
     return Task(point, replication, sweep.seed, scenario, str(store.run_dir(point, replication)),
                 options.figures, "all" if options.keep_orders else "kpis", tuple(logs),
-                options.event_log_start)
+                options.event_log_start, sim_version=__version__)
 
 
 def _folder_lacks(task: Task, record: dict | None = None) -> bool:
@@ -263,10 +266,15 @@ def _finish(sweep: ResolvedSweep, store: SweepStore, options: SweepOptions, reco
 
     warnings = {p: merge_warnings([records[(p, r)].get("warnings", []) for r in range(needed[p])
                                    if (p, r) in records]) for p in needed}
+    saturated: dict[int, dict[str, int]] = {}
+    for record in wanted:
+        for pool in record.get("saturated") or []:
+            by_pool = saturated.setdefault(record["point"], {})
+            by_pool[pool] = by_pool.get(pool, 0) + 1
     return SweepOutcome(out=out, runs=runs, points=points, tasks=len(runs), failed=failed,
                         ran_now=ran_now, replications=dict(needed), precision=precision,
                         files=files, worker_pids={p for p in pids if p is not None},
-                        warnings={p: w for p, w in warnings.items() if w})
+                        warnings={p: w for p, w in warnings.items() if w}, saturated=saturated)
 
 
 def _precision_summary(records: dict, needed: dict[int, int], options: SweepOptions) -> dict:

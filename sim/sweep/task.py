@@ -34,6 +34,7 @@ class Task:
     outputs: str = "all"  # with run_dir: what the run folder holds (sim.outputs.OUTPUTS)
     event_logs: tuple[str, ...] = ()  # with run_dir: event-log formats to write there
     event_log_start: object = None  # (a datetime.date: the log's hour 0)
+    sim_version: str = ""  # the version that made the task: a worker running another refuses it
 
     @property
     def key(self) -> tuple[int, int]:
@@ -65,8 +66,17 @@ def task_record(task: Task, kpis: dict[str, float], error: str | None, detail: s
 
 
 def run_task(task: Task) -> dict:
-    """Run one task; an exception becomes an error in the record (the sweep goes on)."""
+    """Run one task; an exception becomes an error in the record (the sweep goes on). A
+    worker that runs another version of the simulator than the one that made the task
+    (a cluster's worker installed apart) runs nothing and says so: its results could be
+    another model's."""
+    from sim import __version__
+
     started, cpu = time.perf_counter(), time.process_time()
+    if task.sim_version and task.sim_version != __version__:
+        return task_record(task, {}, f"VersionMismatch: this worker ({socket.gethostname()}) runs "
+                           f"fulfillment-sim {__version__}, the sweep {task.sim_version}: install "
+                           f"the same version on every worker", None, 0.0)
     try:
         if task.run_dir:
             measured, log_start = _full_run(task)

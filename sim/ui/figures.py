@@ -164,7 +164,7 @@ def saturated_text(summary: dict) -> list[str]:
     out = []
     for pool, count in (summary.get("saturated_pools") or {}).items():
         site, _, role = pool.partition(".")
-        out.append(f"{site} {role}: the queue grows without bound in {count} of {reps} replication(s); "
+        out.append(f"{site} {role}: cannot keep up in {count} of {reps} replication(s) (saturated); "
                    "the KPIs of this site describe a backlog, not a steady state")
     return out
 
