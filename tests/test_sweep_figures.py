@@ -169,44 +169,36 @@ def test_a_few_swept_values_each_get_their_tick():
     plt.close(fig)
 
 
+def _draw_heat_map(tmp_path, monkeypatch, means: list[float], half_width: float):
+    """A 2 x 2 heat map of on-time means with intervals of ``half_width``: the cell
+    texts, the colour limits and the title drawn."""
+    texts, images, titles = [], [], []
+    axes = matplotlib.axes.Axes
+    real_text, real_imshow, real_title = axes.text, axes.imshow, axes.set_title
+    monkeypatch.setattr(axes, "text", lambda self, x, y, s, *a, **k: texts.append(s) or real_text(self, x, y, s, *a, **k))
+    monkeypatch.setattr(axes, "imshow", lambda self, *a, **k: images.append(real_imshow(self, *a, **k)) or images[-1])
+    monkeypatch.setattr(axes, "set_title",
+                        lambda self, label, *a, **k: titles.append(label) or real_title(self, label, *a, **k))
+    grid = pd.DataFrame({"point": range(4), "pickers": [1, 2, 1, 2], "method": ["a", "a", "b", "b"],
+                         "kpi": "on_time_delivery_pct", "mean": means,
+                         "ci95_low": [m - half_width for m in means], "ci95_high": [m + half_width for m in means],
+                         "censored": 0, "lower_bound": NAN})
+    sweep_figures(grid, ["pickers", "method"], ["on_time_delivery_pct"], tmp_path)
+    return set(texts), images[-1].get_clim(), titles[-1]
+
+
 def test_heat_map_means_within_the_noise_neither_span_the_colours_nor_read_alike(tmp_path, monkeypatch):
     """A check from outside: means 97.708 to 97.733 with 95% intervals a point wide filled
     the whole colour scale, each cell reading "97.7". The scale now spans at least the
     typical interval (the title says so) and the cells show the digits that differ."""
-    texts, images = [], []
-    real_text, real_imshow = matplotlib.axes.Axes.text, matplotlib.axes.Axes.imshow
-    monkeypatch.setattr(matplotlib.axes.Axes, "text",
-                        lambda self, x, y, s, *a, **k: texts.append(s) or real_text(self, x, y, s, *a, **k))
-    monkeypatch.setattr(matplotlib.axes.Axes, "imshow",
-                        lambda self, *a, **k: images.append(real_imshow(self, *a, **k)) or images[-1])
-    titles, real_title = [], matplotlib.axes.Axes.set_title
-    monkeypatch.setattr(matplotlib.axes.Axes, "set_title",
-                        lambda self, label, *a, **k: titles.append(label) or real_title(self, label, *a, **k))
-    means = [97.708, 97.733, 97.712, 97.725]
-    grid = pd.DataFrame({"point": range(4), "pickers": [1, 2, 1, 2], "method": ["a", "a", "b", "b"],
-                         "kpi": "on_time_delivery_pct", "mean": means,
-                         "ci95_low": [m - 0.5 for m in means], "ci95_high": [m + 0.5 for m in means],
-                         "censored": 0, "lower_bound": NAN})
-    sweep_figures(grid, ["pickers", "method"], ["on_time_delivery_pct"], tmp_path)
-    low, high = images[-1].get_clim()
+    texts, (low, high), title = _draw_heat_map(tmp_path, monkeypatch, [97.708, 97.733, 97.712, 97.725], 0.5)
     assert high - low == pytest.approx(1.0)  # the intervals' width, not the means' 0.025
-    assert {"97.708", "97.733", "97.712", "97.725"} <= set(texts)
-    assert "colours span a typical 95% interval" in titles[-1]
+    assert {"97.708", "97.733", "97.712", "97.725"} <= texts
+    assert "colours span a typical 95% interval" in title
 
 
 def test_heat_map_means_far_apart_keep_their_range_and_three_digits(tmp_path, monkeypatch):
-    texts, images = [], []
-    real_text, real_imshow = matplotlib.axes.Axes.text, matplotlib.axes.Axes.imshow
-    monkeypatch.setattr(matplotlib.axes.Axes, "text",
-                        lambda self, x, y, s, *a, **k: texts.append(s) or real_text(self, x, y, s, *a, **k))
-    monkeypatch.setattr(matplotlib.axes.Axes, "imshow",
-                        lambda self, *a, **k: images.append(real_imshow(self, *a, **k)) or images[-1])
-    means = [80.0, 90.0, 85.0, 95.0]
-    grid = pd.DataFrame({"point": range(4), "pickers": [1, 2, 1, 2], "method": ["a", "a", "b", "b"],
-                         "kpi": "on_time_delivery_pct", "mean": means,
-                         "ci95_low": [m - 0.5 for m in means], "ci95_high": [m + 0.5 for m in means],
-                         "censored": 0, "lower_bound": NAN})
-    sweep_figures(grid, ["pickers", "method"], ["on_time_delivery_pct"], tmp_path)
-    assert images[-1].get_clim() == (80.0, 95.0)
-    assert {"80", "90", "85", "95"} <= set(texts)
-    assert not any("colours span" in t for t in texts)
+    texts, limits, title = _draw_heat_map(tmp_path, monkeypatch, [80.0, 90.0, 85.0, 95.0], 0.5)
+    assert limits == (80.0, 95.0)
+    assert {"80", "90", "85", "95"} <= texts
+    assert "colours span" not in title
