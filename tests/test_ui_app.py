@@ -78,13 +78,16 @@ def reopened(address: dict[str, str]) -> AppTest:
 def test_a_reload_comes_back_to_the_choices_the_address_keeps(app):
     lever(app, "warehouses.east.staff.pickers.day").set_value(5).run()
     app.selectbox(key="lever:warehouses.east.picking.method").set_value("batch").run()
+    lever(app, "warehouses.east.picking.batch.max_orders").set_value(12).run()  # (a lever of batch's)
     address = dict(app.query_params)
     assert json.loads(address["levers"]) == {"warehouses.east.staff.pickers.day": 5,
-                                             "warehouses.east.picking.method": "batch"}
+                                             "warehouses.east.picking.method": "batch",
+                                             "warehouses.east.picking.batch.max_orders": 12}
     assert "replications" not in address and "seed" not in address  # (the defaults)
     again = reopened({**address, "replications": "4", "seed": "11"})
     assert lever(again, "warehouses.east.staff.pickers.day").value == 5
     assert again.selectbox(key="lever:warehouses.east.picking.method").value == "batch"
+    assert lever(again, "warehouses.east.picking.batch.max_orders").value == 12
     command = texts(again.sidebar.code)
     assert "--set warehouses.east.staff.pickers.day=5" in command and "-r 4 --seed 11" in command
     assert "--set horizon.days=2" in command  # fsim ui's own --set still stand

@@ -114,7 +114,13 @@ def _come_back(query: dict[str, str]) -> None:
         if base is None:
             problems.extend(load_problems)
         else:
+            # The base's levers, then those its chosen methods bring (a batch's size
+            # is a lever only once batch picking is chosen).
             known = base_levers(base)
+            state.lever_values = {path: value for path, value in came.levers.items() if path in known}
+            current, _ = current_scenario(base)
+            if current is not None:
+                known = {**known, **base_levers(current)}
             state.lever_values = {path: value for path, value in came.levers.items() if path in known}
             unknown = sorted(set(came.levers) - set(known))
             if unknown:
