@@ -217,3 +217,17 @@ def test_the_choices_of_a_method_say_what_they_mean():
         if lever is None:  # (the shipped scenario plans it at the other site)
             lever = next(lv for lv in read_levers(scenario) if lv.path.endswith(path.split(".", 2)[2]))
         assert lever.help and all(choice in lever.help for choice in lever.choices), lever
+
+
+def test_an_uploads_choices_are_not_kept_in_the_address():
+    """A reload after an upload starts on fsim ui's own scenario: the upload's lever
+    choices must not land on it."""
+    pytest.importorskip("streamlit", reason="the ui extra is not installed: pip install -e '.[ui]'")
+    from sim.ui.state import Source, address_of, choices_from_address
+
+    upload = Source("/tmp/fsim-ui-upload-x/mine.yaml", "mine.yaml")
+    assert address_of(upload, {"warehouses.east.staff.pickers.day": 5}, 4, 7) == {}
+    shipped = Source("scenarios/baseline.yaml", "scenarios/baseline.yaml")
+    kept = address_of(shipped, {"warehouses.east.staff.pickers.day": 5}, 4, 7)
+    came = choices_from_address(kept)
+    assert (came.levers, came.replications, came.seed) == ({"warehouses.east.staff.pickers.day": 5}, 4, 7)

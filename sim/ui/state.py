@@ -142,12 +142,14 @@ class AddressChoices:
 
 def address_of(source: Source | None, lever_values: dict[str, Any], replications: int,
                seed: int | None) -> dict[str, str]:
-    """The query parameters that keep a session's choices: the scenario file (not an
-    upload: its copy is gone with the session), the levers that differ (JSON), the
-    replications and the seed where they are not the defaults."""
+    """The query parameters that keep a session's choices: the scenario file, the levers
+    that differ (JSON), the replications and the seed where they are not the defaults;
+    nothing for an upload (its copy is gone with the session, and its choices would
+    land on another scenario)."""
     out: dict[str, str] = {}
-    if source is not None and source.path == source.shown:
-        out["scenario"] = source.shown
+    if source is None or source.path != source.shown:
+        return out  # (an upload's choices would land on another scenario after a reload)
+    out["scenario"] = source.shown
     if lever_values:
         out["levers"] = json.dumps(lever_values, sort_keys=True, separators=(",", ":"))
     if replications != DEFAULT_REPLICATIONS:
