@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim import __version__, memory
 from sim.kpis import replication_kpis
-from sim.kpis.pools import pool_timeseries
+from sim.kpis.pools import SATURATION_MEANING, pool_timeseries, saturated_pools_text
 from sim.kpis.registry import base_of
 from sim.model.warnings import scenario_warnings
 from sim.model.world import RunResult, run_replication
@@ -279,10 +279,9 @@ def _state_warnings(kpis: dict, saturated: dict[str, int], replications: int,
         out.append("censored (they fall among unfinished orders; only a lower bound is known): "
                    + _censored_names(censored, sites, channels))
     if saturated:
-        pools = ", ".join(f"{p} (in {n} of {replications} replications)" for p, n in saturated.items())
-        out.append(f"saturated staff pools, which cannot keep up (busy 98% or more of their time on "
-                   f"duty, or their queue growing to the end): {pools}; more staff "
-                   "there, or fewer orders routed to the site (fsim run --strict exits 3)")
+        out.append(f"saturated staff pools, which cannot keep up ({SATURATION_MEANING}): "
+                   f"{saturated_pools_text(saturated, replications)}; more staff there, or fewer "
+                   "orders routed to the site (fsim run --strict exits 3)")
     return out
 
 

@@ -157,10 +157,11 @@ def judge_saturation(base: Measurement, now: Measurement) -> KpiVerdict:
                    now_mean=_mean([len(p) for p in now.saturated]), n=n)
     numbers["change"] = numbers["now_mean"] - numbers["baseline_mean"]
     if counts:
-        pools = ", ".join(f"{p} (in {c} of {n} replications)" for p, c in sorted(counts.items()))
+        from sim.kpis.pools import SATURATION_MEANING, saturated_pools_text
+
         return KpiVerdict(**numbers, verdict=SATURATED, reason=(
-            f"saturated staff pools: {pools}; they cannot keep up (busy 98% or more of their "
-            "time on duty, or their queue growing), so the other KPIs depend on the length of the run"))
+            f"saturated staff pools: {saturated_pools_text(counts, n)}; they cannot keep up "
+            f"({SATURATION_MEANING}), so the other KPIs depend on the length of the run"))
     return KpiVerdict(**numbers, verdict=SAME if not any(base.saturated) else OK,
                       reason="no staff pool saturated")
 

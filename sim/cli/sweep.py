@@ -189,6 +189,7 @@ def run(args: argparse.Namespace, console) -> int:
 def _print_warnings(outcome, sweep) -> None:
     """The model's warnings (parcels fitting no box, returns still in the mail) and the
     points with a saturated staff pool, per point, as fsim run prints a run's."""
+    from sim.kpis.pools import SATURATION_MEANING, saturated_pools_text
     from sim.sweep.resolve import short_values
     from sim.sweep.tables import saturated_by_point
 
@@ -198,13 +199,10 @@ def _print_warnings(outcome, sweep) -> None:
         for line in outcome.warnings.get(point, []):
             sys.stderr.write(f"warning: point {point} ({label}): {line}\n")
         if point in saturated:
-            _, n = saturated[point]
-            pools = ", ".join(f"{pool} (in {k} of {n} replications)"
-                              for pool, k in sorted(outcome.saturated.get(point, {}).items()))
+            pools = saturated_pools_text(outcome.saturated.get(point, {}), saturated[point][1])
             sys.stderr.write(f"warning: point {point} ({label}): saturated staff pools: {pools}: they "
-                             "cannot keep up (busy 98% or more of their time on duty, or their queue "
-                             "growing to the end): the means are over the orders that got through "
-                             "(more staff there, or fewer orders routed to the site)\n")
+                             f"cannot keep up ({SATURATION_MEANING}): the means are over the orders "
+                             "that got through (more staff there, or fewer orders routed to the site)\n")
 
 
 def _points_table(outcome, parameters: list[str], kpis) -> object:

@@ -35,6 +35,15 @@ SATURATED_MARGIN = 10
 MIN_TREND_DAYS = 14  # growth is judged over two weeks or more: a weekly cycle is not growth
 GROWN_FOR_DAYS = 3  # the last daily samples that must all show the growth
 GROWTH_FACTOR = 1.5
+# What a saturated pool is, in the words every message about one uses.
+SATURATION_MEANING = (f"busy {100 * SATURATED_UTILIZATION:g}% or more of their time on duty, or "
+                      "their queue growing to the end")
+
+
+def saturated_pools_text(counts: dict[str, int], replications: int) -> str:
+    """``east.pickers (in 2 of 3 replications), ...``: the pools saturated and in how many
+    replications, for a message."""
+    return ", ".join(f"{pool} (in {k} of {replications} replications)" for pool, k in sorted(counts.items()))
 
 # Each pool: (column when work enters its queue, start of service, end of service).
 POOL_COLUMNS = {
